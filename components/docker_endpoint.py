@@ -1,0 +1,127 @@
+"""How the Docker provider reaches the engine that the install step made usable.
+
+A Pulumi provider does not honor `depends_on` (pulumi/pulumi#8917), so the
+provider's `host` is *derived from the install command's output*: the engine
+is only contacted after the install step succeeded, and an engine too old for
+the chosen transport fails the deployment before any container is touched.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pulumi
+
+from .host_scripts import parse_key_values
+from .settings import ManagerSettings
+
+LOCAL_DOCKER_SOCKET = "unix:///var/run/docker.sock"
+# `ssh://` needs `docker system dial-stdio` on the host: Docker 18.09 or newer.
+SSH_MIN_DOCKER = (18, 9)
+
+
+class DockerHostError(pulumi.RunError):
+    """The Docker host cannot be used as configured."""
+
+
+@dataclass(frozen=True)
+class HostReport:
+    """What the install step printed about the host."""
+
+    distribution: str
+    docker_version: str
+
+
+def parse_host_report(stdout: str) -> HostReport:
+    """Read the `HOST_DISTRIBUTION=` and `DOCKER_SERVER_VERSION=` lines of ensure_docker.sh."""
+    values = parse_key_values(stdout)
+    version = values.get("DOCKER_SERVER_VERSION", "")
+    if not version:
+        raise DockerHostError(f"the Docker install step printed no DOCKER_SERVER_VERSION line; it printed:\n{stdout}")
+    return HostReport(values.get("HOST_DISTRIBUTION", "unknown"), version)
+
+
+def version_tuple(version: str) -> tuple[int, ...]:
+    """'18.06.3-ce' -> (18, 6, 3); '1.6.2' -> (1, 6, 2)."""
+    return tuple(int(n) for n in re.findall(r"\d+", version.split("-", 1)[0])[:3])
+
+
+def uses_ssh(settings: ManagerSettings) -> bool:
+    """Remote hosts are reached with ssh:// unless `dockerHost` says otherwise."""
+    if settings.docker_host is not None:
+        return settings.docker_host.startswith("ssh://")
+    return settings.is_remote
+
+
+def docker_host_address(settings: ManagerSettings) -> str:
+    """The provider's `host`: explicit `dockerHost`, ssh:// to `host`, or the local socket."""
+    if settings.docker_host is not None:
+        return settings.docker_host
+    if settings.is_remote:
+        return f"ssh://{settings.ssh_user}@{settings.host}:{settings.ssh_port}"
+    return LOCAL_DOCKER_SOCKET
+
+
+def checked_docker_host(settings: ManagerSettings, install_stdout: str) -> str:
+    """The provider address, once the install step proved the engine can serve it."""
+    report = parse_host_report(install_stdout)
+    if uses_ssh(settings) and version_tuple(report.docker_version) < SSH_MIN_DOCKER:
+        raise DockerHostError(
+            f"Docker {report.docker_version} on {settings.host} ({report.distribution}) is too old for "
+            "ssh:// connections, which need Docker 18.09 or newer (Ubuntu 14.04 cannot run it). "
+            f"Expose the daemon with TLS and set dockerHost to tcp://{settings.host}:2376 with "
+            "dockerTlsCaCert, dockerTlsCert and the secret dockerTlsKey "
+            "(`pulumi config set --secret dockerTlsKey < key.pem`)."
+        )
+    return docker_host_address(settings)
+
+
+@dataclass(frozen=True)
+class SshIdentity:
+    """Files the local `ssh` client (used by the Docker provider) reads for one stack.
+
+    Paths are written with `~` so that ssh expands them itself: the provider's
+    configuration stays identical on every workstation, and no diff appears.
+    """
+
+    key_file: str
+    known_hosts_file: str
+
+    @classmethod
+    def for_stack(cls, project: str, stack: str) -> SshIdentity:
+        base = f"~/.ssh/cloudify-pulumi/{project}-{stack}"
+        return cls(f"{base}/id", f"{base}/known_hosts")
+
+    def ssh_opts(self, settings: ManagerSettings, *, with_key: bool) -> list[str]:
+        """Options for the provider's ssh: batch mode, this stack's key and host keys."""
+        checking = "yes" if settings.ssh_host_key else "accept-new"
+        opts = ["-o", "BatchMode=yes", "-o", f"StrictHostKeyChecking={checking}",
+                "-o", f"UserKnownHostsFile={self.known_hosts_file}"]
+        if with_key:
+            opts += ["-o", "IdentitiesOnly=yes", "-o", f"IdentityFile={self.key_file}"]
+        return opts
+
+    def write(self, settings: ManagerSettings, private_key: str | None) -> str:
+        """Write the key (0600, in a 0700 folder) and the pinned host key; returns the key path."""
+        folder = Path(os.path.expanduser(self.key_file)).parent
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        folder.chmod(0o700)
+        if private_key is not None:
+            _write_private(Path(os.path.expanduser(self.key_file)), private_key.rstrip("\n") + "\n")
+        if settings.ssh_host_key:
+            host = settings.host if settings.ssh_port == 22 else f"[{settings.host}]:{settings.ssh_port}"
+            _write_private(Path(os.path.expanduser(self.known_hosts_file)), f"{host} {settings.ssh_host_key}\n")
+        return self.key_file
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Create or replace a file readable by its owner only; untouched when unchanged."""
+    if path.exists() and path.read_text() == text:
+        return
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(text)
+    path.chmod(0o600)

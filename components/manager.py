@@ -1,0 +1,234 @@
+"""The CloudifyManager component: Cloudify's "Manager Containers" on one Docker host.
+
+Resource graph (every child has `parent=self`):
+
+1. `docker-engine`: host command making Docker usable (installs it online only
+   on Ubuntu 14.04); prints the distribution and Docker server version.
+2. `docker`: explicit Docker provider whose `host` is derived from (1)'s output,
+   so no Docker connection happens before (1) succeeded.
+3. images: `RemoteImage`s kept locally, or `docker import` commands for
+   Cloudify's offline `docker_url`.
+4. `data`: the data-only container, created once, never started, volumes kept,
+   `protect=True`.
+5. `app`: the application container using the data container's volumes;
+   `delete_before_replace=True` because its name and host ports are fixed.
+6. `agent-packages`: installs the agents inside (5), again whenever (5) is replaced.
+7. `ready`: waits for the REST port to answer, again whenever (5) is replaced.
+
+Changing `appImage` changes only the app image, (5), (6) and (7).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_command as command
+import pulumi_docker as docker
+
+from . import host_scripts
+from .docker_endpoint import SshIdentity, checked_docker_host, parse_host_report
+from .settings import ManagerSettings
+
+TYPE_TOKEN = "cloudify:index:CloudifyManager"
+HostCommand = command.local.Command | command.remote.Command
+
+
+@dataclass
+class DockerTls:
+    """TLS material for a `tcp://` `dockerHost`; `key` must be a Pulumi secret."""
+
+    ca_cert: pulumi.Input[str]
+    cert: pulumi.Input[str]
+    key: pulumi.Input[str]
+
+
+@dataclass
+class CloudifyManagerArgs:
+    """Inputs of a CloudifyManager.
+
+    `settings` holds every plain, validated setting. Secrets stay Pulumi
+    Outputs: `ssh_private_key` (for the SSH commands and the Docker provider's
+    ssh client) and `docker_tls` (for a `tcp://` `dockerHost`).
+    `ssh_identity` says where the Docker provider's ssh client finds this
+    stack's key and known hosts.
+    """
+
+    settings: ManagerSettings
+    ssh_private_key: pulumi.Input[str] | None = None
+    docker_tls: DockerTls | None = None
+    ssh_identity: SshIdentity = field(default_factory=lambda: SshIdentity.for_stack(
+        pulumi.get_project(), pulumi.get_stack()))
+
+
+class CloudifyManager(pulumi.ComponentResource):
+    """A Cloudify Manager as a protected data-only container plus a replaceable app container."""
+
+    manager_url: pulumi.Output[str]
+    """Where the manager's REST API and UI answer (known once it is ready)."""
+    docker_server_version: pulumi.Output[str]
+    """The Docker server version the install step found on the host."""
+    data_container_name: pulumi.Output[str]
+    data_container_id: pulumi.Output[str]
+    app_container_name: pulumi.Output[str]
+    app_container_id: pulumi.Output[str]
+
+    def __init__(self, name: str, args: CloudifyManagerArgs,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(TYPE_TOKEN, name, None, opts)
+        self._name = name
+        self._args = args
+        self._settings = args.settings
+        self._connection = self._ssh_connection()
+
+        engine = self._host_command("docker-engine", host_scripts.ensure_docker(self._settings))
+        provider = self._docker_provider(engine)
+        data_image_id, app_image_id = self._images(engine, provider)
+        data = self._data_container(data_image_id, provider)
+        app = self._app_container(app_image_id, data, provider)
+        agents = self._agent_packages(app)
+        ready = self._readiness(app, agents)
+
+        self.docker_server_version = engine.stdout.apply(lambda out: parse_host_report(out).docker_version)
+        self.data_container_name = data.name
+        self.data_container_id = data.id
+        self.app_container_name = app.name
+        self.app_container_id = app.id
+        self.manager_url = ready.id.apply(lambda _: self._settings.manager_url)
+        self.register_outputs({
+            "managerUrl": self.manager_url,
+            "dockerServerVersion": self.docker_server_version,
+            "dataContainerName": self.data_container_name,
+            "dataContainerId": self.data_container_id,
+            "appContainerName": self.app_container_name,
+            "appContainerId": self.app_container_id,
+        })
+
+    # -- host commands -------------------------------------------------------
+
+    def _ssh_connection(self) -> command.remote.ConnectionArgs | None:
+        """SSH settings of the remote host; None when the manager goes on this machine."""
+        s = self._settings
+        if not s.is_remote:
+            return None
+        return command.remote.ConnectionArgs(
+            host=s.host, port=s.ssh_port, user=s.ssh_user,
+            private_key=self._args.ssh_private_key, host_key=s.ssh_host_key)
+
+    def _host_command(self, suffix: str, create: pulumi.Input[str], *,
+                      triggers: list[pulumi.Input[str]] | None = None,
+                      depends_on: list[pulumi.Resource] | None = None) -> HostCommand:
+        """A command on the Docker host: over SSH, or locally when `host` is unset."""
+        opts = pulumi.ResourceOptions(parent=self, depends_on=depends_on or [])
+        resource_name = f"{self._name}-{suffix}"
+        if self._connection is None:
+            return command.local.Command(resource_name, create=create, triggers=triggers, opts=opts)
+        return command.remote.Command(resource_name, connection=self._connection, create=create,
+                                      triggers=triggers, opts=opts)
+
+    # -- Docker ----------------------------------------------------------------
+
+    def _docker_provider(self, engine: HostCommand) -> docker.Provider:
+        """The provider for this host; its address exists only once `engine` succeeded."""
+        s = self._settings
+        identity = self._args.ssh_identity
+        key = self._args.ssh_private_key
+        if s.is_remote:
+            # Key and pinned host key must be on disk before the provider's ssh runs.
+            written = (pulumi.Output.from_input(key).apply(lambda k: identity.write(s, k))
+                       if key is not None else pulumi.Output.from_input(identity.write(s, None)))
+            ready = pulumi.Output.unsecret(written)
+            ssh_opts = identity.ssh_opts(s, with_key=key is not None)
+        else:
+            ready = pulumi.Output.from_input("")
+            ssh_opts = None
+        address = pulumi.Output.all(engine.stdout, ready).apply(
+            lambda values: checked_docker_host(s, values[0]))
+        tls = self._args.docker_tls
+        return docker.Provider(
+            f"{self._name}-docker",
+            host=address,
+            ssh_opts=ssh_opts,
+            ca_material=tls.ca_cert if tls else None,
+            cert_material=tls.cert if tls else None,
+            key_material=pulumi.Output.secret(tls.key) if tls else None,
+            opts=pulumi.ResourceOptions(parent=self))
+
+    def _images(self, engine: HostCommand, provider: docker.Provider
+                ) -> tuple[pulumi.Output[str], pulumi.Output[str]]:
+        """Image IDs for the data and app containers: pulled, or imported offline."""
+        s = self._settings
+        if s.docker_image_url is not None:
+            data_import = self._host_command(
+                "data-image-import", host_scripts.import_image(s, s.data_image, only_if_missing=True),
+                depends_on=[engine])
+            app_import = self._host_command(
+                "app-image-import", host_scripts.import_image(s, s.app_image, only_if_missing=False),
+                depends_on=[engine, data_import])
+            return _imported_id(data_import), _imported_id(app_import)
+        child = pulumi.ResourceOptions(parent=self, provider=provider)
+        data = docker.RemoteImage(f"{self._name}-data-image", name=s.data_image,
+                                  keep_locally=True, opts=child)
+        app = docker.RemoteImage(f"{self._name}-app-image", name=s.app_image,
+                                 keep_locally=True, opts=child)
+        return data.image_id, app.image_id
+
+    def _data_container(self, image_id: pulumi.Input[str], provider: docker.Provider) -> docker.Container:
+        """Created once, never started, holds every persistent path as a volume."""
+        s = self._settings
+        return docker.Container(
+            f"{self._name}-data",
+            name=s.data_container_name,
+            image=image_id,
+            command=["true"],  # never run; imported images have no CMD to create from
+            volumes=[docker.ContainerVolumeArgs(container_path=p) for p in s.volume_paths],
+            start=False,
+            must_run=False,
+            remove_volumes=False,
+            opts=pulumi.ResourceOptions(parent=self, provider=provider, protect=True))
+
+    def _app_container(self, image_id: pulumi.Input[str], data: docker.Container,
+                       provider: docker.Provider) -> docker.Container:
+        """The Cloudify application; replaced (delete first) on every image change."""
+        s = self._settings
+        return docker.Container(
+            f"{self._name}-app",
+            name=s.app_container_name,
+            image=image_id,
+            command=list(s.app_command) or None,
+            volumes=[docker.ContainerVolumeArgs(from_container=data.name)],
+            ports=[docker.ContainerPortArgs(internal=p.container, external=p.host) for p in s.ports],
+            envs=[f"MANAGEMENT_IP={s.management_ip}"],
+            restart="always",
+            must_run=True,
+            privileged=s.privileged,
+            tmpfs=dict(s.tmpfs) or None,
+            capabilities=docker.ContainerCapabilitiesArgs(adds=list(s.cap_add)) if s.cap_add else None,
+            security_opts=list(s.security_opts) or None,
+            cgroupns_mode=s.cgroupns_mode,
+            mounts=[docker.ContainerMountArgs(type="bind", source=m.source, target=m.target,
+                                              read_only=m.read_only) for m in s.host_mounts] or None,
+            opts=pulumi.ResourceOptions(parent=self, provider=provider, protect=False,
+                                        delete_before_replace=True, depends_on=[data]))
+
+    # -- after the app container ----------------------------------------------
+
+    def _agent_packages(self, app: docker.Container) -> HostCommand | None:
+        """Install the agents inside the app container; reruns when it is replaced."""
+        s = self._settings
+        if not s.agents:
+            return None
+        create = app.name.apply(lambda container: host_scripts.install_agents(s, container))
+        return self._host_command("agent-packages", create, triggers=[app.id], depends_on=[app])
+
+    def _readiness(self, app: docker.Container, agents: HostCommand | None) -> HostCommand:
+        """Block until the manager answers its REST port (the container log on failure)."""
+        s = self._settings
+        create = app.name.apply(lambda container: host_scripts.wait_ready(s, container))
+        after = [app] + ([agents] if agents is not None else [])
+        return self._host_command("ready", create, triggers=[app.id], depends_on=after)
+
+
+def _imported_id(step: HostCommand) -> pulumi.Output[str]:
+    """The `IMAGE_ID=` line printed by import_image.sh."""
+    return step.stdout.apply(lambda out: host_scripts.parse_key_values(out)["IMAGE_ID"])

@@ -1,0 +1,53 @@
+#!/bin/sh
+# Wait until the manager answers HTTP on its REST port, on the Docker host.
+#
+#   wait_ready.sh USE_SUDO CONTAINER PORT PATH TIMEOUT_SECONDS
+#
+# Ready means a 2xx/3xx answer to GET http://127.0.0.1:PORT/PATH. On timeout,
+# or if the container stops, fail with the last lines of the container log.
+# Exit codes: 0 ready, 2 usage, 11 no root access, 40 timeout, 41 container
+# stopped, 42 no HTTP client (curl or wget) on the host.
+set -eu
+SCRIPT=wait-ready
+[ $# -eq 5 ] || { echo "usage: wait_ready.sh USE_SUDO CONTAINER PORT PATH TIMEOUT" >&2; exit 2; }
+USE_SUDO=$1
+CONTAINER=$2
+PORT=$3
+URL_PATH=$4
+TIMEOUT=$5
+# shellcheck source=common.sh
+. "$(dirname "$0")/common.sh"
+
+URL="http://127.0.0.1:$PORT$URL_PATH"
+
+answers() {
+    if command -v curl >/dev/null 2>&1; then
+        _status=$(curl -s -o /dev/null -m 5 -w '%{http_code}' "$URL") || _status=000
+        [ "$_status" -ge 200 ] && [ "$_status" -lt 400 ]
+    else
+        wget -q -T 5 -O /dev/null "$URL"
+    fi
+}
+
+show_log_and_fail() {
+    say "last lines of the log of container $CONTAINER:"
+    as_root docker logs --tail 40 "$CONTAINER" >&2 2>&1 || true
+    fail "$1" "$2"
+}
+
+main() {
+    command -v curl >/dev/null 2>&1 || command -v wget >/dev/null 2>&1 ||
+        fail 42 "neither curl nor wget is installed on the Docker host; install one to check readiness"
+    require_root_access
+    _start=$(date +%s)
+    while :; do
+        answers && { say "manager answers at $URL"; return 0; }
+        [ "$(as_root docker inspect -f '{{.State.Running}}' "$CONTAINER" 2>/dev/null)" = true ] ||
+            show_log_and_fail 41 "container $CONTAINER is not running"
+        [ $(($(date +%s) - _start)) -lt "$TIMEOUT" ] ||
+            show_log_and_fail 40 "the manager did not answer $URL within $TIMEOUT seconds (readinessTimeout)"
+        sleep 2
+    done
+}
+
+main
