@@ -1,0 +1,222 @@
+"""Run the real Pulumi program (`__main__.py`) under the SDK's mocks and record what the engine receives.
+
+`RecordingMonitor` keeps every `RegisterResource` request, so tests can assert
+on the resource options the engine would act on (protect, dependencies,
+property dependencies, delete-before-replace, parent, provider) and on the
+wire form of the inputs, where secrets are still wrapped as secrets.
+
+The mocks stand in for the engine and the providers, not for the host: the
+install step's stdout is modelled on what `ensure_docker.sh` prints, which
+the host tests prove on real SSH hosts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import runpy
+import shlex
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import yaml
+from google.protobuf import json_format
+from pulumi.runtime import mocks as pulumi_mocks
+
+REPO = Path(__file__).resolve().parent.parent
+MAIN = REPO / "__main__.py"
+PROJECT = "cloudify-manager"
+SECRET_SIG = "4dabf18193072939515e22adb298388d"
+SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270"
+COMMAND_TYPES = ("command:local:Command", "command:remote:Command")
+
+
+RECORDINGS: list[RecordingMonitor] = []  # every run's monitor, also of runs that raised
+
+
+def digest(value: Any) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()
+
+
+class HostMocks(pulumi.runtime.Mocks):
+    """Provider stand-ins: IDs derive from inputs, so a changed input means a new ID, as on replacement."""
+
+    def __init__(self, docker_version: str = "24.0.7", distribution: str = "ubuntu 22.04") -> None:
+        self.docker_version = docker_version
+        self.distribution = distribution
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
+        state = dict(args.inputs)
+        if args.typ in COMMAND_TYPES:
+            state["stdout"] = self._stdout(args.inputs.get("create", ""))
+            state["stderr"] = ""
+        elif args.typ == "docker:index/remoteImage:RemoteImage":
+            state["imageId"] = "sha256:" + digest(args.inputs["name"])
+        return f"{args.name}-{digest(args.inputs)[:12]}", state
+
+    def _stdout(self, create: str) -> str:
+        if "ensure_docker.sh" in create:
+            return f"HOST_DISTRIBUTION={self.distribution}\nDOCKER_SERVER_VERSION={self.docker_version}\n"
+        if "import_image.sh" in create:
+            return f"IMAGE_ID=sha256:{digest(create)}\n"
+        return ""
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list | None]:
+        return {}, None
+
+
+@dataclass
+class Registration:
+    """One RegisterResource request, decoded for assertions."""
+
+    type: str
+    name: str
+    urn: str
+    parent: str
+    custom: bool
+    protect: bool | None
+    delete_before_replace: bool
+    provider: str
+    dependencies: list[str]
+    property_dependencies: dict[str, list[str]]
+    wire_inputs: dict[str, Any]  # as sent: secrets still wrapped
+    inputs: dict[str, Any] = field(default_factory=dict)  # secrets unwrapped
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
+        super().__init__(mocks)
+        self.registrations: list[Registration] = []
+        self.outputs: dict[str, dict[str, Any]] = {}
+
+    def RegisterResource(self, request):  # noqa: N802 - gRPC method name
+        response = super().RegisterResource(request)
+        wire = json_format.MessageToDict(request.object)
+        self.registrations.append(Registration(
+            type=request.type, name=request.name, urn=response.urn, parent=request.parent,
+            custom=request.custom,
+            protect=request.protect if request.HasField("protect") else None,
+            delete_before_replace=request.deleteBeforeReplace,
+            provider=request.provider,
+            dependencies=list(request.dependencies),
+            property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
+            wire_inputs=wire, inputs=unwrap_secrets(wire)))
+        return response
+
+    def RegisterResourceOutputs(self, request):  # noqa: N802 - gRPC method name
+        self.outputs[request.urn] = json_format.MessageToDict(request.outputs)
+        return super().RegisterResourceOutputs(request)
+
+
+def is_secret(value: Any) -> bool:
+    return isinstance(value, dict) and value.get(SECRET_SIG) == SECRET_VALUE
+
+
+def unwrap_secrets(value: Any) -> Any:
+    if is_secret(value):
+        return unwrap_secrets(value.get("value"))
+    if isinstance(value, dict):
+        return {k: unwrap_secrets(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [unwrap_secrets(v) for v in value]
+    return value
+
+
+def plain_strings(value: Any) -> list[str]:
+    """Every string in a wire value that is NOT inside a secret wrapper."""
+    if is_secret(value):
+        return []
+    if isinstance(value, dict):
+        return [s for k, v in value.items() for s in [k, *plain_strings(v)]]
+    if isinstance(value, list):
+        return [s for v in value for s in plain_strings(v)]
+    return [value] if isinstance(value, str) else []
+
+
+def secret_strings(value: Any) -> list[str]:
+    """Every string that IS inside a secret wrapper."""
+    if is_secret(value):
+        return [s for s in plain_strings(unwrap_secrets(value))]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in secret_strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in secret_strings(v)]
+    return []
+
+
+@dataclass
+class Run:
+    """What one program run registered."""
+
+    registrations: list[Registration]
+    outputs: dict[str, dict[str, Any]]  # by URN, from RegisterResourceOutputs
+
+    @property
+    def manager_outputs(self) -> dict[str, Any]:
+        return self.outputs[self.one("cloudify:index:CloudifyManager").urn]
+
+    def one(self, type_: str, name_suffix: str = "") -> Registration:
+        found = [r for r in self.registrations if r.type == type_ and r.name.endswith(name_suffix)]
+        assert len(found) == 1, f"expected one {type_} *{name_suffix}, got {[r.name for r in found]}"
+        return found[0]
+
+    def by_name(self, name: str) -> Registration:
+        return next(r for r in self.registrations if r.name == name)
+
+    def urn(self, name: str) -> str:
+        return self.by_name(name).urn
+
+
+def script_arguments(create: str) -> tuple[str, list[str]]:
+    """Split `sh -c <script> <name> <args...>` the way the host's shell will."""
+    words = shlex.split(create)
+    assert words[:2] == ["sh", "-c"], create[:40]
+    return words[3], words[4:]
+
+
+def stack_config(stack: str) -> dict[str, str]:
+    """A committed Pulumi.<stack>.yaml as the engine passes it: project defaults applied, values as strings."""
+    project = yaml.safe_load((REPO / "Pulumi.yaml").read_text())
+    values: dict[str, Any] = {
+        key: spec["default"] for key, spec in project.get("config", {}).items()
+        if isinstance(spec, dict) and "default" in spec}
+    stack_file = yaml.safe_load((REPO / f"Pulumi.{stack}.yaml").read_text())
+    for key, value in (stack_file.get("config") or {}).items():
+        namespace, _, name = key.partition(":")
+        assert namespace == PROJECT, f"{key} in Pulumi.{stack}.yaml is not in the {PROJECT} namespace"
+        values[name] = value
+    return {key: as_config_string(value) for key, value in values.items()}
+
+
+def as_config_string(value: Any) -> str:
+    """Pulumi hands structured values to programs as JSON and scalars as their text."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return json.dumps(value)
+
+
+def run_program(config: dict[str, str], *, secrets: dict[str, str] | None = None, stack: str = "test",
+                mocks: HostMocks | None = None) -> Run:
+    """Run `__main__.py` with this config (values as Pulumi passes them) and record the engine traffic."""
+    mocks = mocks or HostMocks()
+    # A fresh loop per run: tasks left by a run that failed must not leak into the next.
+    asyncio.set_event_loop(asyncio.new_event_loop())
+    monitor = RecordingMonitor(mocks)
+    RECORDINGS.append(monitor)
+    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
+    all_config = {f"{PROJECT}:{k}": v for k, v in {**config, **(secrets or {})}.items()}
+    pulumi.runtime.set_all_config(all_config, [f"{PROJECT}:{k}" for k in (secrets or {})])
+
+    @pulumi.runtime.test
+    def program():
+        runpy.run_path(str(MAIN), run_name="__main__")
+
+    program()
+    return Run(monitor.registrations, monitor.outputs)

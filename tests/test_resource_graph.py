@@ -1,0 +1,208 @@
+"""What the engine receives for one CloudifyManager: options, dependencies, secrets."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+from harness import (
+    COMMAND_TYPES,
+    HostMocks,
+    Run,
+    plain_strings,
+    run_program,
+    script_arguments,
+    secret_strings,
+    stack_config,
+)
+
+from components.docker_endpoint import DockerHostError
+
+CONTAINER = "docker:index/container:Container"
+PROVIDER = "pulumi:providers:docker"
+COMPONENT = "cloudify:index:CloudifyManager"
+PRIVATE_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEthrowaway\n-----END OPENSSH PRIVATE KEY-----"
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path, monkeypatch):
+    """The program writes the provider's ssh identity under ~; keep it in a temp HOME."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("SSH_AUTH_SOCK", raising=False)
+    return tmp_path
+
+
+def remote_run(**overrides: str) -> Run:
+    config = {**stack_config("prod"), **overrides}
+    return run_program(config, secrets={"sshPrivateKey": PRIVATE_KEY})
+
+
+@pytest.fixture(scope="module")
+def local_run() -> Run:
+    return run_program(stack_config("dev"))
+
+
+def test_data_container_is_protected_and_app_container_is_not():
+    run = remote_run()
+    assert run.one(CONTAINER, "-data").protect is True
+    app = run.one(CONTAINER, "-app")
+    assert app.protect is False, "protect must be set explicitly false on the app container"
+    assert run.one(COMPONENT).protect is not True, "protect on the component would be inherited by the app"
+
+
+def test_app_container_is_deleted_before_its_replacement_is_created():
+    run = remote_run()
+    assert run.one(CONTAINER, "-app").delete_before_replace is True
+    assert run.one(CONTAINER, "-data").delete_before_replace is False
+
+
+def test_data_container_is_created_once_never_started_and_keeps_its_volumes():
+    run = remote_run()
+    data = run.one(CONTAINER, "-data").inputs
+    assert data["start"] is False and data["mustRun"] is False and data["removeVolumes"] is False
+    assert [v["containerPath"] for v in data["volumes"]] == [
+        "/root", "/etc/init.d", "/etc/default", "/opt/manager/resources", "/opt/manager/env",
+        "/etc/service/riemann", "/etc/service/elasticsearch/data", "/etc/service/elasticsearch/logs",
+        "/opt/influxdb/shared/data", "/var/log/cloudify"]
+    assert all(set(v) == {"containerPath"} for v in data["volumes"]), "anonymous volumes only"
+
+
+def test_app_container_uses_the_data_containers_volumes_and_depends_on_it():
+    run = remote_run()
+    data, app = run.one(CONTAINER, "-data"), run.one(CONTAINER, "-app")
+    assert app.inputs["volumes"] == [{"fromContainer": "cloudify-data"}]
+    assert data.urn in app.dependencies
+    assert data.urn in app.property_dependencies["volumes"]
+    assert app.inputs["restart"] == "always"
+    assert "MANAGEMENT_IP=10.0.0.10" in app.inputs["envs"]
+    published = sorted((p["external"], p["internal"]) for p in app.inputs["ports"])
+    assert published == sorted((p, p) for p in (80, 5555, 5672, 53229, 8100, 8101, 9200, 8086))
+
+
+def test_provider_address_is_derived_from_the_install_command():
+    run = remote_run()
+    provider, engine = run.one(PROVIDER), run.one("command:remote:Command", "-docker-engine")
+    assert provider.property_dependencies["host"] == [engine.urn]
+    assert provider.inputs["host"] == "ssh://ubuntu@manager.example.com:22"
+
+
+def test_every_docker_resource_uses_the_explicit_provider():
+    run = remote_run()
+    provider = run.one(PROVIDER)
+    docker_resources = [r for r in run.registrations if r.type.startswith("docker:")]
+    assert len(docker_resources) == 4
+    for resource in docker_resources:
+        assert resource.provider.startswith(provider.urn + "::"), resource.name
+
+
+def test_every_child_has_the_component_as_parent(local_run):
+    component = local_run.one(COMPONENT)
+    children = [r for r in local_run.registrations if r.type not in (COMPONENT, "pulumi:pulumi:Stack")]
+    assert len(children) >= 6
+    assert {c.parent for c in children} == {component.urn}
+
+
+def test_agent_install_and_readiness_rerun_when_the_app_container_is_replaced():
+    run = remote_run()
+    app = run.one(CONTAINER, "-app")
+    for suffix in ("-agent-packages", "-ready"):
+        step = run.one("command:remote:Command", suffix)
+        assert app.urn in step.dependencies
+        assert step.property_dependencies["triggers"] == [app.urn]
+        assert step.inputs["triggers"] == [run.manager_outputs["appContainerId"]]
+    ready = run.one("command:remote:Command", "-ready")
+    assert run.one("command:remote:Command", "-agent-packages").urn in ready.dependencies
+
+
+def test_agent_command_names_every_configured_package():
+    run = remote_run()
+    script, args = script_arguments(run.one("command:remote:Command", "-agent-packages").inputs["create"])
+    base = "https://packages.example.com/cloudify/3.2.0/"
+    assert script == "install_agents.sh"
+    assert args == ["true", "cloudify-manager",
+                    "deb", base + "cloudify-ubuntu-agent_3.2.0-ga-b200_amd64.deb", "-",
+                    "deb", base + "cloudify-centos-final-agent_3.2.0-ga-b200_amd64.deb", "-"]
+
+
+def test_private_key_is_a_secret_everywhere():
+    run = remote_run()
+    engine = run.one("command:remote:Command", "-docker-engine")
+    assert PRIVATE_KEY in secret_strings(engine.wire_inputs), "the key must reach the connection, as a secret"
+    for registration in run.registrations:
+        assert not any("OPENSSH PRIVATE KEY" in s for s in plain_strings(registration.wire_inputs)), registration.name
+    for outputs in run.outputs.values():
+        assert not any("OPENSSH PRIVATE KEY" in s for s in plain_strings(outputs))
+
+
+def test_provider_ssh_uses_a_private_key_file_written_for_this_stack(isolated_home: Path):
+    run = remote_run()
+    opts = run.one(PROVIDER).inputs["sshOpts"]
+    assert "IdentityFile=~/.ssh/cloudify-pulumi/cloudify-manager-test/id" in opts
+    key_file = isolated_home / ".ssh/cloudify-pulumi/cloudify-manager-test/id"
+    assert key_file.read_text() == PRIVATE_KEY + "\n"
+    assert stat.S_IMODE(os.stat(key_file).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(key_file.parent).st_mode) == 0o700
+
+
+def test_pinned_host_key_is_enforced_for_commands_and_provider(isolated_home: Path):
+    host_key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPinnedKeyForTests"
+    run = remote_run(sshHostKey=host_key, sshPort="2222")
+    engine = run.one("command:remote:Command", "-docker-engine")
+    assert engine.inputs["connection"]["hostKey"] == host_key
+    assert "StrictHostKeyChecking=yes" in run.one(PROVIDER).inputs["sshOpts"]
+    known = isolated_home / ".ssh/cloudify-pulumi/cloudify-manager-test/known_hosts"
+    assert known.read_text() == f"[manager.example.com]:2222 {host_key}\n"
+
+
+def test_docker_too_old_for_ssh_fails_before_any_container_is_registered():
+    mocks = HostMocks(docker_version="18.06.3-ce", distribution="ubuntu 14.04")
+    with pytest.raises(DockerHostError, match=r"(?s)18\.06\.3-ce.*ubuntu 14\.04.*dockerHost.*tcp://"):
+        run_program({**stack_config("prod")}, secrets={"sshPrivateKey": PRIVATE_KEY}, mocks=mocks)
+
+
+def test_old_docker_over_tcp_with_tls_is_accepted_and_tls_key_stays_secret():
+    mocks = HostMocks(docker_version="18.06.3-ce", distribution="ubuntu 14.04")
+    config = {**stack_config("prod"), "dockerHost": "tcp://manager.example.com:2376",
+              "dockerTlsCaCert": "CA-PEM", "dockerTlsCert": "CERT-PEM"}
+    run = run_program(config, secrets={"sshPrivateKey": PRIVATE_KEY, "dockerTlsKey": "TLS-KEY-PEM"}, mocks=mocks)
+    provider = run.one(PROVIDER)
+    assert provider.inputs["host"] == "tcp://manager.example.com:2376"
+    assert provider.inputs["caMaterial"] == "CA-PEM"
+    assert "TLS-KEY-PEM" in secret_strings(provider.wire_inputs)
+    assert "TLS-KEY-PEM" not in plain_strings(provider.wire_inputs)
+
+
+def test_local_stack_runs_commands_locally_against_the_local_socket(local_run):
+    assert not [r for r in local_run.registrations if r.type == "command:remote:Command"]
+    assert local_run.one(PROVIDER).inputs["host"] == "unix:///var/run/docker.sock"
+    assert local_run.manager_outputs["dockerServerVersion"] == "24.0.7"
+
+
+def test_offline_images_are_imported_on_the_host_instead_of_pulled():
+    packages = '{"docker": {"docker_url": "http://mirror.example.com/cloudify-docker_3.2.0.tar"}}'
+    run = remote_run(cloudifyPackages=packages)
+    assert not [r for r in run.registrations if r.type == "docker:index/remoteImage:RemoteImage"]
+    data_import = run.one("command:remote:Command", "-data-image-import")
+    app_import = run.one("command:remote:Command", "-app-image-import")
+    url = "http://mirror.example.com/cloudify-docker_3.2.0.tar"
+    image = "registry.example.com/cloudify/cloudify-manager:3.2.0"
+    assert script_arguments(data_import.inputs["create"]) == ("import_image.sh", ["true", url, image, "if-missing"])
+    assert script_arguments(app_import.inputs["create"]) == ("import_image.sh", ["true", url, image, "always"])
+    assert data_import.urn in app_import.dependencies
+    assert run.one(CONTAINER, "-data").property_dependencies["image"] == [data_import.urn]
+    assert run.one(CONTAINER, "-app").property_dependencies["image"] == [app_import.urn]
+
+
+def test_commands_are_the_shipped_scripts_with_quoted_arguments(local_run):
+    commands = [r for r in local_run.registrations if r.type in COMMAND_TYPES]
+    for step in commands:
+        assert step.inputs["create"].startswith("sh -c '#!/bin/sh\n"), step.name
+
+
+def test_outputs_are_registered_on_the_component(local_run):
+    outputs = local_run.manager_outputs
+    assert set(outputs) == {"managerUrl", "dockerServerVersion", "dataContainerName", "dataContainerId",
+                            "appContainerName", "appContainerId"}
+    assert outputs["appContainerName"] == "cloudify-manager"

@@ -1,0 +1,65 @@
+"""Upgrading is changing appImage: exactly the app-side resources change, the data side never does."""
+
+from __future__ import annotations
+
+import pytest
+from harness import Run, run_program, stack_config
+
+PRIVATE_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nupgrade-test-key\n-----END OPENSSH PRIVATE KEY-----"
+APP_SIDE = {"cloudify-app-image", "cloudify-app", "cloudify-agent-packages", "cloudify-ready"}
+OFFLINE_APP_SIDE = {"cloudify-app-image-import", "cloudify-app", "cloudify-agent-packages", "cloudify-ready"}
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+
+
+def inputs_by_name(run: Run) -> dict[str, dict]:
+    return {r.name: r.inputs for r in run.registrations}
+
+
+def changed_between(before: Run, after: Run) -> set[str]:
+    old, new = inputs_by_name(before), inputs_by_name(after)
+    assert old.keys() == new.keys(), "an upgrade must not add or remove resources"
+    return {name for name in old if old[name] != new[name]}
+
+
+def upgrade(config: dict[str, str], new_app_image: str) -> set[str]:
+    before = run_program(config, secrets={"sshPrivateKey": PRIVATE_KEY})
+    after = run_program({**config, "appImage": new_app_image}, secrets={"sshPrivateKey": PRIVATE_KEY})
+    return changed_between(before, after)
+
+
+def test_changing_app_image_changes_only_the_app_side():
+    assert upgrade(stack_config("prod"), "registry.example.com/cloudify/cloudify-manager:3.3.0") == APP_SIDE
+
+
+def test_changing_app_image_leaves_data_container_provider_and_install_step_alone():
+    changed = upgrade(stack_config("prod"), "registry.example.com/cloudify/cloudify-manager:3.3.0")
+    for name in ("cloudify-data", "cloudify-data-image", "cloudify-docker", "cloudify-docker-engine"):
+        assert name not in changed
+
+
+def test_offline_upgrade_changes_only_the_app_side():
+    config = {**stack_config("prod"),
+              "cloudifyPackages": '{"docker": {"docker_url": "http://mirror.example.com/cloudify.tar"},'
+                                  ' "agents": {"ubuntu": "http://mirror.example.com/agent.deb"}}'}
+    assert upgrade(config, "registry.example.com/cloudify/cloudify-manager:3.3.0") == OFFLINE_APP_SIDE
+
+
+def test_running_twice_with_the_same_config_changes_nothing():
+    config = stack_config("prod")
+    first = run_program(config, secrets={"sshPrivateKey": PRIVATE_KEY})
+    second = run_program(config, secrets={"sshPrivateKey": PRIVATE_KEY})
+    assert changed_between(first, second) == set()
+
+
+def test_changing_data_image_changes_the_protected_data_container():
+    """`pulumi up` then refuses: the data container is protected (README: migration path)."""
+    config = stack_config("prod")
+    before = run_program(config, secrets={"sshPrivateKey": PRIVATE_KEY})
+    after = run_program({**config, "dataImage": "registry.example.com/cloudify/cloudify-manager:3.3.0"},
+                        secrets={"sshPrivateKey": PRIVATE_KEY})
+    assert "cloudify-data" in changed_between(before, after)
+    assert next(r for r in after.registrations if r.name == "cloudify-data").protect is True
