@@ -1,0 +1,189 @@
+"""The test bed for host scripts: SSH host containers on a real Docker engine.
+
+One locally built image (a `debootstrap --variant=minbase` Debian rootfs with
+openssh-server, sudo, curl and busybox, `docker import`ed) backs every
+scenario. Each `SshHost` is a container running sshd on its own loopback port
+in the host network namespace, so that, like a real Docker host, whatever it
+publishes through the engine is on its 127.0.0.1. A scenario gives it a
+distribution identity (/etc/os-release, /etc/lsb-release), a non-root user
+with or without passwordless sudo, and optionally the real `docker` client
+with the engine's socket.
+
+The rootfs tarball is cached under ~/.cache/cloudify-pulumi-tests keyed on the
+recipe below, and the image tag carries the same key, so later runs start in
+seconds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+SUITE = "bookworm"
+MIRROR = os.environ.get("TESTBED_DEBIAN_MIRROR", "http://deb.debian.org/debian")
+PACKAGES = "openssh-server,sudo,curl,ca-certificates,busybox,procps"
+IMAGE_SETUP = (
+    "useradd -m -s /bin/sh tester && mkdir -p /run/sshd /home/tester/.ssh && "
+    "chown tester /home/tester/.ssh && chmod 700 /home/tester/.ssh && ssh-keygen -A && "
+    "rm -f /etc/sudoers.d/tester"
+)
+RECIPE_KEY = hashlib.sha256(f"{SUITE}|{PACKAGES}|{IMAGE_SETUP}|v1".encode()).hexdigest()[:12]
+IMAGE = f"cloudify-pulumi-testhost:{RECIPE_KEY}"
+CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "cloudify-pulumi-tests"
+LABEL = "cloudify-pulumi-test=1"
+
+OS_RELEASES = {
+    "ubuntu-14.04": ('NAME="Ubuntu"\nVERSION="14.04.6 LTS, Trusty Tahr"\nID=ubuntu\nID_LIKE=debian\n'
+                     'PRETTY_NAME="Ubuntu 14.04.6 LTS"\nVERSION_ID="14.04"\n',
+                     "DISTRIB_ID=Ubuntu\nDISTRIB_RELEASE=14.04\nDISTRIB_CODENAME=trusty\n"
+                     'DISTRIB_DESCRIPTION="Ubuntu 14.04.6 LTS"\n'),
+    "ubuntu-16.04": ('NAME="Ubuntu"\nID=ubuntu\nID_LIKE=debian\nPRETTY_NAME="Ubuntu 16.04.7 LTS"\n'
+                     'VERSION_ID="16.04"\n',
+                     "DISTRIB_ID=Ubuntu\nDISTRIB_RELEASE=16.04\nDISTRIB_CODENAME=xenial\n"
+                     'DISTRIB_DESCRIPTION="Ubuntu 16.04.7 LTS"\n'),
+    "centos-7": ('NAME="CentOS Linux"\nVERSION="7 (Core)"\nID="centos"\nID_LIKE="rhel fedora"\n'
+                 'VERSION_ID="7"\nPRETTY_NAME="CentOS Linux 7 (Core)"\n', None),
+    "debian-12": (None, None),  # the image's own, real identity
+}
+
+
+class TestBedUnavailable(RuntimeError):
+    """The Docker engine or the image the host tests need is not available."""
+
+
+def docker(*args: str, check: bool = True, input_text: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(["docker", *args], check=check, capture_output=True, text=True, input=input_text)
+
+
+def engine_version() -> str:
+    """The engine's server version; raises TestBedUnavailable with the reason when none answers."""
+    if shutil.which("docker") is None:
+        raise TestBedUnavailable("the docker client is not installed (scripts/test installs docker.io)")
+    result = docker("version", "--format", "{{.Server.Version}}", check=False)
+    if result.returncode != 0:
+        raise TestBedUnavailable(f"no Docker engine answers (scripts/test starts dockerd): {result.stderr.strip()}")
+    return result.stdout.strip()
+
+
+def ensure_image() -> str:
+    """Build (or reuse) the test host image; returns its tag."""
+    if docker("image", "inspect", IMAGE, check=False).returncode == 0:
+        return IMAGE
+    tarball = CACHE / f"rootfs-{RECIPE_KEY}.tar"
+    if not tarball.exists():
+        _build_rootfs(tarball)
+    docker("import", str(tarball), f"{IMAGE}-base")
+    name = f"cfy-testbed-setup-{uuid.uuid4().hex[:8]}"
+    try:
+        docker("run", "--name", name, f"{IMAGE}-base", "/bin/sh", "-c", IMAGE_SETUP)
+        docker("commit", "--change", 'CMD ["/usr/sbin/sshd", "-D", "-e"]', name, IMAGE)
+    finally:
+        docker("rm", "-f", name, check=False)
+        docker("rmi", f"{IMAGE}-base", check=False)
+    return IMAGE
+
+
+def _build_rootfs(tarball: Path) -> None:
+    if shutil.which("debootstrap") is None:
+        raise TestBedUnavailable("debootstrap is not installed (scripts/test installs it)")
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=CACHE) as work:
+        root = Path(work) / "rootfs"
+        subprocess.run(["debootstrap", "--variant=minbase", f"--include={PACKAGES}", SUITE, str(root), MIRROR],
+                       check=True, capture_output=True)
+        partial = tarball.with_suffix(".partial")
+        subprocess.run(["tar", "-C", str(root), "-cf", str(partial), "."], check=True)
+        partial.rename(tarball)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class Result:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+class SshHost:
+    """A container reached only over SSH, as the command provider reaches a host."""
+
+    def __init__(self, scenario: str, *, identity: str, sudo: bool, docker_client: bool,
+                 docker_socket: str | None, key_dir: Path) -> None:
+        self.name = f"cfy-testhost-{scenario}-{uuid.uuid4().hex[:8]}"
+        self.port = free_port()
+        self.user = "tester"
+        self.key = key_dir / "id_ed25519"
+        if not self.key.exists():
+            subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(self.key)], check=True)
+        run_args = ["run", "-d", "--name", self.name, "--label", LABEL, "--network", "host"]
+        if docker_socket:
+            run_args += ["-v", f"/var/run/docker.sock:{docker_socket}"]
+        docker(*run_args, ensure_image(), "/usr/sbin/sshd", "-D", "-e", "-p", str(self.port),
+               "-o", "ListenAddress=127.0.0.1")
+        try:
+            self._configure(identity, sudo, docker_client)
+            self._wait_for_ssh()
+        except BaseException:
+            self.remove()
+            raise
+
+    def _configure(self, identity: str, sudo: bool, docker_client: bool) -> None:
+        self.put("/home/tester/.ssh/authorized_keys", self.key.with_suffix(".pub").read_text(), mode="600",
+                 owner="tester")
+        if sudo:
+            self.put("/etc/sudoers.d/tester", "tester ALL=(ALL) NOPASSWD:ALL\n", mode="440")
+        os_release, lsb_release = OS_RELEASES[identity]
+        if os_release is not None:
+            self.root("rm -f /etc/os-release /usr/lib/os-release")
+            self.put("/etc/os-release", os_release)
+        if lsb_release is not None:
+            self.put("/etc/lsb-release", lsb_release)
+        if docker_client:
+            docker("cp", os.path.realpath(shutil.which("docker") or "docker"), f"{self.name}:/usr/bin/docker")
+
+    def put(self, path: str, text: str, *, mode: str = "644", owner: str = "root") -> None:
+        """Write a file on the host as root (test bed setup, not the code under test)."""
+        docker("exec", "-i", self.name, "sh", "-c", 'cat > "$1" && chmod "$2" "$1" && chown "$3" "$1"', "put",
+               path, mode, owner, input_text=text)
+
+    def root(self, script: str) -> Result:
+        """Run setup or inspection as root, outside SSH."""
+        done = docker("exec", self.name, "sh", "-c", script, check=False)
+        return Result(done.returncode, done.stdout, done.stderr)
+
+    def exists(self, path: str) -> bool:
+        return self.root(f"test -e '{path}'").returncode == 0
+
+    def ssh(self, command: str, timeout: float = 120) -> Result:
+        """Run one command string over real SSH, exactly as the command provider sends it."""
+        done = subprocess.run(
+            ["ssh", "-i", str(self.key), "-p", str(self.port), "-o", "BatchMode=yes",
+             "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
+             f"{self.user}@127.0.0.1", command],
+            capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+        return Result(done.returncode, done.stdout, done.stderr)
+
+    def _wait_for_ssh(self) -> None:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if self.ssh("true", timeout=10).returncode == 0:
+                return
+            time.sleep(0.3)
+        logs = docker("logs", self.name, check=False)
+        raise TestBedUnavailable(f"sshd in {self.name} did not answer: {logs.stdout}{logs.stderr}")
+
+    def remove(self) -> None:
+        docker("rm", "-f", "-v", self.name, check=False)

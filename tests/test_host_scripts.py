@@ -1,0 +1,351 @@
+"""The commands the component declares, run over real SSH on real hosts (containers) on a real engine.
+
+Every command string comes from rendering the program under the mocks and
+reading the command resource's `create` input: the exact text the command
+provider would send. Nothing here runs a copy of a script.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.server
+import io
+import subprocess
+import tarfile
+import threading
+import uuid
+from pathlib import Path
+
+import pytest
+from harness import run_program, stack_config
+from hostbed import SshHost, docker
+
+from components.docker_endpoint import DockerHostError, checked_docker_host, parse_host_report
+from components.settings import parse_settings
+
+pytestmark = pytest.mark.hosts
+KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nnot-used-by-these-tests\n-----END OPENSSH PRIVATE KEY-----"
+TRUSTY_INSTALLER_URL = "https://get.docker.com/"
+
+
+def declared(host: SshHost | None, tmp_home: Path, **overrides: str) -> dict[str, str]:
+    """Render the program for this host and return each command's `create`, by resource name suffix."""
+    config = {**stack_config("prod"), "cloudifyPackages": "{}", **overrides}
+    if host is not None:
+        config |= {"host": "127.0.0.1", "sshUser": host.user, "sshPort": str(host.port)}
+    run = run_program(config, secrets={"sshPrivateKey": KEY})
+    return {r.name.removeprefix("cloudify-"): r.inputs["create"] for r in run.registrations
+            if r.type == "command:remote:Command"}
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    return tmp_path
+
+
+# -- stubs for what the network would provide on a real Trusty host ---------
+
+STUB_CURL = """#!/bin/sh
+# Test bed stand-in for the network: records the request, serves a fake installer.
+printf '%s\\n' "$*" >> /tmp/stub-curl.log
+out=
+while [ $# -gt 0 ]; do case "$1" in -o) out=$2; shift 2;; *) shift;; esac; done
+cat > "$out" <<'INSTALLER'
+#!/bin/sh
+set -eu
+id -u > /var/log/docker-installer-uid
+cat > /usr/bin/docker <<'DOCKER'
+#!/bin/sh
+[ "$*" = "version --format {{.Server.Version}}" ] && { echo 18.06.3-ce; exit 0; }
+exit 1
+DOCKER
+chmod 755 /usr/bin/docker
+INSTALLER
+"""
+
+
+def trusty_host(make_host, **kwargs) -> SshHost:
+    host = make_host("trusty", identity="ubuntu-14.04", **kwargs)
+    host.put("/usr/local/bin/curl", STUB_CURL, mode="755")
+    return host
+
+
+def test_trusty_without_docker_installs_it_online_with_sudo_and_verifies(make_host, isolated_home):
+    host = trusty_host(make_host)
+    result = host.ssh(declared(host, isolated_home)["docker-engine"])
+    assert result.returncode == 0, result.stderr
+    assert "installing it online from https://get.docker.com/" in result.stderr
+    assert host.root("cat /tmp/stub-curl.log").stdout.strip().endswith(TRUSTY_INSTALLER_URL)
+    assert host.root("cat /var/log/docker-installer-uid").stdout.strip() == "0", "installer must run as root"
+    report = parse_host_report(result.stdout)
+    assert report == parse_host_report("HOST_DISTRIBUTION=ubuntu 14.04\nDOCKER_SERVER_VERSION=18.06.3-ce\n")
+
+
+def test_trusty_docker_is_too_old_for_ssh_and_the_program_says_what_to_configure(make_host, isolated_home):
+    host = trusty_host(make_host)
+    stdout = host.ssh(declared(host, isolated_home)["docker-engine"]).stdout
+    settings = parse_settings({**stack_config("prod"), "host": host.user and "127.0.0.1"}, has_private_key=True,
+                              has_ssh_agent=False)
+    with pytest.raises(DockerHostError, match=r"18\.06\.3-ce.*ubuntu 14\.04.*dockerHost to tcp://"):
+        checked_docker_host(settings, stdout)
+
+
+def test_trusty_with_working_docker_installs_nothing(make_host, isolated_home, engine):
+    host = make_host("trusty-docker", identity="ubuntu-14.04", docker_client=True,
+                     docker_socket="/var/run/docker.sock")
+    host.put("/usr/local/bin/curl", STUB_CURL, mode="755")
+    result = host.ssh(declared(host, isolated_home)["docker-engine"])
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"HOST_DISTRIBUTION=ubuntu 14.04\nDOCKER_SERVER_VERSION={engine}\n"
+    assert not host.exists("/tmp/stub-curl.log")
+
+
+@pytest.mark.parametrize(("identity", "named"), [
+    ("debian-12", "Debian GNU/Linux 12 (bookworm)"),
+    ("ubuntu-16.04", "Ubuntu 16.04.7 LTS"),
+    ("centos-7", "CentOS Linux 7 (Core)"),
+])
+def test_other_distributions_without_docker_fail_without_installing(make_host, isolated_home, identity, named):
+    host = make_host(identity, identity=identity)
+    host.put("/usr/local/bin/curl", STUB_CURL, mode="755")
+    result = host.ssh(declared(host, isolated_home)["docker-engine"])
+    assert result.returncode == 10
+    assert f"Docker is not installed on {named}" in result.stderr
+    assert "install Docker on this host before bootstrapping" in result.stderr
+    assert result.stdout == ""
+    assert not host.exists("/tmp/stub-curl.log") and not host.exists("/usr/bin/docker")
+
+
+def test_host_with_working_docker_prints_the_server_version(make_host, isolated_home, engine):
+    host = make_host("docker", docker_client=True, docker_socket="/var/run/docker.sock")
+    result = host.ssh(declared(host, isolated_home)["docker-engine"])
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"HOST_DISTRIBUTION=debian 12\nDOCKER_SERVER_VERSION={engine}\n"
+    assert checked_docker_host(parse_settings({**stack_config("prod")}, has_private_key=True, has_ssh_agent=False),
+                               result.stdout).startswith("ssh://")
+
+
+INIT_SCRIPT = """#!/bin/sh
+# Test bed docker service: "starting" connects the engine's socket where clients look.
+echo "$(id -u) $1" >> /var/log/docker-service.log
+[ "$1" = start ] && ln -sf /outer/docker.sock /var/run/docker.sock
+"""
+
+
+def test_stopped_daemon_is_started_as_root(make_host, isolated_home, engine):
+    host = make_host("stopped", docker_client=True, docker_socket="/outer/docker.sock")
+    host.put("/etc/init.d/docker", INIT_SCRIPT, mode="755")
+    result = host.ssh(declared(host, isolated_home)["docker-engine"])
+    assert result.returncode == 0, result.stderr
+    assert "the Docker daemon does not answer: starting it" in result.stderr
+    assert host.root("cat /var/log/docker-service.log").stdout == "0 start\n"
+    assert result.stdout.endswith(f"DOCKER_SERVER_VERSION={engine}\n")
+
+
+def test_daemon_that_cannot_start_fails_clearly(make_host, isolated_home):
+    host = make_host("broken", docker_client=True, docker_socket="/outer/docker.sock")
+    host.put("/etc/init.d/docker", "#!/bin/sh\necho 'dockerd: failed to start' >&2\nexit 1\n", mode="755")
+    result = host.ssh(declared(host, isolated_home)["docker-engine"])
+    assert result.returncode == 12
+    assert "its daemon is not running and could not be started" in result.stderr
+
+
+def test_user_without_sudo_gets_a_clear_message_and_nothing_is_done(make_host, isolated_home):
+    host = trusty_host(make_host, sudo=False)
+    result = host.ssh(declared(host, isolated_home)["docker-engine"])
+    assert result.returncode == 11
+    assert "user tester cannot run sudo without a password" in result.stderr
+    assert not host.exists("/tmp/stub-curl.log") and not host.exists("/usr/bin/docker")
+
+
+def test_hostile_install_url_reaches_the_host_as_inert_data(make_host, isolated_home):
+    host = trusty_host(make_host)
+    hostile = "https://mirror.example.com/i?a=$(touch${IFS}/tmp/pwned)&b=`touch${IFS}/tmp/pwned2`;touch${IFS}/tmp/pwned3'\""
+    result = host.ssh(declared(host, isolated_home, dockerInstallUrl=hostile)["docker-engine"])
+    assert result.returncode == 0, result.stderr
+    assert host.root("cat /tmp/stub-curl.log").stdout.strip().endswith(hostile)
+    for marker in ("/tmp/pwned", "/tmp/pwned2", "/tmp/pwned3"):
+        assert not host.exists(marker)
+
+
+# -- what runs against the application container -----------------------------
+
+class PackageServer:
+    """Serves test-built packages over HTTP on 127.0.0.1 (the hosts share this network namespace)."""
+
+    def __init__(self, root: Path) -> None:
+        handler = lambda *a, **kw: http.server.SimpleHTTPRequestHandler(*a, directory=str(root), **kw)  # noqa: E731
+        http.server.SimpleHTTPRequestHandler.log_message = lambda *a: None
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+
+
+@pytest.fixture
+def package_server(tmp_path):
+    root = tmp_path / "www"
+    root.mkdir()
+    server = PackageServer(root)
+    server.root = root
+    yield server
+    server.close()
+
+
+def build_deb(folder: Path, name: str, version: str) -> Path:
+    tree = folder / f"{name}-{version}"
+    (tree / "DEBIAN").mkdir(parents=True)
+    (tree / "DEBIAN/control").write_text(
+        f"Package: {name}\nVersion: {version}\nArchitecture: all\nMaintainer: tests <t@example.com>\n"
+        "Description: test agent package\n")
+    (tree / f"opt/{name}").mkdir(parents=True)
+    (tree / f"opt/{name}/VERSION").write_text(version + "\n")
+    deb = folder / f"{name}_{version}_all.deb"
+    subprocess.run(["dpkg-deb", "--root-owner-group", "--build", str(tree), str(deb)], check=True,
+                   capture_output=True)
+    return deb
+
+
+def build_tarball(path: Path, content: bytes) -> Path:
+    with tarfile.open(path, "w:gz") as archive:
+        info = tarfile.TarInfo("agent/README")
+        info.size = len(content)
+        archive.addfile(info, io.BytesIO(content))
+    return path
+
+
+@pytest.fixture
+def app_container(engine):
+    """A real, running application container; the name is the one the component gives it."""
+    prefix = f"cfytest{uuid.uuid4().hex[:8]}"
+    name = f"{prefix}-manager"
+    from hostbed import IMAGE
+    docker("run", "-d", "--name", name, "--network", "host", "--label", "cloudify-pulumi-test=1", IMAGE,
+           "sleep", "3600")
+    yield prefix, name
+    docker("rm", "-f", "-v", name, check=False)
+
+
+def in_container(name: str, script: str) -> subprocess.CompletedProcess:
+    return docker("exec", name, "sh", "-c", script, check=False)
+
+
+def agents_config(**agents: str) -> str:
+    import json
+    return json.dumps({"agents": agents})
+
+
+def test_agent_packages_are_installed_inside_the_app_container_idempotently(
+        make_host, isolated_home, package_server, app_container, tmp_path):
+    prefix, container = app_container
+    deb = build_deb(package_server.root, "cloudify-test-agent", "3.2.0")
+    tarball = build_tarball(package_server.root / "Ubuntu-trusty-agent.tar.gz", b"agent files\n")
+    host = make_host("agents", docker_client=True, docker_socket="/var/run/docker.sock")
+    create = declared(host, isolated_home, namePrefix=prefix, cloudifyPackages=agents_config(
+        ubuntu_deb=f"{package_server.url}/{deb.name}", ubuntu_tar=f"{package_server.url}/{tarball.name}"),
+    )["agent-packages"]
+
+    first = host.ssh(create)
+    assert first.returncode == 0, first.stderr
+    assert "installed cloudify-test-agent 3.2.0" in first.stdout + first.stderr
+    status = in_container(container, "dpkg-query -W -f='${Status} ${Version}' cloudify-test-agent")
+    assert status.stdout == "install ok installed 3.2.0"
+    assert in_container(container, "cat /opt/cloudify-test-agent/VERSION").stdout == "3.2.0\n"
+    placed = "/opt/manager/resources/packages/agents/Ubuntu-trusty-agent.tar.gz"
+    digest = hashlib.sha256(tarball.read_bytes()).hexdigest()
+    assert in_container(container, f"sha256sum {placed}").stdout.split()[0] == digest
+
+    state = "stat -c %Y /var/lib/dpkg/status " + placed
+    before = in_container(container, state).stdout
+    second = host.ssh(create)
+    assert second.returncode == 0, second.stderr
+    assert "cloudify-test-agent 3.2.0 is already installed" in second.stdout + second.stderr
+    assert f"{placed} is already in place" in second.stderr
+    assert in_container(container, state).stdout == before, "a second run must change nothing"
+
+
+def test_agent_url_answering_404_fails_naming_the_url(make_host, isolated_home, package_server, app_container):
+    prefix, _ = app_container
+    missing = f"{package_server.url}/missing-agent_1.0_all.deb"
+    host = make_host("agents404", docker_client=True, docker_socket="/var/run/docker.sock")
+    create = declared(host, isolated_home, namePrefix=prefix,
+                      cloudifyPackages=agents_config(ubuntu=missing))["agent-packages"]
+    result = host.ssh(create)
+    assert result.returncode == 20
+    assert f"could not download agent package {missing}" in result.stderr
+
+
+def test_hostile_agent_url_is_inert_on_host_and_in_container(make_host, isolated_home, package_server,
+                                                            app_container):
+    prefix, container = app_container
+    hostile = f"{package_server.url}/a$(touch${{IFS}}/tmp/pwned)b`touch${{IFS}}/tmp/pwned2`;touch${{IFS}}/tmp/pwned3;'\".deb"
+    host = make_host("hostile", docker_client=True, docker_socket="/var/run/docker.sock")
+    create = declared(host, isolated_home, namePrefix=prefix,
+                      cloudifyPackages=agents_config(ubuntu=hostile))["agent-packages"]
+    result = host.ssh(create)
+    assert result.returncode == 20 and hostile in result.stderr
+    for marker in ("/tmp/pwned", "/tmp/pwned2", "/tmp/pwned3"):
+        assert not host.exists(marker)
+        assert in_container(container, f"test -e {marker}").returncode != 0
+
+
+def test_offline_image_is_imported_from_docker_url(make_host, isolated_home, package_server, engine):
+    with tarfile.open(package_server.root / "cloudify-docker.tar", "w") as archive:
+        info = tarfile.TarInfo("hello.txt")
+        data = b"cloudify offline image\n"
+        info.size = len(data)
+        archive.addfile(info, io.BytesIO(data))
+    tag = uuid.uuid4().hex[:8]
+    data_image, app_image = f"cfytest/data:{tag}", f"cfytest/app:{tag}"
+    host = make_host("import", docker_client=True, docker_socket="/var/run/docker.sock")
+    import json
+    commands = declared(host, isolated_home, appImage=app_image, dataImage=data_image, cloudifyPackages=json.dumps(
+        {"docker": {"docker_url": f"{package_server.url}/cloudify-docker.tar"}}))
+    try:
+        for step, image in (("data-image-import", data_image), ("app-image-import", app_image)):
+            result = host.ssh(commands[step])
+            assert result.returncode == 0, result.stderr
+            image_id = docker("image", "inspect", "-f", "{{.Id}}", image).stdout.strip()
+            assert result.stdout == f"IMAGE_ID={image_id}\n"
+        again = host.ssh(commands["data-image-import"])
+        assert again.returncode == 0 and f"{data_image} is already present" in again.stderr
+    finally:
+        docker("rmi", "-f", data_image, app_image, check=False)
+
+
+# -- readiness -----------------------------------------------------------------
+
+@pytest.fixture
+def web_container(engine):
+    """An app container answering HTTP on a free port of the host network, and logging a marker."""
+    from hostbed import IMAGE, free_port
+    prefix, port = f"cfytest{uuid.uuid4().hex[:8]}", free_port()
+    name = f"{prefix}-manager"
+    docker("run", "-d", "--name", name, "--network", "host", IMAGE, "sh", "-c",
+           f"mkdir -p /www && echo ok > /www/version && echo MANAGER-LOG-MARKER && "
+           f"exec busybox httpd -f -p 127.0.0.1:{port} -h /www")
+    yield prefix, port
+    docker("rm", "-f", "-v", name, check=False)
+
+
+def test_readiness_waits_for_the_rest_port(make_host, isolated_home, web_container):
+    prefix, port = web_container
+    host = make_host("ready", docker_client=True, docker_socket="/var/run/docker.sock")
+    create = declared(host, isolated_home, namePrefix=prefix, readinessPort=str(port))["ready"]
+    result = host.ssh(create)
+    assert result.returncode == 0, result.stderr
+    assert f"manager answers at http://127.0.0.1:{port}/version" in result.stderr
+
+
+def test_readiness_timeout_fails_with_the_container_log(make_host, isolated_home, web_container):
+    prefix, port = web_container
+    host = make_host("notready", docker_client=True, docker_socket="/var/run/docker.sock")
+    create = declared(host, isolated_home, namePrefix=prefix, readinessPort=str(port),
+                      readinessPath="/not-there", readinessTimeout="3")["ready"]
+    result = host.ssh(create)
+    assert result.returncode == 40
+    assert "did not answer http://127.0.0.1:%d/not-there within 3 seconds" % port in result.stderr
+    assert "MANAGER-LOG-MARKER" in result.stderr
