@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import http.server
 import io
+import json
 import subprocess
 import tarfile
 import threading
@@ -18,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from harness import run_program, stack_config
-from hostbed import SshHost, docker
+from hostbed import IMAGE, SshHost, docker, free_port
 
 from components.docker_endpoint import DockerHostError, checked_docker_host, parse_host_report
 from components.settings import parse_settings
@@ -222,7 +223,6 @@ def app_container(engine):
     """A real, running application container; the name is the one the component gives it."""
     prefix = f"cfytest{uuid.uuid4().hex[:8]}"
     name = f"{prefix}-manager"
-    from hostbed import IMAGE
     docker("run", "-d", "--name", name, "--network", "host", "--label", "cloudify-pulumi-test=1", IMAGE,
            "sleep", "3600")
     yield prefix, name
@@ -234,7 +234,6 @@ def in_container(name: str, script: str) -> subprocess.CompletedProcess:
 
 
 def agents_config(**agents: str) -> str:
-    import json
     return json.dumps({"agents": agents})
 
 
@@ -281,7 +280,8 @@ def test_agent_url_answering_404_fails_naming_the_url(make_host, isolated_home, 
 def test_hostile_agent_url_is_inert_on_host_and_in_container(make_host, isolated_home, package_server,
                                                             app_container):
     prefix, container = app_container
-    hostile = f"{package_server.url}/a$(touch${{IFS}}/tmp/pwned)b`touch${{IFS}}/tmp/pwned2`;touch${{IFS}}/tmp/pwned3;'\".deb"
+    payload = "a$(touch${IFS}/tmp/pwned)b`touch${IFS}/tmp/pwned2`;touch${IFS}/tmp/pwned3;'\".deb"
+    hostile = f"{package_server.url}/{payload}"
     host = make_host("hostile", docker_client=True, docker_socket="/var/run/docker.sock")
     create = declared(host, isolated_home, namePrefix=prefix,
                       cloudifyPackages=agents_config(ubuntu=hostile))["agent-packages"]
@@ -301,7 +301,6 @@ def test_offline_image_is_imported_from_docker_url(make_host, isolated_home, pac
     tag = uuid.uuid4().hex[:8]
     data_image, app_image = f"cfytest/data:{tag}", f"cfytest/app:{tag}"
     host = make_host("import", docker_client=True, docker_socket="/var/run/docker.sock")
-    import json
     commands = declared(host, isolated_home, appImage=app_image, dataImage=data_image, cloudifyPackages=json.dumps(
         {"docker": {"docker_url": f"{package_server.url}/cloudify-docker.tar"}}))
     try:
@@ -321,7 +320,6 @@ def test_offline_image_is_imported_from_docker_url(make_host, isolated_home, pac
 @pytest.fixture
 def web_container(engine):
     """An app container answering HTTP on a free port of the host network, and logging a marker."""
-    from hostbed import IMAGE, free_port
     prefix, port = f"cfytest{uuid.uuid4().hex[:8]}", free_port()
     name = f"{prefix}-manager"
     docker("run", "-d", "--name", name, "--network", "host", IMAGE, "sh", "-c",
@@ -347,5 +345,5 @@ def test_readiness_timeout_fails_with_the_container_log(make_host, isolated_home
                       readinessPath="/not-there", readinessTimeout="3")["ready"]
     result = host.ssh(create)
     assert result.returncode == 40
-    assert "did not answer http://127.0.0.1:%d/not-there within 3 seconds" % port in result.stderr
+    assert f"did not answer http://127.0.0.1:{port}/not-there within 3 seconds" in result.stderr
     assert "MANAGER-LOG-MARKER" in result.stderr

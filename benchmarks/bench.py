@@ -1,0 +1,86 @@
+"""Benchmarks: what this program adds to `pulumi preview`/`up`, and what a re-run costs on a host.
+
+    .venv/bin/python benchmarks/bench.py            # after scripts/test has prepared Docker
+
+1. Rendering the whole program (config validation + resource graph) under the
+   SDK mocks: the Python-side cost of every preview and up.
+2. The Docker check on a host whose Docker already works (the path of every
+   re-run), over real SSH to a test host container.
+3. The agent-package step when everything is already installed (idempotent
+   re-run), over real SSH.
+Prints the median and spread of repeated runs.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(REPO), str(REPO / "tests")]
+os.environ["HOME"] = tempfile.mkdtemp(prefix="cfy-bench-home-")
+
+import hostbed  # noqa: E402
+from harness import run_program, stack_config  # noqa: E402
+
+KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nbench\n-----END OPENSSH PRIVATE KEY-----"
+
+
+def measure(label: str, action: Callable[[], object], repeats: int) -> None:
+    action()  # warm-up
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        action()
+        samples.append(time.perf_counter() - start)
+    print(f"{label:<58} median {statistics.median(samples) * 1000:8.1f} ms "
+          f"(min {min(samples) * 1000:.1f}, max {max(samples) * 1000:.1f}, n={repeats})")
+
+
+def created(config: dict[str, str], suffix: str) -> str:
+    run = run_program(config, secrets={"sshPrivateKey": KEY})
+    return next(r.inputs["create"] for r in run.registrations if r.name.endswith(suffix))
+
+
+def check(result: hostbed.Result) -> None:
+    if result.returncode != 0:
+        raise SystemExit(f"benchmark step failed: {result.stderr}")
+
+
+def main() -> None:
+    prod = stack_config("prod")
+    measure("render program under mocks (prod stack)", lambda: run_program(prod, secrets={"sshPrivateKey": KEY}), 20)
+    hostbed.engine_version()
+    hostbed.ensure_image()
+    with tempfile.TemporaryDirectory() as keys:
+        host = hostbed.SshHost("bench", identity="debian-12", sudo=True, docker_client=True,
+                               docker_socket="/var/run/docker.sock", key_dir=Path(keys))
+        container = "cfybench-manager"
+        try:
+            config = {**prod, "host": "127.0.0.1", "sshUser": host.user, "sshPort": str(host.port),
+                      "namePrefix": "cfybench", "cloudifyPackages": "{}"}
+            measure("ensure_docker.sh over SSH, Docker already working", lambda: check(
+                host.ssh(created(config, "-docker-engine"))), 10)
+            hostbed.docker("run", "-d", "--name", container, "--network", "host", hostbed.IMAGE, "sleep", "3600")
+            www = Path(keys) / "www"
+            www.mkdir()
+            (www / "agent.tar.gz").write_bytes(os.urandom(1 << 20))
+            from test_host_scripts import PackageServer
+            server = PackageServer(www)
+            agents = {**config, "cloudifyPackages": f'{{"agents": {{"a": "{server.url}/agent.tar.gz"}}}}'}
+            command = created(agents, "-agent-packages")
+            check(host.ssh(command))
+            measure("install_agents.sh over SSH, 1 MiB tarball already in place", lambda: check(host.ssh(command)), 10)
+            server.close()
+        finally:
+            hostbed.docker("rm", "-f", container, check=False)
+            host.remove()
+
+
+if __name__ == "__main__":
+    main()
