@@ -7,6 +7,7 @@ provider would send. Nothing here runs a copy of a script.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import http.server
 import io
@@ -86,7 +87,7 @@ def test_trusty_without_docker_installs_it_online_with_sudo_and_verifies(make_ho
 def test_trusty_docker_is_too_old_for_ssh_and_the_program_says_what_to_configure(make_host, isolated_home):
     host = trusty_host(make_host)
     stdout = host.ssh(declared(host, isolated_home)["docker-engine"]).stdout
-    settings = parse_settings({**stack_config("prod"), "host": host.user and "127.0.0.1"}, has_private_key=True,
+    settings = parse_settings({**stack_config("prod"), "host": "127.0.0.1"}, has_private_key=True,
                               has_ssh_agent=False)
     with pytest.raises(DockerHostError, match=r"18\.06\.3-ce.*ubuntu 14\.04.*dockerHost to tcp://"):
         checked_docker_host(settings, stdout)
@@ -172,12 +173,17 @@ def test_hostile_install_url_reaches_the_host_as_inert_data(make_host, isolated_
 
 # -- what runs against the application container -----------------------------
 
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - base class signature
+        pass
+
+
 class PackageServer:
     """Serves test-built packages over HTTP on 127.0.0.1 (the hosts share this network namespace)."""
 
     def __init__(self, root: Path) -> None:
-        handler = lambda *a, **kw: http.server.SimpleHTTPRequestHandler(*a, directory=str(root), **kw)  # noqa: E731
-        http.server.SimpleHTTPRequestHandler.log_message = lambda *a: None
+        self.root = root
+        handler = functools.partial(QuietHandler, directory=str(root))
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
@@ -191,7 +197,6 @@ def package_server(tmp_path):
     root = tmp_path / "www"
     root.mkdir()
     server = PackageServer(root)
-    server.root = root
     yield server
     server.close()
 
