@@ -26,9 +26,7 @@ sys.path[:0] = [str(REPO), str(REPO / "tests")]
 os.environ["HOME"] = tempfile.mkdtemp(prefix="cfy-bench-home-")
 
 import hostbed  # noqa: E402
-from harness import run_program, stack_config  # noqa: E402
-
-KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nbench\n-----END OPENSSH PRIVATE KEY-----"
+from harness import THROWAWAY_KEY, declared_commands, run_program, stack_config  # noqa: E402
 
 
 def measure(label: str, action: Callable[[], object], repeats: int) -> None:
@@ -42,11 +40,6 @@ def measure(label: str, action: Callable[[], object], repeats: int) -> None:
           f"(min {min(samples) * 1000:.1f}, max {max(samples) * 1000:.1f}, n={repeats})")
 
 
-def created(config: dict[str, str], suffix: str) -> str:
-    run = run_program(config, secrets={"sshPrivateKey": KEY})
-    return next(r.inputs["create"] for r in run.registrations if r.name.endswith(suffix))
-
-
 def check(result: hostbed.Result) -> None:
     if result.returncode != 0:
         raise SystemExit(f"benchmark step failed: {result.stderr}")
@@ -54,30 +47,28 @@ def check(result: hostbed.Result) -> None:
 
 def main() -> None:
     prod = stack_config("prod")
-    measure("render program under mocks (prod stack)", lambda: run_program(prod, secrets={"sshPrivateKey": KEY}), 20)
+    render = lambda: run_program(prod, secrets={"sshPrivateKey": THROWAWAY_KEY})  # noqa: E731
+    measure("render program under mocks (prod stack)", render, 20)
     hostbed.engine_version()
     hostbed.ensure_image()
     with tempfile.TemporaryDirectory() as keys:
-        host = hostbed.SshHost("bench", identity="debian-12", sudo=True, docker_client=True,
-                               docker_socket="/var/run/docker.sock", key_dir=Path(keys))
+        host = hostbed.SshHost("bench", identity="debian-12", sudo=True, with_engine=True,
+                               engine_socket="/var/run/docker.sock", key_dir=Path(keys))
+        www = Path(keys) / "www"
+        www.mkdir()
+        (www / "agent.tar.gz").write_bytes(os.urandom(1 << 20))
+        server = hostbed.PackageServer(www)
         container = "cfybench-manager"
         try:
-            config = {**prod, "host": "127.0.0.1", "sshUser": host.user, "sshPort": str(host.port),
-                      "namePrefix": "cfybench", "cloudifyPackages": "{}"}
-            measure("ensure_docker.sh over SSH, Docker already working", lambda: check(
-                host.ssh(created(config, "-docker-engine"))), 10)
-            hostbed.docker("run", "-d", "--name", container, "--network", "host", hostbed.IMAGE, "sleep", "3600")
-            www = Path(keys) / "www"
-            www.mkdir()
-            (www / "agent.tar.gz").write_bytes(os.urandom(1 << 20))
-            from test_host_scripts import PackageServer
-            server = PackageServer(www)
-            agents = {**config, "cloudifyPackages": f'{{"agents": {{"a": "{server.url}/agent.tar.gz"}}}}'}
-            command = created(agents, "-agent-packages")
-            check(host.ssh(command))
-            measure("install_agents.sh over SSH, 1 MiB tarball already in place", lambda: check(host.ssh(command)), 10)
-            server.close()
+            ensure = declared_commands(host, namePrefix="cfybench")["docker-engine"]
+            measure("ensure_docker.sh over SSH, Docker already working", lambda: check(host.ssh(ensure)), 10)
+            hostbed.start_app_container(container, "sleep", "3600")
+            agents = f'{{"agents": {{"a": "{server.url}/agent.tar.gz"}}}}'
+            install = declared_commands(host, namePrefix="cfybench", cloudifyPackages=agents)["agent-packages"]
+            check(host.ssh(install))
+            measure("install_agents.sh over SSH, 1 MiB tarball already in place", lambda: check(host.ssh(install)), 10)
         finally:
+            server.close()
             hostbed.docker("rm", "-f", container, check=False)
             host.remove()
 

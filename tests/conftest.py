@@ -8,6 +8,15 @@ import hostbed  # noqa: E402
 import pytest  # noqa: E402
 
 
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path, monkeypatch):
+    """The program writes the Docker provider's ssh identity under ~: keep it in a temporary HOME,
+    and keep a developer's ssh-agent from standing in for a missing key."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("SSH_AUTH_SOCK", raising=False)
+    return tmp_path
+
+
 @pytest.fixture(scope="session")
 def engine() -> str:
     """The real Docker engine and test host image; an unusable engine fails the host tests loudly."""
@@ -25,10 +34,10 @@ def make_host(engine, tmp_path_factory):
     hosts: list[hostbed.SshHost] = []
     key_dir = tmp_path_factory.mktemp("ssh")
 
-    def start(scenario: str, *, identity: str = "debian-12", sudo: bool = True, docker_client: bool = False,
-              docker_socket: str | None = None) -> hostbed.SshHost:
-        host = hostbed.SshHost(scenario, identity=identity, sudo=sudo, docker_client=docker_client,
-                               docker_socket=docker_socket, key_dir=key_dir)
+    def start(scenario: str, *, identity: str = "debian-12", sudo: bool = True, with_engine: bool = False,
+              engine_socket: str = "/var/run/docker.sock") -> hostbed.SshHost:
+        host = hostbed.SshHost(scenario, identity=identity, sudo=sudo, with_engine=with_engine,
+                               engine_socket=engine_socket, key_dir=key_dir)
         hosts.append(host)
         return host
 

@@ -32,9 +32,14 @@ PROJECT = "cloudify-manager"
 SECRET_SIG = "4dabf18193072939515e22adb298388d"
 SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270"
 COMMAND_TYPES = ("command:local:Command", "command:remote:Command")
+THROWAWAY_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEthrowaway\n-----END OPENSSH PRIVATE KEY-----"
+
+_last_monitor: list[RecordingMonitor] = []  # the latest run's monitor, also when that run raised
 
 
-RECORDINGS: list[RecordingMonitor] = []  # every run's monitor, also of runs that raised
+def last_registrations() -> list[Registration]:
+    """What the latest run registered before it finished or failed (the shared root stack left out)."""
+    return [r for r in _last_monitor[-1].registrations if r.type != "pulumi:pulumi:Stack"]
 
 
 def digest(value: Any) -> str:
@@ -76,7 +81,6 @@ class Registration:
     name: str
     urn: str
     parent: str
-    custom: bool
     protect: bool | None
     delete_before_replace: bool
     provider: str
@@ -97,7 +101,6 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         wire = json_format.MessageToDict(request.object)
         self.registrations.append(Registration(
             type=request.type, name=request.name, urn=response.urn, parent=request.parent,
-            custom=request.custom,
             protect=request.protect if request.HasField("protect") else None,
             delete_before_replace=request.deleteBeforeReplace,
             provider=request.provider,
@@ -139,7 +142,7 @@ def plain_strings(value: Any) -> list[str]:
 def secret_strings(value: Any) -> list[str]:
     """Every string that IS inside a secret wrapper."""
     if is_secret(value):
-        return [s for s in plain_strings(unwrap_secrets(value))]
+        return plain_strings(unwrap_secrets(value))
     if isinstance(value, dict):
         return [s for v in value.values() for s in secret_strings(v)]
     if isinstance(value, list):
@@ -163,11 +166,10 @@ class Run:
         assert len(found) == 1, f"expected one {type_} *{name_suffix}, got {[r.name for r in found]}"
         return found[0]
 
-    def by_name(self, name: str) -> Registration:
-        return next(r for r in self.registrations if r.name == name)
-
-    def urn(self, name: str) -> str:
-        return self.by_name(name).urn
+    def commands(self) -> dict[str, str]:
+        """Each command resource's `create`, by name without the component prefix."""
+        return {r.name.removeprefix("cloudify-"): r.inputs["create"] for r in self.registrations
+                if r.type in COMMAND_TYPES}
 
 
 def script_arguments(create: str) -> tuple[str, list[str]]:
@@ -210,7 +212,7 @@ def run_program(config: dict[str, str], *, secrets: dict[str, str] | None = None
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     monitor = RecordingMonitor(mocks)
-    RECORDINGS.append(monitor)
+    _last_monitor[:] = [monitor]
     pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
     all_config = {f"{PROJECT}:{k}": v for k, v in {**config, **(secrets or {})}.items()}
     pulumi.runtime.set_all_config(all_config, [f"{PROJECT}:{k}" for k in (secrets or {})])
@@ -219,19 +221,20 @@ def run_program(config: dict[str, str], *, secrets: dict[str, str] | None = None
     def program():
         runpy.run_path(str(MAIN), run_name="__main__")
 
-    try:
-        program()
-    finally:
-        _drain(loop)
+    loop.set_exception_handler(_ignore_unretrieved_failures)
+    program()
     return Run(monitor.registrations, monitor.outputs)
 
 
-def _drain(loop: asyncio.AbstractEventLoop) -> None:
+def _ignore_unretrieved_failures(loop: asyncio.AbstractEventLoop, context: dict) -> None:
     """A failed run leaves Output futures holding its exception; the test already asserted on it,
-    so do not let asyncio report each of them again when they are garbage-collected."""
+    so asyncio need not report each of them again when they are garbage-collected."""
+    if not context.get("message", "").startswith("Future exception was never retrieved"):
+        loop.default_exception_handler(context)
 
-    def handler(loop: asyncio.AbstractEventLoop, context: dict) -> None:
-        if not context.get("message", "").startswith("Future exception was never retrieved"):
-            loop.default_exception_handler(context)
 
-    loop.set_exception_handler(handler)
+def declared_commands(host: Any, **overrides: str) -> dict[str, str]:
+    """The command strings the prod program declares for an SSH host (`host.user`@127.0.0.1:`host.port`)."""
+    config = {**stack_config("prod"), "cloudifyPackages": "{}", **overrides,
+              "host": "127.0.0.1", "sshUser": host.user, "sshPort": str(host.port)}
+    return run_program(config, secrets={"sshPrivateKey": THROWAWAY_KEY}).commands()

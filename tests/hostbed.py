@@ -16,12 +16,15 @@ seconds.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import http.server
 import os
 import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -120,8 +123,9 @@ class Result:
 class SshHost:
     """A container reached only over SSH, as the command provider reaches a host."""
 
-    def __init__(self, scenario: str, *, identity: str, sudo: bool, docker_client: bool,
-                 docker_socket: str | None, key_dir: Path) -> None:
+    def __init__(self, scenario: str, *, identity: str, sudo: bool, with_engine: bool,
+                 engine_socket: str, key_dir: Path) -> None:
+        """`with_engine`: the real `docker` client, and the engine's socket mounted at `engine_socket`."""
         self.name = f"cfy-testhost-{scenario}-{uuid.uuid4().hex[:8]}"
         self.port = free_port()
         self.user = "tester"
@@ -129,18 +133,18 @@ class SshHost:
         if not self.key.exists():
             subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(self.key)], check=True)
         run_args = ["run", "-d", "--name", self.name, "--label", LABEL, "--network", "host"]
-        if docker_socket:
-            run_args += ["-v", f"/var/run/docker.sock:{docker_socket}"]
+        if with_engine:
+            run_args += ["-v", f"/var/run/docker.sock:{engine_socket}"]
         docker(*run_args, ensure_image(), "/usr/sbin/sshd", "-D", "-e", "-p", str(self.port),
                "-o", "ListenAddress=127.0.0.1")
         try:
-            self._configure(identity, sudo, docker_client)
+            self._configure(identity, sudo, with_engine)
             self._wait_for_ssh()
         except BaseException:
             self.remove()
             raise
 
-    def _configure(self, identity: str, sudo: bool, docker_client: bool) -> None:
+    def _configure(self, identity: str, sudo: bool, with_engine: bool) -> None:
         self.put("/home/tester/.ssh/authorized_keys", self.key.with_suffix(".pub").read_text(), mode="600",
                  owner="tester")
         if sudo:
@@ -151,7 +155,7 @@ class SshHost:
             self.put("/etc/os-release", os_release)
         if lsb_release is not None:
             self.put("/etc/lsb-release", lsb_release)
-        if docker_client:
+        if with_engine:
             docker("cp", os.path.realpath(shutil.which("docker") or "docker"), f"{self.name}:/usr/bin/docker")
 
     def put(self, path: str, text: str, *, mode: str = "644", owner: str = "root") -> None:
@@ -165,7 +169,7 @@ class SshHost:
         return Result(done.returncode, done.stdout, done.stderr)
 
     def exists(self, path: str) -> bool:
-        return self.root(f"test -e '{path}'").returncode == 0
+        return docker("exec", self.name, "test", "-e", path, check=False).returncode == 0
 
     def ssh(self, command: str, timeout: float = 120) -> Result:
         """Run one command string over real SSH, exactly as the command provider sends it."""
@@ -187,3 +191,29 @@ class SshHost:
 
     def remove(self) -> None:
         docker("rm", "-f", "-v", self.name, check=False)
+
+
+def start_app_container(name: str, *command: str) -> str:
+    """A stand-in application container on the real engine, in the host network like the SSH hosts."""
+    docker("run", "-d", "--name", name, "--label", LABEL, "--network", "host", ensure_image(), *command)
+    return name
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - base class signature
+        pass
+
+
+class PackageServer:
+    """Serves files over HTTP on 127.0.0.1, which the SSH hosts share (host network)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        handler = functools.partial(_QuietHandler, directory=str(root))
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

@@ -7,43 +7,25 @@ provider would send. Nothing here runs a copy of a script.
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import http.server
 import io
 import json
 import subprocess
 import tarfile
-import threading
 import uuid
 from pathlib import Path
 
 import pytest
-from harness import run_program, stack_config
-from hostbed import IMAGE, SshHost, docker, free_port
+from harness import declared_commands, stack_config
+from hostbed import PackageServer, SshHost, docker, free_port, start_app_container
 
-from components.docker_endpoint import DockerHostError, checked_docker_host, parse_host_report
+from components.docker_endpoint import DockerHostError, checked_docker_host
 from components.settings import parse_settings
 
 pytestmark = pytest.mark.hosts
-KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nnot-used-by-these-tests\n-----END OPENSSH PRIVATE KEY-----"
 TRUSTY_INSTALLER_URL = "https://get.docker.com/"
 
 
-def declared(host: SshHost | None, tmp_home: Path, **overrides: str) -> dict[str, str]:
-    """Render the program for this host and return each command's `create`, by resource name suffix."""
-    config = {**stack_config("prod"), "cloudifyPackages": "{}", **overrides}
-    if host is not None:
-        config |= {"host": "127.0.0.1", "sshUser": host.user, "sshPort": str(host.port)}
-    run = run_program(config, secrets={"sshPrivateKey": KEY})
-    return {r.name.removeprefix("cloudify-"): r.inputs["create"] for r in run.registrations
-            if r.type == "command:remote:Command"}
-
-
-@pytest.fixture(autouse=True)
-def isolated_home(tmp_path, monkeypatch):
-    monkeypatch.setenv("HOME", str(tmp_path))
-    return tmp_path
 
 
 # -- stubs for what the network would provide on a real Trusty host ---------
@@ -73,31 +55,26 @@ def trusty_host(make_host, **kwargs) -> SshHost:
     return host
 
 
-def test_trusty_without_docker_installs_it_online_with_sudo_and_verifies(make_host, isolated_home):
+def test_trusty_without_docker_installs_it_online_with_sudo_and_verifies(make_host):
     host = trusty_host(make_host)
-    result = host.ssh(declared(host, isolated_home)["docker-engine"])
+    result = host.ssh(declared_commands(host)["docker-engine"])
     assert result.returncode == 0, result.stderr
     assert "installing it online from https://get.docker.com/" in result.stderr
     assert host.root("cat /tmp/stub-curl.log").stdout.strip().endswith(TRUSTY_INSTALLER_URL)
     assert host.root("cat /var/log/docker-installer-uid").stdout.strip() == "0", "installer must run as root"
-    report = parse_host_report(result.stdout)
-    assert report == parse_host_report("HOST_DISTRIBUTION=ubuntu 14.04\nDOCKER_SERVER_VERSION=18.06.3-ce\n")
+    assert result.stdout == "HOST_DISTRIBUTION=ubuntu 14.04\nDOCKER_SERVER_VERSION=18.06.3-ce\n"
 
-
-def test_trusty_docker_is_too_old_for_ssh_and_the_program_says_what_to_configure(make_host, isolated_home):
-    host = trusty_host(make_host)
-    stdout = host.ssh(declared(host, isolated_home)["docker-engine"]).stdout
+    # What the program makes of that output: Trusty's Docker cannot serve ssh://, say what to configure.
     settings = parse_settings({**stack_config("prod"), "host": "127.0.0.1"}, has_private_key=True,
                               has_ssh_agent=False)
     with pytest.raises(DockerHostError, match=r"18\.06\.3-ce.*ubuntu 14\.04.*dockerHost to tcp://"):
-        checked_docker_host(settings, stdout)
+        checked_docker_host(settings, result.stdout)
 
 
-def test_trusty_with_working_docker_installs_nothing(make_host, isolated_home, engine):
-    host = make_host("trusty-docker", identity="ubuntu-14.04", docker_client=True,
-                     docker_socket="/var/run/docker.sock")
+def test_trusty_with_working_docker_installs_nothing(make_host, engine):
+    host = make_host("trusty-docker", identity="ubuntu-14.04", with_engine=True)
     host.put("/usr/local/bin/curl", STUB_CURL, mode="755")
-    result = host.ssh(declared(host, isolated_home)["docker-engine"])
+    result = host.ssh(declared_commands(host)["docker-engine"])
     assert result.returncode == 0, result.stderr
     assert result.stdout == f"HOST_DISTRIBUTION=ubuntu 14.04\nDOCKER_SERVER_VERSION={engine}\n"
     assert not host.exists("/tmp/stub-curl.log")
@@ -108,10 +85,10 @@ def test_trusty_with_working_docker_installs_nothing(make_host, isolated_home, e
     ("ubuntu-16.04", "Ubuntu 16.04.7 LTS"),
     ("centos-7", "CentOS Linux 7 (Core)"),
 ])
-def test_other_distributions_without_docker_fail_without_installing(make_host, isolated_home, identity, named):
+def test_other_distributions_without_docker_fail_without_installing(make_host, identity, named):
     host = make_host(identity, identity=identity)
     host.put("/usr/local/bin/curl", STUB_CURL, mode="755")
-    result = host.ssh(declared(host, isolated_home)["docker-engine"])
+    result = host.ssh(declared_commands(host)["docker-engine"])
     assert result.returncode == 10
     assert f"Docker is not installed on {named}" in result.stderr
     assert "install Docker on this host before bootstrapping" in result.stderr
@@ -119,9 +96,9 @@ def test_other_distributions_without_docker_fail_without_installing(make_host, i
     assert not host.exists("/tmp/stub-curl.log") and not host.exists("/usr/bin/docker")
 
 
-def test_host_with_working_docker_prints_the_server_version(make_host, isolated_home, engine):
-    host = make_host("docker", docker_client=True, docker_socket="/var/run/docker.sock")
-    result = host.ssh(declared(host, isolated_home)["docker-engine"])
+def test_host_with_working_docker_prints_the_server_version(make_host, engine):
+    host = make_host("docker", with_engine=True)
+    result = host.ssh(declared_commands(host)["docker-engine"])
     assert result.returncode == 0, result.stderr
     assert result.stdout == f"HOST_DISTRIBUTION=debian 12\nDOCKER_SERVER_VERSION={engine}\n"
     assert checked_docker_host(parse_settings({**stack_config("prod")}, has_private_key=True, has_ssh_agent=False),
@@ -135,36 +112,36 @@ echo "$(id -u) $1" >> /var/log/docker-service.log
 """
 
 
-def test_stopped_daemon_is_started_as_root(make_host, isolated_home, engine):
-    host = make_host("stopped", docker_client=True, docker_socket="/outer/docker.sock")
+def test_stopped_daemon_is_started_as_root(make_host, engine):
+    host = make_host("stopped", with_engine=True, engine_socket="/outer/docker.sock")
     host.put("/etc/init.d/docker", INIT_SCRIPT, mode="755")
-    result = host.ssh(declared(host, isolated_home)["docker-engine"])
+    result = host.ssh(declared_commands(host)["docker-engine"])
     assert result.returncode == 0, result.stderr
     assert "the Docker daemon does not answer: starting it" in result.stderr
     assert host.root("cat /var/log/docker-service.log").stdout == "0 start\n"
     assert result.stdout.endswith(f"DOCKER_SERVER_VERSION={engine}\n")
 
 
-def test_daemon_that_cannot_start_fails_clearly(make_host, isolated_home):
-    host = make_host("broken", docker_client=True, docker_socket="/outer/docker.sock")
+def test_daemon_that_cannot_start_fails_clearly(make_host):
+    host = make_host("broken", with_engine=True, engine_socket="/outer/docker.sock")
     host.put("/etc/init.d/docker", "#!/bin/sh\necho 'dockerd: failed to start' >&2\nexit 1\n", mode="755")
-    result = host.ssh(declared(host, isolated_home)["docker-engine"])
+    result = host.ssh(declared_commands(host)["docker-engine"])
     assert result.returncode == 12
     assert "its daemon is not running and could not be started" in result.stderr
 
 
-def test_user_without_sudo_gets_a_clear_message_and_nothing_is_done(make_host, isolated_home):
+def test_user_without_sudo_gets_a_clear_message_and_nothing_is_done(make_host):
     host = trusty_host(make_host, sudo=False)
-    result = host.ssh(declared(host, isolated_home)["docker-engine"])
+    result = host.ssh(declared_commands(host)["docker-engine"])
     assert result.returncode == 11
     assert "user tester cannot run sudo without a password" in result.stderr
     assert not host.exists("/tmp/stub-curl.log") and not host.exists("/usr/bin/docker")
 
 
-def test_hostile_install_url_reaches_the_host_as_inert_data(make_host, isolated_home):
+def test_hostile_install_url_reaches_the_host_as_inert_data(make_host):
     host = trusty_host(make_host)
     hostile = "https://mirror.example.com/i?a=$(touch${IFS}/tmp/pwned)&b=`touch${IFS}/tmp/pwned2`;touch${IFS}/tmp/pwned3'\""
-    result = host.ssh(declared(host, isolated_home, dockerInstallUrl=hostile)["docker-engine"])
+    result = host.ssh(declared_commands(host, dockerInstallUrl=hostile)["docker-engine"])
     assert result.returncode == 0, result.stderr
     assert host.root("cat /tmp/stub-curl.log").stdout.strip().endswith(hostile)
     for marker in ("/tmp/pwned", "/tmp/pwned2", "/tmp/pwned3"):
@@ -172,25 +149,6 @@ def test_hostile_install_url_reaches_the_host_as_inert_data(make_host, isolated_
 
 
 # -- what runs against the application container -----------------------------
-
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - base class signature
-        pass
-
-
-class PackageServer:
-    """Serves test-built packages over HTTP on 127.0.0.1 (the hosts share this network namespace)."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        handler = functools.partial(QuietHandler, directory=str(root))
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def close(self) -> None:
-        self.server.shutdown()
-
 
 @pytest.fixture
 def package_server(tmp_path):
@@ -225,13 +183,17 @@ def build_tarball(path: Path, content: bytes) -> Path:
 
 @pytest.fixture
 def app_container(engine):
-    """A real, running application container; the name is the one the component gives it."""
-    prefix = f"cfytest{uuid.uuid4().hex[:8]}"
-    name = f"{prefix}-manager"
-    docker("run", "-d", "--name", name, "--network", "host", "--label", "cloudify-pulumi-test=1", IMAGE,
-           "sleep", "3600")
-    yield prefix, name
-    docker("rm", "-f", "-v", name, check=False)
+    """Start a real application container named as the component names it (`<prefix>-manager`)."""
+    started: list[str] = []
+
+    def start(*command: str) -> tuple[str, str]:
+        prefix = f"cfytest{uuid.uuid4().hex[:8]}"
+        started.append(start_app_container(f"{prefix}-manager", *command))
+        return prefix, started[-1]
+
+    yield start
+    for name in started:
+        docker("rm", "-f", "-v", name, check=False)
 
 
 def in_container(name: str, script: str) -> subprocess.CompletedProcess:
@@ -243,12 +205,12 @@ def agents_config(**agents: str) -> str:
 
 
 def test_agent_packages_are_installed_inside_the_app_container_idempotently(
-        make_host, isolated_home, package_server, app_container, tmp_path):
-    prefix, container = app_container
+        make_host, package_server, app_container):
+    prefix, container = app_container("sleep", "3600")
     deb = build_deb(package_server.root, "cloudify-test-agent", "3.2.0")
     tarball = build_tarball(package_server.root / "Ubuntu-trusty-agent.tar.gz", b"agent files\n")
-    host = make_host("agents", docker_client=True, docker_socket="/var/run/docker.sock")
-    create = declared(host, isolated_home, namePrefix=prefix, cloudifyPackages=agents_config(
+    host = make_host("agents", with_engine=True)
+    create = declared_commands(host, namePrefix=prefix, cloudifyPackages=agents_config(
         ubuntu_deb=f"{package_server.url}/{deb.name}", ubuntu_tar=f"{package_server.url}/{tarball.name}"),
     )["agent-packages"]
 
@@ -271,24 +233,24 @@ def test_agent_packages_are_installed_inside_the_app_container_idempotently(
     assert in_container(container, state).stdout == before, "a second run must change nothing"
 
 
-def test_agent_url_answering_404_fails_naming_the_url(make_host, isolated_home, package_server, app_container):
-    prefix, _ = app_container
+def test_agent_url_answering_404_fails_naming_the_url(make_host, package_server, app_container):
+    prefix, _ = app_container("sleep", "3600")
     missing = f"{package_server.url}/missing-agent_1.0_all.deb"
-    host = make_host("agents404", docker_client=True, docker_socket="/var/run/docker.sock")
-    create = declared(host, isolated_home, namePrefix=prefix,
+    host = make_host("agents404", with_engine=True)
+    create = declared_commands(host, namePrefix=prefix,
                       cloudifyPackages=agents_config(ubuntu=missing))["agent-packages"]
     result = host.ssh(create)
     assert result.returncode == 20
     assert f"could not download agent package {missing}" in result.stderr
 
 
-def test_hostile_agent_url_is_inert_on_host_and_in_container(make_host, isolated_home, package_server,
+def test_hostile_agent_url_is_inert_on_host_and_in_container(make_host, package_server,
                                                             app_container):
-    prefix, container = app_container
+    prefix, container = app_container("sleep", "3600")
     payload = "a$(touch${IFS}/tmp/pwned)b`touch${IFS}/tmp/pwned2`;touch${IFS}/tmp/pwned3;'\".deb"
     hostile = f"{package_server.url}/{payload}"
-    host = make_host("hostile", docker_client=True, docker_socket="/var/run/docker.sock")
-    create = declared(host, isolated_home, namePrefix=prefix,
+    host = make_host("hostile", with_engine=True)
+    create = declared_commands(host, namePrefix=prefix,
                       cloudifyPackages=agents_config(ubuntu=hostile))["agent-packages"]
     result = host.ssh(create)
     assert result.returncode == 20 and hostile in result.stderr
@@ -297,7 +259,7 @@ def test_hostile_agent_url_is_inert_on_host_and_in_container(make_host, isolated
         assert in_container(container, f"test -e {marker}").returncode != 0
 
 
-def test_offline_image_is_imported_from_docker_url(make_host, isolated_home, package_server, engine):
+def test_offline_image_is_imported_from_docker_url(make_host, package_server, engine):
     with tarfile.open(package_server.root / "cloudify-docker.tar", "w") as archive:
         info = tarfile.TarInfo("hello.txt")
         data = b"cloudify offline image\n"
@@ -305,8 +267,8 @@ def test_offline_image_is_imported_from_docker_url(make_host, isolated_home, pac
         archive.addfile(info, io.BytesIO(data))
     tag = uuid.uuid4().hex[:8]
     data_image, app_image = f"cfytest/data:{tag}", f"cfytest/app:{tag}"
-    host = make_host("import", docker_client=True, docker_socket="/var/run/docker.sock")
-    commands = declared(host, isolated_home, appImage=app_image, dataImage=data_image, cloudifyPackages=json.dumps(
+    host = make_host("import", with_engine=True)
+    commands = declared_commands(host, appImage=app_image, dataImage=data_image, cloudifyPackages=json.dumps(
         {"docker": {"docker_url": f"{package_server.url}/cloudify-docker.tar"}}))
     try:
         for step, image in (("data-image-import", data_image), ("app-image-import", app_image)):
@@ -323,30 +285,27 @@ def test_offline_image_is_imported_from_docker_url(make_host, isolated_home, pac
 # -- readiness -----------------------------------------------------------------
 
 @pytest.fixture
-def web_container(engine):
+def web_container(app_container):
     """An app container answering HTTP on a free port of the host network, and logging a marker."""
-    prefix, port = f"cfytest{uuid.uuid4().hex[:8]}", free_port()
-    name = f"{prefix}-manager"
-    docker("run", "-d", "--name", name, "--network", "host", IMAGE, "sh", "-c",
-           f"mkdir -p /www && echo ok > /www/version && echo MANAGER-LOG-MARKER && "
-           f"exec busybox httpd -f -p 127.0.0.1:{port} -h /www")
-    yield prefix, port
-    docker("rm", "-f", "-v", name, check=False)
+    port = free_port()
+    prefix, _ = app_container("sh", "-c", "mkdir -p /www && echo ok > /www/version && echo MANAGER-LOG-MARKER && "
+                                          f"exec busybox httpd -f -p 127.0.0.1:{port} -h /www")
+    return prefix, port
 
 
-def test_readiness_waits_for_the_rest_port(make_host, isolated_home, web_container):
+def test_readiness_waits_for_the_rest_port(make_host, web_container):
     prefix, port = web_container
-    host = make_host("ready", docker_client=True, docker_socket="/var/run/docker.sock")
-    create = declared(host, isolated_home, namePrefix=prefix, readinessPort=str(port))["ready"]
+    host = make_host("ready", with_engine=True)
+    create = declared_commands(host, namePrefix=prefix, readinessPort=str(port))["ready"]
     result = host.ssh(create)
     assert result.returncode == 0, result.stderr
     assert f"manager answers at http://127.0.0.1:{port}/version" in result.stderr
 
 
-def test_readiness_timeout_fails_with_the_container_log(make_host, isolated_home, web_container):
+def test_readiness_timeout_fails_with_the_container_log(make_host, web_container):
     prefix, port = web_container
-    host = make_host("notready", docker_client=True, docker_socket="/var/run/docker.sock")
-    create = declared(host, isolated_home, namePrefix=prefix, readinessPort=str(port),
+    host = make_host("notready", with_engine=True)
+    create = declared_commands(host, namePrefix=prefix, readinessPort=str(port),
                       readinessPath="/not-there", readinessTimeout="3")["ready"]
     result = host.ssh(create)
     assert result.returncode == 40

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import os
+import shlex
 import stat
 from pathlib import Path
 
 import pytest
+from harness import THROWAWAY_KEY as PRIVATE_KEY
 from harness import (
-    COMMAND_TYPES,
     HostMocks,
     Run,
+    last_registrations,
     plain_strings,
     run_program,
     script_arguments,
@@ -18,20 +20,14 @@ from harness import (
     stack_config,
 )
 
+from components import host_scripts
 from components.docker_endpoint import DockerHostError
 
 CONTAINER = "docker:index/container:Container"
 PROVIDER = "pulumi:providers:docker"
 COMPONENT = "cloudify:index:CloudifyManager"
-PRIVATE_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEthrowaway\n-----END OPENSSH PRIVATE KEY-----"
 
 
-@pytest.fixture(autouse=True)
-def isolated_home(tmp_path, monkeypatch):
-    """The program writes the provider's ssh identity under ~; keep it in a temp HOME."""
-    monkeypatch.setenv("HOME", str(tmp_path))
-    monkeypatch.delenv("SSH_AUTH_SOCK", raising=False)
-    return tmp_path
 
 
 def remote_run(**overrides: str) -> Run:
@@ -40,8 +36,10 @@ def remote_run(**overrides: str) -> Run:
 
 
 @pytest.fixture(scope="module")
-def local_run() -> Run:
-    return run_program(stack_config("dev"))
+def local_run(tmp_path_factory) -> Run:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HOME", str(tmp_path_factory.mktemp("home")))
+        return run_program(stack_config("dev"))
 
 
 def test_data_container_is_protected_and_app_container_is_not():
@@ -100,7 +98,7 @@ def test_every_docker_resource_uses_the_explicit_provider():
 def test_every_child_has_the_component_as_parent(local_run):
     component = local_run.one(COMPONENT)
     children = [r for r in local_run.registrations if r.type not in (COMPONENT, "pulumi:pulumi:Stack")]
-    assert len(children) >= 6
+    assert len(children) == 7, [c.name for c in children]
     assert {c.parent for c in children} == {component.urn}
 
 
@@ -160,6 +158,8 @@ def test_docker_too_old_for_ssh_fails_before_any_container_is_registered():
     mocks = HostMocks(docker_version="18.06.3-ce", distribution="ubuntu 14.04")
     with pytest.raises(DockerHostError, match=r"(?s)18\.06\.3-ce.*ubuntu 14\.04.*dockerHost.*tcp://"):
         run_program({**stack_config("prod")}, secrets={"sshPrivateKey": PRIVATE_KEY}, mocks=mocks)
+    registered = [r.type for r in last_registrations()]
+    assert registered == [COMPONENT, "command:remote:Command"], registered
 
 
 def test_old_docker_over_tcp_with_tls_is_accepted_and_tls_key_stays_secret():
@@ -196,9 +196,11 @@ def test_offline_images_are_imported_on_the_host_instead_of_pulled():
 
 
 def test_commands_are_the_shipped_scripts_with_quoted_arguments(local_run):
-    commands = [r for r in local_run.registrations if r.type in COMMAND_TYPES]
-    for step in commands:
-        assert step.inputs["create"].startswith("sh -c '#!/bin/sh\n"), step.name
+    commands = local_run.commands()
+    assert set(commands) == {"docker-engine", "ready"}
+    for create in commands.values():
+        script, _ = script_arguments(create)
+        assert shlex.split(create)[2] == host_scripts.shipped_script(script)
 
 
 def test_outputs_are_registered_on_the_component(local_run):

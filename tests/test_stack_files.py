@@ -5,18 +5,14 @@ from __future__ import annotations
 import pulumi
 import pytest
 import yaml
-from harness import REPO, run_program, stack_config
+from harness import REPO, THROWAWAY_KEY, run_program, stack_config
 
 from components import CloudifyManager, CloudifyManagerArgs
 from components.settings import SETTING_KEYS, ManagerSettings
 
 STACK_FILES = sorted(REPO.glob("Pulumi.*.yaml"))
-THROWAWAY_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nthrowaway\n-----END OPENSSH PRIVATE KEY-----"
 
 
-@pytest.fixture(autouse=True)
-def isolated_home(tmp_path, monkeypatch):
-    monkeypatch.setenv("HOME", str(tmp_path))
 
 
 def test_the_dev_and_prod_stacks_are_committed():

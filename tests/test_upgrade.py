@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
+from harness import THROWAWAY_KEY as PRIVATE_KEY
 from harness import Run, run_program, stack_config
 
-PRIVATE_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nupgrade-test-key\n-----END OPENSSH PRIVATE KEY-----"
 APP_SIDE = {"cloudify-app-image", "cloudify-app", "cloudify-agent-packages", "cloudify-ready"}
 OFFLINE_APP_SIDE = {"cloudify-app-image-import", "cloudify-app", "cloudify-agent-packages", "cloudify-ready"}
 
 
-@pytest.fixture(autouse=True)
-def isolated_home(tmp_path, monkeypatch):
-    monkeypatch.setenv("HOME", str(tmp_path))
 
 
 def inputs_by_name(run: Run) -> dict[str, dict]:
@@ -33,12 +29,6 @@ def upgrade(config: dict[str, str], new_app_image: str) -> set[str]:
 
 def test_changing_app_image_changes_only_the_app_side():
     assert upgrade(stack_config("prod"), "registry.example.com/cloudify/cloudify-manager:3.3.0") == APP_SIDE
-
-
-def test_changing_app_image_leaves_data_container_provider_and_install_step_alone():
-    changed = upgrade(stack_config("prod"), "registry.example.com/cloudify/cloudify-manager:3.3.0")
-    for name in ("cloudify-data", "cloudify-data-image", "cloudify-docker", "cloudify-docker-engine"):
-        assert name not in changed
 
 
 def test_offline_upgrade_changes_only_the_app_side():
