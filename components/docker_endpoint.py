@@ -12,15 +12,22 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pulumi
 
 from .host_scripts import parse_key_values
-from .settings import ManagerSettings
+from .settings import ManagerSettings, login_home
 
 LOCAL_DOCKER_SOCKET = "unix:///var/run/docker.sock"
-# `ssh://` needs `docker system dial-stdio` on the host: Docker 18.09 or newer.
-SSH_MIN_DOCKER = (18, 9)
+# `ssh://` runs `docker system dial-stdio` on the host: a docker CLI of 18.09 or
+# newer (docker/cli v28.5.2 cli/connhelper/connhelper.go). The daemon behind it
+# may be older: dial-stdio only proxies the socket.
+SSH_MIN_DOCKER_CLI = (18, 9)
+# Below API 1.40 (Docker 18.09) the daemon adds its own "CAP_" to the names the
+# v28 client already prefixed (moby v28.5.2 client/container_create.go
+# `normalizeCapabilities`), and the container fails with CAP_CAP_...
+CAP_ADD_MIN_DOCKER = (18, 9)
 
 
 class DockerHostError(pulumi.RunError):
@@ -33,15 +40,18 @@ class HostReport:
 
     distribution: str
     docker_version: str
+    """The daemon's version."""
+    client_version: str
+    """The docker CLI on the SSH user's non-interactive PATH: the one `dial-stdio` runs."""
 
 
 def parse_host_report(stdout: str) -> HostReport:
-    """Read the `HOST_DISTRIBUTION=` and `DOCKER_SERVER_VERSION=` lines of ensure_docker.sh."""
+    """Read the `HOST_DISTRIBUTION=`, `DOCKER_SERVER_VERSION=` and `DOCKER_CLIENT_VERSION=` lines."""
     values = parse_key_values(stdout)
     version = values.get("DOCKER_SERVER_VERSION", "")
     if not version:
         raise DockerHostError(f"the Docker install step printed no DOCKER_SERVER_VERSION line; it printed:\n{stdout}")
-    return HostReport(values.get("HOST_DISTRIBUTION", "unknown"), version)
+    return HostReport(values.get("HOST_DISTRIBUTION", "unknown"), version, values.get("DOCKER_CLIENT_VERSION", ""))
 
 
 def version_tuple(version: str) -> tuple[int, ...]:
@@ -56,6 +66,17 @@ def uses_ssh(settings: ManagerSettings) -> bool:
     return settings.is_remote
 
 
+def provider_ssh_user(settings: ManagerSettings) -> str | None:
+    """The user the provider's ssh:// connection logs in as; None when it does not use ssh://.
+
+    docker/cli's connhelper takes it from the URL and lets ssh choose when the
+    URL has none, which for our own address is always `sshUser`.
+    """
+    if not uses_ssh(settings):
+        return None
+    return urlsplit(docker_host_address(settings)).username or settings.ssh_user
+
+
 def docker_host_address(settings: ManagerSettings) -> str:
     """The provider's `host`: explicit `dockerHost`, ssh:// to `host`, or the local socket."""
     if settings.docker_host is not None:
@@ -66,15 +87,21 @@ def docker_host_address(settings: ManagerSettings) -> str:
 
 
 def checked_docker_host(settings: ManagerSettings, install_stdout: str) -> str:
-    """The provider address, once the install step proved the engine can serve it."""
+    """The provider address, once the install step proved the engine can serve what we declare."""
     report = parse_host_report(install_stdout)
-    if uses_ssh(settings) and version_tuple(report.docker_version) < SSH_MIN_DOCKER:
+    where = f"{settings.host or 'this machine'} ({report.distribution})"
+    if uses_ssh(settings) and version_tuple(report.client_version or "0") < SSH_MIN_DOCKER_CLI:
         raise DockerHostError(
-            f"Docker {report.docker_version} on {settings.host} ({report.distribution}) is too old for "
-            "ssh:// connections, which need Docker 18.09 or newer (Ubuntu 14.04 cannot run it). "
-            f"Expose the daemon with TLS and set dockerHost to tcp://{settings.host}:2376 with "
-            "dockerTlsCaCert, dockerTlsCert and the secret dockerTlsKey "
-            "(`pulumi config set --secret dockerTlsKey < key.pem`)."
+            f"the docker CLI on {where} is {report.client_version or 'missing'}: the Docker provider's ssh:// "
+            "connection runs `docker system dial-stdio`, which needs 18.09 or newer. Install a newer CLI, or expose "
+            f"the daemon with TLS and set dockerHost to tcp://{settings.host}:2376 with dockerTlsCaCert, "
+            "dockerTlsCert and the secret dockerTlsKey (`pulumi config set --secret dockerTlsKey < key.pem`)."
+        )
+    if settings.cap_add and version_tuple(report.docker_version) < CAP_ADD_MIN_DOCKER:
+        raise DockerHostError(
+            f"capAdd cannot be used with Docker {report.docker_version} on {where}: below 18.09 the daemon adds "
+            "its own CAP_ prefix to the names the Docker provider sends, and the container fails to start with "
+            "'Unknown capability CAP_CAP_...'. Remove capAdd (`pulumi config rm capAdd`), or use Docker 18.09+."
         )
     return docker_host_address(settings)
 
@@ -85,6 +112,8 @@ class SshIdentity:
 
     Paths are written with `~` so that ssh expands them itself: the provider's
     configuration stays identical on every workstation, and no diff appears.
+    ssh expands `~` from the passwd entry, not from `$HOME`, so the files are
+    written under the passwd home too (`login_home`), whatever `$HOME` says.
     """
 
     key_file: str
@@ -104,16 +133,20 @@ class SshIdentity:
             opts += ["-o", "IdentitiesOnly=yes", "-o", f"IdentityFile={self.key_file}"]
         return opts
 
+    def local_path(self, path: str) -> Path:
+        """Where ssh finds `path`: `~` is the passwd entry's home directory."""
+        return login_home() / path.removeprefix("~/")
+
     def write(self, settings: ManagerSettings, private_key: str | None) -> str:
         """Write the key (0600, in a 0700 folder) and the pinned host key; returns the key path."""
-        folder = Path(os.path.expanduser(self.key_file)).parent
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        folder.chmod(0o700)
+        key_file = self.local_path(self.key_file)
+        key_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        key_file.parent.chmod(0o700)
         if private_key is not None:
-            _write_private(Path(os.path.expanduser(self.key_file)), private_key.rstrip("\n") + "\n")
+            _write_private(key_file, private_key.rstrip("\n") + "\n")
         if settings.ssh_host_key:
             host = settings.host if settings.ssh_port == 22 else f"[{settings.host}]:{settings.ssh_port}"
-            _write_private(Path(os.path.expanduser(self.known_hosts_file)), f"{host} {settings.ssh_host_key}\n")
+            _write_private(self.local_path(self.known_hosts_file), f"{host} {settings.ssh_host_key}\n")
         return self.key_file
 
 

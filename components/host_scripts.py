@@ -42,9 +42,17 @@ def _flag(value: bool) -> str:
     return "true" if value else "false"
 
 
-def ensure_docker(settings: ManagerSettings) -> str:
-    """Make Docker usable on the host (install online only on Ubuntu 14.04)."""
-    return invocation("ensure_docker.sh", _flag(settings.use_sudo), settings.docker_install_url)
+def ensure_docker(settings: ManagerSettings, provider_ssh_user: str | None) -> str:
+    """Make Docker usable on the host (install online only on Ubuntu 14.04), and usable by
+    `provider_ssh_user`, the user the Docker provider's ssh:// connection logs in as (None: no ssh://)."""
+    trusty = settings.trusty_docker
+    return invocation("ensure_docker.sh", _flag(settings.use_sudo), provider_ssh_user or "-", trusty.apt_repo,
+                      trusty.apt_key_fingerprint, trusty.version, trusty.cli_url, trusty.cli_sha256 or "-")
+
+
+def write_manager_config(settings: ManagerSettings) -> str:
+    """Write config.yaml, which arrives on stdin, into the manager's config folder on the host."""
+    return invocation("write_manager_config.sh", _flag(settings.use_sudo), settings.manager_config_dir)
 
 
 def _agent_words(agent: AgentPackage) -> list[str]:

@@ -3,19 +3,28 @@
 Resource graph (every child has `parent=self`):
 
 1. `docker-engine`: host command making Docker usable (installs it online only
-   on Ubuntu 14.04); prints the distribution and Docker server version.
+   on Ubuntu 14.04), and usable by the provider's ssh:// login; prints the
+   distribution and the Docker server and client versions.
 2. `docker`: explicit Docker provider whose `host` is derived from (1)'s output,
    so no Docker connection happens before (1) succeeded.
 3. images: `RemoteImage`s kept locally, or `docker import` commands for
    Cloudify's offline `docker_url`.
 4. `data`: the data-only container, created once, never started, volumes kept,
    `protect=True`.
-5. `app`: the application container using the data container's volumes;
+5. `manager-config` (profiles that pin the manager's identity): writes
+   config.yaml on the host from stdin, secret end to end.
+6. `app`: the application container using the data container's volumes;
    `delete_before_replace=True` because its name and host ports are fixed.
-6. `agent-packages`: installs the agents inside (5), again whenever (5) is replaced.
-7. `ready`: waits for the REST port to answer, again whenever (5) is replaced.
+   It is replaced when (5)'s content changes, through a keyed revision in its
+   environment.
+7. `agent-packages`: installs the agents inside (6), again whenever (6) is replaced.
+8. `ready`: waits for the REST port to answer, again whenever (6) is replaced.
 
-Changing `appImage` changes only the app image, (5), (6) and (7).
+Changing `appImage` changes only the app image, (6), (7) and (8).
+
+Every container input is declared in the form the provider reads back
+(kreuzwerker/terraform-provider-docker v4.5.0 `resourceDockerContainerRead`),
+so a second `up` plans nothing; tests/test_provider_readback.py holds the table.
 """
 
 from __future__ import annotations
@@ -26,9 +35,14 @@ import pulumi
 import pulumi_command as command
 import pulumi_docker as docker
 
-from . import host_scripts
-from .docker_endpoint import SshIdentity, checked_docker_host, parse_host_report
+from . import host_scripts, manager_config
+from .docker_endpoint import SshIdentity, checked_docker_host, parse_host_report, provider_ssh_user
 from .settings import ManagerSettings
+
+# Where the generated config.yaml is mounted (cloudify-manager-install 7.0.4
+# constants.USER_CONFIG_PATH); read-only: configure only reads it.
+MANAGER_CONFIG_TARGET = "/etc/cloudify/config.yaml"
+CONFIG_REVISION_ENV = "CLOUDIFY_CONFIG_REVISION"
 
 TYPE_TOKEN = "cloudify:index:CloudifyManager"
 HostCommand = command.local.Command | command.remote.Command
@@ -44,6 +58,19 @@ class DockerTls:
 
 
 @dataclass
+class ManagerSecrets:
+    """Secrets of a profile that pins the manager's identity; both must be Pulumi secrets.
+
+    `admin_password` is the manager's admin password; `manager_secret` (32+
+    characters, never changed) derives the REST service's hash salt, secret key
+    and encryption key.
+    """
+
+    admin_password: pulumi.Input[str]
+    manager_secret: pulumi.Input[str]
+
+
+@dataclass
 class CloudifyManagerArgs:
     """Inputs of a CloudifyManager.
 
@@ -51,12 +78,14 @@ class CloudifyManagerArgs:
     Outputs: `ssh_private_key` (for the SSH commands and the Docker provider's
     ssh client) and `docker_tls` (for a `tcp://` `dockerHost`).
     `ssh_identity` says where the Docker provider's ssh client finds this
-    stack's key and known hosts.
+    stack's key and known hosts. `manager_secrets` is required by profiles
+    with `manager_config`.
     """
 
     settings: ManagerSettings
     ssh_private_key: pulumi.Input[str] | None = None
     docker_tls: DockerTls | None = None
+    manager_secrets: ManagerSecrets | None = None
     ssh_identity: SshIdentity = field(default_factory=lambda: SshIdentity.for_stack(
         pulumi.get_project(), pulumi.get_stack()))
 
@@ -81,11 +110,13 @@ class CloudifyManager(pulumi.ComponentResource):
         self._settings = args.settings
         self._connection = self._ssh_connection()
 
-        engine = self._host_command("docker-engine", host_scripts.ensure_docker(self._settings))
+        engine = self._host_command("docker-engine", host_scripts.ensure_docker(
+            self._settings, provider_ssh_user(self._settings)))
         provider = self._docker_provider(engine)
         data_image_id, app_image_id = self._images(engine, provider)
         data = self._data_container(data_image_id, provider)
-        app = self._app_container(app_image_id, data, provider)
+        config = self._manager_config(engine)
+        app = self._app_container(app_image_id, data, config, provider)
         agents = self._agent_packages(app)
         ready = self._readiness(app, agents)
 
@@ -117,14 +148,41 @@ class CloudifyManager(pulumi.ComponentResource):
 
     def _host_command(self, suffix: str, create: pulumi.Input[str], *,
                       triggers: list[pulumi.Input[str]] | None = None,
-                      depends_on: list[pulumi.Resource] | None = None) -> HostCommand:
-        """A command on the Docker host: over SSH, or locally when `host` is unset."""
-        opts = pulumi.ResourceOptions(parent=self, depends_on=depends_on or [])
+                      depends_on: list[pulumi.Resource] | None = None,
+                      stdin: pulumi.Input[str] | None = None) -> HostCommand:
+        """A command on the Docker host: over SSH, or locally when `host` is unset.
+
+        `stdin` carries secrets (never the command line, which `ps` shows); it is
+        kept secret in the state, whatever the provider does with its inputs.
+        """
+        opts = pulumi.ResourceOptions(parent=self, depends_on=depends_on or [],
+                                      additional_secret_outputs=["stdin"] if stdin is not None else None)
         resource_name = f"{self._name}-{suffix}"
         if self._connection is None:
-            return command.local.Command(resource_name, create=create, triggers=triggers, opts=opts)
+            return command.local.Command(resource_name, create=create, triggers=triggers, stdin=stdin, opts=opts)
         return command.remote.Command(resource_name, connection=self._connection, create=create,
-                                      triggers=triggers, opts=opts)
+                                      triggers=triggers, stdin=stdin, opts=opts)
+
+    def _manager_config(self, engine: HostCommand) -> pulumi.Output[str] | None:
+        """Write config.yaml on the host; returns its keyed revision (None for profiles without one).
+
+        The content (admin password, REST keys) is built inside an apply on the
+        secret inputs, so it stays a secret Output all the way to the command's stdin.
+        """
+        s = self._settings
+        if not s.profile.manager_config:
+            return None
+        secrets = self._args.manager_secrets
+        if secrets is None:
+            raise ValueError(f"managerProfile {s.profile.name} needs CloudifyManagerArgs.manager_secrets")
+        rendered = pulumi.Output.all(secrets.admin_password, secrets.manager_secret).apply(
+            lambda values: (manager_config.render(s, values[0], values[1]), values[1]))
+        text = pulumi.Output.secret(rendered.apply(lambda pair: pair[0]))
+        step = self._host_command("manager-config", host_scripts.write_manager_config(s), stdin=text,
+                                  depends_on=[engine])
+        revision = pulumi.Output.unsecret(rendered.apply(lambda pair: manager_config.revision(pair[1], pair[0])))
+        # The revision is only known to be current once the file is written.
+        return pulumi.Output.all(step.id, revision).apply(lambda values: values[1])
 
     # -- Docker ----------------------------------------------------------------
 
@@ -188,17 +246,33 @@ class CloudifyManager(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, provider=provider, protect=True))
 
     def _app_container(self, image_id: pulumi.Input[str], data: docker.Container,
-                       provider: docker.Provider) -> docker.Container:
-        """The Cloudify application; replaced (delete first) on every image change."""
+                       config_revision: pulumi.Output[str] | None, provider: docker.Provider) -> docker.Container:
+        """The Cloudify application; replaced (delete first) on every image or config change.
+
+        `tmpfs` is neither ForceNew nor applied by the provider's Update
+        (kreuzwerker v4.5.0 resource_docker_container.go), so a change of it
+        must replace the container, or it would show as an update that does nothing.
+        """
         s = self._settings
+        envs: list[pulumi.Input[str]] = []
+        if s.profile.management_ip_env:
+            envs.append(f"MANAGEMENT_IP={s.management_ip}")
+        mounts = [docker.ContainerMountArgs(type="bind", source=m.source, target=m.target, read_only=m.read_only)
+                  for m in s.host_mounts]
+        if config_revision is not None:
+            envs.append(config_revision.apply(lambda revision: f"{CONFIG_REVISION_ENV}={revision}"))
+            mounts.append(docker.ContainerMountArgs(type="bind", source=f"{s.manager_config_dir}/config.yaml",
+                                                    target=MANAGER_CONFIG_TARGET, read_only=True))
         return docker.Container(
             f"{self._name}-app",
             name=s.app_container_name,
             image=image_id,
+            hostname=s.hostname,
             command=list(s.app_command) or None,
             volumes=[docker.ContainerVolumeArgs(from_container=data.name)],
-            ports=[docker.ContainerPortArgs(internal=p.container, external=p.host) for p in s.ports],
-            envs=[f"MANAGEMENT_IP={s.management_ip}"],
+            ports=[docker.ContainerPortArgs(internal=p.container, external=p.host, ip="0.0.0.0", protocol="tcp")
+                   for p in s.ports],
+            envs=envs or None,
             restart="always",
             must_run=True,
             privileged=s.privileged,
@@ -206,10 +280,9 @@ class CloudifyManager(pulumi.ComponentResource):
             capabilities=docker.ContainerCapabilitiesArgs(adds=list(s.cap_add)) if s.cap_add else None,
             security_opts=list(s.security_opts) or None,
             cgroupns_mode=s.cgroupns_mode,
-            mounts=[docker.ContainerMountArgs(type="bind", source=m.source, target=m.target,
-                                              read_only=m.read_only) for m in s.host_mounts] or None,
-            opts=pulumi.ResourceOptions(parent=self, provider=provider, protect=False,
-                                        delete_before_replace=True, depends_on=[data]))
+            mounts=mounts or None,
+            opts=pulumi.ResourceOptions(parent=self, provider=provider, protect=False, delete_before_replace=True,
+                                        replace_on_changes=["tmpfs"], depends_on=[data]))
 
     # -- after the app container ----------------------------------------------
 

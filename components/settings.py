@@ -11,34 +11,30 @@ model: they stay Pulumi secret Outputs and are handled by the component.
 from __future__ import annotations
 
 import json
+import os
+import pwd
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pulumi
 
-# Cloudify 3.2's persistent paths (the "Manager Containers" design).
-DEFAULT_VOLUME_PATHS: tuple[str, ...] = (
-    "/root",
-    "/etc/init.d",
-    "/etc/default",
-    "/opt/manager/resources",
-    "/opt/manager/env",
-    "/etc/service/riemann",
-    "/etc/service/elasticsearch/data",
-    "/etc/service/elasticsearch/logs",
-    "/opt/influxdb/shared/data",
-    "/var/log/cloudify",
-)
+from .profiles import DEFAULT_PROFILE, PROFILES, ManagerProfile
 
-# Cloudify 3.2's published ports: REST/UI, Riemann, RabbitMQ, file server,
-# REST service, internal REST, Elasticsearch, InfluxDB.
-DEFAULT_PORTS: tuple[int, ...] = (80, 5555, 5672, 53229, 8100, 8101, 9200, 8086)
-
-DEFAULT_DOCKER_INSTALL_URL = "https://get.docker.com/"
 AGENT_TARBALL_DIR = "/opt/manager/resources/packages/agents"
+
+# Docker for Ubuntu 14.04 (the only distribution we install on): Docker's apt
+# repository, the key it is signed with, and a static CLI new enough for the
+# provider's `docker system dial-stdio` (18.09+; trusty's last docker-ce is
+# 18.06). The CLI's checksum has no default: it could not be verified from
+# the machine this was written on, and an unverified pin is worse than none.
+DEFAULT_DOCKER_APT_REPO = "https://download.docker.com"
+DOCKER_APT_KEY_FINGERPRINT = "9DC858229FC7DD38854AE2D88D81803C0EBFCD88"
+DEFAULT_DOCKER_CLI_URL = "https://download.docker.com/linux/static/stable/x86_64/docker-20.10.24.tgz"
+TRUSTY_DOCKER_AUTO = "auto"
 
 # Every key this program reads; anything else under the project namespace is a
 # typo and is reported instead of silently ignored.
@@ -56,7 +52,11 @@ SETTING_KEYS: tuple[str, ...] = (
     "managementIp",
     "privileged",
     "useSudo",
-    "dockerInstallUrl",
+    "dockerAptRepo",
+    "dockerAptKeyFingerprint",
+    "dockerTrustyVersion",
+    "dockerCliUrl",
+    "dockerCliSha256",
     "dockerHost",
     "dockerTlsCaCert",
     "dockerTlsCert",
@@ -71,9 +71,23 @@ SETTING_KEYS: tuple[str, ...] = (
     "hostMounts",
     "cgroupnsMode",
     "appCommand",
+    "managerProfile",
+    "hostname",
+    "configDir",
+    "adminPassword",
+    "managerSecret",
 )
 
-SECRET_KEYS: frozenset[str] = frozenset({"sshPrivateKey", "dockerTlsKey"})
+SECRET_KEYS: frozenset[str] = frozenset({"sshPrivateKey", "dockerTlsKey", "adminPassword", "managerSecret"})
+
+# Keys an earlier release read: naming them beats "unknown setting".
+RETIRED_KEYS: dict[str, str] = {
+    "dockerInstallUrl": "no longer used: get.docker.com cannot install on Ubuntu 14.04 any more; Docker is "
+                        "installed from Docker's apt repository (dockerAptRepo, dockerTrustyVersion)",
+}
+
+# The manager's own secret must be long enough to derive its REST keys from.
+MIN_MANAGER_SECRET_LENGTH = 32
 
 # The Docker reference grammar (distribution/reference), anchored. It admits no
 # shell metacharacter, so a valid reference is also inert in a shell.
@@ -89,7 +103,14 @@ IMAGE_REFERENCE = re.compile(
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _CONTAINER_PREFIX = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,50}$")
 _HOSTNAME = re.compile(r"^[A-Za-z0-9_.:\-\[\]]+$")
-_CAPABILITY = re.compile(r"^[A-Z_]+$")
+_CAPABILITY = re.compile(r"^(?:CAP_)?[A-Z][A-Z0-9_]*$")
+# RFC 1123 host name: what Cloudify stores as the manager's name.
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+_CONTAINER_HOSTNAME = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})*$")
+_HOST_DIRECTORY = re.compile(r"^(/[A-Za-z0-9._-]+)+$")
+_APT_VERSION = re.compile(r"^[0-9][A-Za-z0-9.+~:-]*$")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_FINGERPRINT = re.compile(r"^[0-9A-F]{40}$")
 
 
 class ConfigError(pulumi.RunError):
@@ -111,7 +132,7 @@ class PortMapping:
 
 @dataclass(frozen=True)
 class HostMount:
-    """A bind mount from the Docker host (the systemd images want the cgroup tree)."""
+    """A bind mount from the Docker host into the application container."""
 
     source: str
     target: str
@@ -132,29 +153,62 @@ class AgentPackage:
     target: str | None
 
 
+def login_home() -> Path:
+    """This user's home directory from the passwd entry.
+
+    `ssh` expands `~` in its options from the passwd entry, not from `$HOME`
+    (OpenSSH `tilde_expand_filename`), so whatever this program writes for the
+    Docker provider's ssh, or for a local manager, goes where ssh looks.
+    """
+    return Path(pwd.getpwuid(os.getuid()).pw_dir)
+
+
+@dataclass(frozen=True)
+class TrustyDocker:
+    """How Docker is installed on Ubuntu 14.04, the only distribution we install on."""
+
+    apt_repo: str = DEFAULT_DOCKER_APT_REPO
+    """Base URL of Docker's repository (or a mirror of it): `<apt_repo>/linux/ubuntu trusty stable`."""
+    apt_key_fingerprint: str = DOCKER_APT_KEY_FINGERPRINT
+    """The repository key must have exactly this fingerprint, or nothing is installed."""
+    version: str = TRUSTY_DOCKER_AUTO
+    """`auto`: 18.06.1 on a 3.x kernel, 18.06.3 on 4.x+ (its runc fix needs 4.x); else an apt version."""
+    cli_url: str = DEFAULT_DOCKER_CLI_URL
+    """Static Docker CLI (18.09+) for the provider's `docker system dial-stdio`."""
+    cli_sha256: str | None = None
+    """Checksum of `cli_url`; required before anything is installed when ssh:// needs the CLI."""
+
+
 @dataclass(frozen=True)
 class ManagerSettings:
-    """Validated, plain (non-secret) settings of one Cloudify Manager stack."""
+    """Validated, plain (non-secret) settings of one Cloudify Manager stack.
+
+    Profile-provided values (paths, ports, readiness) are already resolved
+    here: explicit settings win over the profile's.
+    """
 
     app_image: str
     data_image: str
+    profile: ManagerProfile = PROFILES[DEFAULT_PROFILE]
     host: str | None = None
     ssh_user: str = "ubuntu"
     ssh_port: int = 22
     ssh_host_key: str | None = None
-    volume_paths: tuple[str, ...] = DEFAULT_VOLUME_PATHS
-    ports: tuple[PortMapping, ...] = tuple(PortMapping(p, p) for p in DEFAULT_PORTS)
+    volume_paths: tuple[str, ...] = PROFILES[DEFAULT_PROFILE].volume_paths
+    ports: tuple[PortMapping, ...] = tuple(PortMapping(p, p) for p in PROFILES[DEFAULT_PROFILE].ports)
     agents: tuple[AgentPackage, ...] = ()
     docker_image_url: str | None = None
     management_ip: str = "127.0.0.1"
+    hostname: str | None = None
+    config_dir: str | None = None
     privileged: bool = False
     use_sudo: bool = False
-    docker_install_url: str = DEFAULT_DOCKER_INSTALL_URL
+    trusty_docker: TrustyDocker = TrustyDocker()
     docker_host: str | None = None
     name_prefix: str = "cloudify"
-    readiness_path: str = "/version"
+    readiness_path: str = PROFILES[DEFAULT_PROFILE].readiness_path
     readiness_port: int = 80
-    readiness_timeout: int = 180
+    readiness_timeout: int = PROFILES[DEFAULT_PROFILE].readiness_timeout
     tmpfs: Mapping[str, str] = field(default_factory=dict)
     cap_add: tuple[str, ...] = ()
     security_opts: tuple[str, ...] = ()
@@ -180,6 +234,19 @@ class ManagerSettings:
         address = self.host or self.management_ip
         port = "" if self.readiness_port == 80 else f":{self.readiness_port}"
         return f"http://{address}{port}"
+
+    @property
+    def manager_config_dir(self) -> str:
+        """Host folder of the generated config.yaml: `configDir`, or a default per host kind.
+
+        A remote host keeps it under /etc (written as root); this machine keeps
+        it in the user's home, which a local, non-root run can write.
+        """
+        if self.config_dir is not None:
+            return self.config_dir
+        if self.is_remote:
+            return f"/etc/cloudify-pulumi/{self.name_prefix}"
+        return str(login_home() / ".cloudify-pulumi" / self.name_prefix)
 
 
 class _Problems:
@@ -264,10 +331,17 @@ def check_http_url(key: str, url: str, problems: _Problems) -> bool:
     return True
 
 
-def _ports(raw: Mapping[str, str | None], problems: _Problems) -> tuple[PortMapping, ...]:
+def _ports(raw: Mapping[str, str | None], profile: ManagerProfile, problems: _Problems
+           ) -> tuple[PortMapping, ...]:
+    """Published ports, sorted by container port, one binding per container port.
+
+    That is the form the provider reads back (kreuzwerker v4.5.0
+    `flattenContainerPorts` sorts by container port, one entry per binding), so
+    a preview after `up` shows no change.
+    """
     value = _decode(raw, "ports", problems)
     if value is None:
-        return tuple(PortMapping(p, p) for p in DEFAULT_PORTS)
+        return tuple(PortMapping(p, p) for p in sorted(profile.ports))
     if not isinstance(value, list) or not value:
         problems.add("ports", "must be a non-empty list of ports (80) or mappings ('8080:80')")
         return ()
@@ -286,13 +360,17 @@ def _ports(raw: Mapping[str, str | None], problems: _Problems) -> tuple[PortMapp
     host_ports = [m.host for m in mappings]
     for port in sorted({p for p in host_ports if host_ports.count(p) > 1}):
         problems.add("ports", f"host port {port} is published more than once")
-    return tuple(mappings)
+    container_ports = [m.container for m in set(mappings)]
+    for port in sorted({p for p in container_ports if container_ports.count(p) > 1}):
+        problems.add("ports", f"container port {port} is published more than once: publish each container port "
+                              "once (the Docker provider would replace the container on every update)")
+    return tuple(sorted(mappings, key=lambda m: m.container))
 
 
-def _volume_paths(raw: Mapping[str, str | None], problems: _Problems) -> tuple[str, ...]:
+def _volume_paths(raw: Mapping[str, str | None], profile: ManagerProfile, problems: _Problems) -> tuple[str, ...]:
     paths = _string_list(raw, "volumePaths", problems)
     if paths is None:
-        return DEFAULT_VOLUME_PATHS
+        return profile.volume_paths
     if not paths:
         problems.add("volumePaths", "must list at least one path: they are what the data container keeps")
     for path in paths:
@@ -301,6 +379,34 @@ def _volume_paths(raw: Mapping[str, str | None], problems: _Problems) -> tuple[s
     for path in sorted({p for p in paths if paths.count(p) > 1}):
         problems.add("volumePaths", f"{path!r} is listed more than once")
     return tuple(paths)
+
+
+def normalize_capability(name: str) -> str:
+    """`sys_admin`, `SYS_ADMIN` and `CAP_SYS_ADMIN` all become `CAP_SYS_ADMIN`; `ALL` stays.
+
+    The Docker client rewrites capabilities this way before it creates a
+    container (moby v28.5.2 client/container_create.go `normalizeCap`), and the
+    provider reads back what the engine stored (kreuzwerker v4.5.0
+    resource_docker_container_funcs.go, `HostConfig.CapAdd`). Declaring any
+    other form would replace the container on every `up`.
+    """
+    upper = name.strip().upper()
+    if upper == "ALL" or upper.startswith("CAP_"):
+        return upper
+    return f"CAP_{upper}"
+
+
+def _capabilities(raw: Mapping[str, str | None], problems: _Problems) -> tuple[str, ...]:
+    """`capAdd` in the form the engine stores: normalised, without duplicates, sorted."""
+    names = _string_list(raw, "capAdd", problems) or []
+    normalized: set[str] = set()
+    for name in names:
+        capability = normalize_capability(name)
+        if capability != "ALL" and not _CAPABILITY.match(capability):
+            problems.add("capAdd", f"{name!r} must be a capability name such as SYS_ADMIN or CAP_NET_ADMIN")
+            continue
+        normalized.add(capability)
+    return tuple(sorted(normalized))
 
 
 def _agent(name: Any, url: Any, problems: _Problems) -> AgentPackage | None:
@@ -394,9 +500,79 @@ def _docker_host(raw: Mapping[str, str | None], problems: _Problems) -> str | No
 
 
 def unknown_keys(keys: list[str]) -> list[str]:
-    """Problems for config keys this program does not read (usually typos)."""
-    return [f"{key}: unknown setting (known: {', '.join(SETTING_KEYS)})"
-            for key in sorted(set(keys) - set(SETTING_KEYS))]
+    """Problems for config keys this program does not read (usually typos, or retired keys)."""
+    problems = []
+    for key in sorted(set(keys) - set(SETTING_KEYS)):
+        if key in RETIRED_KEYS:
+            problems.append(f"{key}: {RETIRED_KEYS[key]}; remove it with `pulumi config rm {key}`")
+        else:
+            problems.append(f"{key}: unknown setting (known: {', '.join(SETTING_KEYS)})")
+    return problems
+
+
+def secret_problems(values: Mapping[str, str | None], stored_in_plain_text: Collection[str]) -> list[str]:
+    """Problems with the secret settings, judged on their values, which are not kept.
+
+    `stored_in_plain_text` names secret keys that were set without `--secret`:
+    they sit readable in Pulumi.<stack>.yaml and in the state.
+    """
+    problems = [f"{key}: is stored in plain text in the stack file; set it again with "
+                f"`pulumi config set --secret {key}`" for key in sorted(stored_in_plain_text)]
+    manager_secret = values.get("managerSecret")
+    if manager_secret is not None and len(manager_secret) < MIN_MANAGER_SECRET_LENGTH:
+        problems.append(f"managerSecret: must be at least {MIN_MANAGER_SECRET_LENGTH} characters; generate one with "
+                        "`openssl rand -base64 48 | pulumi config set --secret managerSecret`")
+    admin_password = values.get("adminPassword")
+    if admin_password is not None and (not admin_password or any(ord(ch) < 32 for ch in admin_password)):
+        problems.append("adminPassword: must be non-empty and contain no control characters")
+    return problems
+
+
+def _profile(raw: Mapping[str, str | None], problems: _Problems) -> ManagerProfile:
+    name = raw.get("managerProfile") or DEFAULT_PROFILE
+    if name not in PROFILES:
+        problems.add("managerProfile", f"{name!r} is not a profile; choose one of {', '.join(sorted(PROFILES))}")
+        return PROFILES[DEFAULT_PROFILE]
+    return PROFILES[name]
+
+
+def _manager_identity(raw: Mapping[str, str | None], profile: ManagerProfile, name_prefix: str,
+                      problems: _Problems) -> tuple[str | None, str | None]:
+    """The container hostname and the host folder of the generated config.yaml."""
+    hostname = raw.get("hostname") or (name_prefix.lower().replace("_", "-").replace(".", "-")
+                                        if profile.fixed_hostname else None)
+    if hostname is not None and not _CONTAINER_HOSTNAME.match(hostname):
+        problems.add("hostname", f"{hostname!r} must be a lower-case RFC 1123 host name such as cloudify-manager")
+    config_dir = raw.get("configDir")
+    if config_dir is not None and (not _HOST_DIRECTORY.match(config_dir) or "/../" in f"{config_dir}/"):
+        problems.add("configDir", f"{config_dir!r} must be an absolute host path of letters, digits, '.', '_', "
+                                  "'-' and '/' without '..'")
+    if profile.manager_config:
+        for key in ("adminPassword", "managerSecret"):
+            if not raw.get(key):
+                problems.add(key, f"is required by managerProfile {profile.name}: set it with "
+                                  f"`pulumi config set --secret {key}`")
+    return hostname, config_dir
+
+
+def _trusty_docker(raw: Mapping[str, str | None], problems: _Problems) -> TrustyDocker:
+    apt_repo = (raw.get("dockerAptRepo") or DEFAULT_DOCKER_APT_REPO).rstrip("/")
+    check_http_url("dockerAptRepo", apt_repo, problems)
+    fingerprint = (raw.get("dockerAptKeyFingerprint") or DOCKER_APT_KEY_FINGERPRINT).replace(" ", "").upper()
+    if not _FINGERPRINT.match(fingerprint):
+        problems.add("dockerAptKeyFingerprint", f"{fingerprint!r} must be a 40-digit hexadecimal key fingerprint")
+    version = raw.get("dockerTrustyVersion") or TRUSTY_DOCKER_AUTO
+    if version != TRUSTY_DOCKER_AUTO and not _APT_VERSION.match(version):
+        problems.add("dockerTrustyVersion", f"{version!r} must be 'auto' or an apt version such as "
+                                            "18.06.1~ce~3-0~ubuntu")
+    cli_url = raw.get("dockerCliUrl") or DEFAULT_DOCKER_CLI_URL
+    check_http_url("dockerCliUrl", cli_url, problems)
+    cli_sha256 = raw.get("dockerCliSha256")
+    if cli_sha256 is not None:
+        cli_sha256 = cli_sha256.strip().lower()
+        if not _SHA256.match(cli_sha256):
+            problems.add("dockerCliSha256", "must be the 64-digit hexadecimal SHA-256 of the dockerCliUrl tarball")
+    return TrustyDocker(apt_repo, fingerprint, version, cli_url, cli_sha256)
 
 
 def parse_settings(raw: Mapping[str, str | None], *, has_private_key: bool,
@@ -404,8 +580,9 @@ def parse_settings(raw: Mapping[str, str | None], *, has_private_key: bool,
     """Validate the whole configuration, raising one `ConfigError` listing every problem.
 
     `raw` maps setting names to the strings Pulumi provides (None when unset).
-    The key and agent flags say whether an SSH credential exists, without this
-    model ever holding the secret itself.
+    Secret keys other than the SSH key appear only as a marker that they are
+    set; the key and agent flags say whether an SSH credential exists. This
+    model never holds a secret itself.
     """
     problems = _Problems()
     host = raw.get("host") or None
@@ -431,9 +608,8 @@ def parse_settings(raw: Mapping[str, str | None], *, has_private_key: bool,
     else:
         check_image_reference("dataImage", data_image, problems)
 
+    profile = _profile(raw, problems)
     agents, docker_image_url = _cloudify_packages(raw, problems)
-    install_url = raw.get("dockerInstallUrl") or DEFAULT_DOCKER_INSTALL_URL
-    check_http_url("dockerInstallUrl", install_url, problems)
 
     management_ip = raw.get("managementIp") or host or "127.0.0.1"
     if not _HOSTNAME.match(management_ip):
@@ -441,13 +617,10 @@ def parse_settings(raw: Mapping[str, str | None], *, has_private_key: bool,
     name_prefix = raw.get("namePrefix") or "cloudify"
     if not _CONTAINER_PREFIX.match(name_prefix):
         problems.add("namePrefix", f"{name_prefix!r} may use only letters, digits, '.', '_' and '-'")
-    readiness_path = raw.get("readinessPath") or "/version"
+    hostname, config_dir = _manager_identity(raw, profile, name_prefix, problems)
+    readiness_path = raw.get("readinessPath") or profile.readiness_path
     if not readiness_path.startswith("/") or any(ch.isspace() for ch in readiness_path):
         problems.add("readinessPath", f"{readiness_path!r} must be a URL path starting with /")
-    cap_add = _string_list(raw, "capAdd", problems) or []
-    for cap in cap_add:
-        if not _CAPABILITY.match(cap):
-            problems.add("capAdd", f"{cap!r} must be a capability name such as SYS_ADMIN")
     cgroupns_mode = raw.get("cgroupnsMode")
     if cgroupns_mode not in (None, "host", "private"):
         problems.add("cgroupnsMode", f"{cgroupns_mode!r} must be 'host' or 'private'")
@@ -455,25 +628,28 @@ def parse_settings(raw: Mapping[str, str | None], *, has_private_key: bool,
     settings = ManagerSettings(
         app_image=app_image or "",
         data_image=data_image or "",
+        profile=profile,
         host=host,
         ssh_user=ssh_user,
         ssh_port=_integer(raw, "sshPort", 22, 1, 65535, problems),
         ssh_host_key=raw.get("sshHostKey") or None,
-        volume_paths=_volume_paths(raw, problems),
-        ports=_ports(raw, problems),
+        volume_paths=_volume_paths(raw, profile, problems),
+        ports=_ports(raw, profile, problems),
         agents=agents,
         docker_image_url=docker_image_url,
         management_ip=management_ip,
+        hostname=hostname,
+        config_dir=config_dir,
         privileged=_boolean(raw, "privileged", False, problems),
         use_sudo=_boolean(raw, "useSudo", host is not None and ssh_user != "root", problems),
-        docker_install_url=install_url,
+        trusty_docker=_trusty_docker(raw, problems),
         docker_host=_docker_host(raw, problems),
         name_prefix=name_prefix,
         readiness_path=readiness_path,
         readiness_port=_integer(raw, "readinessPort", 80, 1, 65535, problems),
-        readiness_timeout=_integer(raw, "readinessTimeout", 180, 1, 3600, problems),
+        readiness_timeout=_integer(raw, "readinessTimeout", profile.readiness_timeout, 1, 3600, problems),
         tmpfs=_tmpfs(raw, problems),
-        cap_add=tuple(cap_add),
+        cap_add=_capabilities(raw, problems),
         security_opts=tuple(_string_list(raw, "securityOpts", problems) or []),
         host_mounts=_host_mounts(raw, problems),
         cgroupns_mode=cgroupns_mode,

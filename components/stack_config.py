@@ -1,7 +1,8 @@
 """Read this stack's Pulumi configuration into CloudifyManagerArgs.
 
 The only module that talks to `pulumi.Config`: it hands plain strings to the
-validating model in `settings.py` and keeps secrets as secret Outputs.
+validating model in `settings.py` and keeps secrets as secret Outputs. Secret
+values are looked at once, to validate them, and never stored in plain form.
 """
 
 from __future__ import annotations
@@ -11,8 +12,10 @@ import os
 import pulumi
 from pulumi.runtime import config as runtime_config
 
-from .manager import CloudifyManagerArgs, DockerTls
-from .settings import SECRET_KEYS, SETTING_KEYS, ConfigError, parse_settings, unknown_keys
+from .manager import CloudifyManagerArgs, DockerTls, ManagerSecrets
+from .settings import SECRET_KEYS, SETTING_KEYS, ConfigError, parse_settings, secret_problems, unknown_keys
+
+SECRET_MARKER = "<secret is set>"
 
 
 def _configured_keys(project: str) -> list[str]:
@@ -27,19 +30,26 @@ def load_manager_args(config: pulumi.Config | None = None) -> CloudifyManagerArg
     config = config or pulumi.Config()
     project = pulumi.get_project()
     raw = {key: config.get(key) for key in SETTING_KEYS if key not in SECRET_KEYS}
-    private_key = config.get_secret("sshPrivateKey")
-    tls_key = config.get_secret("dockerTlsKey")
-    raw["dockerTlsKey"] = "set" if tls_key is not None else None
-    problems = unknown_keys(_configured_keys(project))
+    secret_values = {key: config.get(key) for key in SECRET_KEYS}
+    raw.update({key: SECRET_MARKER for key, value in secret_values.items() if value is not None})
+    in_plain_text = [key for key, value in secret_values.items()
+                     if value is not None and not runtime_config.is_config_secret(config.full_key(key))]
+    problems = unknown_keys(_configured_keys(project)) + secret_problems(secret_values, in_plain_text)
     try:
-        settings = parse_settings(raw, has_private_key=private_key is not None,
+        settings = parse_settings(raw, has_private_key=secret_values["sshPrivateKey"] is not None,
                                   has_ssh_agent=bool(os.environ.get("SSH_AUTH_SOCK")))
     except ConfigError as error:
         raise ConfigError(problems + error.problems) from None
     if problems:
         raise ConfigError(problems)
+    tls_key = config.get_secret("dockerTlsKey")
     tls = None
     if settings.docker_host and settings.docker_host.startswith("tcp://") and tls_key is not None:
         tls = DockerTls(ca_cert=config.require("dockerTlsCaCert"), cert=config.require("dockerTlsCert"),
                         key=tls_key)
-    return CloudifyManagerArgs(settings=settings, ssh_private_key=private_key, docker_tls=tls)
+    manager_secrets = None
+    if settings.profile.manager_config:
+        manager_secrets = ManagerSecrets(admin_password=config.require_secret("adminPassword"),
+                                         manager_secret=config.require_secret("managerSecret"))
+    return CloudifyManagerArgs(settings=settings, ssh_private_key=config.get_secret("sshPrivateKey"),
+                               docker_tls=tls, manager_secrets=manager_secrets)

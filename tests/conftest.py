@@ -1,20 +1,35 @@
+import shutil
 import sys
+import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import harness  # noqa: E402
 import hostbed  # noqa: E402
 import pytest  # noqa: E402
 
+from components.docker_endpoint import SshIdentity  # noqa: E402
+
 
 @pytest.fixture(autouse=True)
-def isolated_home(tmp_path, monkeypatch):
-    """The program writes the Docker provider's ssh identity under ~: keep it in a temporary HOME,
-    and keep a developer's ssh-agent from standing in for a missing key."""
+def isolated_home(tmp_path, monkeypatch) -> str:
+    """A stack name of this test's own; returns it.
+
+    The program writes the Docker provider's ssh identity under the passwd home
+    (where ssh expands `~`), never under `$HOME`: `$HOME` points elsewhere here
+    to prove it. Each test gets its own stack, hence its own identity folder,
+    removed afterwards, so no test sees another's known hosts. A developer's
+    ssh-agent must not stand in for a missing key either.
+    """
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.delenv("SSH_AUTH_SOCK", raising=False)
-    return tmp_path
+    stack = f"test-{uuid.uuid4().hex[:10]}"
+    monkeypatch.setattr(harness, "DEFAULT_STACK", stack)
+    yield stack
+    identity = SshIdentity.for_stack(harness.PROJECT, stack)
+    shutil.rmtree(identity.local_path(identity.key_file).parent, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -35,9 +50,9 @@ def make_host(engine, tmp_path_factory):
     key_dir = tmp_path_factory.mktemp("ssh")
 
     def start(scenario: str, *, identity: str = "debian-12", sudo: bool = True, with_engine: bool = False,
-              engine_socket: str = "/var/run/docker.sock") -> hostbed.SshHost:
+              engine_socket: str = "/var/run/docker.sock", docker_group: bool = False) -> hostbed.SshHost:
         host = hostbed.SshHost(scenario, identity=identity, sudo=sudo, with_engine=with_engine,
-                               engine_socket=engine_socket, key_dir=key_dir)
+                               engine_socket=engine_socket, docker_group=docker_group, key_dir=key_dir)
         hosts.append(host)
         return host
 

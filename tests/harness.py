@@ -33,7 +33,10 @@ SECRET_SIG = "4dabf18193072939515e22adb298388d"
 SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270"
 COMMAND_TYPES = ("command:local:Command", "command:remote:Command")
 THROWAWAY_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEthrowaway\n-----END OPENSSH PRIVATE KEY-----"
+THROWAWAY_ADMIN_PASSWORD = "Adm1n-throwaway-p4ss"
+THROWAWAY_MANAGER_SECRET = "throwaway-manager-secret-0123456789abcdef"
 
+DEFAULT_STACK = "test"  # each test gets its own (conftest.isolated_home)
 _last_monitor: list[RecordingMonitor] = []  # the latest run's monitor, also when that run raised
 
 
@@ -49,9 +52,11 @@ def digest(value: Any) -> str:
 class HostMocks(pulumi.runtime.Mocks):
     """Provider stand-ins: IDs derive from inputs, so a changed input means a new ID, as on replacement."""
 
-    def __init__(self, docker_version: str = "24.0.7", distribution: str = "ubuntu 22.04") -> None:
+    def __init__(self, docker_version: str = "24.0.7", distribution: str = "ubuntu 22.04",
+                 client_version: str | None = None) -> None:
         self.docker_version = docker_version
         self.distribution = distribution
+        self.client_version = client_version or docker_version
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
         state = dict(args.inputs)
@@ -64,7 +69,8 @@ class HostMocks(pulumi.runtime.Mocks):
 
     def _stdout(self, create: str) -> str:
         if "ensure_docker.sh" in create:
-            return f"HOST_DISTRIBUTION={self.distribution}\nDOCKER_SERVER_VERSION={self.docker_version}\n"
+            return (f"HOST_DISTRIBUTION={self.distribution}\nDOCKER_SERVER_VERSION={self.docker_version}\n"
+                    f"DOCKER_CLIENT_VERSION={self.client_version}\n")
         if "import_image.sh" in create:
             return f"IMAGE_ID=sha256:{digest(create)}\n"
         return ""
@@ -88,6 +94,8 @@ class Registration:
     property_dependencies: dict[str, list[str]]
     wire_inputs: dict[str, Any]  # as sent: secrets still wrapped
     inputs: dict[str, Any] = field(default_factory=dict)  # secrets unwrapped
+    replace_on_changes: list[str] = field(default_factory=list)
+    additional_secret_outputs: list[str] = field(default_factory=list)
 
 
 class RecordingMonitor(pulumi_mocks.MockMonitor):
@@ -106,7 +114,8 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             provider=request.provider,
             dependencies=list(request.dependencies),
             property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
-            wire_inputs=wire, inputs=unwrap_secrets(wire)))
+            wire_inputs=wire, inputs=unwrap_secrets(wire), replace_on_changes=list(request.replaceOnChanges),
+            additional_secret_outputs=list(request.additionalSecretOutputs)))
         return response
 
     def RegisterResourceOutputs(self, request):  # noqa: N802 - gRPC method name
@@ -204,10 +213,11 @@ def as_config_string(value: Any) -> str:
     return json.dumps(value)
 
 
-def run_program(config: dict[str, str], *, secrets: dict[str, str] | None = None, stack: str = "test",
+def run_program(config: dict[str, str], *, secrets: dict[str, str] | None = None, stack: str | None = None,
                 mocks: HostMocks | None = None) -> Run:
     """Run `__main__.py` with this config (values as Pulumi passes them) and record the engine traffic."""
     mocks = mocks or HostMocks()
+    stack = stack or DEFAULT_STACK
     # A fresh loop per run: tasks left by a run that failed must not leak into the next.
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
@@ -231,6 +241,14 @@ def _ignore_unretrieved_failures(loop: asyncio.AbstractEventLoop, context: dict)
     so asyncio need not report each of them again when they are garbage-collected."""
     if not context.get("message", "").startswith("Future exception was never retrieved"):
         loop.default_exception_handler(context)
+
+
+def stack_secrets(config: dict[str, str]) -> dict[str, str]:
+    """Throwaway values for the secrets a configuration needs (never committed in a stack file)."""
+    secrets = {"sshPrivateKey": THROWAWAY_KEY} if config.get("host") else {}
+    if config.get("managerProfile") == "cloudify-7":
+        secrets |= {"adminPassword": THROWAWAY_ADMIN_PASSWORD, "managerSecret": THROWAWAY_MANAGER_SECRET}
+    return secrets
 
 
 def declared_commands(host: Any, **overrides: str) -> dict[str, str]:

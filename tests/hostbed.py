@@ -32,7 +32,7 @@ from pathlib import Path
 
 SUITE = "bookworm"
 MIRROR = os.environ.get("TESTBED_DEBIAN_MIRROR", "http://deb.debian.org/debian")
-PACKAGES = "openssh-server,sudo,curl,ca-certificates,busybox,procps"
+PACKAGES = "openssh-server,sudo,curl,ca-certificates,busybox,procps,gpg"
 IMAGE_SETUP = (
     "useradd -m -s /bin/sh tester && mkdir -p /run/sshd /home/tester/.ssh && "
     "chown tester /home/tester/.ssh && chmod 700 /home/tester/.ssh && ssh-keygen -A && "
@@ -107,6 +107,15 @@ def _build_rootfs(tarball: Path) -> None:
         partial.rename(tarball)
 
 
+def engine_socket_gid() -> int:
+    """The engine socket's group: scripts/test makes dockerd give it to a `docker` group, not root."""
+    gid = os.stat("/var/run/docker.sock").st_gid
+    if gid == 0:
+        raise TestBedUnavailable("/var/run/docker.sock is group-owned by root; create a docker group and restart "
+                                 "dockerd (scripts/test does) so that test hosts can grant access by group")
+    return gid
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -124,8 +133,9 @@ class SshHost:
     """A container reached only over SSH, as the command provider reaches a host."""
 
     def __init__(self, scenario: str, *, identity: str, sudo: bool, with_engine: bool,
-                 engine_socket: str, key_dir: Path) -> None:
-        """`with_engine`: the real `docker` client, and the engine's socket mounted at `engine_socket`."""
+                 engine_socket: str, key_dir: Path, docker_group: bool = False) -> None:
+        """`with_engine`: the real `docker` client, and the engine's socket mounted at `engine_socket`,
+        group-owned by a group named `docker` as on a real host; `docker_group`: the user is in it."""
         self.name = f"cfy-testhost-{scenario}-{uuid.uuid4().hex[:8]}"
         self.port = free_port()
         self.user = "tester"
@@ -138,13 +148,13 @@ class SshHost:
         docker(*run_args, ensure_image(), "/usr/sbin/sshd", "-D", "-e", "-p", str(self.port),
                "-o", "ListenAddress=127.0.0.1")
         try:
-            self._configure(identity, sudo, with_engine)
+            self._configure(identity, sudo, with_engine, docker_group)
             self._wait_for_ssh()
         except BaseException:
             self.remove()
             raise
 
-    def _configure(self, identity: str, sudo: bool, with_engine: bool) -> None:
+    def _configure(self, identity: str, sudo: bool, with_engine: bool, docker_group: bool) -> None:
         self.put("/home/tester/.ssh/authorized_keys", self.key.with_suffix(".pub").read_text(), mode="600",
                  owner="tester")
         if sudo:
@@ -157,6 +167,10 @@ class SshHost:
             self.put("/etc/lsb-release", lsb_release)
         if with_engine:
             docker("cp", os.path.realpath(shutil.which("docker") or "docker"), f"{self.name}:/usr/bin/docker")
+            # The group the engine's socket has on this machine, named `docker` inside, as on a real host.
+            self.setup(f"groupadd -g {engine_socket_gid()} docker")
+        if docker_group:
+            self.setup("usermod -aG docker tester")
 
     def put(self, path: str, text: str, *, mode: str = "644", owner: str = "root") -> None:
         """Write a file on the host as root (test bed setup, not the code under test)."""
@@ -167,6 +181,12 @@ class SshHost:
         """Run setup or inspection as root, outside SSH."""
         done = docker("exec", self.name, "sh", "-c", script, check=False)
         return Result(done.returncode, done.stdout, done.stderr)
+
+    def setup(self, script: str) -> None:
+        """Run a test bed setup step as root; a failure stops the test with its output."""
+        done = self.root(script)
+        if done.returncode != 0:
+            raise TestBedUnavailable(f"setup step {script!r} failed on {self.name}: {done.stdout}{done.stderr}")
 
     def exists(self, path: str) -> bool:
         return docker("exec", self.name, "test", "-e", path, check=False).returncode == 0

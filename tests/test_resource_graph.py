@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pwd
 import shlex
 import stat
 from pathlib import Path
@@ -18,6 +19,7 @@ from harness import (
     script_arguments,
     secret_strings,
     stack_config,
+    stack_secrets,
 )
 
 from components import host_scripts
@@ -39,7 +41,7 @@ def remote_run(**overrides: str) -> Run:
 def local_run(tmp_path_factory) -> Run:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("HOME", str(tmp_path_factory.mktemp("home")))
-        return run_program(stack_config("dev"))
+        return run_program(stack_config("dev"), secrets=stack_secrets(stack_config("dev")))
 
 
 def test_data_container_is_protected_and_app_container_is_not():
@@ -98,7 +100,7 @@ def test_every_docker_resource_uses_the_explicit_provider():
 def test_every_child_has_the_component_as_parent(local_run):
     component = local_run.one(COMPONENT)
     children = [r for r in local_run.registrations if r.type not in (COMPONENT, "pulumi:pulumi:Stack")]
-    assert len(children) == 7, [c.name for c in children]
+    assert len(children) == 8, [c.name for c in children]
     assert {c.parent for c in children} == {component.urn}
 
 
@@ -134,32 +136,54 @@ def test_private_key_is_a_secret_everywhere():
         assert not any("OPENSSH PRIVATE KEY" in s for s in plain_strings(outputs))
 
 
-def test_provider_ssh_uses_a_private_key_file_written_for_this_stack(isolated_home: Path):
+def test_provider_ssh_key_is_written_where_ssh_expands_tilde_not_under_home(isolated_home: str, tmp_path: Path):
+    """ssh expands `~` from the passwd entry (OpenSSH tilde_expand_filename), so that is where the key goes,
+    whatever $HOME says (the fixture points $HOME at tmp_path)."""
     run = remote_run()
     opts = run.one(PROVIDER).inputs["sshOpts"]
-    assert "IdentityFile=~/.ssh/cloudify-pulumi/cloudify-manager-test/id" in opts
-    key_file = isolated_home / ".ssh/cloudify-pulumi/cloudify-manager-test/id"
+    assert f"IdentityFile=~/.ssh/cloudify-pulumi/cloudify-manager-{isolated_home}/id" in opts
+    key_file = Path(pwd.getpwuid(os.getuid()).pw_dir) / f".ssh/cloudify-pulumi/cloudify-manager-{isolated_home}/id"
     assert key_file.read_text() == PRIVATE_KEY + "\n"
     assert stat.S_IMODE(os.stat(key_file).st_mode) == 0o600
     assert stat.S_IMODE(os.stat(key_file.parent).st_mode) == 0o700
+    assert not (tmp_path / ".ssh").exists(), "$HOME is not where ssh looks"
 
 
-def test_pinned_host_key_is_enforced_for_commands_and_provider(isolated_home: Path):
+def test_pinned_host_key_is_enforced_for_commands_and_provider(isolated_home: str):
     host_key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPinnedKeyForTests"
     run = remote_run(sshHostKey=host_key, sshPort="2222")
     engine = run.one("command:remote:Command", "-docker-engine")
     assert engine.inputs["connection"]["hostKey"] == host_key
     assert "StrictHostKeyChecking=yes" in run.one(PROVIDER).inputs["sshOpts"]
-    known = isolated_home / ".ssh/cloudify-pulumi/cloudify-manager-test/known_hosts"
+    folder = Path(pwd.getpwuid(os.getuid()).pw_dir) / f".ssh/cloudify-pulumi/cloudify-manager-{isolated_home}"
+    known = folder / "known_hosts"
     assert known.read_text() == f"[manager.example.com]:2222 {host_key}\n"
 
 
-def test_docker_too_old_for_ssh_fails_before_any_container_is_registered():
+def test_docker_cli_too_old_for_ssh_fails_before_any_container_is_registered():
     mocks = HostMocks(docker_version="18.06.3-ce", distribution="ubuntu 14.04")
-    with pytest.raises(DockerHostError, match=r"(?s)18\.06\.3-ce.*ubuntu 14\.04.*dockerHost.*tcp://"):
+    with pytest.raises(DockerHostError, match=r"(?s)CLI.*ubuntu 14\.04.*18\.06\.3-ce.*dial-stdio.*dockerHost.*tcp://"):
         run_program({**stack_config("prod")}, secrets={"sshPrivateKey": PRIVATE_KEY}, mocks=mocks)
     registered = [r.type for r in last_registrations()]
     assert registered == [COMPONENT, "command:remote:Command"], registered
+
+
+def test_old_daemon_behind_a_new_static_cli_is_reached_over_ssh():
+    """dial-stdio only proxies the socket (docker/cli v28.5.2 cli/connhelper), so Ubuntu 14.04's 18.06 daemon
+    serves ssh:// once the Docker step has put an 18.09+ CLI first on the PATH."""
+    mocks = HostMocks(docker_version="18.06.1-ce", client_version="20.10.24", distribution="ubuntu 14.04")
+    run = run_program(stack_config("prod"), secrets={"sshPrivateKey": PRIVATE_KEY}, mocks=mocks)
+    assert run.one(PROVIDER).inputs["host"] == "ssh://ubuntu@manager.example.com:22"
+    assert run.manager_outputs["dockerServerVersion"] == "18.06.1-ce"
+
+
+def test_cap_add_on_a_daemon_older_than_18_09_fails_before_any_container():
+    """Below API 1.40 the daemon prefixes CAP_ again (moby v28.5.2 client/container_create.go)."""
+    mocks = HostMocks(docker_version="18.06.1-ce", client_version="20.10.24", distribution="ubuntu 14.04")
+    with pytest.raises(DockerHostError, match=r"capAdd.*18\.06\.1-ce.*CAP_CAP_.*pulumi config rm capAdd"):
+        run_program({**stack_config("prod"), "capAdd": '["NET_ADMIN"]'}, secrets={"sshPrivateKey": PRIVATE_KEY},
+                    mocks=mocks)
+    assert [r.type for r in last_registrations()] == [COMPONENT, "command:remote:Command"]
 
 
 def test_old_docker_over_tcp_with_tls_is_accepted_and_tls_key_stays_secret():
@@ -197,7 +221,7 @@ def test_offline_images_are_imported_on_the_host_instead_of_pulled():
 
 def test_commands_are_the_shipped_scripts_with_quoted_arguments(local_run):
     commands = local_run.commands()
-    assert set(commands) == {"docker-engine", "ready"}
+    assert set(commands) == {"docker-engine", "manager-config", "ready"}
     for create in commands.values():
         script, _ = script_arguments(create)
         assert shlex.split(create)[2] == host_scripts.shipped_script(script)

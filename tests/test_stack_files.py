@@ -5,7 +5,7 @@ from __future__ import annotations
 import pulumi
 import pytest
 import yaml
-from harness import REPO, THROWAWAY_KEY, run_program, stack_config
+from harness import REPO, run_program, stack_config, stack_secrets
 
 from components import CloudifyManager, CloudifyManagerArgs
 from components.settings import SETTING_KEYS, ManagerSettings
@@ -23,8 +23,7 @@ def test_the_dev_and_prod_stacks_are_committed():
 def test_stack_file_runs_cleanly(stack_file):
     stack = stack_file.name.split(".")[1]
     config = stack_config(stack)
-    secrets = {"sshPrivateKey": THROWAWAY_KEY} if "host" in config else None
-    run = run_program(config, secrets=secrets, stack=stack)
+    run = run_program(config, secrets=stack_secrets(config))
     names = {r.name for r in run.registrations}
     assert {"cloudify-data", "cloudify-app", "cloudify-docker", "cloudify-docker-engine", "cloudify-ready"} <= names
 

@@ -1,26 +1,53 @@
 #!/bin/sh
-# Make Docker usable on this host, the Cloudify "Manager Containers" way.
+# Make Docker usable on this host, the Cloudify "Manager Containers" way, and
+# usable by the Docker provider's own ssh:// connection.
 #
-#   ensure_docker.sh USE_SUDO INSTALL_URL
+#   ensure_docker.sh USE_SUDO PROVIDER_USER APT_REPO KEY_FINGERPRINT TRUSTY_VERSION CLI_URL CLI_SHA256
 #
 # - docker installed and the daemon answers: change nothing;
 # - installed but the daemon is stopped: start it;
-# - missing on Ubuntu 14.04 (Trusty): install it online from INSTALL_URL;
+# - missing on Ubuntu 14.04 (Trusty): install docker-ce from Docker's apt
+#   repository APT_REPO (key checked against KEY_FINGERPRINT), version
+#   TRUSTY_VERSION or, with `auto`, the last one whose containers start on the
+#   running kernel; hold it; start the upstart job;
 # - missing anywhere else: fail, naming the distribution.
-# On success stdout carries exactly two lines, for the program to parse:
+# PROVIDER_USER (`-` when the provider does not use ssh://) is the user the
+# Docker provider logs in as to run `docker system dial-stdio`, without sudo:
+# - that needs a docker CLI of 18.09 or newer on the non-interactive PATH. On
+#   Ubuntu 14.04 (whose last docker-ce is 18.06) the static CLI from CLI_URL
+#   (checked against CLI_SHA256, `-` when not configured) goes to
+#   /usr/local/bin, ahead of /usr/bin; elsewhere an older CLI is an error;
+# - the user must be able to open the Docker socket. Without that, and with
+#   sudo, the user is added to the socket's group (root-equivalent access).
+# On success stdout carries exactly three lines, for the program to parse:
 #   HOST_DISTRIBUTION=<id> <version>
 #   DOCKER_SERVER_VERSION=<version>
+#   DOCKER_CLIENT_VERSION=<version of the docker CLI on the PATH>
 # Progress and errors go to stderr.
 # Exit codes: 0 ready, 2 usage, 10 Docker missing on a distribution we do not
-# install on, 11 no root access, 12 daemon cannot be started, 13 online
-# install failed, 14 Docker still unusable after the install.
+# install on, 11 no root access, 12 daemon cannot be started, 13 install
+# failed (apt or download), 14 Docker still unusable after the install,
+# 15 docker CLI too old for ssh://, 16 the new CLI is not first on PATH,
+# 17 PROVIDER_USER cannot open the Docker socket, 18 repository key
+# fingerprint mismatch, 19 CLI checksum mismatch.
 set -eu
 SCRIPT=ensure-docker
-[ $# -eq 2 ] || { echo "usage: ensure_docker.sh USE_SUDO INSTALL_URL" >&2; exit 2; }
+if [ $# -ne 7 ]; then
+    echo "usage: ensure_docker.sh USE_SUDO PROVIDER_USER APT_REPO KEY_FINGERPRINT TRUSTY_VERSION CLI_URL CLI_SHA256" >&2
+    exit 2
+fi
 USE_SUDO=$1
-INSTALL_URL=$2
+PROVIDER_USER=$2
+APT_REPO=$3
+KEY_FINGERPRINT=$4
+TRUSTY_VERSION=$5
+CLI_URL=$6
+CLI_SHA256=$7
 # shellcheck source=common.sh
 . "$(dirname "$0")/common.sh"
+
+DOCKER_SOCKET=/var/run/docker.sock
+STATIC_CLI=/usr/local/bin/docker
 
 # release_field FILE KEY: a value from an os-release style file, unquoted.
 # The file is parsed, never sourced: nothing on the host is executed.
@@ -46,6 +73,16 @@ detect_distribution() {
 }
 
 is_trusty() { [ "$DISTRO_ID" = ubuntu ] && [ "$DISTRO_VERSION" = 14.04 ]; }
+provider_uses_ssh() { [ "$PROVIDER_USER" != - ]; }
+
+# version_at_least VERSION MAJOR MINOR: '18.06.1-ce' is at least 18 6.
+version_at_least() {
+    _major=$(printf '%s' "$1" | cut -d . -f 1)
+    _minor=$(printf '%s' "$1" | cut -d . -f 2)
+    _major=${_major%%[!0-9]*} _minor=${_minor%%[!0-9]*}
+    [ -n "$_major" ] && [ -n "$_minor" ] || return 1
+    [ "$_major" -gt "$2" ] || { [ "$_major" -eq "$2" ] && [ "$_minor" -ge "$3" ]; }
+}
 
 # Print the daemon's version; fails when the daemon does not answer.
 server_version() {
@@ -55,6 +92,18 @@ server_version() {
         _v=$(as_root docker version 2>/dev/null | sed -n 's/^Server version: *//p' | head -n 1) || _v=
     fi
     [ -n "$_v" ] && printf '%s\n' "$_v"
+}
+
+# The version of the docker CLI that this user's non-interactive PATH finds:
+# the one `ssh host docker system dial-stdio` runs.
+client_version() {
+    hash -r
+    docker --version 2>/dev/null | sed -n 's/^Docker version \([0-9][^ ,]*\).*/\1/p' | head -n 1
+}
+
+client_serves_ssh() {
+    _client=$(client_version)
+    [ -n "$_client" ] && version_at_least "$_client" 18 9
 }
 
 start_daemon() {
@@ -80,42 +129,156 @@ wait_for_daemon() {
     return 1
 }
 
-install_docker_online() {
-    _installer=$(mktemp)
-    say "Docker is missing on $DISTRO_NAME: installing it online from $INSTALL_URL"
-    if ! download "$INSTALL_URL" "$_installer"; then
-        rm -f "$_installer"
-        fail 13 "could not download the Docker installer from $INSTALL_URL; set dockerInstallUrl to a reachable mirror"
+# The docker-ce for trusty whose containers start on this kernel: 18.06.2 and
+# later carry the CVE-2019-5736 runc fix, which needs a 4.x kernel; trusty's
+# stock kernel is 3.13.
+trusty_docker_version() {
+    if [ "$TRUSTY_VERSION" != auto ]; then
+        printf '%s\n' "$TRUSTY_VERSION"
+        return 0
     fi
-    if ! as_root sh "$_installer" >&2; then
-        rm -f "$_installer"
-        fail 13 "the Docker installer from $INSTALL_URL failed on $DISTRO_NAME (see its output above)"
+    _kernel=$(uname -r)
+    if [ "${_kernel%%.*}" -ge 4 ] 2>/dev/null; then
+        echo 18.06.3~ce~3-0~ubuntu
+    else
+        echo 18.06.1~ce~3-0~ubuntu
     fi
-    rm -f "$_installer"
+}
+
+# key_fingerprint FILE: the fingerprint of the single primary key in FILE.
+# A file with several keys is refused: apt-key would trust all of them.
+key_fingerprint() {
+    _gpg_home=$(mktemp -d)
+    _listing=$(gpg --homedir "$_gpg_home" --batch --with-colons --with-fingerprint "$1" 2>/dev/null) || _listing=
+    rm -rf "$_gpg_home"
+    [ "$(printf '%s\n' "$_listing" | grep -c '^pub:')" -eq 1 ] || return 1
+    printf '%s\n' "$_listing" | awk -F: '/^fpr:/ { print $10; exit }'
+}
+
+apt_get() { as_root env DEBIAN_FRONTEND=noninteractive apt-get -q -y "$@" >&2; }
+
+install_docker_trusty() {
+    _version=$(trusty_docker_version)
+    say "Docker is missing on $DISTRO_NAME (kernel $(uname -r)): installing docker-ce $_version from $APT_REPO"
+    apt_get update || fail 13 "apt-get update failed on $DISTRO_NAME (see its output above)"
+    apt_get install apt-transport-https ca-certificates curl ||
+        fail 13 "could not install apt-transport-https, ca-certificates and curl (see apt-get's output above)"
+    _key=$(mktemp)
+    if ! download "$APT_REPO/linux/ubuntu/gpg" "$_key"; then
+        rm -f "$_key"
+        fail 13 "could not download Docker's repository key from $APT_REPO/linux/ubuntu/gpg; set dockerAptRepo to a reachable mirror"
+    fi
+    _found=$(key_fingerprint "$_key") || _found=
+    if [ "$_found" != "$KEY_FINGERPRINT" ]; then
+        rm -f "$_key"
+        fail 18 "the key at $APT_REPO/linux/ubuntu/gpg has fingerprint '${_found:-none, or more than one key}', not $KEY_FINGERPRINT; nothing was installed (a mirror that re-signs needs dockerAptKeyFingerprint)"
+    fi
+    as_root apt-key add "$_key" >&2 || { rm -f "$_key"; fail 13 "apt-key could not add Docker's repository key"; }
+    rm -f "$_key"
+    # apt 1.0 ignores signed-by=: the key above is what apt trusts.
+    printf 'deb [arch=amd64] %s/linux/ubuntu trusty stable\n' "$APT_REPO" |
+        as_root tee /etc/apt/sources.list.d/docker.list >/dev/null ||
+        fail 13 "could not write /etc/apt/sources.list.d/docker.list"
+    apt_get update || fail 13 "apt-get update with Docker's repository $APT_REPO failed (see its output above)"
+    apt_get install "docker-ce=$_version" ||
+        fail 13 "could not install docker-ce=$_version from $APT_REPO (see apt-get's output above); set dockerTrustyVersion to a version the repository has"
+    as_root apt-mark hold docker-ce >&2 || fail 13 "could not hold docker-ce at $_version (apt-mark hold)"
+    command -v docker >/dev/null 2>&1 || fail 14 "docker-ce $_version is installed but no docker command is on PATH"
+    if ! server_version >/dev/null; then
+        as_root service docker start >&2 || fail 12 "docker-ce $_version is installed but 'service docker start' failed; check /var/log/upstart/docker.log"
+    fi
+    wait_for_daemon || fail 14 "docker-ce $_version is installed but its daemon did not answer within 30 seconds; check /var/log/upstart/docker.log"
+}
+
+require_cli_checksum() {
+    [ "$CLI_SHA256" != - ] && return 0
+    fail 15 "the Docker provider's ssh:// connection runs 'docker system dial-stdio', which needs a docker CLI of 18.09 or newer, and the newest docker-ce for $DISTRO_NAME is 18.06. Set dockerCliSha256 to the SHA-256 of $CLI_URL (curl -fsSL '$CLI_URL' | sha256sum) so that the static CLI can be installed and checked, or set dockerHost to tcp://<host>:2376 with TLS. Nothing was changed."
+}
+
+install_static_cli() {
+    say "installing the docker CLI from $CLI_URL at $STATIC_CLI for the Docker provider's ssh:// connection"
+    _cli_work=$(mktemp -d)
+    if ! download "$CLI_URL" "$_cli_work/docker.tgz"; then
+        rm -rf "$_cli_work"
+        fail 13 "could not download the docker CLI from $CLI_URL (dockerCliUrl)"
+    fi
+    _sum=$(sha256sum "$_cli_work/docker.tgz" | cut -d ' ' -f 1)
+    if [ "$_sum" != "$CLI_SHA256" ]; then
+        rm -rf "$_cli_work"
+        fail 19 "$CLI_URL has SHA-256 $_sum, not $CLI_SHA256 (dockerCliSha256); nothing was installed"
+    fi
+    if ! tar -xzf "$_cli_work/docker.tgz" -C "$_cli_work" docker/docker ||
+        ! as_root install -m 0755 "$_cli_work/docker/docker" "$STATIC_CLI"; then
+        rm -rf "$_cli_work"
+        fail 13 "could not install docker/docker from $CLI_URL at $STATIC_CLI"
+    fi
+    rm -rf "$_cli_work"
+    hash -r
+    _found=$(command -v docker) || _found=
+    [ "$_found" = "$STATIC_CLI" ] ||
+        fail 16 "installed $STATIC_CLI, but this user's non-interactive PATH ($PATH) finds '${_found:-no docker}' first; put /usr/local/bin ahead of /usr/bin"
+    client_serves_ssh || fail 16 "$STATIC_CLI from $CLI_URL reports version '$(client_version)', older than 18.09"
+}
+
+# user_reaches_daemon USER: in a fresh login (which re-reads its groups), can
+# USER talk to the daemon without sudo, as `docker system dial-stdio` must?
+user_reaches_daemon() {
+    if [ "$1" = "$(id -un)" ] && docker version --format '{{.Server.Version}}' >/dev/null 2>&1; then
+        return 0
+    fi
+    [ "$USE_SUDO" = true ] && sudo -n -u "$1" docker version --format '{{.Server.Version}}' >/dev/null 2>&1
+}
+
+ensure_provider_access() {
+    user_reaches_daemon "$PROVIDER_USER" && return 0
+    _group=$(stat -c %G "$DOCKER_SOCKET" 2>/dev/null) || _group=
+    if [ -z "$_group" ] || [ "$_group" = root ]; then
+        fail 17 "user $PROVIDER_USER cannot open $DOCKER_SOCKET, and the socket is not owned by a docker group (group: '${_group:-none}'); configure the daemon's socket group (dockerd --group docker), or set dockerHost to tcp:// with TLS"
+    fi
+    _fix="sudo usermod -aG $_group $PROVIDER_USER"
+    if [ "$USE_SUDO" != true ] || ! sudo -n true 2>/dev/null; then
+        fail 17 "user $PROVIDER_USER cannot open $DOCKER_SOCKET (group $_group), and the Docker provider's ssh:// connection runs 'docker system dial-stdio' as $PROVIDER_USER without sudo. On the host run: $_fix; then run pulumi up again."
+    fi
+    say "adding $PROVIDER_USER to group $_group, so that the Docker provider's ssh:// connection can open $DOCKER_SOCKET (members of $_group have root-equivalent access to this host)"
+    as_root usermod -aG "$_group" "$PROVIDER_USER" ||
+        fail 17 "could not add $PROVIDER_USER to group $_group; on the host run: $_fix"
+    # Group membership applies to new logins; `sudo -u` starts one with the groups re-read.
+    user_reaches_daemon "$PROVIDER_USER" ||
+        fail 17 "$PROVIDER_USER is in group $_group now but still cannot open $DOCKER_SOCKET; check the socket's permissions (ls -l $DOCKER_SOCKET)"
 }
 
 report() {
     printf 'HOST_DISTRIBUTION=%s %s\n' "$DISTRO_ID" "$DISTRO_VERSION"
     printf 'DOCKER_SERVER_VERSION=%s\n' "$1"
+    printf 'DOCKER_CLIENT_VERSION=%s\n' "$(client_version)"
 }
 
 main() {
     detect_distribution
+    _needs_cli=false
+    if is_trusty && provider_uses_ssh && ! client_serves_ssh; then
+        _needs_cli=true
+        require_cli_checksum
+    fi
     if ! command -v docker >/dev/null 2>&1; then
         is_trusty || fail 10 "Docker is not installed on $DISTRO_NAME. Cloudify installs Docker online only on Ubuntu 14.04 (Trusty); install Docker on this host before bootstrapping, then run pulumi up again."
         require_root_access
-        install_docker_online
-        command -v docker >/dev/null 2>&1 ||
-            fail 14 "the Docker installer finished but no docker command is on PATH"
+        install_docker_trusty
     fi
-    if _version=$(server_version); then
-        report "$_version"
-        return 0
+    if ! server_version >/dev/null; then
+        require_root_access
+        say "the Docker daemon does not answer: starting it"
+        start_daemon || fail 12 "Docker is installed on $DISTRO_NAME but its daemon is not running and could not be started; start it (e.g. 'sudo service docker start') and check its logs"
+        wait_for_daemon || fail 12 "the Docker daemon was started but did not answer within 30 seconds; check its logs"
     fi
-    require_root_access
-    say "the Docker daemon does not answer: starting it"
-    start_daemon || fail 12 "Docker is installed on $DISTRO_NAME but its daemon is not running and could not be started; start it (e.g. 'sudo service docker start') and check its logs"
-    wait_for_daemon || fail 12 "the Docker daemon was started but did not answer within 30 seconds; check its logs"
+    if provider_uses_ssh; then
+        if [ "$_needs_cli" = true ]; then
+            require_root_access
+            install_static_cli
+        fi
+        client_serves_ssh || fail 15 "the docker CLI on this host's non-interactive PATH ($(command -v docker), version '$(client_version)') is older than 18.09; the Docker provider's ssh:// connection runs 'docker system dial-stdio', which needs 18.09 or newer. Upgrade Docker on this host, or set dockerHost to tcp://<host>:2376 with TLS."
+        ensure_provider_access
+    fi
     report "$(server_version)"
 }
 

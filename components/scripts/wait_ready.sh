@@ -5,8 +5,12 @@
 #
 # Ready means a 2xx/3xx answer to GET http://127.0.0.1:PORT/PATH. On timeout,
 # or if the container stops, fail with the last lines of the container log.
+# A Cloudify 7 manager whose data volumes hold another database schema than
+# its image expects never becomes ready ("Database schema version mismatch",
+# cloudify-manager-install 7.0.4 cfy_manager/components/restservice/db.py):
+# that is reported at once, with the way back.
 # Exit codes: 0 ready, 2 usage, 11 no root access, 40 timeout, 41 container
-# stopped, 42 no HTTP client (curl or wget) on the host.
+# stopped, 42 no HTTP client (curl or wget) on the host, 43 schema mismatch.
 set -eu
 SCRIPT=wait-ready
 [ $# -eq 5 ] || { echo "usage: wait_ready.sh USE_SUDO CONTAINER PORT PATH TIMEOUT" >&2; exit 2; }
@@ -29,6 +33,10 @@ answers() {
     fi
 }
 
+schema_mismatch() {
+    as_root docker logs --tail 200 "$CONTAINER" 2>&1 | grep -q 'Database schema version mismatch'
+}
+
 show_log_and_fail() {
     say "last lines of the log of container $CONTAINER:"
     as_root docker logs --tail 40 "$CONTAINER" >&2 2>&1 || true
@@ -42,6 +50,8 @@ main() {
     _start=$(date +%s)
     while :; do
         answers && { say "manager answers at $URL"; return 0; }
+        ! schema_mismatch ||
+            show_log_and_fail 43 "the manager in $CONTAINER refuses the database in its data volumes: their schema differs from the one its image expects. This program swaps containers and does not migrate the database. Go back to the image that wrote the data: pulumi config set appImage <previous image>, then pulumi up. Upgrade across schema versions with Cloudify's snapshot and restore."
         [ "$(as_root docker inspect -f '{{.State.Running}}' "$CONTAINER" 2>/dev/null)" = true ] ||
             show_log_and_fail 41 "container $CONTAINER is not running"
         [ $(($(date +%s) - _start)) -lt "$TIMEOUT" ] ||
