@@ -52,8 +52,7 @@ def main() -> None:
     hostbed.engine_version()
     hostbed.ensure_image()
     with tempfile.TemporaryDirectory() as keys:
-        host = hostbed.SshHost("bench", identity="debian-12", sudo=True, with_engine=True,
-                               engine_socket="/var/run/docker.sock", key_dir=Path(keys))
+        host = hostbed.SshHost("bench", with_engine=True, key_dir=Path(keys))
         www = Path(keys) / "www"
         www.mkdir()
         (www / "agent.tar.gz").write_bytes(os.urandom(1 << 20))

@@ -49,10 +49,9 @@ def make_host(engine, tmp_path_factory):
     hosts: list[hostbed.SshHost] = []
     key_dir = tmp_path_factory.mktemp("ssh")
 
-    def start(scenario: str, *, identity: str = "debian-12", sudo: bool = True, with_engine: bool = False,
-              engine_socket: str = "/var/run/docker.sock", docker_group: bool = False) -> hostbed.SshHost:
-        host = hostbed.SshHost(scenario, identity=identity, sudo=sudo, with_engine=with_engine,
-                               engine_socket=engine_socket, docker_group=docker_group, key_dir=key_dir)
+    def start(scenario: str, **options) -> hostbed.SshHost:
+        """`options` as for hostbed.SshHost."""
+        host = hostbed.SshHost(scenario, key_dir=key_dir, **options)
         hosts.append(host)
         return host
 

@@ -251,8 +251,13 @@ def stack_secrets(config: dict[str, str]) -> dict[str, str]:
     return secrets
 
 
-def declared_commands(host: Any, **overrides: str) -> dict[str, str]:
-    """The command strings the prod program declares for an SSH host (`host.user`@127.0.0.1:`host.port`)."""
+def render_for_host(host: Any, **overrides: str) -> Run:
+    """The prod program aimed at an SSH test host (`host.user`@127.0.0.1:`host.port`) with its real key."""
     config = {**stack_config("prod"), "cloudifyPackages": "{}", **overrides,
               "host": "127.0.0.1", "sshUser": host.user, "sshPort": str(host.port)}
-    return run_program(config, secrets={"sshPrivateKey": THROWAWAY_KEY}).commands()
+    return run_program(config, secrets={**stack_secrets(config), "sshPrivateKey": host.key.read_text()})
+
+
+def declared_commands(host: Any, **overrides: str) -> dict[str, str]:
+    """The command strings the prod program declares for an SSH test host."""
+    return render_for_host(host, **overrides).commands()

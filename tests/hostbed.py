@@ -107,6 +107,11 @@ def _build_rootfs(tarball: Path) -> None:
         partial.rename(tarball)
 
 
+def real_docker_client() -> str:
+    """This machine's docker CLI binary (static), which the test hosts run as theirs."""
+    return os.path.realpath(shutil.which("docker") or "docker")
+
+
 def engine_socket_gid() -> int:
     """The engine socket's group: scripts/test makes dockerd give it to a `docker` group, not root."""
     gid = os.stat("/var/run/docker.sock").st_gid
@@ -132,10 +137,14 @@ class Result:
 class SshHost:
     """A container reached only over SSH, as the command provider reaches a host."""
 
-    def __init__(self, scenario: str, *, identity: str, sudo: bool, with_engine: bool,
-                 engine_socket: str, key_dir: Path, docker_group: bool = False) -> None:
-        """`with_engine`: the real `docker` client, and the engine's socket mounted at `engine_socket`,
-        group-owned by a group named `docker` as on a real host; `docker_group`: the user is in it."""
+    def __init__(self, scenario: str, *, key_dir: Path, identity: str = "debian-12", sudo: bool = True,
+                 with_engine: bool = False, engine_socket: str = "/var/run/docker.sock",
+                 client_path: str = "/usr/bin/docker", docker_group: bool = False,
+                 shared_dirs: tuple[str, ...] = ()) -> None:
+        """`with_engine`: the real `docker` client at `client_path`, and the engine's socket mounted at
+        `engine_socket`, group-owned by a group named `docker` as on a real host; `docker_group`: the user
+        is in it. `shared_dirs` are this machine's folders at the same paths, so that what a host command
+        writes there is what the engine bind-mounts."""
         self.name = f"cfy-testhost-{scenario}-{uuid.uuid4().hex[:8]}"
         self.port = free_port()
         self.user = "tester"
@@ -145,16 +154,19 @@ class SshHost:
         run_args = ["run", "-d", "--name", self.name, "--label", LABEL, "--network", "host"]
         if with_engine:
             run_args += ["-v", f"/var/run/docker.sock:{engine_socket}"]
+        for folder in shared_dirs:
+            run_args += ["-v", f"{folder}:{folder}"]
         docker(*run_args, ensure_image(), "/usr/sbin/sshd", "-D", "-e", "-p", str(self.port),
                "-o", "ListenAddress=127.0.0.1")
         try:
-            self._configure(identity, sudo, with_engine, docker_group)
+            self._configure(identity, sudo, with_engine, client_path, docker_group)
             self._wait_for_ssh()
         except BaseException:
             self.remove()
             raise
 
-    def _configure(self, identity: str, sudo: bool, with_engine: bool, docker_group: bool) -> None:
+    def _configure(self, identity: str, sudo: bool, with_engine: bool, client_path: str,
+                   docker_group: bool) -> None:
         self.put("/home/tester/.ssh/authorized_keys", self.key.with_suffix(".pub").read_text(), mode="600",
                  owner="tester")
         if sudo:
@@ -166,7 +178,8 @@ class SshHost:
         if lsb_release is not None:
             self.put("/etc/lsb-release", lsb_release)
         if with_engine:
-            docker("cp", os.path.realpath(shutil.which("docker") or "docker"), f"{self.name}:/usr/bin/docker")
+            self.setup(f"mkdir -p {os.path.dirname(client_path)}")
+            docker("cp", real_docker_client(), f"{self.name}:{client_path}")
             # The group the engine's socket has on this machine, named `docker` inside, as on a real host.
             self.setup(f"groupadd -g {engine_socket_gid()} docker")
         if docker_group:
@@ -191,13 +204,14 @@ class SshHost:
     def exists(self, path: str) -> bool:
         return docker("exec", self.name, "test", "-e", path, check=False).returncode == 0
 
-    def ssh(self, command: str, timeout: float = 120) -> Result:
-        """Run one command string over real SSH, exactly as the command provider sends it."""
+    def ssh(self, command: str, timeout: float = 120, input_text: str | None = None) -> Result:
+        """Run one command string over real SSH, exactly as the command provider sends it (with its stdin)."""
         done = subprocess.run(
             ["ssh", "-i", str(self.key), "-p", str(self.port), "-o", "BatchMode=yes",
              "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
              f"{self.user}@127.0.0.1", command],
-            capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+            capture_output=True, text=True, timeout=timeout, input=input_text,
+            stdin=subprocess.DEVNULL if input_text is None else None)
         return Result(done.returncode, done.stdout, done.stderr)
 
     def _wait_for_ssh(self) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 import subprocess
 import tarfile
 import uuid
@@ -17,67 +18,31 @@ from pathlib import Path
 
 import pytest
 from harness import declared_commands, stack_config
-from hostbed import PackageServer, SshHost, docker, free_port, start_app_container
+from hostbed import PackageServer, docker, free_port, real_docker_client, start_app_container
 
-from components.docker_endpoint import DockerHostError, checked_docker_host
+from components.docker_endpoint import checked_docker_host
 from components.settings import parse_settings
 
 pytestmark = pytest.mark.hosts
-TRUSTY_INSTALLER_URL = "https://get.docker.com/"
 
 
+def client_version() -> str:
+    """The version of the docker CLI the test hosts run (this machine's)."""
+    out = subprocess.run([real_docker_client(), "--version"], capture_output=True, text=True, check=True).stdout
+    return re.search(r"Docker version ([^,]+),", out).group(1)
 
 
-# -- stubs for what the network would provide on a real Trusty host ---------
-
-STUB_CURL = """#!/bin/sh
-# Test bed stand-in for the network: records the request, serves a fake installer.
-printf '%s\\n' "$*" >> /tmp/stub-curl.log
-out=
-while [ $# -gt 0 ]; do case "$1" in -o) out=$2; shift 2;; *) shift;; esac; done
-cat > "$out" <<'INSTALLER'
-#!/bin/sh
-set -eu
-id -u > /var/log/docker-installer-uid
-cat > /usr/bin/docker <<'DOCKER'
-#!/bin/sh
-[ "$*" = "version --format {{.Server.Version}}" ] && { echo 18.06.3-ce; exit 0; }
-exit 1
-DOCKER
-chmod 755 /usr/bin/docker
-INSTALLER
-"""
-
-
-def trusty_host(make_host, **kwargs) -> SshHost:
-    host = make_host("trusty", identity="ubuntu-14.04", **kwargs)
-    host.put("/usr/local/bin/curl", STUB_CURL, mode="755")
-    return host
-
-
-def test_trusty_without_docker_installs_it_online_with_sudo_and_verifies(make_host):
-    host = trusty_host(make_host)
-    result = host.ssh(declared_commands(host)["docker-engine"])
-    assert result.returncode == 0, result.stderr
-    assert "installing it online from https://get.docker.com/" in result.stderr
-    assert host.root("cat /tmp/stub-curl.log").stdout.strip().endswith(TRUSTY_INSTALLER_URL)
-    assert host.root("cat /var/log/docker-installer-uid").stdout.strip() == "0", "installer must run as root"
-    assert result.stdout == "HOST_DISTRIBUTION=ubuntu 14.04\nDOCKER_SERVER_VERSION=18.06.3-ce\n"
-
-    # What the program makes of that output: Trusty's Docker cannot serve ssh://, say what to configure.
-    settings = parse_settings({**stack_config("prod"), "host": "127.0.0.1"}, has_private_key=True,
-                              has_ssh_agent=False)
-    with pytest.raises(DockerHostError, match=r"18\.06\.3-ce.*ubuntu 14\.04.*dockerHost to tcp://"):
-        checked_docker_host(settings, result.stdout)
+def host_report(distribution: str, server: str) -> str:
+    return (f"HOST_DISTRIBUTION={distribution}\nDOCKER_SERVER_VERSION={server}\n"
+            f"DOCKER_CLIENT_VERSION={client_version()}\n")
 
 
 def test_trusty_with_working_docker_installs_nothing(make_host, engine):
-    host = make_host("trusty-docker", identity="ubuntu-14.04", with_engine=True)
-    host.put("/usr/local/bin/curl", STUB_CURL, mode="755")
+    host = make_host("trusty-docker", identity="ubuntu-14.04", with_engine=True, docker_group=True)
     result = host.ssh(declared_commands(host)["docker-engine"])
     assert result.returncode == 0, result.stderr
-    assert result.stdout == f"HOST_DISTRIBUTION=ubuntu 14.04\nDOCKER_SERVER_VERSION={engine}\n"
-    assert not host.exists("/tmp/stub-curl.log")
+    assert result.stdout == host_report("ubuntu 14.04", engine)
+    assert not host.exists("/etc/apt/sources.list.d/docker.list") and not host.exists("/usr/local/bin/docker")
 
 
 @pytest.mark.parametrize(("identity", "named"), [
@@ -87,20 +52,20 @@ def test_trusty_with_working_docker_installs_nothing(make_host, engine):
 ])
 def test_other_distributions_without_docker_fail_without_installing(make_host, identity, named):
     host = make_host(identity, identity=identity)
-    host.put("/usr/local/bin/curl", STUB_CURL, mode="755")
+    host.put("/usr/local/bin/apt-get", "#!/bin/sh\ntouch /tmp/apt-get-ran\n", mode="755")
     result = host.ssh(declared_commands(host)["docker-engine"])
     assert result.returncode == 10
     assert f"Docker is not installed on {named}" in result.stderr
     assert "install Docker on this host before bootstrapping" in result.stderr
     assert result.stdout == ""
-    assert not host.exists("/tmp/stub-curl.log") and not host.exists("/usr/bin/docker")
+    assert not host.exists("/tmp/apt-get-ran") and not host.exists("/usr/bin/docker")
 
 
-def test_host_with_working_docker_prints_the_server_version(make_host, engine):
-    host = make_host("docker", with_engine=True)
+def test_host_with_working_docker_prints_the_server_and_client_versions(make_host, engine):
+    host = make_host("docker", with_engine=True, docker_group=True)
     result = host.ssh(declared_commands(host)["docker-engine"])
     assert result.returncode == 0, result.stderr
-    assert result.stdout == f"HOST_DISTRIBUTION=debian 12\nDOCKER_SERVER_VERSION={engine}\n"
+    assert result.stdout == host_report("debian 12", engine)
     assert checked_docker_host(parse_settings({**stack_config("prod")}, has_private_key=True, has_ssh_agent=False),
                                result.stdout).startswith("ssh://")
 
@@ -119,7 +84,7 @@ def test_stopped_daemon_is_started_as_root(make_host, engine):
     assert result.returncode == 0, result.stderr
     assert "the Docker daemon does not answer: starting it" in result.stderr
     assert host.root("cat /var/log/docker-service.log").stdout == "0 start\n"
-    assert result.stdout.endswith(f"DOCKER_SERVER_VERSION={engine}\n")
+    assert result.stdout == host_report("debian 12", engine)
 
 
 def test_daemon_that_cannot_start_fails_clearly(make_host):
@@ -128,24 +93,6 @@ def test_daemon_that_cannot_start_fails_clearly(make_host):
     result = host.ssh(declared_commands(host)["docker-engine"])
     assert result.returncode == 12
     assert "its daemon is not running and could not be started" in result.stderr
-
-
-def test_user_without_sudo_gets_a_clear_message_and_nothing_is_done(make_host):
-    host = trusty_host(make_host, sudo=False)
-    result = host.ssh(declared_commands(host)["docker-engine"])
-    assert result.returncode == 11
-    assert "user tester cannot run sudo without a password" in result.stderr
-    assert not host.exists("/tmp/stub-curl.log") and not host.exists("/usr/bin/docker")
-
-
-def test_hostile_install_url_reaches_the_host_as_inert_data(make_host):
-    host = trusty_host(make_host)
-    hostile = "https://mirror.example.com/i?a=$(touch${IFS}/tmp/pwned)&b=`touch${IFS}/tmp/pwned2`;touch${IFS}/tmp/pwned3'\""
-    result = host.ssh(declared_commands(host, dockerInstallUrl=hostile)["docker-engine"])
-    assert result.returncode == 0, result.stderr
-    assert host.root("cat /tmp/stub-curl.log").stdout.strip().endswith(hostile)
-    for marker in ("/tmp/pwned", "/tmp/pwned2", "/tmp/pwned3"):
-        assert not host.exists(marker)
 
 
 # -- what runs against the application container -----------------------------

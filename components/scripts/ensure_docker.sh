@@ -229,19 +229,28 @@ user_reaches_daemon() {
     [ "$USE_SUDO" = true ] && sudo -n -u "$1" docker version --format '{{.Server.Version}}' >/dev/null 2>&1
 }
 
+socket_group() { stat -L -c %G "$DOCKER_SOCKET" 2>/dev/null; }
+
+# fail_without_access USER WHY: USER cannot open the socket and we may not fix it.
+fail_without_access() {
+    _group=$(socket_group) || _group=
+    if [ -z "$_group" ] || [ "$_group" = root ]; then
+        fail 17 "user $1 cannot open $DOCKER_SOCKET, and the socket is not owned by a docker group (group: '${_group:-none}'); $2. Configure the daemon's socket group (dockerd --group docker), or set dockerHost to tcp:// with TLS."
+    fi
+    fail 17 "user $1 cannot open $DOCKER_SOCKET (group $_group); $2. On the host run: sudo usermod -aG $_group $1; then run pulumi up again."
+}
+
 ensure_provider_access() {
     user_reaches_daemon "$PROVIDER_USER" && return 0
-    _group=$(stat -c %G "$DOCKER_SOCKET" 2>/dev/null) || _group=
-    if [ -z "$_group" ] || [ "$_group" = root ]; then
-        fail 17 "user $PROVIDER_USER cannot open $DOCKER_SOCKET, and the socket is not owned by a docker group (group: '${_group:-none}'); configure the daemon's socket group (dockerd --group docker), or set dockerHost to tcp:// with TLS"
-    fi
-    _fix="sudo usermod -aG $_group $PROVIDER_USER"
+    _why="the Docker provider's ssh:// connection runs 'docker system dial-stdio' as $PROVIDER_USER, without sudo"
     if [ "$USE_SUDO" != true ] || ! sudo -n true 2>/dev/null; then
-        fail 17 "user $PROVIDER_USER cannot open $DOCKER_SOCKET (group $_group), and the Docker provider's ssh:// connection runs 'docker system dial-stdio' as $PROVIDER_USER without sudo. On the host run: $_fix; then run pulumi up again."
+        fail_without_access "$PROVIDER_USER" "$_why"
     fi
+    _group=$(socket_group) || _group=
+    case "$_group" in "" | root) fail_without_access "$PROVIDER_USER" "$_why" ;; esac
     say "adding $PROVIDER_USER to group $_group, so that the Docker provider's ssh:// connection can open $DOCKER_SOCKET (members of $_group have root-equivalent access to this host)"
     as_root usermod -aG "$_group" "$PROVIDER_USER" ||
-        fail 17 "could not add $PROVIDER_USER to group $_group; on the host run: $_fix"
+        fail 17 "could not add $PROVIDER_USER to group $_group; on the host run: sudo usermod -aG $_group $PROVIDER_USER"
     # Group membership applies to new logins; `sudo -u` starts one with the groups re-read.
     user_reaches_daemon "$PROVIDER_USER" ||
         fail 17 "$PROVIDER_USER is in group $_group now but still cannot open $DOCKER_SOCKET; check the socket's permissions (ls -l $DOCKER_SOCKET)"
@@ -266,6 +275,10 @@ main() {
         install_docker_trusty
     fi
     if ! server_version >/dev/null; then
+        # A daemon that runs but whose socket this user may not open is not a stopped daemon.
+        if [ "$USE_SUDO" = false ] && [ -S "$DOCKER_SOCKET" ] && [ ! -w "$DOCKER_SOCKET" ]; then
+            fail_without_access "$(id -un)" "useSudo is false, so every Docker command runs as $(id -un)"
+        fi
         require_root_access
         say "the Docker daemon does not answer: starting it"
         start_daemon || fail 12 "Docker is installed on $DISTRO_NAME but its daemon is not running and could not be started; start it (e.g. 'sudo service docker start') and check its logs"
