@@ -103,7 +103,7 @@ IMAGE_REFERENCE = re.compile(
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _CONTAINER_PREFIX = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,50}$")
 _HOSTNAME = re.compile(r"^[A-Za-z0-9_.:\-\[\]]+$")
-_CAPABILITY = re.compile(r"^(?:CAP_)?[A-Z][A-Z0-9_]*$")
+_CAPABILITY = re.compile(r"^CAP_[A-Z][A-Z0-9_]*$")  # after normalize_capability
 # RFC 1123 host name: what Cloudify stores as the manager's name.
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 _CONTAINER_HOSTNAME = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})*$")

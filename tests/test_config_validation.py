@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from harness import last_registrations, run_program, stack_config
+from harness import THROWAWAY_KEY, last_registrations, run_program, stack_config
 
 from components.settings import ConfigError, parse_settings
 
@@ -120,3 +120,86 @@ def test_invalid_configuration_registers_no_resource():
 def test_misspelt_setting_is_reported():
     with pytest.raises(ConfigError, match="appImg: unknown setting"):
         run_program({**stack_config("dev"), "appImg": "cloudify/manager:3.3"})
+
+
+def test_capabilities_are_normalised_to_the_form_the_engine_stores():
+    settings = parse_settings({**GOOD, "capAdd": json.dumps(["sys_admin", "CAP_NET_ADMIN", "SYS_ADMIN", "all"])},
+                              has_private_key=False, has_ssh_agent=False)
+    assert settings.cap_add == ("ALL", "CAP_NET_ADMIN", "CAP_SYS_ADMIN")
+
+
+@pytest.mark.parametrize("name", ["SYS ADMIN", "$(id)", "", "CAP_"])
+def test_malformed_capability_is_rejected(name):
+    message = only_problem({**GOOD, "capAdd": json.dumps([name])})
+    assert message.startswith("capAdd:") and "capability name" in message
+
+
+def test_one_container_port_published_twice_is_rejected():
+    message = only_problem({**GOOD, "ports": json.dumps(["8080:80", 80])})
+    assert message.startswith("ports: container port 80 is published more than once")
+
+
+def test_ports_are_kept_in_the_order_the_provider_reads_them_back():
+    settings = parse_settings({**GOOD, "ports": json.dumps([443, "8080:80", 53333])}, has_private_key=False,
+                              has_ssh_agent=False)
+    assert [p.container for p in settings.ports] == [80, 443, 53333]
+
+
+def test_unknown_profile_is_rejected_naming_the_choices():
+    message = only_problem({**GOOD, "managerProfile": "cloudify-6"})
+    assert message == "managerProfile: 'cloudify-6' is not a profile; choose one of cloudify-3.2, cloudify-7"
+
+
+def test_cloudify_7_profile_requires_its_two_secrets():
+    problems = problems_for({**GOOD, "managerProfile": "cloudify-7"})
+    assert sorted(p.split(":", 1)[0] for p in problems) == ["adminPassword", "managerSecret"]
+    assert all("pulumi config set --secret" in p for p in problems)
+
+
+@pytest.mark.parametrize(("key", "value", "expected"), [
+    ("hostname", "Manager_1", "lower-case RFC 1123 host name"),
+    ("configDir", "relative/dir", "absolute host path"),
+    ("configDir", "/etc/../root", "without '..'"),
+    ("dockerCliSha256", "abc", "64-digit hexadecimal"),
+    ("dockerAptKeyFingerprint", "9DC8 5822", "40-digit hexadecimal"),
+    ("dockerTrustyVersion", "18.06; rm -rf /", "'auto' or an apt version"),
+    ("dockerAptRepo", "ftp://mirror", "http:// or https://"),
+])
+def test_bad_host_settings_are_rejected_naming_the_key(key, value, expected):
+    message = only_problem({**GOOD, key: value})
+    assert message.startswith(f"{key}:") and expected in message
+
+
+def test_the_docker_apt_key_fingerprint_accepts_the_spaced_form():
+    settings = parse_settings({**GOOD, "dockerAptKeyFingerprint": "9dc8 5822 9fc7 dd38 854a e2d8 8d81 803c 0ebf cd88"},
+                              has_private_key=False, has_ssh_agent=False)
+    assert settings.trusty_docker.apt_key_fingerprint == "9DC858229FC7DD38854AE2D88D81803C0EBFCD88"
+
+
+def test_the_retired_install_url_setting_says_what_replaced_it():
+    with pytest.raises(ConfigError, match=r"dockerInstallUrl: no longer used: .*dockerAptRepo.*pulumi config rm"):
+        run_program({**stack_config("prod"), "dockerInstallUrl": "https://get.docker.com/"},
+                    secrets={"sshPrivateKey": THROWAWAY_KEY})
+    assert last_registrations() == []
+
+
+def test_a_secret_set_in_plain_text_is_refused_before_any_resource():
+    config = {**stack_config("prod"), "managerProfile": "cloudify-7", "adminPassword": "in-the-stack-file",
+              "managerSecret": "m" * 40}
+    with pytest.raises(ConfigError) as error:
+        run_program(config, secrets={"sshPrivateKey": THROWAWAY_KEY})
+    assert error.value.problems == [
+        "adminPassword: is stored in plain text in the stack file; set it again with "
+        "`pulumi config set --secret adminPassword`",
+        "managerSecret: is stored in plain text in the stack file; set it again with "
+        "`pulumi config set --secret managerSecret`"]
+    assert "in-the-stack-file" not in str(error.value)
+    assert last_registrations() == []
+
+
+def test_a_short_manager_secret_is_refused_without_echoing_it():
+    config = {**stack_config("prod"), "managerProfile": "cloudify-7"}
+    with pytest.raises(ConfigError, match="managerSecret: must be at least 32 characters") as error:
+        run_program(config, secrets={"sshPrivateKey": THROWAWAY_KEY, "adminPassword": "pw", "managerSecret": "short"})
+    assert "short" not in str(error.value).replace("managerSecret: must", "")
+    assert last_registrations() == []

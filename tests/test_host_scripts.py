@@ -13,6 +13,7 @@ import json
 import re
 import subprocess
 import tarfile
+import time
 import uuid
 from pathlib import Path
 
@@ -258,3 +259,20 @@ def test_readiness_timeout_fails_with_the_container_log(make_host, web_container
     assert result.returncode == 40
     assert f"did not answer http://127.0.0.1:{port}/not-there within 3 seconds" in result.stderr
     assert "MANAGER-LOG-MARKER" in result.stderr
+
+
+def test_readiness_reports_a_database_schema_mismatch_at_once_with_the_way_back(make_host, app_container):
+    """cloudify-manager-install 7.0.4 restservice/db.py `validate_schema_version` refuses a database written by
+    another schema revision; the manager then never answers, so waiting out the timeout would say nothing."""
+    message = ("ValidationError: Database schema version mismatch: this manager expects schema revision "
+               "8e8314b1d848 but the database is 272e61bf5f4a)")
+    prefix, _ = app_container("sh", "-c", f"echo '{message}' && exec sleep 600")
+    host = make_host("schema", with_engine=True)
+    create = declared_commands(host, namePrefix=prefix, readinessPort=str(free_port()),
+                               readinessTimeout="120")["ready"]
+    started = time.monotonic()
+    result = host.ssh(create)
+    assert result.returncode == 43, result.stderr
+    assert time.monotonic() - started < 30, "reported at once, not after readinessTimeout"
+    assert "pulumi config set appImage <previous image>, then pulumi up" in result.stderr
+    assert message in result.stderr, "the container's own log line is shown"
