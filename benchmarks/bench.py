@@ -3,10 +3,12 @@
     .venv/bin/python benchmarks/bench.py            # after scripts/test has prepared Docker
 
 1. Rendering the whole program (config validation + resource graph) under the
-   SDK mocks: the Python-side cost of every preview and up.
-2. The Docker check on a host whose Docker already works (the path of every
-   re-run), over real SSH to a test host container.
-3. The agent-package step when everything is already installed (idempotent
+   SDK mocks: the Python-side cost of every preview and up, for the prod stack
+   (cloudify-3.2) and the dev stack (cloudify-7, which derives the REST keys).
+2. The Docker step on a host whose Docker already works and whose SSH user
+   may open the socket (the path of every re-run), over real SSH to a test host.
+3. Writing the Cloudify 7 config.yaml from stdin over real SSH.
+4. The agent-package step when everything is already installed (idempotent
    re-run), over real SSH.
 Prints the median and spread of repeated runs.
 """
@@ -26,7 +28,7 @@ sys.path[:0] = [str(REPO), str(REPO / "tests")]
 os.environ["HOME"] = tempfile.mkdtemp(prefix="cfy-bench-home-")
 
 import hostbed  # noqa: E402
-from harness import THROWAWAY_KEY, declared_commands, run_program, stack_config  # noqa: E402
+from harness import declared_commands, render_for_host, run_program, stack_config, stack_secrets  # noqa: E402
 
 
 def measure(label: str, action: Callable[[], object], repeats: int) -> None:
@@ -46,21 +48,27 @@ def check(result: hostbed.Result) -> None:
 
 
 def main() -> None:
-    prod = stack_config("prod")
-    render = lambda: run_program(prod, secrets={"sshPrivateKey": THROWAWAY_KEY})  # noqa: E731
-    measure("render program under mocks (prod stack)", render, 20)
+    for stack in ("prod", "dev"):
+        config = stack_config(stack)
+        measure(f"render program under mocks ({stack} stack)",
+                lambda config=config: run_program(config, secrets=stack_secrets(config)), 20)
     hostbed.engine_version()
     hostbed.ensure_image()
     with tempfile.TemporaryDirectory() as keys:
-        host = hostbed.SshHost("bench", with_engine=True, key_dir=Path(keys))
+        host = hostbed.SshHost("bench", with_engine=True, docker_group=True, key_dir=Path(keys))
         www = Path(keys) / "www"
         www.mkdir()
         (www / "agent.tar.gz").write_bytes(os.urandom(1 << 20))
         server = hostbed.PackageServer(www)
         container = "cfybench-manager"
         try:
+            measure("baseline: one SSH round trip (`true`)", lambda: check(host.ssh("true")), 10)
             ensure = declared_commands(host, namePrefix="cfybench")["docker-engine"]
             measure("ensure_docker.sh over SSH, Docker already working", lambda: check(host.ssh(ensure)), 10)
+            step = render_for_host(host, namePrefix="cfybench", managerProfile="cloudify-7",
+                                   configDir="/tmp/cfybench").one("command:remote:Command", "-manager-config").inputs
+            measure("write_manager_config.sh over SSH (stdin)",
+                    lambda: check(host.ssh(step["create"], input_text=step["stdin"])), 10)
             hostbed.start_app_container(container, "sleep", "3600")
             agents = f'{{"agents": {{"a": "{server.url}/agent.tar.gz"}}}}'
             install = declared_commands(host, namePrefix="cfybench", cloudifyPackages=agents)["agent-packages"]

@@ -256,7 +256,7 @@ ensure_provider_access() {
         fail 17 "$PROVIDER_USER is in group $_group now but still cannot open $DOCKER_SOCKET; check the socket's permissions (ls -l $DOCKER_SOCKET)"
 }
 
-report() {
+report() { # SERVER_VERSION
     printf 'HOST_DISTRIBUTION=%s %s\n' "$DISTRO_ID" "$DISTRO_VERSION"
     printf 'DOCKER_SERVER_VERSION=%s\n' "$1"
     printf 'DOCKER_CLIENT_VERSION=%s\n' "$(client_version)"
@@ -274,7 +274,7 @@ main() {
         require_root_access
         install_docker_trusty
     fi
-    if ! server_version >/dev/null; then
+    if ! _server=$(server_version); then
         # A daemon that runs but whose socket this user may not open is not a stopped daemon.
         if [ "$USE_SUDO" = false ] && [ -S "$DOCKER_SOCKET" ] && [ ! -w "$DOCKER_SOCKET" ]; then
             fail_without_access "$(id -un)" "useSudo is false, so every Docker command runs as $(id -un)"
@@ -283,6 +283,7 @@ main() {
         say "the Docker daemon does not answer: starting it"
         start_daemon || fail 12 "Docker is installed on $DISTRO_NAME but its daemon is not running and could not be started; start it (e.g. 'sudo service docker start') and check its logs"
         wait_for_daemon || fail 12 "the Docker daemon was started but did not answer within 30 seconds; check its logs"
+        _server=$(server_version)
     fi
     if provider_uses_ssh; then
         if [ "$_needs_cli" = true ]; then
@@ -292,7 +293,7 @@ main() {
         client_serves_ssh || fail 15 "the docker CLI on this host's non-interactive PATH ($(command -v docker), version '$(client_version)') is older than 18.09; the Docker provider's ssh:// connection runs 'docker system dial-stdio', which needs 18.09 or newer. Upgrade Docker on this host, or set dockerHost to tcp://<host>:2376 with TLS."
         ensure_provider_access
     fi
-    report "$(server_version)"
+    report "$_server"
 }
 
 main
