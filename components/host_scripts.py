@@ -73,11 +73,18 @@ def import_image(settings: ManagerSettings, image: str, *, only_if_missing: bool
     return invocation("import_image.sh", _flag(settings.use_sudo), settings.docker_image_url, image, mode)
 
 
-def wait_ready(settings: ManagerSettings, container: str) -> str:
-    """Wait for the manager's REST port to answer, or fail with the container log."""
+def wait_ready(settings: ManagerSettings, container: str, backup_file: str, previous_image: str) -> str:
+    """Wait for the manager's REST port to answer, or fail with the container log and the way back."""
     return invocation("wait_ready.sh", _flag(settings.use_sudo), container,
                       str(settings.readiness_port), settings.readiness_path,
-                      str(settings.readiness_timeout))
+                      str(settings.readiness_timeout), settings.data_container_name, backup_file, previous_image)
+
+
+def backup_data(settings: ManagerSettings, replacement_key: str) -> str:
+    """Stop the old app container and archive the data volumes, before the container is replaced."""
+    return invocation("backup_data.sh", _flag(settings.use_sudo), settings.app_container_name,
+                      settings.data_container_name, settings.backup_folder, str(settings.backups_to_keep),
+                      replacement_key)
 
 
 def parse_key_values(stdout: str) -> dict[str, str]:

@@ -9,18 +9,24 @@ Resource graph (every child has `parent=self`):
    so no Docker connection happens before (1) succeeded.
 3. images: `RemoteImage`s kept locally, or `docker import` commands for
    Cloudify's offline `docker_url`.
-4. `data`: the data-only container, created once, never started, volumes kept,
-   `protect=True`.
+4. `volume-<path>` and `data`: one named Docker volume per state path, and the
+   data-only container that mounts them; created once, never started, all
+   `protect=True` and `retain_on_delete=True` (with `dataVolumes: anonymous`,
+   the data container's own anonymous volumes instead).
 5. `manager-config` (profiles that pin the manager's identity): writes
    config.yaml on the host from stdin, secret end to end.
-6. `app`: the application container using the data container's volumes;
+6. `backup`: whenever (7) is about to be replaced (its replacement key, a
+   digest of every input that forces replacement, changed), stops the old
+   application container and archives the data, before anything is deleted.
+7. `app`: the application container using the data container's volumes;
    `delete_before_replace=True` because its name and host ports are fixed.
    It is replaced when (5)'s content changes, through a keyed revision in its
    environment.
-7. `agent-packages`: installs the agents inside (6), again whenever (6) is replaced.
-8. `ready`: waits for the REST port to answer, again whenever (6) is replaced.
+8. `agent-packages`: installs the agents inside (7), again whenever (7) is replaced.
+9. `ready`: waits for the REST port to answer, again whenever (7) is replaced;
+   on failure it names the backup and the commands to go back.
 
-Changing `appImage` changes only the app image, (6), (7) and (8).
+Changing `appImage` changes only the app image, (6), (7), (8) and (9).
 
 Every container input is declared in the form the provider reads back
 (kreuzwerker/terraform-provider-docker v4.5.0 `resourceDockerContainerRead`),
@@ -29,7 +35,10 @@ so a second `up` plans nothing; tests/test_provider_readback.py holds the table.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 import pulumi_command as command
@@ -37,7 +46,7 @@ import pulumi_docker as docker
 
 from . import host_scripts, manager_config
 from .docker_endpoint import SshIdentity, checked_docker_host, parse_host_report, provider_ssh_user
-from .settings import ManagerSettings
+from .settings import ManagerSettings, path_slug
 
 # Where the generated config.yaml is mounted (cloudify-manager-install 7.0.4
 # constants.USER_CONFIG_PATH); read-only: configure only reads it.
@@ -55,6 +64,15 @@ class DockerTls:
     ca_cert: pulumi.Input[str]
     cert: pulumi.Input[str]
     key: pulumi.Input[str]
+
+
+@dataclass
+class RegistryAuth:
+    """Credentials for a private registry; `password` must be a Pulumi secret."""
+
+    server: str
+    username: str
+    password: pulumi.Input[str]
 
 
 @dataclass
@@ -86,6 +104,7 @@ class CloudifyManagerArgs:
     ssh_private_key: pulumi.Input[str] | None = None
     docker_tls: DockerTls | None = None
     manager_secrets: ManagerSecrets | None = None
+    registry_auth: RegistryAuth | None = None
     ssh_identity: SshIdentity = field(default_factory=lambda: SshIdentity.for_stack(
         pulumi.get_project(), pulumi.get_stack()))
 
@@ -101,6 +120,8 @@ class CloudifyManager(pulumi.ComponentResource):
     data_container_id: pulumi.Output[str]
     app_container_name: pulumi.Output[str]
     app_container_id: pulumi.Output[str]
+    latest_backup: pulumi.Output[str]
+    """The newest backup archive on the host ("" until the first replacement)."""
 
     def __init__(self, name: str, args: CloudifyManagerArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
@@ -109,6 +130,10 @@ class CloudifyManager(pulumi.ComponentResource):
         self._args = args
         self._settings = args.settings
         self._connection = self._ssh_connection()
+        if self._settings.is_remote and not self._settings.ssh_host_key:
+            pulumi.warn(f"sshHostKey is not set: the host key of {self._settings.host} is trusted on first use. "
+                        "Pin it: pulumi config set sshHostKey \"$(ssh-keyscan -t ed25519 "
+                        f"{self._settings.host} | cut -d' ' -f2-)\"")
 
         engine = self._host_command("docker-engine", host_scripts.ensure_docker(
             self._settings, provider_ssh_user(self._settings)))
@@ -116,9 +141,12 @@ class CloudifyManager(pulumi.ComponentResource):
         data_image_id, app_image_id = self._images(engine, provider)
         data = self._data_container(data_image_id, provider)
         config = self._manager_config(engine)
-        app = self._app_container(app_image_id, data, config, provider)
+        app_inputs = self._app_inputs(app_image_id, data, config)
+        backup = self._backup(app_inputs, data)
+        app = self._app_container(app_inputs, backup, data, provider)
         agents = self._agent_packages(app)
-        ready = self._readiness(app, agents)
+        report = backup.stdout.apply(host_scripts.parse_key_values)
+        ready = self._readiness(app, agents, report)
 
         self.docker_server_version = engine.stdout.apply(lambda out: parse_host_report(out).docker_version)
         self.data_container_name = data.name
@@ -126,7 +154,9 @@ class CloudifyManager(pulumi.ComponentResource):
         self.app_container_name = app.name
         self.app_container_id = app.id
         self.manager_url = ready.id.apply(lambda _: self._settings.manager_url)
+        self.latest_backup = report.apply(lambda values: values.get("BACKUP_FILE", ""))
         self.register_outputs({
+            "latestBackup": self.latest_backup,
             "managerUrl": self.manager_url,
             "dockerServerVersion": self.docker_server_version,
             "dataContainerName": self.data_container_name,
@@ -203,10 +233,14 @@ class CloudifyManager(pulumi.ComponentResource):
         address = pulumi.Output.all(engine.stdout, ready).apply(
             lambda values: checked_docker_host(s, values[0]))
         tls = self._args.docker_tls
+        auth = self._args.registry_auth
         return docker.Provider(
             f"{self._name}-docker",
             host=address,
             ssh_opts=ssh_opts,
+            registry_auth=[docker.ProviderRegistryAuthArgs(
+                address=auth.server, username=auth.username,
+                password=pulumi.Output.secret(auth.password))] if auth else None,
             ca_material=tls.ca_cert if tls else None,
             cert_material=tls.cert if tls else None,
             key_material=pulumi.Output.secret(tls.key) if tls else None,
@@ -232,57 +266,95 @@ class CloudifyManager(pulumi.ComponentResource):
         return data.image_id, app.image_id
 
     def _data_container(self, image_id: pulumi.Input[str], provider: docker.Provider) -> docker.Container:
-        """Created once, never started, holds every persistent path as a volume."""
+        """Created once, never started, holds every persistent path as a volume.
+
+        Named volumes (the default) outlive even the data container; Docker fills
+        an empty one from the image's content when the container is created, as
+        it does anonymous volumes (proved by a host test).
+        """
         s = self._settings
+        kept = pulumi.ResourceOptions(parent=self, provider=provider, protect=True, retain_on_delete=True)
+        if s.data_volumes == "named":
+            volumes = [docker.ContainerVolumeArgs(container_path=path, volume_name=docker.Volume(
+                f"{self._name}-volume-{path_slug(path)}", name=s.volume_name(path), opts=kept).name)
+                for path in s.volume_paths]
+        else:
+            volumes = [docker.ContainerVolumeArgs(container_path=p) for p in s.volume_paths]
         return docker.Container(
             f"{self._name}-data",
             name=s.data_container_name,
             image=image_id,
             command=["true"],  # never run; imported images have no CMD to create from
-            volumes=[docker.ContainerVolumeArgs(container_path=p) for p in s.volume_paths],
+            volumes=volumes,
             start=False,
             must_run=False,
             remove_volumes=False,
-            opts=pulumi.ResourceOptions(parent=self, provider=provider, protect=True))
+            opts=kept)
 
-    def _app_container(self, image_id: pulumi.Input[str], data: docker.Container,
-                       config_revision: pulumi.Output[str] | None, provider: docker.Provider) -> docker.Container:
-        """The Cloudify application; replaced (delete first) on every image or config change.
+    def _app_inputs(self, image_id: pulumi.Input[str], data: docker.Container,
+                    config_revision: pulumi.Output[str] | None) -> dict[str, Any]:
+        """Every input of the application container, as plain data.
 
-        `tmpfs` is neither ForceNew nor applied by the provider's Update
-        (kreuzwerker v4.5.0 resource_docker_container.go), so a change of it
-        must replace the container, or it would show as an update that does nothing.
+        Kept as data so that the backup step's trigger is derived from exactly
+        what the container is given, and cannot drift from it.
         """
         s = self._settings
         envs: list[pulumi.Input[str]] = []
         if s.profile.management_ip_env:
             envs.append(f"MANAGEMENT_IP={s.management_ip}")
-        mounts = [docker.ContainerMountArgs(type="bind", source=m.source, target=m.target, read_only=m.read_only)
-                  for m in s.host_mounts]
+        mounts: list[dict[str, Any]] = [{"type": "bind", "source": m.source, "target": m.target,
+                                         "read_only": m.read_only} for m in s.host_mounts]
         if config_revision is not None:
             envs.append(config_revision.apply(lambda revision: f"{CONFIG_REVISION_ENV}={revision}"))
-            mounts.append(docker.ContainerMountArgs(type="bind", source=f"{s.manager_config_dir}/config.yaml",
-                                                    target=MANAGER_CONFIG_TARGET, read_only=True))
+            mounts.append({"type": "bind", "source": f"{s.manager_config_dir}/config.yaml",
+                           "target": MANAGER_CONFIG_TARGET, "read_only": True})
+        inputs: dict[str, Any] = {
+            "name": s.app_container_name,
+            "image": image_id,
+            "hostname": s.hostname,
+            "command": list(s.app_command) or None,
+            "volumes": [{"from_container": data.name}],
+            "ports": [{"internal": p.container, "external": p.host, "ip": "0.0.0.0", "protocol": "tcp"}
+                      for p in s.ports],
+            "envs": envs or None,
+            "privileged": s.privileged,
+            "tmpfs": dict(s.tmpfs) or None,
+            "capabilities": {"adds": list(s.cap_add)} if s.cap_add else None,
+            "security_opts": list(s.security_opts) or None,
+            "cgroupns_mode": s.cgroupns_mode,
+            "mounts": mounts or None,
+        }
+        return {key: value for key, value in inputs.items() if value is not None}
+
+    def _backup(self, app_inputs: dict[str, Any], data: docker.Container) -> HostCommand:
+        """Archive the data before the app container is replaced; a no-op when it is not.
+
+        Its trigger is a digest of every app input that forces replacement (all
+        of them: `restart` and `must_run`, which update in place, are set below
+        and never vary), so it reruns exactly when the container is replaced, and
+        after the new image is on the host.
+        """
+        key = pulumi.Output.from_input(app_inputs).apply(
+            lambda resolved: hashlib.sha256(json.dumps(resolved, sort_keys=True).encode()).hexdigest())
+        create = key.apply(lambda digest: host_scripts.backup_data(self._settings, digest))
+        return self._host_command("backup", create, triggers=[key], depends_on=[data])
+
+    def _app_container(self, app_inputs: dict[str, Any], backup: HostCommand, data: docker.Container,
+                       provider: docker.Provider) -> docker.Container:
+        """The Cloudify application; replaced (delete first) on every image or config change.
+
+        Created only after the backup step (which needs the old container) ran.
+        `tmpfs` is neither ForceNew nor applied by the provider's Update
+        (kreuzwerker v4.5.0 resource_docker_container.go), so a change of it
+        must replace the container, or it would show as an update that does nothing.
+        """
         return docker.Container(
             f"{self._name}-app",
-            name=s.app_container_name,
-            image=image_id,
-            hostname=s.hostname,
-            command=list(s.app_command) or None,
-            volumes=[docker.ContainerVolumeArgs(from_container=data.name)],
-            ports=[docker.ContainerPortArgs(internal=p.container, external=p.host, ip="0.0.0.0", protocol="tcp")
-                   for p in s.ports],
-            envs=envs or None,
+            **app_inputs,
             restart="always",
             must_run=True,
-            privileged=s.privileged,
-            tmpfs=dict(s.tmpfs) or None,
-            capabilities=docker.ContainerCapabilitiesArgs(adds=list(s.cap_add)) if s.cap_add else None,
-            security_opts=list(s.security_opts) or None,
-            cgroupns_mode=s.cgroupns_mode,
-            mounts=mounts or None,
             opts=pulumi.ResourceOptions(parent=self, provider=provider, protect=False, delete_before_replace=True,
-                                        replace_on_changes=["tmpfs"], depends_on=[data]))
+                                        replace_on_changes=["tmpfs"], depends_on=[data, backup]))
 
     # -- after the app container ----------------------------------------------
 
@@ -294,10 +366,12 @@ class CloudifyManager(pulumi.ComponentResource):
         create = app.name.apply(lambda container: host_scripts.install_agents(s, container))
         return self._host_command("agent-packages", create, triggers=[app.id], depends_on=[app])
 
-    def _readiness(self, app: docker.Container, agents: HostCommand | None) -> HostCommand:
-        """Block until the manager answers its REST port (the container log on failure)."""
+    def _readiness(self, app: docker.Container, agents: HostCommand | None,
+                   backup_report: pulumi.Output[dict[str, str]]) -> HostCommand:
+        """Block until the manager answers its REST port (the container log and the way back on failure)."""
         s = self._settings
-        create = app.name.apply(lambda container: host_scripts.wait_ready(s, container))
+        create = pulumi.Output.all(app.name, backup_report).apply(lambda values: host_scripts.wait_ready(
+            s, values[0], values[1].get("BACKUP_FILE", ""), values[1].get("PREVIOUS_IMAGE", "")))
         after = [app] + ([agents] if agents is not None else [])
         return self._host_command("ready", create, triggers=[app.id], depends_on=after)
 

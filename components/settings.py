@@ -76,9 +76,15 @@ SETTING_KEYS: tuple[str, ...] = (
     "configDir",
     "adminPassword",
     "managerSecret",
+    "dataVolumes",
+    "backupDir",
+    "backupsToKeep",
+    "registryAuth",
 )
 
-SECRET_KEYS: frozenset[str] = frozenset({"sshPrivateKey", "dockerTlsKey", "adminPassword", "managerSecret"})
+SECRET_KEYS: frozenset[str] = frozenset({"sshPrivateKey", "dockerTlsKey", "adminPassword", "managerSecret",
+                                         "registryAuth"})
+DATA_VOLUME_KINDS = ("named", "anonymous")
 
 # Keys an earlier release read: naming them beats "unknown setting".
 RETIRED_KEYS: dict[str, str] = {
@@ -215,6 +221,9 @@ class ManagerSettings:
     host_mounts: tuple[HostMount, ...] = ()
     cgroupns_mode: str | None = None
     app_command: tuple[str, ...] = ()
+    data_volumes: str = "named"
+    backup_dir: str | None = None
+    backups_to_keep: int = 3
 
     @property
     def is_remote(self) -> bool:
@@ -235,6 +244,19 @@ class ManagerSettings:
         port = "" if self.readiness_port == 80 else f":{self.readiness_port}"
         return f"http://{address}{port}"
 
+    def volume_name(self, path: str) -> str:
+        """The named Docker volume that holds `path`: `<namePrefix>-<slug of the path>`."""
+        return f"{self.name_prefix}-{path_slug(path)}"
+
+    @property
+    def backup_folder(self) -> str:
+        """Host folder of the backup archives: `backupDir`, or a default per host kind."""
+        if self.backup_dir is not None:
+            return self.backup_dir
+        if self.is_remote:
+            return "/var/lib/cloudify-backups"
+        return str(login_home() / ".cloudify-pulumi" / "backups")
+
     @property
     def manager_config_dir(self) -> str:
         """Host folder of the generated config.yaml: `configDir`, or a default per host kind.
@@ -247,6 +269,11 @@ class ManagerSettings:
         if self.is_remote:
             return f"/etc/cloudify-pulumi/{self.name_prefix}"
         return str(login_home() / ".cloudify-pulumi" / self.name_prefix)
+
+
+def path_slug(path: str) -> str:
+    """`/etc/cloudify` -> `etc-cloudify`: a volume-name-safe spelling of a container path."""
+    return re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-")
 
 
 class _Problems:
@@ -374,10 +401,15 @@ def _volume_paths(raw: Mapping[str, str | None], profile: ManagerProfile, proble
     if not paths:
         problems.add("volumePaths", "must list at least one path: they are what the data container keeps")
     for path in paths:
-        if not path.startswith("/") or "\n" in path or ":" in path:
-            problems.add("volumePaths", f"{path!r} must be an absolute container path such as /var/log/cloudify")
+        if not _HOST_DIRECTORY.match(path) or "/../" in f"{path}/":
+            problems.add("volumePaths", f"{path!r} must be an absolute container path such as /var/log/cloudify "
+                                        "(letters, digits, '.', '_', '-' and '/')")
     for path in sorted({p for p in paths if paths.count(p) > 1}):
         problems.add("volumePaths", f"{path!r} is listed more than once")
+    slugs = [path_slug(p) for p in set(paths)]
+    for slug in sorted({s for s in slugs if slugs.count(s) > 1 or not s}):
+        problems.add("volumePaths", f"paths that differ only in punctuation or case would share the volume "
+                                    f"name '<namePrefix>-{slug}'; rename one")
     return tuple(paths)
 
 
@@ -555,6 +587,37 @@ def _manager_identity(raw: Mapping[str, str | None], profile: ManagerProfile, na
     return hostname, config_dir
 
 
+def _data_protection(raw: Mapping[str, str | None], problems: _Problems) -> tuple[str, str | None, int]:
+    """How the data is kept (`dataVolumes`) and backed up (`backupDir`, `backupsToKeep`)."""
+    kind = raw.get("dataVolumes") or "named"
+    if kind not in DATA_VOLUME_KINDS:
+        problems.add("dataVolumes", f"{kind!r} must be 'named' (one Docker volume per path, kept even if the data "
+                                    "container goes) or 'anonymous' (stacks created before named volumes)")
+    backup_dir = raw.get("backupDir")
+    if backup_dir is not None and (not _HOST_DIRECTORY.match(backup_dir) or "/../" in f"{backup_dir}/"):
+        problems.add("backupDir", f"{backup_dir!r} must be an absolute host path of letters, digits, '.', '_', "
+                                  "'-' and '/' without '..'")
+    return kind, backup_dir, _integer(raw, "backupsToKeep", 3, 1, 100, problems)
+
+
+def parse_registry_auth(value: str | None) -> tuple[dict[str, str] | None, list[str]]:
+    """`registryAuth` as {server, username, password}, or the problems with it (never echoing the password)."""
+    if value is None:
+        return None, []
+    try:
+        auth = json.loads(value)
+    except json.JSONDecodeError:
+        auth = None
+    if not isinstance(auth, dict) or set(auth) != {"server", "username", "password"} or not all(
+            isinstance(v, str) and v for v in auth.values()):
+        return None, ["registryAuth: must be a map with server, username and password: "
+                      "`pulumi config set --path registryAuth.server registry.example.com`, likewise "
+                      "registryAuth.username, and `pulumi config set --secret --path registryAuth.password`"]
+    if not _HOSTNAME.match(auth["server"]):
+        return None, [f"registryAuth: server {auth['server']!r} must be a registry host such as registry.example.com"]
+    return auth, []
+
+
 def _trusty_docker(raw: Mapping[str, str | None], problems: _Problems) -> TrustyDocker:
     apt_repo = (raw.get("dockerAptRepo") or DEFAULT_DOCKER_APT_REPO).rstrip("/")
     check_http_url("dockerAptRepo", apt_repo, problems)
@@ -624,6 +687,7 @@ def parse_settings(raw: Mapping[str, str | None], *, has_private_key: bool,
     cgroupns_mode = raw.get("cgroupnsMode")
     if cgroupns_mode not in (None, "host", "private"):
         problems.add("cgroupnsMode", f"{cgroupns_mode!r} must be 'host' or 'private'")
+    data_volumes, backup_dir, backups_to_keep = _data_protection(raw, problems)
 
     settings = ManagerSettings(
         app_image=app_image or "",
@@ -654,6 +718,9 @@ def parse_settings(raw: Mapping[str, str | None], *, has_private_key: bool,
         host_mounts=_host_mounts(raw, problems),
         cgroupns_mode=cgroupns_mode,
         app_command=tuple(_string_list(raw, "appCommand", problems) or []),
+        data_volumes=data_volumes,
+        backup_dir=backup_dir,
+        backups_to_keep=backups_to_keep,
     )
     if problems.items:
         raise ConfigError(problems.items)

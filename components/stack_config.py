@@ -12,8 +12,16 @@ import os
 import pulumi
 from pulumi.runtime import config as runtime_config
 
-from .manager import CloudifyManagerArgs, DockerTls, ManagerSecrets
-from .settings import SECRET_KEYS, SETTING_KEYS, ConfigError, parse_settings, secret_problems, unknown_keys
+from .manager import CloudifyManagerArgs, DockerTls, ManagerSecrets, RegistryAuth
+from .settings import (
+    SECRET_KEYS,
+    SETTING_KEYS,
+    ConfigError,
+    parse_registry_auth,
+    parse_settings,
+    secret_problems,
+    unknown_keys,
+)
 
 SECRET_MARKER = "<secret is set>"
 
@@ -34,7 +42,8 @@ def load_manager_args(config: pulumi.Config | None = None) -> CloudifyManagerArg
     raw.update({key: SECRET_MARKER for key, value in secret_values.items() if value is not None})
     in_plain_text = [key for key, value in secret_values.items()
                      if value is not None and not runtime_config.is_config_secret(config.full_key(key))]
-    problems = unknown_keys(_configured_keys(project)) + secret_problems(secret_values, in_plain_text)
+    auth, auth_problems = parse_registry_auth(secret_values["registryAuth"])
+    problems = unknown_keys(_configured_keys(project)) + secret_problems(secret_values, in_plain_text) + auth_problems
     try:
         settings = parse_settings(raw, has_private_key=secret_values["sshPrivateKey"] is not None,
                                   has_ssh_agent=bool(os.environ.get("SSH_AUTH_SOCK")))
@@ -51,5 +60,9 @@ def load_manager_args(config: pulumi.Config | None = None) -> CloudifyManagerArg
     if settings.profile.manager_config:
         manager_secrets = ManagerSecrets(admin_password=config.require_secret("adminPassword"),
                                          manager_secret=config.require_secret("managerSecret"))
+    registry_auth = None
+    if auth is not None:
+        registry_auth = RegistryAuth(server=auth["server"], username=auth["username"],
+                                     password=pulumi.Output.secret(auth["password"]))
     return CloudifyManagerArgs(settings=settings, ssh_private_key=config.get_secret("sshPrivateKey"),
-                               docker_tls=tls, manager_secrets=manager_secrets)
+                               docker_tls=tls, manager_secrets=manager_secrets, registry_auth=registry_auth)

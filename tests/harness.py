@@ -36,6 +36,9 @@ THROWAWAY_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEthrowaw
 THROWAWAY_ADMIN_PASSWORD = "Adm1n-throwaway-p4ss"
 THROWAWAY_MANAGER_SECRET = "throwaway-manager-secret-0123456789abcdef"
 
+# What the mocked backup step reports (the host tests run the real one).
+MOCK_BACKUP_FILE = "/var/lib/cloudify-backups/cloudify-manager-20261128T060000Z-cloudify_manager_3.1.0.tar.gz"
+MOCK_PREVIOUS_IMAGE = "registry.example.com/cloudify/cloudify-manager:3.1.0"
 DEFAULT_STACK = "test"  # each test gets its own (conftest.isolated_home)
 _last_monitor: list[RecordingMonitor] = []  # the latest run's monitor, also when that run raised
 
@@ -73,6 +76,8 @@ class HostMocks(pulumi.runtime.Mocks):
                     f"DOCKER_CLIENT_VERSION={self.client_version}\n")
         if "import_image.sh" in create:
             return f"IMAGE_ID=sha256:{digest(create)}\n"
+        if "backup_data.sh" in create:
+            return f"BACKUP_FILE={MOCK_BACKUP_FILE}\nPREVIOUS_IMAGE={MOCK_PREVIOUS_IMAGE}\n"
         return ""
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list | None]:

@@ -66,7 +66,10 @@ def test_data_container_is_created_once_never_started_and_keeps_its_volumes():
         "/root", "/etc/init.d", "/etc/default", "/opt/manager/resources", "/opt/manager/env",
         "/etc/service/riemann", "/etc/service/elasticsearch/data", "/etc/service/elasticsearch/logs",
         "/opt/influxdb/shared/data", "/var/log/cloudify"]
-    assert all(set(v) == {"containerPath"} for v in data["volumes"]), "anonymous volumes only"
+    assert [v["volumeName"] for v in data["volumes"]] == [
+        "cloudify-root", "cloudify-etc-init-d", "cloudify-etc-default", "cloudify-opt-manager-resources",
+        "cloudify-opt-manager-env", "cloudify-etc-service-riemann", "cloudify-etc-service-elasticsearch-data",
+        "cloudify-etc-service-elasticsearch-logs", "cloudify-opt-influxdb-shared-data", "cloudify-var-log-cloudify"]
 
 
 def test_app_container_uses_the_data_containers_volumes_and_depends_on_it():
@@ -92,7 +95,7 @@ def test_every_docker_resource_uses_the_explicit_provider():
     run = remote_run()
     provider = run.one(PROVIDER)
     docker_resources = [r for r in run.registrations if r.type.startswith("docker:")]
-    assert len(docker_resources) == 4
+    assert len(docker_resources) == 4 + 10, "2 images, 2 containers, 10 data volumes"
     for resource in docker_resources:
         assert resource.provider.startswith(provider.urn + "::"), resource.name
 
@@ -100,7 +103,7 @@ def test_every_docker_resource_uses_the_explicit_provider():
 def test_every_child_has_the_component_as_parent(local_run):
     component = local_run.one(COMPONENT)
     children = [r for r in local_run.registrations if r.type not in (COMPONENT, "pulumi:pulumi:Stack")]
-    assert len(children) == 8, [c.name for c in children]
+    assert len(children) == 9 + 7, [c.name for c in children]  # 7 data volumes (cloudify-7 profile)
     assert {c.parent for c in children} == {component.urn}
 
 
@@ -221,7 +224,7 @@ def test_offline_images_are_imported_on_the_host_instead_of_pulled():
 
 def test_commands_are_the_shipped_scripts_with_quoted_arguments(local_run):
     commands = local_run.commands()
-    assert set(commands) == {"docker-engine", "manager-config", "ready"}
+    assert set(commands) == {"docker-engine", "manager-config", "backup", "ready"}
     for create in commands.values():
         script, _ = script_arguments(create)
         assert shlex.split(create)[2] == host_scripts.shipped_script(script)
@@ -230,5 +233,5 @@ def test_commands_are_the_shipped_scripts_with_quoted_arguments(local_run):
 def test_outputs_are_registered_on_the_component(local_run):
     outputs = local_run.manager_outputs
     assert set(outputs) == {"managerUrl", "dockerServerVersion", "dataContainerName", "dataContainerId",
-                            "appContainerName", "appContainerId"}
+                            "appContainerName", "appContainerId", "latestBackup"}
     assert outputs["appContainerName"] == "cloudify-manager"

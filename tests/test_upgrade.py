@@ -5,8 +5,9 @@ from __future__ import annotations
 from harness import THROWAWAY_KEY as PRIVATE_KEY
 from harness import Run, run_program, stack_config
 
-APP_SIDE = {"cloudify-app-image", "cloudify-app", "cloudify-agent-packages", "cloudify-ready"}
-OFFLINE_APP_SIDE = {"cloudify-app-image-import", "cloudify-app", "cloudify-agent-packages", "cloudify-ready"}
+APP_SIDE = {"cloudify-app-image", "cloudify-backup", "cloudify-app", "cloudify-agent-packages", "cloudify-ready"}
+OFFLINE_APP_SIDE = {"cloudify-app-image-import", "cloudify-backup", "cloudify-app", "cloudify-agent-packages",
+                    "cloudify-ready"}
 
 
 

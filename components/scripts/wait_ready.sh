@@ -1,8 +1,10 @@
 #!/bin/sh
 # Wait until the manager answers HTTP on its REST port, on the Docker host.
 #
-#   wait_ready.sh USE_SUDO CONTAINER PORT PATH TIMEOUT_SECONDS
+#   wait_ready.sh USE_SUDO CONTAINER PORT PATH TIMEOUT_SECONDS DATA_CONTAINER BACKUP_FILE PREVIOUS_IMAGE
 #
+# BACKUP_FILE and PREVIOUS_IMAGE (empty on the first up) come from the backup
+# step: a failure message ends with the exact way back to them.
 # Ready means a 2xx/3xx answer to GET http://127.0.0.1:PORT/PATH. On timeout,
 # or if the container stops, fail with the last lines of the container log.
 # A Cloudify 7 manager whose data volumes hold another database schema than
@@ -13,12 +15,18 @@
 # stopped, 42 no HTTP client (curl or wget) on the host, 43 schema mismatch.
 set -eu
 SCRIPT=wait-ready
-[ $# -eq 5 ] || { echo "usage: wait_ready.sh USE_SUDO CONTAINER PORT PATH TIMEOUT" >&2; exit 2; }
+if [ $# -ne 8 ]; then
+    echo "usage: wait_ready.sh USE_SUDO CONTAINER PORT PATH TIMEOUT DATA_CONTAINER BACKUP_FILE PREVIOUS_IMAGE" >&2
+    exit 2
+fi
 USE_SUDO=$1
 CONTAINER=$2
 PORT=$3
 URL_PATH=$4
 TIMEOUT=$5
+DATA_CONTAINER=$6
+BACKUP_FILE=$7
+PREVIOUS_IMAGE=$8
 # shellcheck source=common.sh
 . "$(dirname "$0")/common.sh"
 
@@ -37,10 +45,21 @@ schema_mismatch() {
     as_root docker logs --tail 200 "$CONTAINER" 2>&1 | grep -q 'Database schema version mismatch'
 }
 
+way_back() {
+    if [ -z "$BACKUP_FILE" ] || [ -z "$PREVIOUS_IMAGE" ]; then
+        echo "No backup was taken (first deployment): fix the cause and run pulumi up again."
+        return 0
+    fi
+    echo "To go back: on the host, restore the backup taken before this replacement:" \
+        "sudo sh restore_backup.sh false $CONTAINER $DATA_CONTAINER $BACKUP_FILE" \
+        "(components/scripts/restore_backup.sh with common.sh beside it);" \
+        "then: pulumi config set appImage $PREVIOUS_IMAGE; pulumi up"
+}
+
 show_log_and_fail() {
     say "last lines of the log of container $CONTAINER:"
     as_root docker logs --tail 40 "$CONTAINER" >&2 2>&1 || true
-    fail "$1" "$2"
+    fail "$1" "$2 $(way_back)"
 }
 
 main() {
@@ -51,7 +70,7 @@ main() {
     while :; do
         answers && { say "manager answers at $URL"; return 0; }
         ! schema_mismatch ||
-            show_log_and_fail 43 "the manager in $CONTAINER refuses the database in its data volumes: their schema differs from the one its image expects. This program swaps containers and does not migrate the database. Go back to the image that wrote the data: pulumi config set appImage <previous image>, then pulumi up. Upgrade across schema versions with Cloudify's snapshot and restore."
+            show_log_and_fail 43 "the manager in $CONTAINER refuses the database in its data volumes: their schema differs from the one its image expects. This program swaps containers and does not migrate the database; upgrade across schema versions with Cloudify's snapshot and restore."
         [ "$(as_root docker inspect -f '{{.State.Running}}' "$CONTAINER" 2>/dev/null)" = true ] ||
             show_log_and_fail 41 "container $CONTAINER is not running"
         [ $(($(date +%s) - _start)) -lt "$TIMEOUT" ] ||
