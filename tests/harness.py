@@ -101,6 +101,7 @@ class Registration:
     inputs: dict[str, Any] = field(default_factory=dict)  # secrets unwrapped
     replace_on_changes: list[str] = field(default_factory=list)
     additional_secret_outputs: list[str] = field(default_factory=list)
+    retain_on_delete: bool = False
 
 
 class RecordingMonitor(pulumi_mocks.MockMonitor):
@@ -120,7 +121,8 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             dependencies=list(request.dependencies),
             property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
             wire_inputs=wire, inputs=unwrap_secrets(wire), replace_on_changes=list(request.replaceOnChanges),
-            additional_secret_outputs=list(request.additionalSecretOutputs)))
+            additional_secret_outputs=list(request.additionalSecretOutputs),
+            retain_on_delete=request.retainOnDelete))
         return response
 
     def RegisterResourceOutputs(self, request):  # noqa: N802 - gRPC method name
