@@ -1,0 +1,264 @@
+"""Backups, restore and the upgrade cycle on the real engine, with the declared commands run over real SSH.
+
+The data container is created from the program's own declaration (its named
+volumes at their paths); the application container is a stand-in running
+from locally built images. The backup folder is shared between the SSH test
+host and this machine, as a host folder is between a real host and its engine.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from harness import Run, render_for_host
+from hostbed import LABEL, SshHost, docker, ensure_image
+
+from components import host_scripts
+from components.settings import path_slug
+
+pytestmark = pytest.mark.hosts
+STATE_PATHS = ["/srv/cfy-state", "/var/lib/cfy-db"]
+
+
+@dataclass
+class Manager:
+    """A data container as declared, an app container from `image`, and the declared commands for them."""
+
+    host: SshHost
+    run: Run
+    prefix: str
+    backups: str
+
+    @property
+    def app(self) -> str:
+        return f"{self.prefix}-manager"
+
+    @property
+    def data(self) -> str:
+        return f"{self.prefix}-data"
+
+    def backup_command(self, key: str | None = None) -> str:
+        """The declared backup command; `key` stands in for a new replacement key (a new image or setting)."""
+        create = self.run.commands()["backup"]
+        if key is None:
+            return create
+        declared_key = self.run.one("command:remote:Command", "-backup").inputs["triggers"][0]
+        return create.replace(declared_key, key)
+
+    def restore_command(self, archive: str) -> str:
+        return host_scripts.invocation("restore_backup.sh", "true", self.app, self.data, archive)
+
+    def start_app(self, image: str) -> None:
+        docker("rm", "-f", self.app, check=False)
+        # Stops on SIGTERM at once, as a manager's init does (a bare `sleep` as PID 1 ignores it).
+        docker("run", "-d", "--name", self.app, "--label", LABEL, "--volumes-from", self.data, image,
+               "sh", "-c", "trap 'exit 0' TERM; while :; do sleep 1; done")
+
+    def running(self) -> bool:
+        return docker("inspect", "-f", "{{.State.Running}}", self.app).stdout.strip() == "true"
+
+    def archives(self) -> list[str]:
+        return sorted(p.name for p in Path(self.backups).glob(f"{self.app}-*.tar.gz"))
+
+    def in_app(self, script: str) -> str:
+        return docker("exec", self.app, "sh", "-c", script).stdout
+
+
+def create_declared_data_container(run: Run, image: str) -> None:
+    """`docker create` the data container exactly as the program declares it (never started)."""
+    data = run.one("docker:index/container:Container", "-data").inputs
+    mounts = [arg for volume in data["volumes"] for arg in ("-v", f"{volume['volumeName']}:{volume['containerPath']}")]
+    docker("create", "--name", data["name"], "--label", LABEL, *mounts, image, *data["command"])
+
+
+@pytest.fixture
+def make_manager(make_host, engine, tmp_path_factory):
+    """A manager whose backup folder is `<shared>/<prefix>`; `shared` is shared with the SSH host as it is
+    when the host starts (so a file system mounted there beforehand is seen alike by host and engine)."""
+    made: list[Manager] = []
+
+    def make(shared: str | None = None) -> Manager:
+        shared = shared or str(tmp_path_factory.mktemp("backups"))
+        host = make_host("backup", with_engine=True, docker_group=True, shared_dirs=(shared,))
+        prefix = f"cfytest{uuid.uuid4().hex[:8]}"
+        run = render_for_host(host, namePrefix=prefix, backupDir=f"{shared}/{prefix}", backupsToKeep="2",
+                              volumePaths=str(STATE_PATHS).replace("'", '"'))
+        create_declared_data_container(run, ensure_image())
+        made.append(Manager(host, run, prefix, f"{shared}/{prefix}"))
+        return made[-1]
+
+    yield make
+    for manager in made:
+        docker("rm", "-f", manager.app, manager.data, check=False)
+        docker("volume", "rm", "-f", *[f"{manager.prefix}-{path_slug(path)}" for path in STATE_PATHS], check=False)
+
+
+@pytest.fixture
+def manager(make_manager) -> Manager:
+    return make_manager()
+
+
+def fingerprint(manager: Manager) -> str:
+    """Every file under the state paths with its mode and content digest."""
+    return manager.in_app("cd / && find " + " ".join(p.lstrip("/") for p in STATE_PATHS) +
+                          " -type f -exec sha256sum {} + | sort && find " +
+                          " ".join(p.lstrip("/") for p in STATE_PATHS) + " -exec stat -c '%a %n' {} + | sort")
+
+
+def fill(manager: Manager) -> None:
+    manager.in_app("mkdir -p /srv/cfy-state/nested/deeper && head -c 300000 /dev/urandom > /var/lib/cfy-db/base.bin && "
+                   "echo config > /srv/cfy-state/nested/deeper/conf.yaml && echo hidden > /srv/cfy-state/.dotfile && "
+                   "chmod 600 /var/lib/cfy-db/base.bin")
+
+
+def image_with_marker(tag: str) -> str:
+    """A local image, distinct from the others, tagged `tag` (no registry involved)."""
+    name = f"cfy-build-{uuid.uuid4().hex[:8]}"
+    docker("run", "--name", name, ensure_image(), "sh", "-c", f"echo {tag} > /IMAGE")
+    try:
+        docker("commit", name, tag)
+    finally:
+        docker("rm", "-f", name, check=False)
+    return tag
+
+
+def values(stdout: str) -> dict[str, str]:
+    return host_scripts.parse_key_values(stdout)
+
+
+def test_a_new_data_container_fills_its_named_volumes_from_the_image_without_starting(make_host, engine):
+    """The declared mount spec (volume_name at container_path) copies the image's files into the empty named
+    volume when the container is created, as anonymous volumes do; nothing is ever started."""
+    host = make_host("fill", with_engine=True)
+    prefix = f"cfytest{uuid.uuid4().hex[:8]}"
+    run = render_for_host(host, namePrefix=prefix, volumePaths='["/etc/ssh"]')
+    try:
+        create_declared_data_container(run, ensure_image())
+        assert docker("inspect", "-f", "{{.State.Status}}", f"{prefix}-data").stdout.strip() == "created"
+        listing = docker("run", "--rm", "-v", f"{prefix}-etc-ssh:/probe", ensure_image(), "ls", "/probe").stdout
+        assert "sshd_config" in listing.split()
+    finally:
+        docker("rm", "-f", f"{prefix}-data", check=False)
+        docker("volume", "rm", "-f", f"{prefix}-etc-ssh", check=False)
+
+
+def test_the_first_up_has_nothing_to_back_up(manager):
+    result = manager.host.ssh(manager.backup_command())
+    assert result.returncode == 0, result.stderr
+    assert "nothing to back up" in result.stderr
+    assert values(result.stdout) == {"BACKUP_FILE": "", "PREVIOUS_IMAGE": ""}
+
+
+def test_backup_then_wipe_then_restore_gives_back_identical_files(manager):
+    manager.start_app(ensure_image())
+    fill(manager)
+    before = fingerprint(manager)
+    result = manager.host.ssh(manager.backup_command())
+    assert result.returncode == 0, result.stderr
+    report = values(result.stdout)
+    archive = report["BACKUP_FILE"]
+    assert Path(archive).name.startswith(f"{manager.app}-") and archive.endswith(".tar.gz")
+    assert report["PREVIOUS_IMAGE"] == ensure_image() and ensure_image().replace(":", "_") in archive
+    assert not manager.running(), "the old container is stopped for a consistent copy and left for deletion"
+    assert oct(Path(archive).stat().st_mode & 0o777) == "0o600"
+    assert oct(Path(manager.backups).stat().st_mode & 0o777) == "0o700"
+
+    docker("start", manager.app)
+    manager.in_app("rm -rf /srv/cfy-state/nested /var/lib/cfy-db/base.bin && echo junk > /srv/cfy-state/junk")
+    assert fingerprint(manager) != before
+    restored = manager.host.ssh(manager.restore_command(archive))
+    assert restored.returncode == 0, restored.stderr
+    assert manager.running(), "restore starts the container again when it was running"
+    assert fingerprint(manager) == before
+
+
+def test_pruning_keeps_exactly_backups_to_keep(manager):
+    manager.start_app(ensure_image())
+    fill(manager)
+    for attempt in range(3):
+        docker("start", manager.app)
+        result = manager.host.ssh(manager.backup_command(key=f"key-{attempt}"))
+        assert result.returncode == 0, result.stderr
+        time.sleep(1.1)  # archive names carry the second
+    assert len(manager.archives()) == 2
+
+
+def test_a_second_run_with_nothing_changed_archives_nothing(manager):
+    manager.start_app(ensure_image())
+    first = manager.host.ssh(manager.backup_command())
+    assert first.returncode == 0, first.stderr
+    docker("start", manager.app)
+    second = manager.host.ssh(manager.backup_command())
+    assert second.returncode == 0 and "nothing changed since the last backup" in second.stderr
+    assert len(manager.archives()) == 1 and manager.running()
+    assert values(second.stdout)["BACKUP_FILE"] == values(first.stdout)["BACKUP_FILE"]
+
+
+def test_an_unwritable_backup_folder_stops_before_anything_is_stopped(make_host, engine):
+    host = make_host("nobackup", with_engine=True, docker_group=True)
+    prefix = f"cfytest{uuid.uuid4().hex[:8]}"
+    run = render_for_host(host, namePrefix=prefix, backupDir="/etc/hostname/backups", volumePaths='["/srv/x"]')
+    made = Manager(host, run, prefix, "/nonexistent")
+    try:
+        create_declared_data_container(run, ensure_image())
+        made.start_app(ensure_image())
+        result = host.ssh(made.backup_command())
+        assert result.returncode == 60
+        assert "the backup folder /etc/hostname/backups (backupDir) cannot be created or written" in result.stderr
+        assert made.running()
+    finally:
+        docker("rm", "-f", made.app, made.data, check=False)
+        docker("volume", "rm", "-f", f"{prefix}-srv-x", check=False)
+
+
+def test_a_full_disk_fails_the_backup_and_starts_the_old_container_again(make_manager, tmp_path):
+    small = tmp_path / "small-disk"
+    small.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(small)], check=True)
+    manager = None
+    try:
+        manager = make_manager(str(small))
+        manager.start_app(ensure_image())
+        manager.in_app("head -c 3000000 /dev/urandom > /var/lib/cfy-db/big.bin")
+        result = manager.host.ssh(manager.backup_command())
+        assert result.returncode == 61, result.stderr
+        assert "archiving the data of" in result.stderr and "disk full?" in result.stderr
+        assert "was started again and nothing was deleted" in result.stderr
+        assert manager.running()
+        assert not [p for p in Path(manager.backups).iterdir() if p.name.endswith(".partial")], \
+            "no partial archive is left behind"
+        assert not manager.archives()
+    finally:
+        if manager is not None:
+            manager.host.remove()  # it holds the mount; the fixture removes the rest
+        subprocess.run(["umount", "-l", str(small)], check=True)
+
+
+def test_upgrade_and_rollback_keep_the_data(manager):
+    tag = uuid.uuid4().hex[:8]
+    image_a, image_b = image_with_marker(f"cfytest/app:a-{tag}"), image_with_marker(f"cfytest/app:b-{tag}")
+    try:
+        manager.start_app(image_a)
+        manager.in_app("echo written-by-a > /srv/cfy-state/record")
+
+        upgrade = manager.host.ssh(manager.backup_command(key="upgrade-to-b"))
+        assert upgrade.returncode == 0, upgrade.stderr
+        assert values(upgrade.stdout)["PREVIOUS_IMAGE"] == image_a
+        manager.start_app(image_b)  # what the replacement does: delete, then create from the new image
+        assert manager.in_app("cat /IMAGE /srv/cfy-state/record") == f"{image_b}\nwritten-by-a\n"
+
+        time.sleep(1.1)
+        rollback = manager.host.ssh(manager.backup_command(key="back-to-a"))
+        assert rollback.returncode == 0, rollback.stderr
+        assert values(rollback.stdout)["PREVIOUS_IMAGE"] == image_b
+        manager.start_app(image_a)
+        assert manager.in_app("cat /IMAGE /srv/cfy-state/record") == f"{image_a}\nwritten-by-a\n"
+        assert len(manager.archives()) == 2
+    finally:
+        docker("rm", "-f", manager.app, check=False)
+        docker("rmi", "-f", image_a, image_b, check=False)
