@@ -18,7 +18,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from harness import declared_commands, stack_config
+from harness import MOCK_BACKUP_FILE, MOCK_PREVIOUS_IMAGE, declared_commands, stack_config
 from hostbed import PackageServer, docker, free_port, real_docker_client, start_app_container
 
 from components.docker_endpoint import checked_docker_host
@@ -259,6 +259,8 @@ def test_readiness_timeout_fails_with_the_container_log(make_host, web_container
     assert result.returncode == 40
     assert f"did not answer http://127.0.0.1:{port}/not-there within 3 seconds" in result.stderr
     assert "MANAGER-LOG-MARKER" in result.stderr
+    assert (f"sudo sh restore_backup.sh false {prefix}-manager {prefix}-data {MOCK_BACKUP_FILE}" in result.stderr
+            and f"pulumi config set appImage {MOCK_PREVIOUS_IMAGE}; pulumi up" in result.stderr), result.stderr
 
 
 def test_readiness_reports_a_database_schema_mismatch_at_once_with_the_way_back(make_host, app_container):
@@ -274,5 +276,5 @@ def test_readiness_reports_a_database_schema_mismatch_at_once_with_the_way_back(
     result = host.ssh(create)
     assert result.returncode == 43, result.stderr
     assert time.monotonic() - started < 30, "reported at once, not after readinessTimeout"
-    assert "pulumi config set appImage <previous image>, then pulumi up" in result.stderr
+    assert f"pulumi config set appImage {MOCK_PREVIOUS_IMAGE}; pulumi up" in result.stderr
     assert message in result.stderr, "the container's own log line is shown"
