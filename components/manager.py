@@ -52,6 +52,9 @@ from .settings import ManagerSettings, path_slug
 # constants.USER_CONFIG_PATH); read-only: configure only reads it.
 MANAGER_CONFIG_TARGET = "/etc/cloudify/config.yaml"
 CONFIG_REVISION_ENV = "CLOUDIFY_CONFIG_REVISION"
+# The app container carries the digest of its own other inputs: the backup step
+# compares it with the desired one to know whether a replacement follows.
+REPLACEMENT_KEY_ENV = "CLOUDIFY_PULUMI_REPLACEMENT_KEY"
 
 TYPE_TOKEN = "cloudify:index:CloudifyManager"
 HostCommand = command.local.Command | command.remote.Command
@@ -142,8 +145,10 @@ class CloudifyManager(pulumi.ComponentResource):
         data = self._data_container(data_image_id, provider)
         config = self._manager_config(engine)
         app_inputs = self._app_inputs(app_image_id, data, config)
-        backup = self._backup(app_inputs, data)
-        app = self._app_container(app_inputs, backup, data, provider)
+        replacement_key = pulumi.Output.from_input(app_inputs).apply(
+            lambda resolved: hashlib.sha256(json.dumps(resolved, sort_keys=True).encode()).hexdigest())
+        backup = self._backup(replacement_key, data)
+        app = self._app_container(app_inputs, replacement_key, backup, data, provider)
         agents = self._agent_packages(app)
         report = backup.stdout.apply(host_scripts.parse_key_values)
         ready = self._readiness(app, agents, report)
@@ -326,21 +331,21 @@ class CloudifyManager(pulumi.ComponentResource):
         }
         return {key: value for key, value in inputs.items() if value is not None}
 
-    def _backup(self, app_inputs: dict[str, Any], data: docker.Container) -> HostCommand:
+    def _backup(self, replacement_key: pulumi.Output[str], data: docker.Container) -> HostCommand:
         """Archive the data before the app container is replaced; a no-op when it is not.
 
-        Its trigger is a digest of every app input that forces replacement (all
-        of them: `restart` and `must_run`, which update in place, are set below
-        and never vary), so it reruns exactly when the container is replaced, and
-        after the new image is on the host.
+        `replacement_key` is a digest of every app input that forces replacement
+        (all of them: `restart` and `must_run`, which update in place, are set
+        apart and never vary), so the step reruns exactly when the container is
+        replaced, and after the new image is on the host. On the host the script
+        compares it with the key the running container carries, so a rerun for
+        any other reason (a new backupDir) backs nothing up and stops nothing.
         """
-        key = pulumi.Output.from_input(app_inputs).apply(
-            lambda resolved: hashlib.sha256(json.dumps(resolved, sort_keys=True).encode()).hexdigest())
-        create = key.apply(lambda digest: host_scripts.backup_data(self._settings, digest))
-        return self._host_command("backup", create, triggers=[key], depends_on=[data])
+        create = replacement_key.apply(lambda key: host_scripts.backup_data(self._settings, key))
+        return self._host_command("backup", create, triggers=[replacement_key], depends_on=[data])
 
-    def _app_container(self, app_inputs: dict[str, Any], backup: HostCommand, data: docker.Container,
-                       provider: docker.Provider) -> docker.Container:
+    def _app_container(self, app_inputs: dict[str, Any], replacement_key: pulumi.Output[str], backup: HostCommand,
+                       data: docker.Container, provider: docker.Provider) -> docker.Container:
         """The Cloudify application; replaced (delete first) on every image or config change.
 
         Created only after the backup step (which needs the old container) ran.
@@ -348,9 +353,10 @@ class CloudifyManager(pulumi.ComponentResource):
         (kreuzwerker v4.5.0 resource_docker_container.go), so a change of it
         must replace the container, or it would show as an update that does nothing.
         """
+        envs = [*app_inputs.get("envs", []), replacement_key.apply(lambda key: f"{REPLACEMENT_KEY_ENV}={key}")]
         return docker.Container(
             f"{self._name}-app",
-            **app_inputs,
+            **{**app_inputs, "envs": envs},
             restart="always",
             must_run=True,
             opts=pulumi.ResourceOptions(parent=self, provider=provider, protect=False, delete_before_replace=True,

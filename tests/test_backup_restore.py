@@ -19,6 +19,7 @@ from harness import Run, render_for_host
 from hostbed import LABEL, SshHost, docker, ensure_image
 
 from components import host_scripts
+from components.manager import REPLACEMENT_KEY_ENV
 from components.settings import path_slug
 
 pytestmark = pytest.mark.hosts
@@ -45,18 +46,21 @@ class Manager:
     def backup_command(self, key: str | None = None) -> str:
         """The declared backup command; `key` stands in for a new replacement key (a new image or setting)."""
         create = self.run.commands()["backup"]
-        if key is None:
-            return create
-        declared_key = self.run.one("command:remote:Command", "-backup").inputs["triggers"][0]
-        return create.replace(declared_key, key)
+        return create if key is None else create.replace(self.declared_key, key)
 
     def restore_command(self, archive: str) -> str:
         return host_scripts.invocation("restore_backup.sh", "true", self.app, self.data, archive)
 
-    def start_app(self, image: str) -> None:
+    @property
+    def declared_key(self) -> str:
+        return self.run.one("command:remote:Command", "-backup").inputs["triggers"][0]
+
+    def start_app(self, image: str, key: str = "created-from-older-inputs") -> None:
+        """(Re)create the app container from `image`, carrying replacement key `key` as the program's does."""
         docker("rm", "-f", self.app, check=False)
         # Stops on SIGTERM at once, as a manager's init does (a bare `sleep` as PID 1 ignores it).
-        docker("run", "-d", "--name", self.app, "--label", LABEL, "--volumes-from", self.data, image,
+        docker("run", "-d", "--name", self.app, "--label", LABEL, "--volumes-from", self.data,
+               "-e", f"{REPLACEMENT_KEY_ENV}={key}", image,
                "sh", "-c", "trap 'exit 0' TERM; while :; do sleep 1; done")
 
     def running(self) -> bool:
@@ -192,10 +196,11 @@ def test_a_second_run_with_nothing_changed_archives_nothing(manager):
     manager.start_app(ensure_image())
     first = manager.host.ssh(manager.backup_command())
     assert first.returncode == 0, first.stderr
-    docker("start", manager.app)
+    manager.start_app(ensure_image(), key=manager.declared_key)  # the replacement the backup preceded
     second = manager.host.ssh(manager.backup_command())
-    assert second.returncode == 0 and "nothing changed since the last backup" in second.stderr
-    assert len(manager.archives()) == 1 and manager.running()
+    assert second.returncode == 0, second.stderr
+    assert "already runs what is wanted and is not being replaced: nothing to back up" in second.stderr
+    assert len(manager.archives()) == 1 and manager.running(), "nothing archived, nothing stopped"
     assert values(second.stdout)["BACKUP_FILE"] == values(first.stdout)["BACKUP_FILE"]
 
 
@@ -249,14 +254,14 @@ def test_upgrade_and_rollback_keep_the_data(manager):
         upgrade = manager.host.ssh(manager.backup_command(key="upgrade-to-b"))
         assert upgrade.returncode == 0, upgrade.stderr
         assert values(upgrade.stdout)["PREVIOUS_IMAGE"] == image_a
-        manager.start_app(image_b)  # what the replacement does: delete, then create from the new image
+        manager.start_app(image_b, key="upgrade-to-b")  # what the replacement does: delete, create anew
         assert manager.in_app("cat /IMAGE /srv/cfy-state/record") == f"{image_b}\nwritten-by-a\n"
 
         time.sleep(1.1)
         rollback = manager.host.ssh(manager.backup_command(key="back-to-a"))
         assert rollback.returncode == 0, rollback.stderr
         assert values(rollback.stdout)["PREVIOUS_IMAGE"] == image_b
-        manager.start_app(image_a)
+        manager.start_app(image_a, key="back-to-a")
         assert manager.in_app("cat /IMAGE /srv/cfy-state/record") == f"{image_a}\nwritten-by-a\n"
         assert len(manager.archives()) == 2
     finally:

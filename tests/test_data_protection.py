@@ -84,12 +84,20 @@ def test_the_backup_step_runs_before_the_app_container_and_after_the_new_image()
     ({"readinessTimeout": "900"}, False),
     ({"cloudifyPackages": '{"agents": {"a": "https://packages.example.com/a.tar.gz"}}'}, False),
     ({"backupsToKeep": "5"}, False),
+    ({"backupDir": "/srv/backups"}, False),
 ])
 def test_the_backup_reruns_exactly_when_the_app_container_is_replaced(change, replaces_app):
     before, after = render(), render(**change)
     app_changed = by_name(before)["cloudify-app"] != by_name(after)["cloudify-app"]
     assert app_changed is replaces_app
     assert (backup_key(before) != backup_key(after)) is replaces_app
+
+
+def test_the_app_container_carries_the_key_the_backup_step_compares():
+    """On the host, a container that already carries the wanted key is not about to be replaced: the backup
+    step then stops nothing, even when it reruns for another reason (a new backupDir changes its command)."""
+    run = render()
+    assert f"CLOUDIFY_PULUMI_REPLACEMENT_KEY={backup_key(run)[0]}" in run.one(CONTAINER, "-app").inputs["envs"]
 
 
 def test_a_rerun_with_nothing_changed_keeps_the_backup_step():

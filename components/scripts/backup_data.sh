@@ -13,7 +13,9 @@
 # old container stays stopped: it is deleted next. On failure it is started
 # again and nothing is deleted.
 # - no application container yet (first up): nothing to back up;
-# - REPLACEMENT_KEY equal to the last backup's: nothing changed, nothing done.
+# - the container already carries REPLACEMENT_KEY in its environment
+#   (CLOUDIFY_PULUMI_REPLACEMENT_KEY): it is what is wanted and will not be
+#   replaced, so nothing is stopped or archived.
 # Prints on stdout:
 #   BACKUP_FILE=<newest archive, or empty>
 #   PREVIOUS_IMAGE=<the image the old container ran, or empty>
@@ -68,14 +70,14 @@ main() {
     _image=$(as_root docker image inspect -f '{{if .RepoTags}}{{index .RepoTags 0}}{{end}}' "$_image_id" 2>/dev/null) ||
         _image=
     _image=${_image:-$_image_id}
+    if inspect '{{range .Config.Env}}{{println .}}{{end}}' "$APP" | grep -qxF "CLOUDIFY_PULUMI_REPLACEMENT_KEY=$KEY"; then
+        say "$APP already runs what is wanted and is not being replaced: nothing to back up"
+        report "$_image"
+        return 0
+    fi
     if ! as_root mkdir -p "$DIR" || ! as_root chmod 700 "$DIR" ||
         ! as_root sh -c ': > "$1/.write-test" && rm -f "$1/.write-test"' probe "$DIR"; then
         fail 60 "the backup folder $DIR (backupDir) cannot be created or written; nothing was stopped or deleted"
-    fi
-    if [ "$(as_root cat "$DIR/.$APP.key" 2>/dev/null || true)" = "$KEY" ]; then
-        say "nothing changed since the last backup of $APP: no new archive"
-        report "$_image"
-        return 0
     fi
     # Volume paths are plain words (settings.py validates them), so they are split on purpose below.
     _paths=$(data_paths) || _paths=
@@ -97,7 +99,6 @@ main() {
         restart_and_fail 62 "the archive $PARTIAL cannot be read back; $APP was started again and nothing was deleted"
     as_root chmod 600 "$PARTIAL"
     as_root mv -f "$PARTIAL" "$DIR/$_name"
-    printf '%s\n' "$KEY" | as_root sh -c 'cat > "$1"' key "$DIR/.$APP.key"
     as_root sh -c 'ls -1t "$1"/"$2"-*.tar.gz | tail -n +"$(($3 + 1))" | while read -r old; do rm -f "$old"; done' \
         prune "$DIR" "$APP" "$KEEP"
     say "backed up to $DIR/$_name (keeping the newest $KEEP)"
