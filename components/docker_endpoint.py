@@ -43,15 +43,18 @@ class HostReport:
     """The daemon's version."""
     client_version: str
     """The docker CLI on the SSH user's non-interactive PATH: the one `dial-stdio` runs."""
+    endpoint: str = ""
+    """The daemon address that CLI uses (DOCKER_HOST, else the current docker context's)."""
 
 
 def parse_host_report(stdout: str) -> HostReport:
-    """Read the `HOST_DISTRIBUTION=`, `DOCKER_SERVER_VERSION=` and `DOCKER_CLIENT_VERSION=` lines."""
+    """Read the `KEY=value` lines ensure_docker.sh prints."""
     values = parse_key_values(stdout)
     version = values.get("DOCKER_SERVER_VERSION", "")
     if not version:
         raise DockerHostError(f"the Docker install step printed no DOCKER_SERVER_VERSION line; it printed:\n{stdout}")
-    return HostReport(values.get("HOST_DISTRIBUTION", "unknown"), version, values.get("DOCKER_CLIENT_VERSION", ""))
+    return HostReport(values.get("HOST_DISTRIBUTION", "unknown"), version, values.get("DOCKER_CLIENT_VERSION", ""),
+                      values.get("DOCKER_ENDPOINT", ""))
 
 
 def version_tuple(version: str) -> tuple[int, ...]:
@@ -77,13 +80,15 @@ def provider_ssh_user(settings: ManagerSettings) -> str | None:
     return urlsplit(docker_host_address(settings)).username or settings.ssh_user
 
 
-def docker_host_address(settings: ManagerSettings) -> str:
-    """The provider's `host`: explicit `dockerHost`, ssh:// to `host`, or the local socket."""
+def docker_host_address(settings: ManagerSettings, local_endpoint: str = "") -> str:
+    """The provider's `host`: explicit `dockerHost`, ssh:// to `host`, or, on this machine, the endpoint
+    the local docker CLI uses (`local_endpoint`, from the Docker step; Docker Desktop, rootless Docker
+    and Colima are not on the default socket)."""
     if settings.docker_host is not None:
         return settings.docker_host
     if settings.is_remote:
         return f"ssh://{settings.ssh_user}@{settings.host}:{settings.ssh_port}"
-    return LOCAL_DOCKER_SOCKET
+    return local_endpoint or LOCAL_DOCKER_SOCKET
 
 
 def checked_docker_host(settings: ManagerSettings, install_stdout: str) -> str:
@@ -103,7 +108,7 @@ def checked_docker_host(settings: ManagerSettings, install_stdout: str) -> str:
             "its own CAP_ prefix to the names the Docker provider sends, and the container fails to start with "
             "'Unknown capability CAP_CAP_...'. Remove capAdd (`pulumi config rm capAdd`), or use Docker 18.09+."
         )
-    return docker_host_address(settings)
+    return docker_host_address(settings, report.endpoint)
 
 
 @dataclass(frozen=True)

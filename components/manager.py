@@ -189,14 +189,18 @@ class CloudifyManager(pulumi.ComponentResource):
 
         `stdin` carries secrets (never the command line, which `ps` shows); it is
         kept secret in the state, whatever the provider does with its inputs.
+        The scripts' progress lines (stderr) stream into `pulumi up` as they come;
+        stdout holds only their KEY=value results and is not logged.
         """
         opts = pulumi.ResourceOptions(parent=self, depends_on=depends_on or [],
                                       additional_secret_outputs=["stdin"] if stdin is not None else None)
         resource_name = f"{self._name}-{suffix}"
         if self._connection is None:
-            return command.local.Command(resource_name, create=create, triggers=triggers, stdin=stdin, opts=opts)
+            return command.local.Command(resource_name, create=create, triggers=triggers, stdin=stdin,
+                                         logging=command.local.Logging.STDERR, opts=opts)
         return command.remote.Command(resource_name, connection=self._connection, create=create,
-                                      triggers=triggers, stdin=stdin, opts=opts)
+                                      triggers=triggers, stdin=stdin, logging=command.remote.Logging.STDERR,
+                                      opts=opts)
 
     def _manager_config(self, engine: HostCommand) -> pulumi.Output[str] | None:
         """Write config.yaml on the host; returns its keyed revision (None for profiles without one).

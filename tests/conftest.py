@@ -11,6 +11,25 @@ import hostbed  # noqa: E402
 import pytest  # noqa: E402
 
 from components.docker_endpoint import SshIdentity  # noqa: E402
+from components.manager_config import flask_security  # noqa: E402
+
+CONFIGURED_SECRETS = [
+    harness.THROWAWAY_ADMIN_PASSWORD,
+    harness.THROWAWAY_MANAGER_SECRET,
+    *[v for v in flask_security(harness.THROWAWAY_MANAGER_SECRET).values() if isinstance(v, str)],
+    *[line for line in harness.THROWAWAY_KEY.splitlines() if "PRIVATE KEY" not in line],
+]
+
+
+@pytest.fixture(autouse=True)
+def no_secret_in_what_the_scripts_print():
+    """Every line our scripts print on a test host (streamed live into `pulumi up`) is free of every
+    secret the tests configure: passwords, derived REST keys, SSH private keys."""
+    hostbed.EMITTED.clear()
+    yield
+    secrets = CONFIGURED_SECRETS + sorted(hostbed.WATCHED_SECRETS)
+    leaks = {secret[:6] + "..." for secret in secrets for text in hostbed.EMITTED if secret in text}
+    assert not leaks, f"secrets printed by a host script: {sorted(leaks)}"
 
 
 @pytest.fixture(autouse=True)

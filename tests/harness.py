@@ -56,10 +56,12 @@ class HostMocks(pulumi.runtime.Mocks):
     """Provider stand-ins: IDs derive from inputs, so a changed input means a new ID, as on replacement."""
 
     def __init__(self, docker_version: str = "24.0.7", distribution: str = "ubuntu 22.04",
-                 client_version: str | None = None) -> None:
+                 client_version: str | None = None, engine_stdout: str | None = None) -> None:
+        """`engine_stdout`: what a real run of the Docker step printed, to use instead of the model."""
         self.docker_version = docker_version
         self.distribution = distribution
         self.client_version = client_version or docker_version
+        self.engine_stdout = engine_stdout
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
         state = dict(args.inputs)
@@ -71,6 +73,8 @@ class HostMocks(pulumi.runtime.Mocks):
         return f"{args.name}-{digest(args.inputs)[:12]}", state
 
     def _stdout(self, create: str) -> str:
+        if "ensure_docker.sh" in create and self.engine_stdout is not None:
+            return self.engine_stdout
         if "ensure_docker.sh" in create:
             return (f"HOST_DISTRIBUTION={self.distribution}\nDOCKER_SERVER_VERSION={self.docker_version}\n"
                     f"DOCKER_CLIENT_VERSION={self.client_version}\n")

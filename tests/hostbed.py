@@ -43,6 +43,11 @@ IMAGE = f"cloudify-pulumi-testhost:{RECIPE_KEY}"
 CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "cloudify-pulumi-tests"
 LABEL = "cloudify-pulumi-test=1"
 
+# Everything the code under test printed on the hosts (stdout and stderr), for
+# conftest's check that no configured secret ever appears in it.
+EMITTED: list[str] = []
+WATCHED_SECRETS: set[str] = set()
+
 OS_RELEASES = {
     "ubuntu-14.04": ('NAME="Ubuntu"\nVERSION="14.04.6 LTS, Trusty Tahr"\nID=ubuntu\nID_LIKE=debian\n'
                      'PRETTY_NAME="Ubuntu 14.04.6 LTS"\nVERSION_ID="14.04"\n',
@@ -151,6 +156,7 @@ class SshHost:
         self.key = key_dir / "id_ed25519"
         if not self.key.exists():
             subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(self.key)], check=True)
+        WATCHED_SECRETS.update(line for line in self.key.read_text().splitlines() if "PRIVATE KEY" not in line)
         run_args = ["run", "-d", "--name", self.name, "--label", LABEL, "--network", "host"]
         if with_engine:
             run_args += ["-v", f"/var/run/docker.sock:{engine_socket}"]
@@ -212,6 +218,7 @@ class SshHost:
              f"{self.user}@127.0.0.1", command],
             capture_output=True, text=True, timeout=timeout, input=input_text,
             stdin=subprocess.DEVNULL if input_text is None else None)
+        EMITTED.extend([done.stdout, done.stderr])
         return Result(done.returncode, done.stdout, done.stderr)
 
     def _wait_for_ssh(self) -> None:

@@ -13,6 +13,7 @@ import json
 import re
 import subprocess
 import tarfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -35,7 +36,7 @@ def client_version() -> str:
 
 def host_report(distribution: str, server: str) -> str:
     return (f"HOST_DISTRIBUTION={distribution}\nDOCKER_SERVER_VERSION={server}\n"
-            f"DOCKER_CLIENT_VERSION={client_version()}\n")
+            f"DOCKER_CLIENT_VERSION={client_version()}\nDOCKER_ENDPOINT=unix:///var/run/docker.sock\n")
 
 
 def test_trusty_with_working_docker_installs_nothing(make_host, engine):
@@ -278,3 +279,34 @@ def test_readiness_reports_a_database_schema_mismatch_at_once_with_the_way_back(
     assert time.monotonic() - started < 30, "reported at once, not after readinessTimeout"
     assert f"pulumi config set appImage {MOCK_PREVIOUS_IMAGE}; pulumi up" in result.stderr
     assert message in result.stderr, "the container's own log line is shown"
+
+
+def test_a_long_readiness_wait_reports_progress_until_the_manager_answers(make_host, app_container):
+    port = free_port()
+    prefix, container = app_container("sh", "-c", "mkdir -p /www && echo ok > /www/version && "
+                                                  "until [ -f /www/go ]; do sleep 0.2; done && "
+                                                  f"exec busybox httpd -f -p 127.0.0.1:{port} -h /www")
+    host = make_host("slow", with_engine=True)
+    create = declared_commands(host, namePrefix=prefix, readinessPort=str(port), readinessTimeout="60")["ready"]
+    # The manager starts answering 13 s into the wait, whatever the test bed's own start-up took.
+    threading.Timer(13, lambda: docker("exec", container, "touch", "/www/go")).start()
+    result = host.ssh(create)
+    assert result.returncode == 0, result.stderr
+    url = f"http://127.0.0.1:{port}/version"
+    lines = result.stderr.splitlines()
+    assert lines[0] == f"wait-ready: waiting up to 60 s for the manager to answer {url}"
+    assert re.fullmatch(rf"wait-ready: waiting for {re.escape(url)}: (1[0-2]) s elapsed, (4[8-9]|50) s left", lines[1])
+    assert re.fullmatch(rf"wait-ready: manager answers at {re.escape(url)} after 1[3-6] s", lines[-1])
+
+
+def test_a_readiness_wait_that_times_out_reports_progress_then_fails(make_host, web_container):
+    prefix, port = web_container
+    host = make_host("slow-timeout", with_engine=True)
+    result = host.ssh(declared_commands(host, namePrefix=prefix, readinessPort=str(port),
+                                        readinessPath="/not-there", readinessTimeout="12")["ready"])
+    assert result.returncode == 40
+    url = f"http://127.0.0.1:{port}/not-there"
+    progress = [line for line in result.stderr.splitlines() if "s elapsed" in line]
+    assert len(progress) == 1 and re.fullmatch(
+        rf"wait-ready: waiting for {re.escape(url)}: 1[0-2] s elapsed, [0-2] s left", progress[0]), progress
+    assert f"did not answer {url} within 12 seconds" in result.stderr

@@ -151,7 +151,7 @@ def test_trusty_installs_docker_from_the_apt_repository_and_serves_the_providers
     client = subprocess.run([real_docker_client(), "--version"], capture_output=True, text=True).stdout
     client_version = re.search(r"Docker version ([^,]+),", client).group(1)
     assert result.stdout == (f"HOST_DISTRIBUTION=ubuntu 14.04\nDOCKER_SERVER_VERSION={engine}\n"
-                             f"DOCKER_CLIENT_VERSION={client_version}\n")
+                             f"DOCKER_CLIENT_VERSION={client_version}\nDOCKER_ENDPOINT=unix:///var/run/docker.sock\n")
     assert host.ssh("command -v docker").stdout.strip() == "/usr/local/bin/docker"
     assert "adding tester to group docker" in result.stderr
 

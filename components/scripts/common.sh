@@ -4,7 +4,20 @@
 # Callers set SCRIPT (the name used in messages) and USE_SUDO (true|false).
 # Exit codes owned here: 2 usage, 11 no way to act as root.
 
+# Progress and errors go to stderr, which `pulumi up` streams live; stdout is
+# kept for the KEY=value results. Nothing secret is ever passed to `say`.
 say() { printf '%s: %s\n' "$SCRIPT" "$*" >&2; }
+
+# progress_every SECONDS STARTED_AT LIMIT WHAT: during a wait, one line every
+# SECONDS with the elapsed and remaining time. Call it on every turn of the
+# loop; it keeps its own schedule in _PROGRESS_NEXT.
+progress_every() {
+    _now=$(date +%s)
+    _elapsed=$((_now - $2))
+    [ "$_elapsed" -ge "${_PROGRESS_NEXT:-$1}" ] || return 0
+    _PROGRESS_NEXT=$((_elapsed + $1))
+    say "$4: ${_elapsed} s elapsed, $(($3 - _elapsed)) s left"
+}
 
 fail() {
     _code=$1

@@ -19,10 +19,11 @@
 #   /usr/local/bin, ahead of /usr/bin; elsewhere an older CLI is an error;
 # - the user must be able to open the Docker socket. Without that, and with
 #   sudo, the user is added to the socket's group (root-equivalent access).
-# On success stdout carries exactly three lines, for the program to parse:
+# On success stdout carries exactly four lines, for the program to parse:
 #   HOST_DISTRIBUTION=<id> <version>
 #   DOCKER_SERVER_VERSION=<version>
 #   DOCKER_CLIENT_VERSION=<version of the docker CLI on the PATH>
+#   DOCKER_ENDPOINT=<the daemon address that CLI uses: DOCKER_HOST, else the current docker context's>
 # Progress and errors go to stderr.
 # Exit codes: 0 ready, 2 usage, 10 Docker missing on a distribution we do not
 # install on, 11 no root access, 12 daemon cannot be started, 13 install
@@ -46,8 +47,18 @@ CLI_SHA256=$7
 # shellcheck source=common.sh
 . "$(dirname "$0")/common.sh"
 
-DOCKER_SOCKET=/var/run/docker.sock
 STATIC_CLI=/usr/local/bin/docker
+
+# The daemon this user's docker CLI talks to: DOCKER_HOST, else the current
+# context's endpoint (Docker Desktop, Colima, rootless setups), else the default.
+cli_endpoint() {
+    if [ -n "${DOCKER_HOST:-}" ]; then
+        printf '%s\n' "$DOCKER_HOST"
+        return 0
+    fi
+    _endpoint=$(docker context inspect --format '{{.Endpoints.docker.Host}}' 2>/dev/null) || _endpoint=
+    printf '%s\n' "${_endpoint:-unix:///var/run/docker.sock}"
+}
 
 # release_field FILE KEY: a value from an os-release style file, unquoted.
 # The file is parsed, never sourced: nothing on the host is executed.
@@ -120,10 +131,10 @@ start_daemon() {
 }
 
 wait_for_daemon() {
-    _tries=0
-    while [ "$_tries" -lt 30 ]; do
+    _waiting_since=$(date +%s)
+    while [ $(($(date +%s) - _waiting_since)) -lt 30 ]; do
         server_version >/dev/null && return 0
-        _tries=$((_tries + 1))
+        progress_every 10 "$_waiting_since" 30 "waiting for the Docker daemon"
         sleep 1
     done
     return 1
@@ -237,7 +248,7 @@ fail_without_access() {
     if [ -z "$_group" ] || [ "$_group" = root ]; then
         fail 17 "user $1 cannot open $DOCKER_SOCKET, and the socket is not owned by a docker group (group: '${_group:-none}'); $2. Configure the daemon's socket group (dockerd --group docker), or set dockerHost to tcp:// with TLS."
     fi
-    fail 17 "user $1 cannot open $DOCKER_SOCKET (group $_group); $2. On the host run: sudo usermod -aG $_group $1; then run pulumi up again."
+    fail 17 "user $1 cannot open $DOCKER_SOCKET (group $_group); $2. On the host run: sudo usermod -aG $_group $1, then log in again; or, for rootless Docker, set DOCKER_HOST=unix:///run/user/$(id -u "$1" 2>/dev/null || echo UID)/docker.sock; then run pulumi up again."
 }
 
 ensure_provider_access() {
@@ -260,10 +271,17 @@ report() { # SERVER_VERSION
     printf 'HOST_DISTRIBUTION=%s %s\n' "$DISTRO_ID" "$DISTRO_VERSION"
     printf 'DOCKER_SERVER_VERSION=%s\n' "$1"
     printf 'DOCKER_CLIENT_VERSION=%s\n' "$(client_version)"
+    printf 'DOCKER_ENDPOINT=%s\n' "$ENDPOINT"
 }
 
 main() {
     detect_distribution
+    hash -r
+    ENDPOINT=$(cli_endpoint)
+    case "$ENDPOINT" in
+    unix://*) DOCKER_SOCKET=${ENDPOINT#unix://} ;;
+    *) DOCKER_SOCKET=/var/run/docker.sock ;;
+    esac
     _needs_cli=false
     if is_trusty && provider_uses_ssh && ! client_serves_ssh; then
         _needs_cli=true

@@ -67,8 +67,10 @@ main() {
         fail 42 "neither curl nor wget is installed on the Docker host; install one to check readiness"
     require_root_access
     _start=$(date +%s)
+    say "waiting up to $TIMEOUT s for the manager to answer $URL"
     while :; do
-        answers && { say "manager answers at $URL"; return 0; }
+        answers && { say "manager answers at $URL after $(($(date +%s) - _start)) s"; return 0; }
+        progress_every 10 "$_start" "$TIMEOUT" "waiting for $URL"
         ! schema_mismatch ||
             show_log_and_fail 43 "the manager in $CONTAINER refuses the database in its data volumes: their schema differs from the one its image expects. This program swaps containers and does not migrate the database; upgrade across schema versions with Cloudify's snapshot and restore."
         [ "$(as_root docker inspect -f '{{.State.Running}}' "$CONTAINER" 2>/dev/null)" = true ] ||
