@@ -1,16 +1,28 @@
-"""Composition root: read the stack configuration, build one CloudifyManager, export outputs."""
+"""Composition root: read the stack configuration, build one CloudifyManager per manager, export outputs."""
 
 import pulumi
 
 from components import CloudifyManager
-from components.stack_config import load_manager_args
+from components.stack_config import load_managers
 
-manager = CloudifyManager("cloudify", load_manager_args())
+stack = load_managers()
+managers = {name: CloudifyManager(name, args) for name, args in stack.args.items()}
 
-pulumi.export("managerUrl", manager.manager_url)
-pulumi.export("dockerServerVersion", manager.docker_server_version)
-pulumi.export("dataContainerName", manager.data_container_name)
-pulumi.export("dataContainerId", manager.data_container_id)
-pulumi.export("appContainerName", manager.app_container_name)
-pulumi.export("appContainerId", manager.app_container_id)
-pulumi.export("latestBackup", manager.latest_backup)
+if not stack.fleet:
+    # One manager: the outputs of earlier releases, unchanged.
+    (manager,) = managers.values()
+    pulumi.export("managerUrl", manager.manager_url)
+    pulumi.export("dockerServerVersion", manager.docker_server_version)
+    pulumi.export("dataContainerName", manager.data_container_name)
+    pulumi.export("dataContainerId", manager.data_container_id)
+    pulumi.export("appContainerName", manager.app_container_name)
+    pulumi.export("appContainerId", manager.app_container_id)
+    pulumi.export("latestBackup", manager.latest_backup)
+else:
+    pulumi.export("managers", {name: {
+        "managerUrl": manager.manager_url,
+        "dockerServerVersion": manager.docker_server_version,
+        "dataContainerName": manager.data_container_name,
+        "appContainerName": manager.app_container_name,
+        "latestBackup": manager.latest_backup,
+    } for name, manager in managers.items()})

@@ -125,8 +125,9 @@ class SshIdentity:
     known_hosts_file: str
 
     @classmethod
-    def for_stack(cls, project: str, stack: str) -> SshIdentity:
-        base = f"~/.ssh/cloudify-pulumi/{project}-{stack}"
+    def for_stack(cls, project: str, stack: str, member: str | None = None) -> SshIdentity:
+        """One folder per stack; a stack of several managers gives each its own (`member`)."""
+        base = f"~/.ssh/cloudify-pulumi/{project}-{stack}" + (f"/{member}" if member else "")
         return cls(f"{base}/id", f"{base}/known_hosts")
 
     def ssh_opts(self, settings: ManagerSettings, *, with_key: bool) -> list[str]:

@@ -80,11 +80,14 @@ SETTING_KEYS: tuple[str, ...] = (
     "backupDir",
     "backupsToKeep",
     "registryAuth",
+    "managers",
 )
 
 SECRET_KEYS: frozenset[str] = frozenset({"sshPrivateKey", "dockerTlsKey", "adminPassword", "managerSecret",
                                          "registryAuth"})
 DATA_VOLUME_KINDS = ("named", "anonymous")
+SINGLE_MANAGER_NAME = "cloudify"  # a stack without `managers`: the name (and URNs) of earlier releases
+_MANAGER_NAME = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
 
 # Keys an earlier release read: naming them beats "unknown setting".
 RETIRED_KEYS: dict[str, str] = {
@@ -725,3 +728,106 @@ def parse_settings(raw: Mapping[str, str | None], *, has_private_key: bool,
     if problems.items:
         raise ConfigError(problems.items)
     return settings
+
+
+# -- several managers from one stack ----------------------------------------------
+
+def _as_config_string(value: Any) -> str:
+    """A YAML value as Pulumi hands it to a program: scalars as text, structures as JSON."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return json.dumps(value)
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    names = [name for name, _ in pairs]
+    duplicated = sorted({n for n in names if names.count(n) > 1})
+    if duplicated:
+        raise ValueError(duplicated)
+    return dict(pairs)
+
+
+def _manager_entries(value: str, problems: _Problems) -> dict[str, dict[str, Any]]:
+    """`managers` as name -> overrides, or problems naming what is wrong."""
+    try:
+        entries = json.loads(value, object_pairs_hook=_no_duplicates)
+    except ValueError as error:
+        names = error.args[0] if error.args and isinstance(error.args[0], list) else None
+        if names:
+            problems.add("managers", f"{', '.join(map(repr, names))} listed more than once: names must be unique")
+        else:
+            problems.add("managers", "must be a map in the stack file: manager name -> its settings")
+        return {}
+    if not isinstance(entries, dict) or not entries:
+        problems.add("managers", "must be a non-empty map: manager name -> its settings")
+        return {}
+    valid: dict[str, dict[str, Any]] = {}
+    for name, overrides in entries.items():
+        if not _MANAGER_NAME.match(name):
+            problems.add("managers", f"{name!r} must be a lower-case name of letters, digits and '-' (it names "
+                                     "the manager's resources)")
+        elif not isinstance(overrides, dict):
+            problems.add(f"managers.{name}", "must be a map of settings (an empty map {} inherits them all)")
+        else:
+            valid[name] = overrides
+    return valid
+
+
+def _entry_problems(name: str, overrides: Mapping[str, Any], problems: _Problems) -> None:
+    for key in sorted(overrides):
+        if key in SECRET_KEYS:
+            problems.add(f"managers.{name}.{key}", "secrets are set once, at the top level, for every manager")
+        elif key == "managers" or key not in SETTING_KEYS:
+            problems.add(f"managers.{name}.{key}", "unknown setting: a manager can override "
+                                                   f"{', '.join(k for k in SETTING_KEYS if k not in SECRET_KEYS)}")
+
+
+def _fleet_conflicts(fleet: Mapping[str, ManagerSettings], problems: _Problems) -> None:
+    """Two managers on one host must not share container names or host ports."""
+    by_host: dict[str | None, list[tuple[str, ManagerSettings]]] = {}
+    for name, settings in fleet.items():
+        by_host.setdefault(settings.host, []).append((name, settings))
+    for host, members in by_host.items():
+        where = host or "this machine"
+        for i, (first, a) in enumerate(members):
+            for second, b in members[i + 1:]:
+                if a.name_prefix == b.name_prefix:
+                    problems.add("managers", f"{first} and {second} both use namePrefix {a.name_prefix!r} on "
+                                             f"{where}: their containers and volumes would collide; give one its "
+                                             "own namePrefix")
+                shared = sorted({p.host for p in a.ports} & {p.host for p in b.ports})
+                if shared:
+                    problems.add("managers", f"{first} and {second} both publish host port(s) "
+                                             f"{', '.join(map(str, shared))} on {where}; give one its own ports")
+
+
+def parse_fleet(raw: Mapping[str, str | None], *, has_private_key: bool,
+                has_ssh_agent: bool) -> dict[str, ManagerSettings]:
+    """Every manager of the stack, by name: `managers` entries over the top-level settings, or one manager.
+
+    A stack without `managers` has the single manager `cloudify`, exactly as
+    before. Each entry inherits every top-level setting and overrides what it
+    names. All problems of all entries are reported at once.
+    """
+    base = {key: value for key, value in raw.items() if key != "managers"}
+    if raw.get("managers") is None:
+        return {SINGLE_MANAGER_NAME: parse_settings(base, has_private_key=has_private_key,
+                                                    has_ssh_agent=has_ssh_agent)}
+    problems = _Problems()
+    fleet: dict[str, ManagerSettings] = {}
+    for name, overrides in _manager_entries(raw["managers"], problems).items():
+        _entry_problems(name, overrides, problems)
+        merged = {**base, **{k: _as_config_string(v) for k, v in overrides.items()
+                             if k in SETTING_KEYS and k not in SECRET_KEYS and k != "managers"}}
+        try:
+            fleet[name] = parse_settings(merged, has_private_key=has_private_key, has_ssh_agent=has_ssh_agent)
+        except ConfigError as error:
+            problems.items.extend(f"managers.{name}.{problem}" for problem in error.problems)
+    _fleet_conflicts(fleet, problems)
+    if problems.items:
+        raise ConfigError(problems.items)
+    return fleet

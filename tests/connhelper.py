@@ -16,11 +16,21 @@ the same argv from the provider inputs the program registered and sends
 
 from __future__ import annotations
 
+import json
 import subprocess
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 PING = b"GET /_ping HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n"
+
+
+def provider_address(provider_inputs: dict[str, Any]) -> tuple[str, list[str]]:
+    """A registered Docker provider's `host` and `sshOpts` as the provider gets them: the generated SDK
+    sends `ssh_opts` JSON-encoded (pulumi_docker/provider.py `pulumi.runtime.to_json`), and the bridge
+    decodes it back into a list."""
+    ssh_opts = provider_inputs["sshOpts"]
+    return provider_inputs["host"], json.loads(ssh_opts) if isinstance(ssh_opts, str) else ssh_opts
 
 
 def connhelper_argv(host: str, ssh_opts: list[str]) -> list[str]:

@@ -256,7 +256,7 @@ def _ignore_unretrieved_failures(loop: asyncio.AbstractEventLoop, context: dict)
 
 def stack_secrets(config: dict[str, str]) -> dict[str, str]:
     """Throwaway values for the secrets a configuration needs (never committed in a stack file)."""
-    secrets = {"sshPrivateKey": THROWAWAY_KEY} if config.get("host") else {}
+    secrets = {"sshPrivateKey": THROWAWAY_KEY} if config.get("host") or config.get("managers") else {}
     if config.get("managerProfile") == "cloudify-7":
         secrets |= {"adminPassword": THROWAWAY_ADMIN_PASSWORD, "managerSecret": THROWAWAY_MANAGER_SECRET}
     return secrets

@@ -9,11 +9,10 @@ through `docker system dial-stdio` to the real engine.
 
 from __future__ import annotations
 
-import json
 import subprocess
 
 import pytest
-from connhelper import ping
+from connhelper import ping, provider_address
 from harness import Run, render_for_host
 from hostbed import SshHost
 
@@ -22,11 +21,7 @@ PROVIDER = "pulumi:providers:docker"
 
 
 def provider_inputs(run: Run) -> tuple[str, list[str]]:
-    """`host` and `sshOpts` as the provider gets them: the generated SDK sends `ssh_opts` JSON-encoded
-    (pulumi_docker/provider.py `pulumi.runtime.to_json`), and the bridge decodes it back into a list."""
-    provider = run.one(PROVIDER).inputs
-    ssh_opts = provider["sshOpts"]
-    return provider["host"], json.loads(ssh_opts) if isinstance(ssh_opts, str) else ssh_opts
+    return provider_address(run.one(PROVIDER).inputs)
 
 
 def docker_step(host: SshHost, run: Run):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pulumi
 import pytest
 import yaml
@@ -15,8 +17,8 @@ STACK_FILES = sorted(REPO.glob("Pulumi.*.yaml"))
 
 
 
-def test_the_dev_and_prod_stacks_are_committed():
-    assert {p.name for p in STACK_FILES} >= {"Pulumi.dev.yaml", "Pulumi.prod.yaml"}
+def test_the_dev_prod_and_sites_stacks_are_committed():
+    assert {p.name for p in STACK_FILES} >= {"Pulumi.dev.yaml", "Pulumi.prod.yaml", "Pulumi.sites.yaml"}
 
 
 @pytest.mark.parametrize("stack_file", STACK_FILES, ids=lambda p: p.name)
@@ -25,7 +27,9 @@ def test_stack_file_runs_cleanly(stack_file):
     config = stack_config(stack)
     run = run_program(config, secrets=stack_secrets(config))
     names = {r.name for r in run.registrations}
-    assert {"cloudify-data", "cloudify-app", "cloudify-docker", "cloudify-docker-engine", "cloudify-ready"} <= names
+    managers = list(json.loads(config["managers"])) if "managers" in config else ["cloudify"]
+    for manager in managers:
+        assert {f"{manager}-{part}" for part in ("data", "app", "docker", "docker-engine", "backup", "ready")} <= names
 
 
 @pytest.mark.parametrize("stack_file", STACK_FILES, ids=lambda p: p.name)

@@ -1,0 +1,171 @@
+"""Several managers from one stack (`managers`), and the URNs a stack without it keeps across releases."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+
+import pulumi
+import pytest
+from connhelper import ping, provider_address
+from harness import REPO, THROWAWAY_KEY, Run, run_program, stack_config, stack_secrets
+from hostbed import PackageServer, docker, start_app_container
+
+from components.settings import ConfigError
+
+COMPONENT = "cloudify:index:CloudifyManager"
+PROVIDER = "pulumi:providers:docker"
+PROD = stack_config("prod")
+RELEASE_URNS = json.loads((REPO / "tests/fixtures/release-264f39e-urns.json").read_text())
+
+
+def fleet(managers: dict, **top: str) -> Run:
+    config = {**PROD, **top, "managers": json.dumps(managers)}
+    return run_program(config, secrets={"sshPrivateKey": THROWAWAY_KEY})
+
+
+def urns_of(run: Run, manager: str) -> set[str]:
+    component = next(r for r in run.registrations if r.type == COMPONENT and r.name == manager)
+    return {component.urn} | {r.urn for r in run.registrations if r.parent == component.urn}
+
+
+def as_stack(urn: str, stack: str) -> str:
+    return re.sub(r"^urn:pulumi:[^:]+::", f"urn:pulumi:{stack}::", urn)
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_a_stack_without_managers_keeps_every_urn_of_the_previous_release(stack):
+    """Upgrading this program never plans a replacement (or a delete) of what a stack already has; in
+    particular not of the protected data container. New resources are only added."""
+    config = stack_config(stack)
+    run = run_program(config, secrets=stack_secrets(config))
+    current = {as_stack(r.urn, stack) for r in run.registrations if r.type != "pulumi:pulumi:Stack"}
+    assert set(RELEASE_URNS[stack]) <= current, set(RELEASE_URNS[stack]) - current
+    data = [u for u in RELEASE_URNS[stack] if u.endswith("Container::cloudify-data")]
+    assert len(data) == 1 and data[0] in current
+
+
+SITES = {"site-a": {"host": "a.example.com", "managementIp": "10.1.0.10"},
+         "site-b": {"host": "b.example.com", "managementIp": "10.2.0.10", "appImage": "cloudify/manager:3.2.1"}}
+
+
+def test_each_manager_gets_its_own_connection_provider_and_overrides():
+    run = fleet(SITES)
+    for name, host in (("site-a", "a.example.com"), ("site-b", "b.example.com")):
+        provider = run.one(PROVIDER, f"{name}-docker")
+        assert provider.inputs["host"] == f"ssh://ubuntu@{host}:22"
+        assert "cloudify-pulumi/cloudify-manager-" in provider.inputs["sshOpts"] and f"/{name}/id" in \
+            provider.inputs["sshOpts"], "each manager has its own identity folder (its own known_hosts)"
+        engine = run.one("command:remote:Command", f"{name}-docker-engine")
+        assert engine.inputs["connection"]["host"] == host
+        for child in (r for r in run.registrations if r.parent == run.one(COMPONENT, name).urn):
+            if child.type.startswith("docker:"):
+                assert child.provider.startswith(provider.urn + "::"), child.name
+    assert run.one("docker:index/remoteImage:RemoteImage", "site-b-app-image").inputs["name"] == \
+        "cloudify/manager:3.2.1"
+    assert run.one("docker:index/remoteImage:RemoteImage", "site-a-app-image").inputs["name"] == PROD["appImage"]
+
+
+def test_adding_removing_and_reordering_managers_touches_only_what_was_added_or_removed():
+    both = fleet(SITES)
+    reordered = fleet(dict(reversed(list(SITES.items()))))
+    assert {r.urn for r in both.registrations} == {r.urn for r in reordered.registrations}
+    three = fleet({**SITES, "site-c": {"host": "c.example.com"}})
+    only_a = fleet({"site-a": SITES["site-a"]})
+    for name in SITES:
+        assert urns_of(both, name) == urns_of(three, name)
+    assert urns_of(both, "site-a") == urns_of(only_a, "site-a")
+    inputs = {r.urn: r.inputs for r in both.registrations}
+    assert all(inputs[r.urn] == r.inputs for r in only_a.registrations if r.urn in urns_of(both, "site-a"))
+
+
+def test_each_manager_has_its_own_outputs(monkeypatch):
+    exported: dict[str, object] = {}
+    monkeypatch.setattr(pulumi, "export", lambda name, value: exported.__setitem__(name, value))
+    run = fleet(SITES)
+    assert set(exported) == {"managers"}, "a fleet exports one map, keyed by manager"
+    assert {name: set(values) for name, values in exported["managers"].items()} == {
+        name: {"managerUrl", "dockerServerVersion", "dataContainerName", "appContainerName", "latestBackup"}
+        for name in SITES}
+    outputs = {name: run.outputs[run.one(COMPONENT, name).urn] for name in SITES}
+    assert outputs["site-a"]["managerUrl"] == "http://a.example.com"
+    assert outputs["site-b"]["appContainerName"] == "cloudify-manager"
+    assert outputs["site-b"]["dockerServerVersion"] == "24.0.7"
+
+
+def problems_of(managers: object, raw: str | None = None, **top: str) -> list[str]:
+    config = {**PROD, **top, "managers": raw if raw is not None else json.dumps(managers)}
+    with pytest.raises(ConfigError) as error:
+        run_program(config, secrets={"sshPrivateKey": THROWAWAY_KEY})
+    return error.value.problems
+
+
+def test_duplicate_manager_names_are_refused():
+    raw = '{"site-a": {"host": "a.example.com"}, "site-a": {"host": "b.example.com"}}'
+    assert problems_of(None, raw=raw) == ["managers: 'site-a' listed more than once: names must be unique"]
+
+
+def test_two_managers_on_one_host_with_one_name_prefix_are_refused():
+    problems = problems_of({"one": {"host": "h.example.com"}, "two": {"host": "h.example.com", "ports": "[8080]"}})
+    assert problems == ["managers: one and two both use namePrefix 'cloudify' on h.example.com: their containers "
+                        "and volumes would collide; give one its own namePrefix"]
+
+
+def test_two_managers_on_one_host_publishing_one_port_are_refused():
+    problems = problems_of({"one": {"host": "h.example.com", "ports": [80, 443]},
+                            "two": {"host": "h.example.com", "namePrefix": "second", "ports": ["443:443"]}})
+    assert problems == ["managers: one and two both publish host port(s) 443 on h.example.com; give one its own "
+                        "ports"]
+
+
+def test_an_override_of_a_setting_that_does_not_exist_is_refused():
+    problems = problems_of({"one": {"host": "h.example.com", "apImage": "x/y:1"}})
+    assert len(problems) == 1 and problems[0].startswith("managers.one.apImage: unknown setting")
+
+
+def test_secrets_and_invalid_values_in_an_entry_name_the_entry():
+    problems = problems_of({"one": {"host": "h.example.com", "sshPrivateKey": "x", "ports": [70000]}})
+    assert problems == ["managers.one.sshPrivateKey: secrets are set once, at the top level, for every manager",
+                        "managers.one.ports: 70000 is out of range: ports are 1-65535"]
+
+
+def test_an_invalid_manager_name_is_refused_before_any_resource():
+    assert problems_of({"Site A": {}}) == [
+        "managers: 'Site A' must be a lower-case name of letters, digits and '-' (it names the manager's resources)"]
+
+
+# -- on real SSH hosts ---------------------------------------------------------------
+
+@pytest.mark.hosts
+def test_a_two_host_stack_runs_its_docker_and_agent_steps_on_both_and_connects_to_each(make_host, engine, tmp_path):
+    www = tmp_path / "www"
+    www.mkdir()
+    (www / "agent.tar.gz").write_bytes(b"agent\n")
+    server = PackageServer(www)
+    hosts = {"site-a": make_host("site-a", with_engine=True, docker_group=True),
+             "site-b": make_host("site-b", with_engine=True, docker_group=True)}
+    prefixes = {name: f"cfy{name[-1]}{uuid.uuid4().hex[:6]}" for name in hosts}
+    managers = {name: {"host": "127.0.0.1", "sshUser": host.user, "sshPort": host.port, "namePrefix": prefixes[name],
+                       "ports": [8000 + i]} for i, (name, host) in enumerate(hosts.items())}
+    # Both test hosts share this machine's address: one key opens both (same test key folder).
+    packages = json.dumps({"agents": {"a": f"{server.url}/agent.tar.gz"}})
+    config = {**PROD, "cloudifyPackages": packages, "managers": json.dumps(managers)}
+    run = run_program(config, secrets={"sshPrivateKey": hosts["site-a"].key.read_text()})
+    started = []
+    try:
+        for name, host in hosts.items():
+            engine_step = run.one("command:remote:Command", f"{name}-docker-engine").inputs["create"]
+            assert host.ssh(engine_step).returncode == 0
+            started.append(start_app_container(f"{prefixes[name]}-manager", "sleep", "600"))
+            agents = run.one("command:remote:Command", f"{name}-agent-packages").inputs["create"]
+            result = host.ssh(agents)
+            assert result.returncode == 0, result.stderr
+            placed = docker("exec", started[-1], "cat", "/opt/manager/resources/packages/agents/agent.tar.gz")
+            assert placed.stdout == "agent\n"
+            connection = ping(*provider_address(run.one(PROVIDER, f"{name}-docker").inputs))
+            assert connection.answered_ok, connection.stderr
+    finally:
+        server.close()
+        for name in started:
+            docker("rm", "-f", name, check=False)
