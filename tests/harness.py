@@ -250,7 +250,8 @@ def run_program(config: dict[str, str], *, secrets: dict[str, str] | None = None
 def _ignore_unretrieved_failures(loop: asyncio.AbstractEventLoop, context: dict) -> None:
     """A failed run leaves Output futures holding its exception; the test already asserted on it,
     so asyncio need not report each of them again when they are garbage-collected."""
-    if not context.get("message", "").startswith("Future exception was never retrieved"):
+    if not context.get("message", "").startswith(("Future exception was never retrieved",
+                                                  "Task exception was never retrieved")):
         loop.default_exception_handler(context)
 
 

@@ -235,3 +235,12 @@ def test_outputs_are_registered_on_the_component(local_run):
     assert set(outputs) == {"managerUrl", "dockerServerVersion", "dataContainerName", "dataContainerId",
                             "appContainerName", "appContainerId", "latestBackup"}
     assert outputs["appContainerName"] == "cloudify-manager"
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_every_host_step_streams_its_progress_and_keeps_stdout_for_results(stack):
+    """pulumi-command's `logging: stderr`: progress lines show live in `pulumi up`; stdout (KEY=value) does not."""
+    config = stack_config(stack)
+    run = run_program(config, secrets=stack_secrets(config))
+    steps = [r for r in run.registrations if r.type in ("command:local:Command", "command:remote:Command")]
+    assert len(steps) >= 3 and all(step.inputs["logging"] == "stderr" for step in steps)
