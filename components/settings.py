@@ -732,7 +732,7 @@ def parse_settings(raw: Mapping[str, str | None], *, has_private_key: bool,
 
 # -- several managers from one stack ----------------------------------------------
 
-def _as_config_string(value: Any) -> str:
+def as_config_string(value: Any) -> str:
     """A YAML value as Pulumi hands it to a program: scalars as text, structures as JSON."""
     if isinstance(value, str):
         return value
@@ -821,7 +821,7 @@ def parse_fleet(raw: Mapping[str, str | None], *, has_private_key: bool,
     fleet: dict[str, ManagerSettings] = {}
     for name, overrides in _manager_entries(raw["managers"], problems).items():
         _entry_problems(name, overrides, problems)
-        merged = {**base, **{k: _as_config_string(v) for k, v in overrides.items()
+        merged = {**base, **{k: as_config_string(v) for k, v in overrides.items()
                              if k in SETTING_KEYS and k not in SECRET_KEYS and k != "managers"}}
         try:
             fleet[name] = parse_settings(merged, has_private_key=has_private_key, has_ssh_agent=has_ssh_agent)

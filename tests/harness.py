@@ -26,6 +26,8 @@ import yaml
 from google.protobuf import json_format
 from pulumi.runtime import mocks as pulumi_mocks
 
+from components.settings import as_config_string
+
 REPO = Path(__file__).resolve().parent.parent
 MAIN = REPO / "__main__.py"
 PROJECT = "cloudify-manager"
@@ -211,17 +213,6 @@ def stack_config(stack: str) -> dict[str, str]:
         assert namespace == PROJECT, f"{key} in Pulumi.{stack}.yaml is not in the {PROJECT} namespace"
         values[name] = value
     return {key: as_config_string(value) for key, value in values.items()}
-
-
-def as_config_string(value: Any) -> str:
-    """Pulumi hands structured values to programs as JSON and scalars as their text."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return str(value)
-    return json.dumps(value)
 
 
 def run_program(config: dict[str, str], *, secrets: dict[str, str] | None = None, stack: str | None = None,
