@@ -116,8 +116,7 @@ def test_a_config_change_replaces_the_app_container_and_a_rerun_does_not():
 
 
 def test_the_seed_profile_keeps_its_shape():
-    """cloudify-3.2 (the default) adds no config step, hostname or revision: upgrading this program changes
-    nothing on an existing 3.2 stack."""
+    """cloudify-3.2 (the default) adds no config step, hostname, config mount or revision."""
     run = render(stack_config("prod"))
     assert not [r for r in run.registrations if r.name.endswith("-manager-config")]
     assert [e for e in app(run).inputs["envs"] if not e.startswith("CLOUDIFY_PULUMI_REPLACEMENT_KEY=")] == [
