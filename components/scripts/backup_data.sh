@@ -35,16 +35,12 @@ KEY=$6
 # shellcheck source=common.sh
 . "$(dirname "$0")/common.sh"
 
-inspect() { as_root docker inspect -f "$1" "$2" 2>/dev/null; }
 newest_archive() { as_root sh -c 'ls -1t "$1"/"$2"-*.tar.gz 2>/dev/null | head -n 1' newest "$DIR" "$APP" || true; }
 
 report() { # PREVIOUS_IMAGE
     printf 'BACKUP_FILE=%s\n' "$(newest_archive)"
     printf 'PREVIOUS_IMAGE=%s\n' "$1"
 }
-
-# The paths the data container holds: its mount destinations, relative to /.
-data_paths() { inspect '{{range .Mounts}}{{.Destination}} {{end}}' "$DATA"; }
 
 restart_and_fail() { # CODE MESSAGE
     if [ "$WAS_RUNNING" = true ]; then
@@ -61,16 +57,16 @@ restart_and_fail() { # CODE MESSAGE
 main() {
     case "$KEEP" in '' | *[!0-9]*) fail 2 "KEEP must be a whole number, got '$KEEP'" ;; esac
     require_root_access
-    if ! inspect '{{.Id}}' "$APP" >/dev/null; then
+    if ! docker_inspect '{{.Id}}' "$APP" >/dev/null; then
         say "no container $APP yet (first up): nothing to back up"
         report ""
         return 0
     fi
-    _image_id=$(inspect '{{.Image}}' "$APP")
+    _image_id=$(docker_inspect '{{.Image}}' "$APP")
     _image=$(as_root docker image inspect -f '{{if .RepoTags}}{{index .RepoTags 0}}{{end}}' "$_image_id" 2>/dev/null) ||
         _image=
     _image=${_image:-$_image_id}
-    if inspect '{{range .Config.Env}}{{println .}}{{end}}' "$APP" | grep -qxF "CLOUDIFY_PULUMI_REPLACEMENT_KEY=$KEY"; then
+    if docker_inspect '{{range .Config.Env}}{{println .}}{{end}}' "$APP" | grep -qxF "CLOUDIFY_PULUMI_REPLACEMENT_KEY=$KEY"; then
         say "$APP already runs what is wanted and is not being replaced: nothing to back up"
         report "$_image"
         return 0
@@ -80,14 +76,14 @@ main() {
         fail 60 "the backup folder $DIR (backupDir) cannot be created or written; nothing was stopped or deleted"
     fi
     # Volume paths are plain words (settings.py validates them), so they are split on purpose below.
-    _paths=$(data_paths) || _paths=
+    _paths=$(data_paths "$DATA") || _paths=
     [ -n "$_paths" ] || fail 61 "the data container $DATA holds no volumes to back up; nothing was stopped"
     set -f
     # shellcheck disable=SC2086
     set -- $_paths
     _name="$APP-$(date -u +%Y%m%dT%H%M%SZ)-$(printf '%s' "$_image" | tr -c 'A-Za-z0-9._-' '_').tar.gz"
     PARTIAL="$DIR/.$_name.partial"
-    WAS_RUNNING=$(inspect '{{.State.Running}}' "$APP") || WAS_RUNNING=false
+    WAS_RUNNING=$(docker_inspect '{{.State.Running}}' "$APP") || WAS_RUNNING=false
     say "stopping $APP ($_image) so that its data is at rest"
     as_root docker stop -t 120 "$APP" >/dev/null || restart_and_fail 63 "could not stop $APP; nothing was archived or deleted"
     say "archiving $* into $DIR/$_name"

@@ -61,3 +61,9 @@ download() {
         return 127
     fi
 }
+
+# docker_inspect FORMAT NAME: one field of a container, as root; fails when it does not exist.
+docker_inspect() { as_root docker inspect -f "$1" "$2" 2>/dev/null; }
+
+# data_paths CONTAINER: the paths a data container holds (its mount destinations).
+data_paths() { docker_inspect '{{range .Mounts}}{{.Destination}} {{end}}' "$1"; }

@@ -23,7 +23,6 @@ ARCHIVE=$4
 # shellcheck source=common.sh
 . "$(dirname "$0")/common.sh"
 
-inspect() { as_root docker inspect -f "$1" "$2" 2>/dev/null; }
 
 # Empties each path given, then unpacks the archive (its first argument, $0) at /.
 REFILL='
@@ -37,10 +36,10 @@ main() {
     case "$ARCHIVE" in /*) ;; *) fail 2 "ARCHIVE must be an absolute path, got '$ARCHIVE'" ;; esac
     require_root_access
     as_root tar -tzf "$ARCHIVE" >/dev/null 2>&1 || fail 70 "$ARCHIVE is missing or is not a readable .tar.gz"
-    _image=$(inspect '{{.Image}}' "$APP") || fail 71 "there is no container $APP to restore for"
-    _paths=$(inspect '{{range .Mounts}}{{.Destination}} {{end}}' "$DATA") || _paths=
+    _image=$(docker_inspect '{{.Image}}' "$APP") || fail 71 "there is no container $APP to restore for"
+    _paths=$(data_paths "$DATA") || _paths=
     [ -n "$_paths" ] || fail 71 "the data container $DATA does not exist or holds no volumes"
-    _was_running=$(inspect '{{.State.Running}}' "$APP") || _was_running=false
+    _was_running=$(docker_inspect '{{.State.Running}}' "$APP") || _was_running=false
     if [ "$_was_running" = true ]; then
         say "stopping $APP"
         as_root docker stop -t 120 "$APP" >/dev/null || fail 72 "could not stop $APP; nothing was restored"
