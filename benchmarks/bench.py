@@ -103,9 +103,9 @@ def measure_backup(host: hostbed.SshHost, work: Path) -> None:
     data = run.one("docker:index/container:Container", "-data").inputs
     volume = data["volumes"][0]
     image = hostbed.ensure_image()
-    hostbed.docker("create", "--name", "cfybench-data", "-v", f"{volume['volumeName']}:/srv/data", image, "true")
+    hostbed.create_declared_data_container(data, image)
     hostbed.docker("run", "-d", "--name", "cfybench-manager", "--volumes-from", "cfybench-data", image,
-                   "sh", "-c", "trap 'exit 0' TERM; while :; do sleep 1; done")
+                   *hostbed.IDLE_UNTIL_TERM)
     hostbed.docker("exec", "cfybench-manager", "sh", "-c",
                    f"head -c {BACKUP_MIB << 20} /dev/urandom > /srv/data/payload.bin")
     create = run.commands()["backup"]

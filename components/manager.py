@@ -214,12 +214,12 @@ class CloudifyManager(pulumi.ComponentResource):
         secrets = self._args.manager_secrets
         if secrets is None:
             raise ValueError(f"managerProfile {s.profile.name} needs CloudifyManagerArgs.manager_secrets")
-        rendered = pulumi.Output.all(secrets.admin_password, secrets.manager_secret).apply(
-            lambda values: (manager_config.render(s, values[0], values[1]), values[1]))
-        text = pulumi.Output.secret(rendered.apply(lambda pair: pair[0]))
+        text = pulumi.Output.secret(pulumi.Output.all(secrets.admin_password, secrets.manager_secret).apply(
+            lambda values: manager_config.render(s, *values)))
         step = self._host_command("manager-config", host_scripts.write_manager_config(s), stdin=text,
                                   depends_on=[engine])
-        revision = pulumi.Output.unsecret(rendered.apply(lambda pair: manager_config.revision(pair[1], pair[0])))
+        revision = pulumi.Output.unsecret(pulumi.Output.all(secrets.manager_secret, text).apply(
+            lambda values: manager_config.revision(*values)))
         # The revision is only known to be current once the file is written.
         return pulumi.Output.all(step.id, revision).apply(lambda values: values[1])
 

@@ -85,6 +85,8 @@ SETTING_KEYS: tuple[str, ...] = (
 
 SECRET_KEYS: frozenset[str] = frozenset({"sshPrivateKey", "dockerTlsKey", "adminPassword", "managerSecret",
                                          "registryAuth"})
+# What an entry of `managers` may set: every plain setting (secrets are shared).
+OVERRIDABLE_KEYS: tuple[str, ...] = tuple(k for k in SETTING_KEYS if k not in SECRET_KEYS and k != "managers")
 DATA_VOLUME_KINDS = ("named", "anonymous")
 SINGLE_MANAGER_NAME = "cloudify"  # a stack without `managers`: the name (and URNs) of earlier releases
 _MANAGER_NAME = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
@@ -274,6 +276,14 @@ class ManagerSettings:
         return str(login_home() / ".cloudify-pulumi" / self.name_prefix)
 
 
+def _check_plain_path(key: str, path: str, what: str, problems: _Problems) -> None:
+    """An absolute path of plain words (letters, digits, '.', '_', '-'), without '..': safe as a shell word,
+    a Docker mount point and a volume-name slug."""
+    if not _HOST_DIRECTORY.match(path) or "/../" in f"{path}/":
+        problems.add(key, f"{path!r} must be an absolute {what} of letters, digits, '.', '_', '-' and '/' "
+                          "without '..'")
+
+
 def path_slug(path: str) -> str:
     """`/etc/cloudify` -> `etc-cloudify`: a volume-name-safe spelling of a container path."""
     return re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-")
@@ -404,9 +414,7 @@ def _volume_paths(raw: Mapping[str, str | None], profile: ManagerProfile, proble
     if not paths:
         problems.add("volumePaths", "must list at least one path: they are what the data container keeps")
     for path in paths:
-        if not _HOST_DIRECTORY.match(path) or "/../" in f"{path}/":
-            problems.add("volumePaths", f"{path!r} must be an absolute container path such as /var/log/cloudify "
-                                        "(letters, digits, '.', '_', '-' and '/')")
+        _check_plain_path("volumePaths", path, "container path (such as /var/log/cloudify)", problems)
     for path in sorted({p for p in paths if paths.count(p) > 1}):
         problems.add("volumePaths", f"{path!r} is listed more than once")
     slugs = [path_slug(p) for p in set(paths)]
@@ -579,9 +587,8 @@ def _manager_identity(raw: Mapping[str, str | None], profile: ManagerProfile, na
     if hostname is not None and not _CONTAINER_HOSTNAME.match(hostname):
         problems.add("hostname", f"{hostname!r} must be a lower-case RFC 1123 host name such as cloudify-manager")
     config_dir = raw.get("configDir")
-    if config_dir is not None and (not _HOST_DIRECTORY.match(config_dir) or "/../" in f"{config_dir}/"):
-        problems.add("configDir", f"{config_dir!r} must be an absolute host path of letters, digits, '.', '_', "
-                                  "'-' and '/' without '..'")
+    if config_dir is not None:
+        _check_plain_path("configDir", config_dir, "host path", problems)
     if profile.manager_config:
         for key in ("adminPassword", "managerSecret"):
             if not raw.get(key):
@@ -597,9 +604,8 @@ def _data_protection(raw: Mapping[str, str | None], problems: _Problems) -> tupl
         problems.add("dataVolumes", f"{kind!r} must be 'named' (one Docker volume per path, kept even if the data "
                                     "container goes) or 'anonymous' (stacks created before named volumes)")
     backup_dir = raw.get("backupDir")
-    if backup_dir is not None and (not _HOST_DIRECTORY.match(backup_dir) or "/../" in f"{backup_dir}/"):
-        problems.add("backupDir", f"{backup_dir!r} must be an absolute host path of letters, digits, '.', '_', "
-                                  "'-' and '/' without '..'")
+    if backup_dir is not None:
+        _check_plain_path("backupDir", backup_dir, "host path", problems)
     return kind, backup_dir, _integer(raw, "backupsToKeep", 3, 1, 100, problems)
 
 
@@ -743,11 +749,15 @@ def as_config_string(value: Any) -> str:
     return json.dumps(value)
 
 
+class _DuplicateNames(ValueError):
+    """A JSON object that names a key twice (json.loads would silently keep the last)."""
+
+
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     names = [name for name, _ in pairs]
     duplicated = sorted({n for n in names if names.count(n) > 1})
     if duplicated:
-        raise ValueError(duplicated)
+        raise _DuplicateNames(", ".join(map(repr, duplicated)))
     return dict(pairs)
 
 
@@ -755,12 +765,11 @@ def _manager_entries(value: str, problems: _Problems) -> dict[str, dict[str, Any
     """`managers` as name -> overrides, or problems naming what is wrong."""
     try:
         entries = json.loads(value, object_pairs_hook=_no_duplicates)
-    except ValueError as error:
-        names = error.args[0] if error.args and isinstance(error.args[0], list) else None
-        if names:
-            problems.add("managers", f"{', '.join(map(repr, names))} listed more than once: names must be unique")
-        else:
-            problems.add("managers", "must be a map in the stack file: manager name -> its settings")
+    except _DuplicateNames as error:
+        problems.add("managers", f"{error} listed more than once: names must be unique")
+        return {}
+    except json.JSONDecodeError:
+        problems.add("managers", "must be a map in the stack file: manager name -> its settings")
         return {}
     if not isinstance(entries, dict) or not entries:
         problems.add("managers", "must be a non-empty map: manager name -> its settings")
@@ -778,12 +787,12 @@ def _manager_entries(value: str, problems: _Problems) -> dict[str, dict[str, Any
 
 
 def _entry_problems(name: str, overrides: Mapping[str, Any], problems: _Problems) -> None:
-    for key in sorted(overrides):
+    for key in sorted(set(overrides) - set(OVERRIDABLE_KEYS)):
         if key in SECRET_KEYS:
             problems.add(f"managers.{name}.{key}", "secrets are set once, at the top level, for every manager")
-        elif key == "managers" or key not in SETTING_KEYS:
-            problems.add(f"managers.{name}.{key}", "unknown setting: a manager can override "
-                                                   f"{', '.join(k for k in SETTING_KEYS if k not in SECRET_KEYS)}")
+        else:
+            problems.add(f"managers.{name}.{key}", f"unknown setting: a manager can override "
+                                                   f"{', '.join(OVERRIDABLE_KEYS)}")
 
 
 def _fleet_conflicts(fleet: Mapping[str, ManagerSettings], problems: _Problems) -> None:
@@ -821,8 +830,7 @@ def parse_fleet(raw: Mapping[str, str | None], *, has_private_key: bool,
     fleet: dict[str, ManagerSettings] = {}
     for name, overrides in _manager_entries(raw["managers"], problems).items():
         _entry_problems(name, overrides, problems)
-        merged = {**base, **{k: as_config_string(v) for k, v in overrides.items()
-                             if k in SETTING_KEYS and k not in SECRET_KEYS and k != "managers"}}
+        merged = {**base, **{k: as_config_string(v) for k, v in overrides.items() if k in OVERRIDABLE_KEYS}}
         try:
             fleet[name] = parse_settings(merged, has_private_key=has_private_key, has_ssh_agent=has_ssh_agent)
         except ConfigError as error:

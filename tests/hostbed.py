@@ -117,6 +117,18 @@ def real_docker_client() -> str:
     return os.path.realpath(shutil.which("docker") or "docker")
 
 
+def real_client_version() -> str:
+    """The version of that CLI, as `docker --version` prints it."""
+    out = subprocess.run([real_docker_client(), "--version"], capture_output=True, text=True, check=True).stdout
+    return out.split("Docker version ", 1)[1].split(",", 1)[0]
+
+
+def docker_step_report(distribution: str, server: str) -> str:
+    """What the Docker step prints on a test host whose docker CLI is this machine's, on the default socket."""
+    return (f"HOST_DISTRIBUTION={distribution}\nDOCKER_SERVER_VERSION={server}\n"
+            f"DOCKER_CLIENT_VERSION={real_client_version()}\nDOCKER_ENDPOINT=unix:///var/run/docker.sock\n")
+
+
 def engine_socket_gid() -> int:
     """The engine socket's group: scripts/test makes dockerd give it to a `docker` group, not root."""
     gid = os.stat("/var/run/docker.sock").st_gid
@@ -232,6 +244,18 @@ class SshHost:
 
     def remove(self) -> None:
         docker("rm", "-f", "-v", self.name, check=False)
+
+
+# An application stand-in that stops at once on SIGTERM, as a manager's init
+# does (a bare `sleep` as PID 1 ignores it, and `docker stop` waits it out).
+IDLE_UNTIL_TERM = ("sh", "-c", "trap 'exit 0' TERM; while :; do sleep 1; done")
+
+
+def create_declared_data_container(data_inputs: dict, image: str) -> None:
+    """`docker create` a data container exactly as the program declares it (its registered inputs), never started."""
+    mounts = [arg for volume in data_inputs["volumes"]
+              for arg in ("-v", f"{volume['volumeName']}:{volume['containerPath']}")]
+    docker("create", "--name", data_inputs["name"], "--label", LABEL, *mounts, image, *data_inputs["command"])
 
 
 def start_app_container(name: str, *command: str) -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from harness import Run, render_for_host
-from hostbed import LABEL, SshHost, docker, ensure_image
+from hostbed import IDLE_UNTIL_TERM, LABEL, SshHost, create_declared_data_container, docker, ensure_image
 
 from components import host_scripts
 from components.manager import REPLACEMENT_KEY_ENV
@@ -58,10 +58,8 @@ class Manager:
     def start_app(self, image: str, key: str = "created-from-older-inputs") -> None:
         """(Re)create the app container from `image`, carrying replacement key `key` as the program's does."""
         docker("rm", "-f", self.app, check=False)
-        # Stops on SIGTERM at once, as a manager's init does (a bare `sleep` as PID 1 ignores it).
         docker("run", "-d", "--name", self.app, "--label", LABEL, "--volumes-from", self.data,
-               "-e", f"{REPLACEMENT_KEY_ENV}={key}", image,
-               "sh", "-c", "trap 'exit 0' TERM; while :; do sleep 1; done")
+               "-e", f"{REPLACEMENT_KEY_ENV}={key}", image, *IDLE_UNTIL_TERM)
 
     def running(self) -> bool:
         return docker("inspect", "-f", "{{.State.Running}}", self.app).stdout.strip() == "true"
@@ -73,11 +71,9 @@ class Manager:
         return docker("exec", self.app, "sh", "-c", script).stdout
 
 
-def create_declared_data_container(run: Run, image: str) -> None:
-    """`docker create` the data container exactly as the program declares it (never started)."""
-    data = run.one("docker:index/container:Container", "-data").inputs
-    mounts = [arg for volume in data["volumes"] for arg in ("-v", f"{volume['volumeName']}:{volume['containerPath']}")]
-    docker("create", "--name", data["name"], "--label", LABEL, *mounts, image, *data["command"])
+def create_data_container(run: Run, image: str) -> None:
+    """The data container as `run` declares it (named volumes at their paths), never started."""
+    create_declared_data_container(run.one("docker:index/container:Container", "-data").inputs, image)
 
 
 @pytest.fixture
@@ -92,7 +88,7 @@ def make_manager(make_host, engine, tmp_path_factory):
         prefix = f"cfytest{uuid.uuid4().hex[:8]}"
         run = render_for_host(host, namePrefix=prefix, backupDir=f"{shared}/{prefix}", backupsToKeep="2",
                               volumePaths=str(STATE_PATHS).replace("'", '"'))
-        create_declared_data_container(run, ensure_image())
+        create_data_container(run, ensure_image())
         made.append(Manager(host, run, prefix, f"{shared}/{prefix}"))
         return made[-1]
 
@@ -142,7 +138,7 @@ def test_a_new_data_container_fills_its_named_volumes_from_the_image_without_sta
     prefix = f"cfytest{uuid.uuid4().hex[:8]}"
     run = render_for_host(host, namePrefix=prefix, volumePaths='["/etc/ssh"]')
     try:
-        create_declared_data_container(run, ensure_image())
+        create_data_container(run, ensure_image())
         assert docker("inspect", "-f", "{{.State.Status}}", f"{prefix}-data").stdout.strip() == "created"
         listing = docker("run", "--rm", "-v", f"{prefix}-etc-ssh:/probe", ensure_image(), "ls", "/probe").stdout
         assert "sshd_config" in listing.split()
@@ -210,7 +206,7 @@ def test_an_unwritable_backup_folder_stops_before_anything_is_stopped(make_host,
     run = render_for_host(host, namePrefix=prefix, backupDir="/etc/hostname/backups", volumePaths='["/srv/x"]')
     made = Manager(host, run, prefix, "/nonexistent")
     try:
-        create_declared_data_container(run, ensure_image())
+        create_data_container(run, ensure_image())
         made.start_app(ensure_image())
         result = host.ssh(made.backup_command())
         assert result.returncode == 60

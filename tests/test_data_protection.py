@@ -11,12 +11,15 @@ from harness import (
     MOCK_PREVIOUS_IMAGE,
     THROWAWAY_KEY,
     Run,
+    last_registrations,
     plain_strings,
     run_program,
     script_arguments,
     secret_strings,
     stack_config,
 )
+
+from components.settings import ConfigError
 
 CONTAINER = "docker:index/container:Container"
 VOLUME = "docker:index/volume:Volume"
@@ -148,12 +151,16 @@ def test_the_registry_password_stays_secret_everywhere():
         assert not any(REGISTRY_PASSWORD in s for s in plain_strings(outputs))
 
 
-def test_registry_auth_without_a_password_is_refused_without_echoing_anything():
-    from components.settings import ConfigError
-
-    auth = json.dumps({"server": "registry.example.com", "username": "deployer"})
-    with pytest.raises(ConfigError, match="registryAuth: must be a map with server, username and password"):
-        run_program(PROD, secrets={"sshPrivateKey": THROWAWAY_KEY, "registryAuth": auth})
+@pytest.mark.parametrize("auth", [
+    {"server": "registry.example.com", "username": "deployer"},
+    {"server": "registry.example.com", "password": REGISTRY_PASSWORD},
+    {"server": "not a host", "username": "deployer", "password": REGISTRY_PASSWORD},
+])
+def test_incomplete_registry_auth_is_refused_without_echoing_the_password(auth):
+    with pytest.raises(ConfigError, match="registryAuth: ") as error:
+        run_program(PROD, secrets={"sshPrivateKey": THROWAWAY_KEY, "registryAuth": json.dumps(auth)})
+    assert REGISTRY_PASSWORD not in str(error.value)
+    assert last_registrations() == []
 
 
 def test_an_unpinned_host_key_is_warned_about_and_a_pinned_one_is_not(caplog):

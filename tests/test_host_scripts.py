@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 from harness import MOCK_BACKUP_FILE, MOCK_PREVIOUS_IMAGE, declared_commands, stack_config
-from hostbed import PackageServer, docker, free_port, real_docker_client, start_app_container
+from hostbed import PackageServer, docker, docker_step_report, free_port, start_app_container
 
 from components.docker_endpoint import checked_docker_host
 from components.settings import parse_settings
@@ -28,22 +28,11 @@ from components.settings import parse_settings
 pytestmark = pytest.mark.hosts
 
 
-def client_version() -> str:
-    """The version of the docker CLI the test hosts run (this machine's)."""
-    out = subprocess.run([real_docker_client(), "--version"], capture_output=True, text=True, check=True).stdout
-    return re.search(r"Docker version ([^,]+),", out).group(1)
-
-
-def host_report(distribution: str, server: str) -> str:
-    return (f"HOST_DISTRIBUTION={distribution}\nDOCKER_SERVER_VERSION={server}\n"
-            f"DOCKER_CLIENT_VERSION={client_version()}\nDOCKER_ENDPOINT=unix:///var/run/docker.sock\n")
-
-
 def test_trusty_with_working_docker_installs_nothing(make_host, engine):
     host = make_host("trusty-docker", identity="ubuntu-14.04", with_engine=True, docker_group=True)
     result = host.ssh(declared_commands(host)["docker-engine"])
     assert result.returncode == 0, result.stderr
-    assert result.stdout == host_report("ubuntu 14.04", engine)
+    assert result.stdout == docker_step_report("ubuntu 14.04", engine)
     assert not host.exists("/etc/apt/sources.list.d/docker.list") and not host.exists("/usr/local/bin/docker")
 
 
@@ -67,7 +56,7 @@ def test_host_with_working_docker_prints_the_server_and_client_versions(make_hos
     host = make_host("docker", with_engine=True, docker_group=True)
     result = host.ssh(declared_commands(host)["docker-engine"])
     assert result.returncode == 0, result.stderr
-    assert result.stdout == host_report("debian 12", engine)
+    assert result.stdout == docker_step_report("debian 12", engine)
     assert checked_docker_host(parse_settings({**stack_config("prod")}, has_private_key=True, has_ssh_agent=False),
                                result.stdout).startswith("ssh://")
 
@@ -86,7 +75,7 @@ def test_stopped_daemon_is_started_as_root(make_host, engine):
     assert result.returncode == 0, result.stderr
     assert "the Docker daemon does not answer: starting it" in result.stderr
     assert host.root("cat /var/log/docker-service.log").stdout == "0 start\n"
-    assert result.stdout == host_report("debian 12", engine)
+    assert result.stdout == docker_step_report("debian 12", engine)
 
 
 def test_daemon_that_cannot_start_fails_clearly(make_host):

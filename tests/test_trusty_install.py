@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 from connhelper import ping
 from harness import render_for_host
-from hostbed import SshHost, docker, real_docker_client
+from hostbed import SshHost, docker, docker_step_report, real_docker_client
 from test_provider_connection import provider_inputs
 
 from components.settings import DOCKER_APT_KEY_FINGERPRINT
@@ -148,10 +148,7 @@ def test_trusty_installs_docker_from_the_apt_repository_and_serves_the_providers
     assert host.root("cmp /tmp/apt-key-added /srv/fixtures/gpg").returncode == 0, "apt trusts the checked key"
     assert f"installing docker-ce {version} from {REPO}" in result.stderr
 
-    client = subprocess.run([real_docker_client(), "--version"], capture_output=True, text=True).stdout
-    client_version = re.search(r"Docker version ([^,]+),", client).group(1)
-    assert result.stdout == (f"HOST_DISTRIBUTION=ubuntu 14.04\nDOCKER_SERVER_VERSION={engine}\n"
-                             f"DOCKER_CLIENT_VERSION={client_version}\nDOCKER_ENDPOINT=unix:///var/run/docker.sock\n")
+    assert result.stdout == docker_step_report("ubuntu 14.04", engine)
     assert host.ssh("command -v docker").stdout.strip() == "/usr/local/bin/docker"
     assert "adding tester to group docker" in result.stderr
 

@@ -267,10 +267,10 @@ ensure_provider_access() {
         fail 17 "$PROVIDER_USER is in group $_group now but still cannot open $DOCKER_SOCKET; check the socket's permissions (ls -l $DOCKER_SOCKET)"
 }
 
-report() { # SERVER_VERSION
+report() { # SERVER_VERSION CLIENT_VERSION
     printf 'HOST_DISTRIBUTION=%s %s\n' "$DISTRO_ID" "$DISTRO_VERSION"
     printf 'DOCKER_SERVER_VERSION=%s\n' "$1"
-    printf 'DOCKER_CLIENT_VERSION=%s\n' "$(client_version)"
+    printf 'DOCKER_CLIENT_VERSION=%s\n' "$2"
     printf 'DOCKER_ENDPOINT=%s\n' "$ENDPOINT"
 }
 
@@ -303,15 +303,16 @@ main() {
         wait_for_daemon || fail 12 "the Docker daemon was started but did not answer within 30 seconds; check its logs"
         _server=$(server_version)
     fi
+    if provider_uses_ssh && [ "$_needs_cli" = true ]; then
+        require_root_access
+        install_static_cli
+    fi
+    _client=$(client_version)
     if provider_uses_ssh; then
-        if [ "$_needs_cli" = true ]; then
-            require_root_access
-            install_static_cli
-        fi
-        client_serves_ssh || fail 15 "the docker CLI on this host's non-interactive PATH ($(command -v docker), version '$(client_version)') is older than 18.09; the Docker provider's ssh:// connection runs 'docker system dial-stdio', which needs 18.09 or newer. Upgrade Docker on this host, or set dockerHost to tcp://<host>:2376 with TLS."
+        version_at_least "${_client:-0}" 18 9 || fail 15 "the docker CLI on this host's non-interactive PATH ($(command -v docker), version '$_client') is older than 18.09; the Docker provider's ssh:// connection runs 'docker system dial-stdio', which needs 18.09 or newer. Upgrade Docker on this host, or set dockerHost to tcp://<host>:2376 with TLS."
         ensure_provider_access
     fi
-    report "$_server"
+    report "$_server" "$_client"
 }
 
 main
