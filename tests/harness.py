@@ -8,6 +8,19 @@ wire form of the inputs, where secrets are still wrapped as secrets.
 The mocks stand in for the engine and the providers, not for the host: the
 install step's stdout is modelled on what `ensure_docker.sh` prints, which
 the host tests prove on real SSH hosts.
+
+Two engine rules are applied to what the mock providers return, so that a
+secret leaking through an output shows in the recorded outputs as it would in
+the state (pulumi/pulumi `pkg/resource/deploy/step_executor.go` and
+`sdk/go/common/resource/plugin/rpc.go`: outputs named in
+`additionalSecretOutputs`, and outputs whose input of the same name was
+secret, are stored as secrets).
+
+`preview=True` models `pulumi preview`: a resource whose inputs equal those of
+the `prior` run (the state after the last `up`) keeps that run's outputs; any
+other one is a create, update or replace, whose ID and computed outputs are
+unknown (pulumi-command v1.2.1: `stdout` is unknown in preview whenever an
+input changes; the Docker provider's computed attributes likewise).
 """
 
 from __future__ import annotations
@@ -25,6 +38,7 @@ import pulumi
 import yaml
 from google.protobuf import json_format
 from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import rpc
 
 from components.settings import as_config_string
 
@@ -54,25 +68,56 @@ def digest(value: Any) -> str:
     return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class Created:
+    """What a mock provider returned for one resource: the state a later preview compares against."""
+
+    inputs: dict[str, Any]
+    id: str
+    state: dict[str, Any]
+
+
 class HostMocks(pulumi.runtime.Mocks):
     """Provider stand-ins: IDs derive from inputs, so a changed input means a new ID, as on replacement."""
 
     def __init__(self, docker_version: str = "24.0.7", distribution: str = "ubuntu 22.04",
-                 client_version: str | None = None, engine_stdout: str | None = None) -> None:
-        """`engine_stdout`: what a real run of the Docker step printed, to use instead of the model."""
+                 client_version: str | None = None, engine_stdout: str | None = None,
+                 backup_file: str = MOCK_BACKUP_FILE, previous_image: str = MOCK_PREVIOUS_IMAGE,
+                 prior: dict[str, Created] | None = None) -> None:
+        """`engine_stdout`: what a real run of the Docker step printed, to use instead of the model.
+        `prior`: in a preview, what the last `up` created (`HostMocks.created` of that run)."""
         self.docker_version = docker_version
         self.distribution = distribution
         self.client_version = client_version or docker_version
         self.engine_stdout = engine_stdout
+        self.backup_file = backup_file
+        self.previous_image = previous_image
+        self.prior = prior or {}
+        self.preview = False  # set by run_program
+        self.created: dict[str, Created] = {}
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
-        state = dict(args.inputs)
+        inputs = dict(args.inputs)
+        if self.preview:
+            return self._planned(args.typ, args.name, inputs)
+        state = dict(inputs)
         if args.typ in COMMAND_TYPES:
-            state["stdout"] = self._stdout(args.inputs.get("create", ""))
+            state["stdout"] = self._stdout(inputs.get("create", ""))
             state["stderr"] = ""
         elif args.typ == "docker:index/remoteImage:RemoteImage":
-            state["imageId"] = "sha256:" + digest(args.inputs["name"])
-        return f"{args.name}-{digest(args.inputs)[:12]}", state
+            state["imageId"] = "sha256:" + digest(inputs["name"])
+        resource_id = f"{args.name}-{digest(inputs)[:12]}"
+        self.created[args.name] = Created(inputs, resource_id, state)
+        return resource_id, state
+
+    def _planned(self, type_: str, name: str, inputs: dict[str, Any]) -> tuple[str, dict]:
+        """Preview: unchanged resources keep their outputs; the others' ID and computed outputs are unknown."""
+        before = self.prior.get(name)
+        if before is not None and before.inputs == inputs:
+            return before.id, before.state
+        computed = {"command:local:Command": ("stdout", "stderr"), "command:remote:Command": ("stdout", "stderr"),
+                    "docker:index/remoteImage:RemoteImage": ("imageId",)}.get(type_, ())
+        return "", {**inputs, **{key: rpc.UNKNOWN for key in computed}}
 
     def _stdout(self, create: str) -> str:
         if "ensure_docker.sh" in create and self.engine_stdout is not None:
@@ -83,7 +128,7 @@ class HostMocks(pulumi.runtime.Mocks):
         if "import_image.sh" in create:
             return f"IMAGE_ID=sha256:{digest(create)}\n"
         if "backup_data.sh" in create:
-            return f"BACKUP_FILE={MOCK_BACKUP_FILE}\nPREVIOUS_IMAGE={MOCK_PREVIOUS_IMAGE}\n"
+            return f"BACKUP_FILE={self.backup_file}\nPREVIOUS_IMAGE={self.previous_image}\n"
         return ""
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list | None]:
@@ -108,6 +153,7 @@ class Registration:
     replace_on_changes: list[str] = field(default_factory=list)
     additional_secret_outputs: list[str] = field(default_factory=list)
     retain_on_delete: bool = False
+    state: dict[str, Any] = field(default_factory=dict)  # the outputs as the engine would store them (wire form)
 
 
 class RecordingMonitor(pulumi_mocks.MockMonitor):
@@ -119,6 +165,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
     def RegisterResource(self, request):  # noqa: N802 - gRPC method name
         response = super().RegisterResource(request)
         wire = json_format.MessageToDict(request.object)
+        _apply_engine_secret_rules(response, wire, list(request.additionalSecretOutputs))
         self.registrations.append(Registration(
             type=request.type, name=request.name, urn=response.urn, parent=request.parent,
             protect=request.protect if request.HasField("protect") else None,
@@ -128,12 +175,27 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
             property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
             wire_inputs=wire, inputs=unwrap_secrets(wire), replace_on_changes=list(request.replaceOnChanges),
             additional_secret_outputs=list(request.additionalSecretOutputs),
-            retain_on_delete=request.retainOnDelete))
+            retain_on_delete=request.retainOnDelete, state=json_format.MessageToDict(response.object)))
         return response
 
     def RegisterResourceOutputs(self, request):  # noqa: N802 - gRPC method name
         self.outputs[request.urn] = json_format.MessageToDict(request.outputs)
         return super().RegisterResourceOutputs(request)
+
+
+def _apply_engine_secret_rules(response: Any, wire_inputs: dict[str, Any], additional: list[str]) -> None:
+    """Mark outputs secret as the engine stores them: those in `additionalSecretOutputs`, and those whose input
+    of the same name was sent as a secret."""
+    outputs = json_format.MessageToDict(response.object)
+    secret_names = set(additional) | {name for name, value in wire_inputs.items() if is_secret(value)}
+    changed = False
+    for name in secret_names & set(outputs):
+        if not is_secret(outputs[name]):
+            outputs[name] = {SECRET_SIG: SECRET_VALUE, "value": outputs[name]}
+            changed = True
+    if changed:
+        response.object.Clear()
+        json_format.ParseDict(outputs, response.object)
 
 
 def is_secret(value: Any) -> bool:
@@ -178,6 +240,7 @@ class Run:
 
     registrations: list[Registration]
     outputs: dict[str, dict[str, Any]]  # by URN, from RegisterResourceOutputs
+    mocks: HostMocks | None = None  # what the providers returned: `mocks.created` is the state after this up
 
     @property
     def manager_outputs(self) -> dict[str, Any]:
@@ -216,16 +279,20 @@ def stack_config(stack: str) -> dict[str, str]:
 
 
 def run_program(config: dict[str, str], *, secrets: dict[str, str] | None = None, stack: str | None = None,
-                mocks: HostMocks | None = None) -> Run:
-    """Run `__main__.py` with this config (values as Pulumi passes them) and record the engine traffic."""
+                mocks: HostMocks | None = None, preview: bool = False) -> Run:
+    """Run `__main__.py` with this config (values as Pulumi passes them) and record the engine traffic.
+
+    `preview=True` is `pulumi preview`: pass `mocks=HostMocks(prior=<the last up's mocks>.created)` to model
+    a stack that exists (without `prior`, a first preview: every output is unknown)."""
     mocks = mocks or HostMocks()
+    mocks.preview = preview
     stack = stack or DEFAULT_STACK
     # A fresh loop per run: tasks left by a run that failed must not leak into the next.
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     monitor = RecordingMonitor(mocks)
     _last_monitor[:] = [monitor]
-    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
+    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=preview, monitor=monitor)
     all_config = {f"{PROJECT}:{k}": v for k, v in {**config, **(secrets or {})}.items()}
     pulumi.runtime.set_all_config(all_config, [f"{PROJECT}:{k}" for k in (secrets or {})])
 
@@ -235,7 +302,7 @@ def run_program(config: dict[str, str], *, secrets: dict[str, str] | None = None
 
     loop.set_exception_handler(_ignore_unretrieved_failures)
     program()
-    return Run(monitor.registrations, monitor.outputs)
+    return Run(monitor.registrations, monitor.outputs, mocks)
 
 
 def _ignore_unretrieved_failures(loop: asyncio.AbstractEventLoop, context: dict) -> None:

@@ -252,10 +252,28 @@ IDLE_UNTIL_TERM = ("sh", "-c", "trap 'exit 0' TERM; while :; do sleep 1; done")
 
 
 def create_declared_data_container(data_inputs: dict, image: str) -> None:
-    """`docker create` a data container exactly as the program declares it (its registered inputs), never started."""
-    mounts = [arg for volume in data_inputs["volumes"]
-              for arg in ("-v", f"{volume['volumeName']}:{volume['containerPath']}")]
+    """The data container exactly as the program declares it (its registered inputs): named volumes at their
+    paths, or anonymous ones (`dataVolumes: anonymous`). With `start` false the provider only creates it
+    (kreuzwerker v4.5.0 resource_docker_container_funcs.go line 584: ContainerStart only `if d.Get("start")`)."""
+    assert data_inputs["start"] is False and data_inputs["mustRun"] is False
+    mounts = [arg for volume in data_inputs["volumes"] for arg in (
+        "-v", f"{volume['volumeName']}:{volume['containerPath']}" if "volumeName" in volume
+        else volume["containerPath"])]
     docker("create", "--name", data_inputs["name"], "--label", LABEL, *mounts, image, *data_inputs["command"])
+
+
+def delete_as_the_provider_does(name: str, remove_volumes: bool = True) -> None:
+    """kreuzwerker v4.5.0 resource_docker_container_funcs.go `resourceDockerContainerDelete` (lines 1079-1102):
+    ContainerRemove with Force and RemoveVolumes = `remove_volumes` (default true: `docker rm -f -v`)."""
+    docker("rm", "-f", *(["-v"] if remove_volumes else []), name)
+
+
+def wrap_docker(host: SshHost, before: str = "", after: str = "") -> None:
+    """Put a `docker` in front of the host's real one (first on PATH, also under sudo's secure_path) that runs
+    `before` (it may `exit` to fail a call), then the real client, then `after`, which sees the real exit
+    status as $status. One injected failure; everything else is the real engine."""
+    host.put("/usr/local/bin/docker", f"#!/bin/sh\n{before}\n/usr/bin/docker \"$@\"\nstatus=$?\n{after}\n"
+                                      "exit $status\n", mode="755")
 
 
 def start_app_container(name: str, *command: str) -> str:

@@ -8,6 +8,7 @@ host and this machine, as a host folder is between a real host and its engine.
 
 from __future__ import annotations
 
+import re
 import subprocess
 import time
 import uuid
@@ -15,8 +16,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from harness import Run, render_for_host
-from hostbed import IDLE_UNTIL_TERM, LABEL, SshHost, create_declared_data_container, docker, ensure_image
+from harness import REPO, Run, render_for_host
+from hostbed import (
+    IDLE_UNTIL_TERM,
+    LABEL,
+    SshHost,
+    create_declared_data_container,
+    delete_as_the_provider_does,
+    docker,
+    ensure_image,
+    wrap_docker,
+)
 
 from components import host_scripts
 from components.manager import REPLACEMENT_KEY_ENV
@@ -131,14 +141,14 @@ def values(stdout: str) -> dict[str, str]:
     return host_scripts.parse_key_values(stdout)
 
 
-def test_a_new_data_container_fills_its_named_volumes_from_the_image_without_starting(make_host, engine):
-    """The declared mount spec (volume_name at container_path) copies the image's files into the empty named
-    volume when the container is created, as anonymous volumes do; nothing is ever started."""
+def test_the_declared_data_container_is_never_started_and_fills_its_named_volumes_at_create(make_host, engine):
+    """Declared with start and must_run false, the provider only creates it; creating it as declared copies the
+    image's files into the empty named volume, as Docker does for anonymous volumes."""
     host = make_host("fill", with_engine=True)
     prefix = f"cfytest{uuid.uuid4().hex[:8]}"
     run = render_for_host(host, namePrefix=prefix, volumePaths='["/etc/ssh"]')
     try:
-        create_data_container(run, ensure_image())
+        create_data_container(run, ensure_image())  # asserts the declaration: start and mustRun false
         assert docker("inspect", "-f", "{{.State.Status}}", f"{prefix}-data").stdout.strip() == "created"
         listing = docker("run", "--rm", "-v", f"{prefix}-etc-ssh:/probe", ensure_image(), "ls", "/probe").stdout
         assert "sshd_config" in listing.split()
@@ -177,15 +187,18 @@ def test_backup_then_wipe_then_restore_gives_back_identical_files(manager):
     assert fingerprint(manager) == before
 
 
-def test_pruning_keeps_exactly_backups_to_keep(manager):
+def test_pruning_keeps_the_newest_backups_to_keep_archives(manager):
     manager.start_app(ensure_image())
     fill(manager)
+    taken = []
     for attempt in range(3):
         docker("start", manager.app)
         result = manager.host.ssh(manager.backup_command(key=f"key-{attempt}"))
         assert result.returncode == 0, result.stderr
+        taken.append(Path(values(result.stdout)["BACKUP_FILE"]).name)
         time.sleep(1.1)  # archive names carry the second
-    assert len(manager.archives()) == 2
+    assert len(set(taken)) == 3
+    assert manager.archives() == sorted(taken[1:]), "the two newest are kept, the one just taken among them"
 
 
 def test_a_second_run_with_nothing_changed_archives_nothing(manager):
@@ -263,3 +276,108 @@ def test_upgrade_and_rollback_keep_the_data(manager):
     finally:
         docker("rm", "-f", manager.app, check=False)
         docker("rmi", "-f", image_a, image_b, check=False)
+
+
+def test_an_archive_that_cannot_be_read_back_is_refused_and_the_old_container_starts_again(manager):
+    """The archive is checked before anything is deleted: one truncated after a successful `tar` is refused."""
+    manager.start_app(ensure_image())
+    fill(manager)
+    wrap_docker(manager.host, after=f'if [ "$1" = run ] && [ $status -eq 0 ]; then '
+                                    f'for f in {manager.backups}/.*.partial; do truncate -s 2000 "$f"; done; fi')
+    result = manager.host.ssh(manager.backup_command(key="new-key"))
+    assert result.returncode == 62, result.stderr
+    assert "cannot be read back" in result.stderr and "was started again and nothing was deleted" in result.stderr
+    assert manager.running()
+    assert not list(Path(manager.backups).iterdir()), "neither the partial nor a final archive is left"
+
+
+def test_a_container_that_cannot_be_stopped_is_not_archived(manager):
+    manager.start_app(ensure_image())
+    wrap_docker(manager.host, before='[ "$1" = stop ] && { echo "stub: stop refused" >&2; exit 1; }')
+    result = manager.host.ssh(manager.backup_command(key="new-key"))
+    assert result.returncode == 63, result.stderr
+    assert f"could not stop {manager.app}; nothing was archived or deleted" in result.stderr
+    assert manager.running() and manager.archives() == []
+
+
+def test_restore_refuses_a_missing_or_unreadable_archive_before_stopping_anything(manager):
+    manager.start_app(ensure_image())
+    junk = Path(manager.backups) / f"{manager.app}-junk.tar.gz"
+    junk.parent.mkdir(parents=True, exist_ok=True)
+    junk.write_bytes(b"not a gzip file")
+    for archive in (f"{manager.backups}/missing.tar.gz", str(junk)):
+        result = manager.host.ssh(manager.restore_command(archive))
+        assert result.returncode == 70, result.stderr
+        assert f"{archive} is missing or is not a readable .tar.gz" in result.stderr
+        assert manager.running()
+
+
+def test_restore_needs_the_app_container_to_restore_for(manager):
+    manager.start_app(ensure_image())
+    archive = values(manager.host.ssh(manager.backup_command(key="new-key")).stdout)["BACKUP_FILE"]
+    docker("rm", "-f", manager.app)
+    result = manager.host.ssh(manager.restore_command(archive))
+    assert result.returncode == 71, result.stderr
+    assert f"there is no container {manager.app} to restore for" in result.stderr
+
+
+def test_a_failed_restore_leaves_the_app_container_stopped_and_says_so(manager):
+    manager.start_app(ensure_image())
+    archive = values(manager.host.ssh(manager.backup_command(key="new-key")).stdout)["BACKUP_FILE"]
+    docker("start", manager.app)
+    wrap_docker(manager.host, before='[ "$1" = run ] && { echo "stub: run refused" >&2; exit 1; }')
+    result = manager.host.ssh(manager.restore_command(archive))
+    assert result.returncode == 72, result.stderr
+    assert f"{manager.app} is left stopped: check, then 'docker start {manager.app}'" in result.stderr
+    assert not manager.running()
+
+
+@pytest.mark.parametrize("kind", ["named", "anonymous"])
+def test_deleting_the_app_container_as_the_provider_does_keeps_the_data(make_host, engine, kind):
+    """The provider deletes a replaced app container with `remove_volumes` true, its default (`docker rm -f -v`):
+    the volumes it uses through --volumes-from belong to the data container and stay, in both kinds."""
+    host = make_host("rm-v", with_engine=True, docker_group=True)
+    prefix = f"cfytest{uuid.uuid4().hex[:8]}"
+    run = render_for_host(host, namePrefix=prefix, dataVolumes=kind, volumePaths='["/srv/cfy-state"]')
+    made = Manager(host, run, prefix, "/nonexistent")
+    assert "removeVolumes" not in run.one("docker:index/container:Container", "-app").inputs, "the default: true"
+    try:
+        create_data_container(run, ensure_image())
+        made.start_app(ensure_image())
+        made.in_app("echo precious > /srv/cfy-state/record")
+        delete_as_the_provider_does(made.app)
+        made.start_app(ensure_image())
+        assert made.in_app("cat /srv/cfy-state/record") == "precious\n"
+    finally:
+        docker("rm", "-f", "-v", made.app, check=False)
+        docker("rm", "-f", made.data, check=False)  # keeps anonymous volumes; removed below by label
+        docker("volume", "rm", "-f", f"{prefix}-srv-cfy-state", check=False)
+
+
+def readme_restore_commands() -> str:
+    """The restore commands exactly as README prints them."""
+    section = (REPO / "README.md").read_text().split("### Restore", 1)[1]
+    return section.split("```sh\n", 1)[1].split("```", 1)[0]
+
+
+def test_the_readme_restore_commands_work_as_written(manager):
+    manager.start_app(ensure_image())
+    fill(manager)
+    before = fingerprint(manager)
+    archive = values(manager.host.ssh(manager.backup_command(key="new-key")).stdout)["BACKUP_FILE"]
+    docker("start", manager.app)
+    manager.in_app("rm -rf /srv/cfy-state/nested && echo junk > /srv/cfy-state/junk")
+
+    written = readme_restore_commands()
+    assert written.startswith("scp components/scripts/common.sh components/scripts/restore_backup.sh ")
+    commands = re.sub(r"/var/lib/cloudify-backups/\S+\.tar\.gz", archive, written)
+    commands = commands.replace("cloudify-manager", manager.app).replace("cloudify-data", manager.data)
+    commands = commands.replace("manager.example.com", f"{manager.host.user}@127.0.0.1")
+    options = (f"-i {manager.host.key} -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null "
+               "-o LogLevel=ERROR")
+    shell = (f"ssh() {{ command ssh {options} -p {manager.host.port} \"$@\"; }}\n"
+             f"scp() {{ command scp {options} -P {manager.host.port} \"$@\"; }}\nset -e\n{commands}")
+    done = subprocess.run(["sh", "-c", shell], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert f"restored {archive} into the volumes of {manager.data}" in done.stderr
+    assert fingerprint(manager) == before and manager.running()

@@ -67,6 +67,31 @@ def test_stacks_created_before_named_volumes_keep_their_anonymous_ones():
     assert all(set(v) == {"containerPath"} for v in run.one(CONTAINER, "-data").inputs["volumes"])
 
 
+def test_with_anonymous_volumes_the_data_container_is_as_protected_as_with_named_ones():
+    """Its own anonymous volumes are the data here: the container must never be deleted by Pulumi, and if it
+    ever is deleted (unprotected on purpose), Docker must not remove the volumes with it."""
+    data = render(dataVolumes="anonymous").one(CONTAINER, "-data")
+    assert data.protect is True and data.retain_on_delete is True
+    assert data.inputs["removeVolumes"] is False and data.inputs["start"] is False and data.inputs["mustRun"] is False
+
+
+@pytest.mark.parametrize("offline", [False, True], ids=["pulled", "imported"])
+def test_every_image_stays_on_the_host_so_a_rollback_pulls_nothing(offline):
+    """README: a rollback to the previous appImage needs no registry. The provider deletes the image from the
+    host when a RemoteImage with keep_locally false is replaced (kreuzwerker v4.5.0
+    resource_docker_image_funcs.go `resourceDockerImageDelete`, line 190); `docker import` never deletes."""
+    packages = '{"docker": {"docker_url": "http://mirror.example.com/cloudify.tar"}}' if offline else "{}"
+    run = render(cloudifyPackages=packages)
+    images = [r for r in run.registrations if r.type == "docker:index/remoteImage:RemoteImage"]
+    if offline:
+        assert images == []
+        assert "docker rmi" not in " ".join(run.commands().values()) and "image rm" not in " ".join(
+            run.commands().values())
+    else:
+        assert sorted(r.name for r in images) == ["cloudify-app-image", "cloudify-data-image"]
+        assert all(r.inputs["keepLocally"] is True for r in images)
+
+
 def test_the_backup_step_runs_before_the_app_container_and_after_the_new_image():
     run = render()
     backup, app = run.one("command:remote:Command", "-backup"), run.one(CONTAINER, "-app")

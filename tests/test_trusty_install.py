@@ -42,6 +42,7 @@ RECORD = f'printf "%s %s %s\\n" "$(id -u)" "$(basename "$0")" "$*" >> {LOG}\n'
 STUBS = {
     # apt-get: records; installing docker-ce lays down what the package would, with 18.06's CLI.
     "apt-get": "#!/bin/sh\n" + RECORD + r"""
+[ -e /etc/stub-apt-installs-nothing ] && exit 0
 for arg in "$@"; do
     case "$arg" in docker-ce=*)
         version=${arg#docker-ce=}
@@ -100,7 +101,8 @@ def fixtures(tmp_path_factory) -> Fixtures:
 
 
 def trusty_host(make_host, fixtures: Fixtures, kernel: str = "3.13.0-170-generic", **options) -> SshHost:
-    """Ubuntu 14.04 without Docker; the engine's socket waits at /outer for `service docker start`."""
+    """Ubuntu 14.04 without Docker; the engine's socket waits at /outer for `service docker start`.
+    What the network serves is in /srv/fixtures (the curl stub serves a URL's last path segment from there)."""
     host = make_host("trusty", identity="ubuntu-14.04", with_engine=True, engine_socket="/outer/docker.sock",
                      client_path="/opt/engine-cli/docker", **options)
     for name, text in STUBS.items():
@@ -206,3 +208,55 @@ def test_hostile_repository_url_reaches_the_host_as_inert_data(make_host, fixtur
         f"deb [arch=amd64] {hostile}/linux/ubuntu trusty stable\n"
     for marker in ("/tmp/pwned", "/tmp/pwned2", "/tmp/pwned3"):
         assert not host.exists(marker)
+
+
+def test_trusty_refuses_a_key_file_that_holds_another_key_besides_the_pinned_one(make_host, fixtures, tmp_path):
+    """apt-key would trust every key in the file, so the pinned fingerprint must be the only key (README)."""
+    gnupg = tmp_path / "gnupg"
+    gnupg.mkdir(mode=0o700)
+    gpg = ["gpg", "--homedir", str(gnupg), "--batch"]
+    subprocess.run([*gpg, "--import", str(fixtures.folder / "gpg")], check=True, capture_output=True)
+    subprocess.run([*gpg, "--passphrase", "", "--quick-gen-key", "Intruder <x@example.com>", "ed25519", "sign",
+                    "never"], check=True, capture_output=True)
+    both = subprocess.run([*gpg, "--armor", "--export"], check=True, capture_output=True).stdout
+    host = trusty_host(make_host, fixtures)
+    host.put("/srv/fixtures/gpg", both.decode())
+    result = host.ssh(render_for_host(host, **settings(fixtures)).commands()["docker-engine"])
+    assert result.returncode == 18, result.stderr
+    assert "fingerprint 'none, or more than one key'" in result.stderr
+    assert not any(" apt-key " in call or "docker-ce" in call for call in calls(host))
+    assert not host.exists("/etc/apt/sources.list.d/docker.list")
+
+
+def test_trusty_names_the_key_url_when_it_cannot_be_downloaded(make_host, fixtures):
+    host = trusty_host(make_host, fixtures)
+    host.setup("rm /srv/fixtures/gpg")
+    result = host.ssh(render_for_host(host, **settings(fixtures)).commands()["docker-engine"])
+    assert result.returncode == 13, result.stderr
+    assert f"could not download Docker's repository key from {REPO}/linux/ubuntu/gpg" in result.stderr
+    assert not host.exists("/etc/apt/sources.list.d/docker.list")
+
+
+def test_trusty_stops_when_the_installed_package_left_no_docker_command(make_host, fixtures):
+    host = trusty_host(make_host, fixtures)
+    host.put("/etc/stub-apt-installs-nothing", "")
+    result = host.ssh(render_for_host(host, **settings(fixtures)).commands()["docker-engine"])
+    assert result.returncode == 14, result.stderr
+    assert "docker-ce 18.06.1~ce~3-0~ubuntu is installed but no docker command is on PATH" in result.stderr
+
+
+def test_trusty_refuses_a_static_cli_older_than_dial_stdio_needs(make_host, fixtures, tmp_path):
+    old = tmp_path / "docker-18.06.1-ce.tgz"
+    script = tmp_path / "docker"
+    script.write_text('#!/bin/sh\necho "Docker version 18.06.1-ce, build e68fc7a"\n')
+    script.chmod(0o755)
+    with tarfile.open(old, "w:gz") as archive:
+        archive.add(script, arcname="docker/docker")
+    host = trusty_host(make_host, fixtures)
+    docker("cp", str(old), f"{host.name}:/srv/fixtures/{old.name}")
+    url = f"{REPO}/linux/static/stable/x86_64/{old.name}"
+    run = render_for_host(host, **settings(fixtures, dockerCliUrl=url,
+                                           dockerCliSha256=hashlib.sha256(old.read_bytes()).hexdigest()))
+    result = host.ssh(run.commands()["docker-engine"])
+    assert result.returncode == 16, result.stderr
+    assert f"/usr/local/bin/docker from {url} reports version '18.06.1-ce', older than 18.09" in result.stderr

@@ -1,0 +1,122 @@
+"""`pulumi preview` under the mocks: unknown values flow through the program, and the plan matches README.
+
+The harness models preview as the engine runs it (tests/harness.py): a
+resource whose inputs equal those of the last `up` keeps its outputs; any
+other one gets an unknown ID and unknown computed outputs (pulumi-command
+v1.2.1: `stdout` is unknown whenever an input changes). The program must
+register the same graph from unknowns, validate nothing that is not known yet,
+and plan exactly what README's upgrade section shows.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from harness import REPO, HostMocks, Registration, Run, run_program, stack_config, stack_secrets
+from pulumi.runtime.rpc import UNKNOWN
+
+CONTAINER = "docker:index/container:Container"
+PROVIDER = "pulumi:providers:docker"
+NEW_IMAGE = "registry.example.com/cloudify/cloudify-manager:3.3.0"
+
+
+def up(stack: str, **overrides: str) -> Run:
+    config = {**stack_config(stack), **overrides}
+    return run_program(config, secrets=stack_secrets(config))
+
+
+def preview(stack: str, after: Run | None, **overrides: str) -> Run:
+    """`pulumi preview` of `stack` with `overrides`, against the state `after` left (None: a new stack)."""
+    config = {**stack_config(stack), **overrides}
+    mocks = HostMocks(prior=after.mocks.created if after is not None else None)
+    return run_program(config, secrets=stack_secrets(config), preview=True, mocks=mocks)
+
+
+def has_unknown(value: object) -> bool:
+    if isinstance(value, dict):
+        return any(has_unknown(v) for v in value.values())
+    if isinstance(value, list):
+        return any(has_unknown(v) for v in value)
+    return value == UNKNOWN
+
+
+def graph(run: Run) -> list[tuple[str, str]]:
+    """The resources a run registers (the shared root stack, registered once per process, left out)."""
+    return sorted((r.type, r.name) for r in run.registrations if r.type != "pulumi:pulumi:Stack")
+
+
+def planned_changes(before: Run, planned: Run) -> dict[str, Registration]:
+    """The resources a preview would create, update or replace: inputs differ from the state, or are unknown."""
+    state = {r.name: r.inputs for r in before.registrations}
+    return {r.name: r for r in planned.registrations if r.inputs != state.get(r.name) or has_unknown(r.inputs)}
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod", "sites"])
+def test_a_first_preview_plans_the_whole_graph_with_the_docker_address_unknown(stack):
+    """Before the Docker step ran, its report is unknown: nothing that depends on it is checked or guessed."""
+    planned, applied = preview(stack, None), up(stack)
+    assert graph(planned) == graph(applied)
+    for provider in (r for r in planned.registrations if r.type == PROVIDER):
+        assert provider.wire_inputs["host"] == UNKNOWN, provider.name
+    for data in (r for r in planned.registrations if r.type == CONTAINER and r.name.endswith("-data")):
+        assert data.protect is True and data.retain_on_delete is True
+
+
+def test_a_first_preview_reports_every_host_derived_output_as_unknown():
+    outputs = preview("prod", None).manager_outputs
+    for name in ("dockerServerVersion", "managerUrl", "latestBackup", "appContainerId", "dataContainerId"):
+        assert outputs[name] == UNKNOWN, name
+    assert outputs["dataContainerName"] == "cloudify-data" and outputs["appContainerName"] == "cloudify-manager"
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod", "sites"])
+def test_a_preview_after_up_with_nothing_changed_plans_nothing(stack):
+    applied = up(stack)
+    assert planned_changes(applied, preview(stack, applied)) == {}
+
+
+def readme_upgrade_preview() -> dict[str, tuple[str, str, bool]]:
+    """README's `pulumi preview` listing of an appImage upgrade: name -> (type, action, delete first)."""
+    text = (REPO / "README.md").read_text()
+    block = text.split("pulumi config set appImage registry.example.com/cloudify/cloudify-manager:3.3.0\n"
+                       "pulumi preview\n", 1)[1].split("pulumi up\n", 1)[0]
+    rows = re.findall(r"^#  \+- (\S+)\s+(\S+)\s+(\w+)\s+\[diff: [^\]]*\](\s+\(delete first\))?$", block, re.M)
+    assert rows, "README's upgrade section lists the planned steps"
+    return {name: (type_, action, bool(first)) for type_, name, action, first in rows}
+
+
+TYPES = {"docker:RemoteImage": "docker:index/remoteImage:RemoteImage", "docker:Container": CONTAINER,
+         "command:remote:Command": "command:remote:Command"}
+
+
+def test_an_upgrade_preview_plans_exactly_what_readme_shows():
+    applied = up("prod")
+    changes = planned_changes(applied, preview("prod", applied, appImage=NEW_IMAGE))
+    listed = readme_upgrade_preview()
+    assert set(changes) == set(listed)
+    for name, (type_, action, delete_first) in listed.items():
+        assert changes[name].type == TYPES[type_], name
+        assert action == "replace"
+        assert changes[name].delete_before_replace is delete_first, name
+    assert "nothing else: no volume, no data container" in (REPO / "README.md").read_text()
+
+
+def test_an_upgrade_preview_knows_every_input_of_the_data_side():
+    """The data container and its volumes are planned from known, unchanged inputs: no diff is possible."""
+    applied = up("prod")
+    planned = preview("prod", applied, appImage=NEW_IMAGE)
+    state = {r.name: r.inputs for r in applied.registrations}
+    data_side = [r for r in planned.registrations
+                 if r.type == "docker:index/volume:Volume" or r.name == "cloudify-data"]
+    assert len(data_side) == 11
+    for registration in data_side:
+        assert not has_unknown(registration.wire_inputs) and registration.inputs == state[registration.name]
+
+
+def test_an_upgrade_preview_shows_the_backup_before_the_app_container_it_protects():
+    applied = up("prod")
+    planned = preview("prod", applied, appImage=NEW_IMAGE)
+    backup, app = planned.one("command:remote:Command", "-backup"), planned.one(CONTAINER, "-app")
+    assert backup.urn in app.dependencies
+    assert has_unknown(backup.wire_inputs["triggers"]), "the new replacement key is known only once the image is"
