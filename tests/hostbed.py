@@ -31,8 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 SUITE = "bookworm"
-MIRROR = os.environ.get("TESTBED_DEBIAN_MIRROR", "http://deb.debian.org/debian")
-PACKAGES = "openssh-server,sudo,curl,ca-certificates,busybox,procps,gpg"
+PACKAGES = "openssh-server,sudo,curl,ca-certificates,busybox,procps,gpg,zsh"
 IMAGE_SETUP = (
     "useradd -m -s /bin/sh tester && mkdir -p /run/sshd /home/tester/.ssh && "
     "chown tester /home/tester/.ssh && chmod 700 /home/tester/.ssh && ssh-keygen -A && "
@@ -99,13 +98,33 @@ def ensure_image() -> str:
     return IMAGE
 
 
+def debian_mirror() -> str:
+    """The Debian mirror this machine's apt uses for SUITE (TESTBED_DEBIAN_MIRROR wins): no registry host name is
+    written in the repository, and the test bed fetches from wherever this machine is allowed to."""
+    if os.environ.get("TESTBED_DEBIAN_MIRROR"):
+        return os.environ["TESTBED_DEBIAN_MIRROR"]
+    sources = Path("/etc/apt")
+    for path in sorted(sources.glob("sources.list.d/*.sources")):
+        for stanza in path.read_text().split("\n\n"):
+            fields = dict(line.split(":", 1) for line in stanza.splitlines() if ":" in line and not line.startswith("#"))
+            suites = fields.get("Suites", "").split()
+            if SUITE in suites and "deb" in fields.get("Types", "").split():
+                return fields["URIs"].split()[0]
+    for path in [sources / "sources.list", *sorted(sources.glob("sources.list.d/*.list"))]:
+        for line in path.read_text().splitlines() if path.exists() else []:
+            words = [w for w in line.split() if not w.startswith("[")]
+            if len(words) >= 3 and words[0] == "deb" and words[2] == SUITE:
+                return words[1]
+    raise TestBedUnavailable(f"no Debian {SUITE} mirror in /etc/apt; set TESTBED_DEBIAN_MIRROR")
+
+
 def _build_rootfs(tarball: Path) -> None:
     if shutil.which("debootstrap") is None:
         raise TestBedUnavailable("debootstrap is not installed (scripts/test installs it)")
     CACHE.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=CACHE) as work:
         root = Path(work) / "rootfs"
-        subprocess.run(["debootstrap", "--variant=minbase", f"--include={PACKAGES}", SUITE, str(root), MIRROR],
+        subprocess.run(["debootstrap", "--variant=minbase", f"--include={PACKAGES}", SUITE, str(root), debian_mirror()],
                        check=True, capture_output=True)
         partial = tarball.with_suffix(".partial")
         subprocess.run(["tar", "-C", str(root), "-cf", str(partial), "."], check=True)

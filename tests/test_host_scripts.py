@@ -19,7 +19,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from harness import MOCK_BACKUP_FILE, MOCK_PREVIOUS_IMAGE, declared_commands, stack_config
+from harness import MOCK_BACKUP_FILE, MOCK_PREVIOUS_IMAGE, declared_commands, render_for_host, stack_config
 from hostbed import PackageServer, docker, docker_step_report, free_port, start_app_container
 
 from components.docker_endpoint import checked_docker_host
@@ -97,12 +97,12 @@ def package_server(tmp_path):
     server.close()
 
 
-def build_deb(folder: Path, name: str, version: str) -> Path:
+def build_deb(folder: Path, name: str, version: str, depends: str | None = None) -> Path:
     tree = folder / f"{name}-{version}"
     (tree / "DEBIAN").mkdir(parents=True)
     (tree / "DEBIAN/control").write_text(
         f"Package: {name}\nVersion: {version}\nArchitecture: all\nMaintainer: tests <t@example.com>\n"
-        "Description: test agent package\n")
+        + (f"Depends: {depends}\n" if depends else "") + "Description: test agent package\n")
     (tree / f"opt/{name}").mkdir(parents=True)
     (tree / f"opt/{name}/VERSION").write_text(version + "\n")
     deb = folder / f"{name}_{version}_all.deb"
@@ -231,7 +231,8 @@ def web_container(app_container):
     return prefix, port
 
 
-def test_readiness_waits_for_the_rest_port(make_host, web_container):
+def test_readiness_succeeds_once_the_rest_port_answers(make_host, web_container):
+    """That it waits for a late answer: test_a_long_readiness_wait_reports_progress_until_the_manager_answers."""
     prefix, port = web_container
     host = make_host("ready", with_engine=True)
     create = declared_commands(host, namePrefix=prefix, readinessPort=str(port))["ready"]
@@ -299,3 +300,107 @@ def test_a_readiness_wait_that_times_out_reports_progress_then_fails(make_host, 
     assert len(progress) == 1 and re.fullmatch(
         rf"wait-ready: waiting for {re.escape(url)}: 1[0-2] s elapsed, [0-2] s left", progress[0]), progress
     assert f"did not answer {url} within 12 seconds" in result.stderr
+
+
+def test_readiness_fails_at_once_when_the_container_stops(make_host, app_container):
+    prefix, container = app_container("sh", "-c", "echo MANAGER-DIED-MARKER; exit 3")
+    host = make_host("stopped-app", with_engine=True)
+    create = declared_commands(host, namePrefix=prefix, readinessPort=str(free_port()),
+                               readinessTimeout="120")["ready"]
+    started = time.monotonic()
+    result = host.ssh(create)
+    assert result.returncode == 41, result.stderr
+    assert time.monotonic() - started < 30, "reported at once, not after readinessTimeout"
+    assert f"container {container} is not running" in result.stderr and "MANAGER-DIED-MARKER" in result.stderr
+
+
+def test_readiness_needs_an_http_client_on_the_host(make_host, web_container):
+    prefix, port = web_container
+    host = make_host("no-curl", with_engine=True)
+    host.setup("rm -f /usr/bin/curl && ! command -v wget")
+    result = host.ssh(declared_commands(host, namePrefix=prefix, readinessPort=str(port))["ready"])
+    assert result.returncode == 42, result.stderr
+    assert "neither curl nor wget is installed on the Docker host" in result.stderr
+
+
+def test_a_readiness_failure_shows_the_last_40_lines_of_the_container_log(make_host, app_container):
+    prefix, _ = app_container("sh", "-c", "i=1; while [ $i -le 100 ]; do echo log-line-$i; i=$((i+1)); done; "
+                                          "exec sleep 600")
+    host = make_host("log-tail", with_engine=True)
+    result = host.ssh(declared_commands(host, namePrefix=prefix, readinessPort=str(free_port()),
+                                        readinessTimeout="3")["ready"])
+    assert result.returncode == 40, result.stderr
+    shown = re.findall(r"^log-line-(\d+)$", result.stderr, re.M)
+    assert shown == [str(n) for n in range(61, 101)]
+
+
+def test_an_agent_package_that_dpkg_refuses_fails_naming_it(make_host, package_server, app_container):
+    prefix, _ = app_container("sleep", "3600")
+    deb = build_deb(package_server.root, "cloudify-broken-agent", "1.0", depends="no-such-package-anywhere")
+    url = f"{package_server.url}/{deb.name}"
+    host = make_host("agents-dpkg", with_engine=True)
+    result = host.ssh(declared_commands(host, namePrefix=prefix, cloudifyPackages=agents_config(a=url))[
+        "agent-packages"])
+    assert result.returncode == 21, result.stderr
+    assert f"dpkg could not install the package from {url} inside container {prefix}-manager" in result.stderr
+
+
+def test_agents_need_a_running_app_container(make_host, package_server, app_container):
+    prefix, container = app_container("sleep", "3600")
+    docker("stop", "-t", "0", container)
+    tarball = build_tarball(package_server.root / "agent.tar.gz", b"x\n")
+    host = make_host("agents-stopped", with_engine=True)
+    result = host.ssh(declared_commands(host, namePrefix=prefix, cloudifyPackages=agents_config(
+        a=f"{package_server.url}/{tarball.name}"))["agent-packages"])
+    assert result.returncode == 22, result.stderr
+    assert f"container {container} is not running; check 'docker logs {container}'" in result.stderr
+
+
+@pytest.mark.parametrize(("served", "code", "message"), [
+    (None, 30, "could not download the image tarball"),
+    (b"this is not a tar archive\n" * 100, 31, "docker import of"),
+])
+def test_offline_import_failures_name_the_tarball(make_host, package_server, engine, served, code, message):
+    if served is not None:
+        (package_server.root / "cloudify-docker.tar").write_bytes(served)
+    url = f"{package_server.url}/cloudify-docker.tar"
+    tag = uuid.uuid4().hex[:8]
+    host = make_host("import-fails", with_engine=True)
+    commands = declared_commands(host, appImage=f"cfytest/app:{tag}", dataImage=f"cfytest/data:{tag}",
+                                 cloudifyPackages=json.dumps({"docker": {"docker_url": url}}))
+    try:
+        result = host.ssh(commands["data-image-import"])
+        assert result.returncode == code, result.stderr
+        assert message in result.stderr and url in result.stderr
+    finally:
+        docker("rmi", "-f", f"cfytest/data:{tag}", check=False)
+
+
+def test_a_config_folder_that_cannot_be_created_fails_naming_the_setting(make_host, engine):
+    host = make_host("config-dir", with_engine=True)
+    run = render_for_host(host, managerProfile="cloudify-7", configDir="/proc/cloudify-pulumi")
+    step = run.one("command:remote:Command", "-manager-config").inputs
+    result = host.ssh(step["create"], input_text=step["stdin"])
+    assert result.returncode == 51, result.stderr
+    assert "could not create /proc/cloudify-pulumi with mode 0700 (configDir)" in result.stderr
+
+
+@pytest.mark.parametrize("shell", ["/bin/bash", "/usr/bin/zsh"])
+def test_the_declared_steps_run_for_users_whose_login_shell_is_bash_or_zsh(make_host, engine, shell):
+    """The command provider hands each `create` string to the user's login shell: bash and zsh parse the
+    `sh -c '<script>' <args>` form as sh does, hostile-looking arguments included."""
+    host = make_host("shells", with_engine=True, docker_group=True)
+    host.setup(f"usermod -s {shell} tester")
+    assert host.ssh("echo $0").stdout.strip().endswith(shell.rsplit("/", 1)[1])
+    hostile = "https://mirror.example.com/d?a=$(touch${IFS}/tmp/pwned)&b=`touch${IFS}/tmp/pwned2`;touch${IFS}/tmp/p3'\""
+    run = render_for_host(host, managerProfile="cloudify-7", dockerAptRepo=hostile)
+    engine_step = host.ssh(run.commands()["docker-engine"])
+    assert engine_step.returncode == 0, engine_step.stderr
+    assert engine_step.stdout == docker_step_report("debian 12", engine)
+    step = run.one("command:remote:Command", "-manager-config").inputs
+    written = host.ssh(step["create"], input_text=step["stdin"])
+    assert written.returncode == 0, written.stderr
+    assert written.stdout == "CONFIG_FILE=/etc/cloudify-pulumi/cloudify/config.yaml\n"
+    assert host.root("cat /etc/cloudify-pulumi/cloudify/config.yaml").stdout == step["stdin"]
+    for marker in ("/tmp/pwned", "/tmp/pwned2", "/tmp/p3"):
+        assert not host.exists(marker)

@@ -1,0 +1,64 @@
+"""The host scripts refuse malformed arguments with exit 2 before they touch anything.
+
+These run the shipped text (`common.sh` inlined, as the component sends it)
+on this machine with `sh -c`, with `docker`, `sudo`, `curl` and `wget` on the
+PATH replaced by stubs that record every call: a usage error must be found
+before any of them is used.
+"""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from components import host_scripts
+
+SCRIPTS = sorted(p.name for p in host_scripts.SCRIPTS_DIR.glob("*.sh") if p.name != "common.sh")
+ARGUMENT_COUNTS = {"backup_data.sh": 6, "ensure_docker.sh": 7, "import_image.sh": 4, "restore_backup.sh": 4,
+                   "wait_ready.sh": 8, "write_manager_config.sh": 2, "install_agents.sh": 2}
+
+
+@pytest.fixture(autouse=True)
+def recording_stubs(tmp_path, monkeypatch):
+    """Stubs first on the PATH; after the test, none of them was called."""
+    log = tmp_path / "calls"
+    for tool in ("docker", "sudo", "curl", "wget"):
+        stub = tmp_path / tool
+        stub.write_text(f'#!/bin/sh\necho "{tool} $*" >> {log}\nexit 1\n')
+        stub.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}:/usr/bin:/bin")
+    yield
+    assert not log.exists(), log.read_text()
+
+
+def run_shipped(script: str, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["sh", "-c", host_scripts.shipped_script(script), script, *args], capture_output=True,
+                          text=True, stdin=subprocess.DEVNULL, timeout=30)
+
+
+def test_every_script_is_listed():
+    assert set(SCRIPTS) == set(ARGUMENT_COUNTS)
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_a_wrong_number_of_arguments_is_a_usage_error(script):
+    wanted = ARGUMENT_COUNTS[script]
+    for count in (0, wanted - 1, wanted + 1 if script != "install_agents.sh" else wanted + 2):
+        result = run_shipped(script, *["x"] * count)
+        assert result.returncode == 2, (count, result.stderr)
+        assert result.stderr.startswith(f"usage: {script} "), result.stderr
+        assert result.stdout == ""
+
+
+@pytest.mark.parametrize(("script", "args", "message"), [
+    ("backup_data.sh", ["true", "app", "data", "/srv/b", "three", "key"], "KEEP must be a whole number"),
+    ("backup_data.sh", ["sometimes", "app", "data", "/srv/b", "3", "key"], "USE_SUDO must be true or false"),
+    ("restore_backup.sh", ["false", "app", "data", "relative.tar.gz"], "ARCHIVE must be an absolute path"),
+    ("import_image.sh", ["false", "http://x/i.tar", "img:1", "sometimes"], "MODE must be always or if-missing"),
+    ("write_manager_config.sh", ["false", "relative/dir"], "DIR must be an absolute path"),
+])
+def test_a_malformed_argument_is_a_usage_error_naming_it(script, args, message):
+    result = run_shipped(script, *args)
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr
