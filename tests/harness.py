@@ -302,7 +302,8 @@ def run_program(config: dict[str, str], *, secrets: dict[str, str] | None = None
 
     loop.set_exception_handler(_ignore_unretrieved_failures)
     program()
-    return Run(monitor.registrations, monitor.outputs, mocks)
+    # The root stack is registered once per process (set_mocks keeps the first), so it is left out of every run.
+    return Run([r for r in monitor.registrations if r.type != "pulumi:pulumi:Stack"], monitor.outputs, mocks)
 
 
 def _ignore_unretrieved_failures(loop: asyncio.AbstractEventLoop, context: dict) -> None:

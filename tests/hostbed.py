@@ -106,7 +106,8 @@ def debian_mirror() -> str:
     sources = Path("/etc/apt")
     for path in sorted(sources.glob("sources.list.d/*.sources")):
         for stanza in path.read_text().split("\n\n"):
-            fields = dict(line.split(":", 1) for line in stanza.splitlines() if ":" in line and not line.startswith("#"))
+            lines = [line for line in stanza.splitlines() if ":" in line and not line.startswith("#")]
+            fields = dict(line.split(":", 1) for line in lines)
             suites = fields.get("Suites", "").split()
             if SUITE in suites and "deb" in fields.get("Types", "").split():
                 return fields["URIs"].split()[0]

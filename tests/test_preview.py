@@ -42,8 +42,7 @@ def has_unknown(value: object) -> bool:
 
 
 def graph(run: Run) -> list[tuple[str, str]]:
-    """The resources a run registers (the shared root stack, registered once per process, left out)."""
-    return sorted((r.type, r.name) for r in run.registrations if r.type != "pulumi:pulumi:Stack")
+    return sorted((r.type, r.name) for r in run.registrations)
 
 
 def planned_changes(before: Run, planned: Run) -> dict[str, Registration]:
