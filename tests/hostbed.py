@@ -282,6 +282,35 @@ def create_declared_data_container(data_inputs: dict, image: str) -> None:
     docker("create", "--name", data_inputs["name"], "--label", LABEL, *mounts, image, *data_inputs["command"])
 
 
+def run_declared_app_container(app_inputs: dict, image: str, *command: str, publish: bool = True) -> str:
+    """Start the application container from the program's registered inputs, as the provider creates it
+    (kreuzwerker v4.5.0 resource_docker_container_funcs.go `resourceDockerContainerCreate`: name, hostname, env,
+    volumes_from, mounts, port bindings, privileged, tmpfs, capabilities, security options, restart policy),
+    with `image` (a local image) for the registered image ID and `command` for the registered one, if given.
+    `publish=False` leaves the port bindings out (a profile's ports 80 and 443 are this machine's too).
+    Returns the container name."""
+    args = ["run", "-d", "--name", app_inputs["name"], "--label", LABEL, "--restart", app_inputs["restart"]]
+    args += ["--hostname", app_inputs["hostname"]] if "hostname" in app_inputs else []
+    for env in app_inputs.get("envs", []):
+        args += ["-e", env]
+    for volume in app_inputs.get("volumes", []):
+        args += ["--volumes-from", volume["fromContainer"]]
+    for mount in app_inputs.get("mounts", []):
+        readonly = ",readonly" if mount["readOnly"] else ""
+        args += ["--mount", f"type={mount['type']},source={mount['source']},target={mount['target']}{readonly}"]
+    for port in app_inputs.get("ports", []) if publish else []:
+        args += ["-p", f"{port['ip']}:{int(port['external'])}:{int(port['internal'])}/{port['protocol']}"]
+    for path, options in app_inputs.get("tmpfs", {}).items():
+        args += ["--tmpfs", f"{path}:{options}" if options else path]
+    for capability in app_inputs.get("capabilities", {}).get("adds", []):
+        args += ["--cap-add", capability]
+    for option in app_inputs.get("securityOpts", []):
+        args += ["--security-opt", option]
+    args += ["--privileged"] if app_inputs.get("privileged") else []
+    docker(*args, image, *(command or app_inputs.get("command", [])))
+    return app_inputs["name"]
+
+
 def delete_as_the_provider_does(name: str, remove_volumes: bool = True) -> None:
     """kreuzwerker v4.5.0 resource_docker_container_funcs.go `resourceDockerContainerDelete` (lines 1079-1102):
     ContainerRemove with Force and RemoveVolumes = `remove_volumes` (default true: `docker rm -f -v`)."""

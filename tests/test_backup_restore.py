@@ -8,6 +8,7 @@ host and this machine, as a host folder is between a real host and its engine.
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import time
@@ -20,11 +21,14 @@ from harness import REPO, Run, render_for_host
 from hostbed import (
     IDLE_UNTIL_TERM,
     LABEL,
+    PackageServer,
     SshHost,
     create_declared_data_container,
     delete_as_the_provider_does,
     docker,
     ensure_image,
+    free_port,
+    run_declared_app_container,
     wrap_docker,
 )
 
@@ -253,28 +257,70 @@ def test_a_full_disk_fails_the_backup_and_starts_the_old_container_again(make_ma
         subprocess.run(["umount", "-l", str(small)], check=True)
 
 
-def test_upgrade_and_rollback_keep_the_data(manager):
+# A stand-in manager: answers the readiness path with its image's marker, and stops on SIGTERM as an init does.
+WEB_APP = ["sh", "-c", "mkdir -p /www && cat /IMAGE > /www/version && busybox httpd -f -p 8080 -h /www & "
+                       "trap 'kill $!; exit 0' TERM; wait"]
+
+
+def up_app_side(host: SshHost, run: Run, image: str) -> dict[str, str]:
+    """What `pulumi up` does on the app side, in the engine's order, from the declarations of `run`: the backup
+    step, the provider's delete of the old app container and create of the new one (from its registered inputs,
+    on the local `image` that its registered image ID stands for), the agent step, the readiness step."""
+    commands = run.commands()
+    backup = host.ssh(commands["backup"])
+    assert backup.returncode == 0, backup.stderr
+    app = run.one("docker:index/container:Container", "-app").inputs
+    if docker("inspect", app["name"], check=False).returncode == 0:
+        delete_as_the_provider_does(app["name"])
+    run_declared_app_container(app, image)
+    for step in ("agent-packages", "ready"):
+        result = host.ssh(commands[step])
+        assert result.returncode == 0, f"{step}: {result.stderr}"
+    return values(backup.stdout)
+
+
+def test_upgrade_and_rollback_through_the_declared_steps_keep_the_data(make_host, engine, tmp_path_factory):
     tag = uuid.uuid4().hex[:8]
     image_a, image_b = image_with_marker(f"cfytest/app:a-{tag}"), image_with_marker(f"cfytest/app:b-{tag}")
+    shared = str(tmp_path_factory.mktemp("backups"))
+    host = make_host("upgrade", with_engine=True, docker_group=True, shared_dirs=(shared,))
+    agents = tmp_path_factory.mktemp("www")
+    (agents / "agent.tar.gz").write_bytes(b"agent package\n")
+    server = PackageServer(agents)
+    prefix, port = f"cfytest{tag}", free_port()
+    made = Manager(host, Run([], {}), prefix, f"{shared}/{prefix}")
+
+    def declared(image: str) -> Run:
+        return render_for_host(host, namePrefix=prefix, appImage=image, backupDir=made.backups,
+                               ports=f'["{port}:8080"]', volumePaths=json.dumps(STATE_PATHS),
+                               appCommand=json.dumps(WEB_APP),
+                               readinessPort=str(port), readinessTimeout="30",
+                               cloudifyPackages=json.dumps({"agents": {"a": f"{server.url}/agent.tar.gz"}}))
+
     try:
-        manager.start_app(image_a)
-        manager.in_app("echo written-by-a > /srv/cfy-state/record")
+        first = declared(image_a)
+        create_data_container(first, ensure_image())
+        assert up_app_side(host, first, image_a) == {"BACKUP_FILE": "", "PREVIOUS_IMAGE": ""}
+        made.in_app("echo written-by-a > /srv/cfy-state/record")
 
-        upgrade = manager.host.ssh(manager.backup_command(key="upgrade-to-b"))
-        assert upgrade.returncode == 0, upgrade.stderr
-        assert values(upgrade.stdout)["PREVIOUS_IMAGE"] == image_a
-        manager.start_app(image_b, key="upgrade-to-b")  # what the replacement does: delete, create anew
-        assert manager.in_app("cat /IMAGE /srv/cfy-state/record") == f"{image_b}\nwritten-by-a\n"
+        upgrade = declared(image_b)
+        report = up_app_side(host, upgrade, image_b)
+        assert report["PREVIOUS_IMAGE"] == image_a and Path(report["BACKUP_FILE"]).exists()
+        assert made.in_app("cat /IMAGE /srv/cfy-state/record") == f"{image_b}\nwritten-by-a\n"
+        assert made.in_app("cat /opt/manager/resources/packages/agents/agent.tar.gz") == "agent package\n"
 
-        time.sleep(1.1)
-        rollback = manager.host.ssh(manager.backup_command(key="back-to-a"))
-        assert rollback.returncode == 0, rollback.stderr
-        assert values(rollback.stdout)["PREVIOUS_IMAGE"] == image_b
-        manager.start_app(image_a, key="back-to-a")
-        assert manager.in_app("cat /IMAGE /srv/cfy-state/record") == f"{image_a}\nwritten-by-a\n"
-        assert len(manager.archives()) == 2
+        time.sleep(1.1)  # archive names carry the second
+        report = up_app_side(host, declared(image_a), image_a)
+        assert report["PREVIOUS_IMAGE"] == image_b
+        assert made.in_app("cat /IMAGE /srv/cfy-state/record") == f"{image_a}\nwritten-by-a\n"
+        assert len(made.archives()) == 2
+
+        again = host.ssh(declared(image_a).commands()["backup"])
+        assert again.returncode == 0 and "nothing to back up" in again.stderr and made.running()
     finally:
-        docker("rm", "-f", manager.app, check=False)
+        server.close()
+        docker("rm", "-f", made.app, made.data, check=False)
+        docker("volume", "rm", "-f", *[f"{prefix}-{path_slug(path)}" for path in STATE_PATHS], check=False)
         docker("rmi", "-f", image_a, image_b, check=False)
 
 

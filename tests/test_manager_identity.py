@@ -20,13 +20,16 @@ from harness import (
     plain_strings,
     render_for_host,
     run_program,
+    script_arguments,
     secret_strings,
     stack_config,
     stack_secrets,
 )
-from hostbed import docker, ensure_image
+from hostbed import create_declared_data_container, docker, ensure_image, run_declared_app_container
 
 from components.manager_config import flask_security
+from components.profiles import PROFILES
+from components.settings import path_slug
 
 CONTAINER = "docker:index/container:Container"
 SEVEN = {**stack_config("prod"), "managerProfile": "cloudify-7"}
@@ -57,8 +60,8 @@ def test_cloudify_7_profile_gives_the_images_paths_ports_readiness_and_no_system
         assert not manager.get(systemd_only), systemd_only
     assert manager["hostname"] == "cloudify"
     assert not any(env.startswith("MANAGEMENT_IP=") for env in manager["envs"])
-    ready = run.one("command:remote:Command", "-ready").inputs["create"]
-    assert "/api/v3.1/ok" in ready and " 600" in ready
+    script, args = script_arguments(run.one("command:remote:Command", "-ready").inputs["create"])
+    assert script == "wait_ready.sh" and args[2:5] == ["80", "/api/v3.1/ok", "600"]
 
 
 def test_the_generated_config_pins_identity_services_and_rest_keys():
@@ -131,9 +134,9 @@ def test_explicit_settings_override_the_profile():
                                                                                             "/var/lib/pgsql"]
     assert [(p["internal"], p["external"]) for p in app(run).inputs["ports"]] == [(80, 8080)]
     assert app(run).inputs["hostname"] == "mgr-1"
-    assert "/srv/cfy" in config_step(run).inputs["create"]
+    assert script_arguments(config_step(run).inputs["create"]) == ("write_manager_config.sh", ["true", "/srv/cfy"])
     assert any(m["source"] == "/srv/cfy/config.yaml" for m in app(run).inputs["mounts"])
-    assert "/custom" in run.one("command:remote:Command", "-ready").inputs["create"]
+    assert script_arguments(run.one("command:remote:Command", "-ready").inputs["create"])[1][3] == "/custom"
 
 
 @pytest.mark.hosts
@@ -151,15 +154,12 @@ def test_the_config_written_over_ssh_is_private_and_the_app_container_sees_it_re
     assert THROWAWAY_ADMIN_PASSWORD not in written.stdout + written.stderr
     assert host.root(f"stat -c '%a %U' {path} {shared}/{prefix}").stdout.split("\n")[:2] == ["600 root", "700 root"]
 
-    # The engine side, built as declared: a data container holding /etc/cloudify as a volume, then the app
-    # container with --volumes-from and the declared read-only bind mount on top of that volume.
+    # The engine side, built as declared: the data container holding /etc/cloudify as a named volume, then the
+    # app container from its registered inputs (--volumes-from, and the read-only bind mount on that volume).
     data, manager = f"{prefix}-data", f"{prefix}-manager"
-    mount = next(m for m in app(run).inputs["mounts"] if m["target"] == "/etc/cloudify/config.yaml")
     try:
-        docker("create", "--name", data, "-v", "/etc/cloudify", ensure_image(), "true")
-        docker("run", "-d", "--name", manager, "--volumes-from", data, "--mount",
-               f"type=bind,source={mount['source']},target={mount['target']},readonly", ensure_image(),
-               "sleep", "600")
+        create_declared_data_container(run.one(CONTAINER, "-data").inputs, ensure_image())
+        run_declared_app_container(app(run).inputs, ensure_image(), "sleep", "600", publish=False)
         inside = docker("exec", manager, "cat", "/etc/cloudify/config.yaml").stdout
         assert inside == step["stdin"]
         assert docker("exec", manager, "sh", "-c", "echo x >> /etc/cloudify/config.yaml", check=False).returncode != 0
@@ -170,3 +170,5 @@ def test_the_config_written_over_ssh_is_private_and_the_app_container_sees_it_re
         assert docker("exec", manager, "cat", "/etc/cloudify/config.yaml").stdout == step["stdin"]
     finally:
         docker("rm", "-f", "-v", manager, data, check=False)
+        docker("volume", "rm", "-f", *[f"{prefix}-{path_slug(p)}" for p in PROFILES["cloudify-7"].volume_paths],
+               check=False)
