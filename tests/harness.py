@@ -83,9 +83,11 @@ class HostMocks(pulumi.runtime.Mocks):
     def __init__(self, docker_version: str = "24.0.7", distribution: str = "ubuntu 22.04",
                  client_version: str | None = None, engine_stdout: str | None = None,
                  backup_file: str = MOCK_BACKUP_FILE, previous_image: str = MOCK_PREVIOUS_IMAGE,
-                 prior: dict[str, Created] | None = None) -> None:
+                 prior: dict[str, Created] | None = None, docker_versions: dict[str, str] | None = None) -> None:
         """`engine_stdout`: what a real run of the Docker step printed, to use instead of the model.
-        `prior`: in a preview, what the last `up` created (`HostMocks.created` of that run)."""
+        `prior`: in a preview, what the last `up` created (`HostMocks.created` of that run).
+        `docker_versions`: the daemon version per SSH host, where hosts differ (default `docker_version`)."""
+        self.docker_versions = docker_versions or {}
         self.docker_version = docker_version
         self.distribution = distribution
         self.client_version = client_version or docker_version
@@ -102,7 +104,9 @@ class HostMocks(pulumi.runtime.Mocks):
             return self._planned(args.typ, args.name, inputs)
         state = dict(inputs)
         if args.typ in COMMAND_TYPES:
-            state["stdout"] = self._stdout(inputs.get("create", ""))
+            version = self.docker_versions.get(unwrap_secrets(inputs.get("connection") or {}).get("host"),
+                                               self.docker_version)
+            state["stdout"] = self._stdout(inputs.get("create", ""), version)
             state["stderr"] = ""
         elif args.typ == "docker:index/remoteImage:RemoteImage":
             state["imageId"] = "sha256:" + digest(inputs["name"])
@@ -119,11 +123,11 @@ class HostMocks(pulumi.runtime.Mocks):
                     "docker:index/remoteImage:RemoteImage": ("imageId",)}.get(type_, ())
         return "", {**inputs, **{key: rpc.UNKNOWN for key in computed}}
 
-    def _stdout(self, create: str) -> str:
+    def _stdout(self, create: str, docker_version: str) -> str:
         if "ensure_docker.sh" in create and self.engine_stdout is not None:
             return self.engine_stdout
         if "ensure_docker.sh" in create:
-            return (f"HOST_DISTRIBUTION={self.distribution}\nDOCKER_SERVER_VERSION={self.docker_version}\n"
+            return (f"HOST_DISTRIBUTION={self.distribution}\nDOCKER_SERVER_VERSION={docker_version}\n"
                     f"DOCKER_CLIENT_VERSION={self.client_version}\n")
         if "import_image.sh" in create:
             return f"IMAGE_ID=sha256:{digest(create)}\n"

@@ -7,9 +7,8 @@ import logging
 
 import pytest
 from harness import (
-    MOCK_BACKUP_FILE,
-    MOCK_PREVIOUS_IMAGE,
     THROWAWAY_KEY,
+    HostMocks,
     Run,
     last_registrations,
     plain_strings,
@@ -155,11 +154,18 @@ def test_no_configuration_change_touches_the_data_container_or_its_volumes(chang
         assert registration.delete_before_replace is False
 
 
-def test_the_newest_backup_is_a_stack_output_and_the_readiness_step_knows_the_way_back():
-    run = render()
-    assert run.manager_outputs["latestBackup"] == MOCK_BACKUP_FILE
+@pytest.mark.parametrize(("archive", "previous"), [
+    ("/var/lib/cloudify-backups/cloudify-manager-20261128T060000Z-cloudify_manager_3.1.0.tar.gz",
+     "registry.example.com/cloudify/cloudify-manager:3.1.0"),
+    ("/srv/backups/cloudify-manager-20270101T000000Z-sha256_0123.tar.gz", "sha256:0123"),
+])
+def test_the_newest_backup_is_a_stack_output_and_the_readiness_step_knows_the_way_back(archive, previous):
+    """Whatever the backup step reports on the host flows into the output and the readiness step's way back."""
+    run = run_program(PROD, secrets={"sshPrivateKey": THROWAWAY_KEY},
+                      mocks=HostMocks(backup_file=archive, previous_image=previous))
+    assert run.manager_outputs["latestBackup"] == archive
     _, args = script_arguments(run.one("command:remote:Command", "-ready").inputs["create"])
-    assert args[-3:] == ["cloudify-data", MOCK_BACKUP_FILE, MOCK_PREVIOUS_IMAGE]
+    assert args[-3:] == ["cloudify-data", archive, previous]
 
 
 def test_the_registry_password_stays_secret_everywhere():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import uuid
@@ -9,7 +10,7 @@ import uuid
 import pulumi
 import pytest
 from connhelper import ping, provider_address
-from harness import REPO, THROWAWAY_KEY, Run, run_program, stack_config, stack_secrets
+from harness import REPO, THROWAWAY_KEY, HostMocks, Run, run_program, stack_config, stack_secrets
 from hostbed import PackageServer, docker, start_app_container
 
 from components.settings import ConfigError
@@ -44,6 +45,26 @@ def test_a_stack_without_managers_keeps_every_urn_of_the_previous_release(stack)
     assert set(RELEASE_URNS[stack]) <= current, set(RELEASE_URNS[stack]) - current
     data = [u for u in RELEASE_URNS[stack] if u.endswith("Container::cloudify-data")]
     assert len(data) == 1 and data[0] in current
+
+
+RELEASE_OUTPUTS = json.loads((REPO / "tests/fixtures/release-336a3a9-outputs.json").read_text())
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_a_stack_without_managers_exports_the_outputs_of_the_previous_release(stack, monkeypatch):
+    """Same names, and the same values where they do not depend on IDs (the previous release's harness, with
+    the same default mocks, produced the fixture): scripts reading `pulumi stack output` keep working."""
+    exported: dict[str, pulumi.Output] = {}
+    monkeypatch.setattr(pulumi, "export", lambda name, value: exported.__setitem__(name, value))
+    config = stack_config(stack)
+    run = run_program(config, secrets=stack_secrets(config))
+    previous = RELEASE_OUTPUTS[stack]
+    assert set(previous["exported"]) <= set(exported)
+    loop = asyncio.get_event_loop()
+    values = {name: loop.run_until_complete(output.future()) for name, output in exported.items()}
+    assert values == {name: run.manager_outputs[name] for name in exported}, "each export is the component's output"
+    for name in ("managerUrl", "dockerServerVersion", "dataContainerName", "appContainerName"):
+        assert values[name] == previous[name], name
 
 
 SITES = {"site-a": {"host": "a.example.com", "managementIp": "10.1.0.10"},
@@ -83,7 +104,9 @@ def test_adding_removing_and_reordering_managers_touches_only_what_was_added_or_
 def test_each_manager_has_its_own_outputs(monkeypatch):
     exported: dict[str, object] = {}
     monkeypatch.setattr(pulumi, "export", lambda name, value: exported.__setitem__(name, value))
-    run = fleet(SITES)
+    config = {**PROD, "managers": json.dumps(SITES)}
+    run = run_program(config, secrets={"sshPrivateKey": THROWAWAY_KEY},
+                      mocks=HostMocks(docker_versions={"a.example.com": "27.3.1", "b.example.com": "26.1.5"}))
     assert set(exported) == {"managers"}, "a fleet exports one map, keyed by manager"
     assert {name: set(values) for name, values in exported["managers"].items()} == {
         name: {"managerUrl", "dockerServerVersion", "dataContainerName", "appContainerName", "latestBackup"}
@@ -91,7 +114,8 @@ def test_each_manager_has_its_own_outputs(monkeypatch):
     outputs = {name: run.outputs[run.one(COMPONENT, name).urn] for name in SITES}
     assert outputs["site-a"]["managerUrl"] == "http://a.example.com"
     assert outputs["site-b"]["appContainerName"] == "cloudify-manager"
-    assert outputs["site-b"]["dockerServerVersion"] == "24.0.7"
+    assert outputs["site-a"]["dockerServerVersion"] == "27.3.1"
+    assert outputs["site-b"]["dockerServerVersion"] == "26.1.5", "each manager reports its own host's daemon"
 
 
 def problems_of(managers: object, raw: str | None = None, **top: str) -> list[str]:

@@ -28,6 +28,7 @@ from components.docker_endpoint import DockerHostError
 CONTAINER = "docker:index/container:Container"
 PROVIDER = "pulumi:providers:docker"
 COMPONENT = "cloudify:index:CloudifyManager"
+LOCAL_DOCKER_VERSION = "27.3.1"  # what the mocked local Docker step reports in this module
 
 
 
@@ -41,7 +42,8 @@ def remote_run(**overrides: str) -> Run:
 def local_run(tmp_path_factory) -> Run:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("HOME", str(tmp_path_factory.mktemp("home")))
-        return run_program(stack_config("dev"), secrets=stack_secrets(stack_config("dev")))
+        return run_program(stack_config("dev"), secrets=stack_secrets(stack_config("dev")),
+                           mocks=HostMocks(docker_version=LOCAL_DOCKER_VERSION))
 
 
 def test_data_container_is_protected_and_app_container_is_not():
@@ -209,7 +211,7 @@ def test_old_docker_over_tcp_with_tls_is_accepted_and_tls_key_stays_secret():
 def test_local_stack_runs_commands_locally_against_the_local_socket(local_run):
     assert not [r for r in local_run.registrations if r.type == "command:remote:Command"]
     assert local_run.one(PROVIDER).inputs["host"] == "unix:///var/run/docker.sock"
-    assert local_run.manager_outputs["dockerServerVersion"] == "24.0.7"
+    assert local_run.manager_outputs["dockerServerVersion"] == LOCAL_DOCKER_VERSION, "what the local step reported"
 
 
 def test_offline_images_are_imported_on_the_host_instead_of_pulled():
