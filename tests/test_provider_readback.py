@@ -1,29 +1,38 @@
 """Every container input we declare is in the form the Docker provider reads back, and no change is ignored.
 
-The provider cannot run here, so this mirrors it: a table, one row per container
-input the program sets, saying what `resourceDockerContainerRead` stores for it
-after `up` and what a change of it does. Sources, all at the pinned versions:
+The provider cannot run here, so this mirrors it: PROVIDER_TABLE has one row per
+container input the program sets, transcribed from the provider's source with
+the lines cited in each row (`source`): what `resourceDockerContainerRead`
+stores after `up`, and whether a change replaces (ForceNew), updates, or is
+ignored. What the tests prove is therefore exactly this: *according to the
+table*, no declared value differs from its read-back form and no declared change
+is silently ignored. The table itself is a reading of the source, not an
+observation of the provider; of its 17 rows, 9 read back the value as declared
+(`_same`), 3 transform it (ports, capabilities, mounts: the forms that used to
+differ), and 5 are never read back (`None`: envs, volumes, cgroupns_mode, start,
+remove_volumes), where a perpetual diff cannot arise from Read at all.
 
+Sources, all at the pinned versions:
 - kreuzwerker/terraform-provider-docker v4.5.0 (pulumi-docker 5.x `upstream`):
   internal/provider/resource_docker_container.go (schema: ForceNew, Default),
-  internal/provider/resource_docker_container_funcs.go
-  `resourceDockerContainerRead` (lines 750-900: what is `d.Set` from inspect)
-  and `resourceDockerContainerUpdate` (only must_run, restart and resources),
-  internal/provider/resource_docker_container_structures.go
-  `flattenContainerPorts` (sorted by container port, one entry per binding)
-  and `getDockerContainerMounts` (target, source, type, read_only always).
+  resource_docker_container_funcs.go (`resourceDockerContainerRead` lines
+  780-980, `resourceDockerContainerUpdate` from line 991: only must_run,
+  restart and resources), resource_docker_container_structures.go
+  (`flattenContainerPorts`: sorted by container port, one entry per binding;
+  `getDockerContainerMounts`: target, source, type and read_only always).
 - moby/moby v28.5.2 client/container_create.go `normalizeCapabilities`: the
   client upper-cases, prefixes `CAP_`, de-duplicates and sorts before create,
   and the engine stores that.
 
-If the declared value differs from its read-back form, every `pulumi preview`
-after the first `up` shows a change, and for a ForceNew attribute every `up`
-replaces the container.
+If the declared value differed from its read-back form, every `pulumi preview`
+after the first `up` would show a change, and for a ForceNew attribute every
+`up` would replace the container.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -64,35 +73,43 @@ def _mounts_read_back(value: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 @dataclass(frozen=True)
 class Attribute:
-    """What the provider does with one container input."""
+    """What the provider does with one container input, transcribed from its source (`source`)."""
 
     read_back: Callable[[Any], Any] | None
     """The value Read stores, from the value declared; None when Read never sets it."""
     on_change: str
     """`replace` (ForceNew), `update` (Update applies it), `ignored` (neither), `create-only`."""
+    source: str
+    """Where, in kreuzwerker/terraform-provider-docker v4.5.0 internal/provider/, the row was read:
+    C = resource_docker_container.go (schema), F = resource_docker_container_funcs.go."""
     unordered: bool = False
     """A schema Set: order is not compared."""
 
 
 PROVIDER_TABLE: dict[str, Attribute] = {
-    "name": Attribute(_same, "replace"),  # d.Set("name", TrimLeft(container.Name, "/"))
-    "image": Attribute(_same, "replace"),  # a sha256: value reads back as container.Image, the same ID
-    "hostname": Attribute(_same, "replace"),  # container.Config.Hostname
-    "command": Attribute(_same, "replace"),  # container.Config.Cmd
-    "ports": Attribute(_ports_read_back, "replace"),
-    "capabilities": Attribute(_capabilities_read_back, "replace"),
-    "tmpfs": Attribute(_same, "ignored"),  # read back, but neither ForceNew nor in Update's attribute list
-    "mounts": Attribute(_mounts_read_back, "replace", unordered=True),
-    "securityOpts": Attribute(_same, "replace", unordered=True),  # HostConfig.SecurityOpt
-    "restart": Attribute(_same, "update"),  # HostConfig.RestartPolicy.Name; Update calls ContainerUpdate
-    "privileged": Attribute(_same, "replace"),
-    "mustRun": Attribute(_same, "update"),  # set false by Read when the container is not running
-    "envs": Attribute(None, "replace"),  # "We decided not to set the environment variables"
-    "volumes": Attribute(None, "replace"),  # not read back ("// volumes")
-    "cgroupnsMode": Attribute(None, "replace"),
-    "start": Attribute(None, "create-only"),
-    "removeVolumes": Attribute(None, "create-only"),  # consulted only when the container is deleted
+    "name": Attribute(_same, "replace", "C:50-54 ForceNew; F:828 d.Set(name, TrimLeft(container.Name, '/'))"),
+    "image": Attribute(_same, "replace", "C:141-145 ForceNew; F:839-845 a sha256: value reads back container.Image"),
+    "hostname": Attribute(_same, "replace", "C:148-152 ForceNew; F:847 Config.Hostname"),
+    "command": Attribute(_same, "replace", "C:163-167 ForceNew; F:849 Config.Cmd"),
+    "ports": Attribute(_ports_read_back, "replace", "C:487-491 ForceNew; F:800-803 flattenContainerPorts "
+                       "(resource_docker_container_structures.go), only while running or must_run"),
+    "capabilities": Attribute(_capabilities_read_back, "replace", "C:262-266 ForceNew; F:870-877 HostConfig.CapAdd"),
+    "tmpfs": Attribute(_same, "ignored", "C:482-486 no ForceNew; F:883 HostConfig.Tmpfs; F:1015-1018 not in "
+                       "Update's attribute list"),
+    "mounts": Attribute(_mounts_read_back, "replace", "C:328-332 ForceNew; F:881 getDockerContainerMounts",
+                        unordered=True),
+    "securityOpts": Attribute(_same, "replace", "C:291-295 ForceNew; F:854 HostConfig.SecurityOpt", unordered=True),
+    "restart": Attribute(_same, "update", "C:230 no ForceNew; F:857 RestartPolicy.Name; F:1015-1021 Update"),
+    "privileged": Attribute(_same, "replace", "C:656-660 ForceNew; F:900 HostConfig.Privileged"),
+    "mustRun": Attribute(_same, "update", "C:122 no ForceNew; F:819-822 set false when stopped; F:998 Update"),
+    "envs": Attribute(None, "replace", "C:590-594 ForceNew; F:891-896 'We decided not to set the environment "
+                      "variables'"),
+    "volumes": Attribute(None, "replace", "C:434-438 ForceNew; F:882 '// volumes': not read"),
+    "cgroupnsMode": Attribute(None, "replace", "C:1176-1180 ForceNew; not read in F"),
+    "start": Attribute(None, "create-only", "C:72 no ForceNew; F:584 consulted at create; F:831 not read"),
+    "removeVolumes": Attribute(None, "create-only", "C:256 no ForceNew; F:1101 consulted at delete; not read"),
 }
+
 
 KITCHEN_SINK = {
     "capAdd": json.dumps(["sys_admin", "CAP_NET_ADMIN", "SYS_ADMIN", "net_raw"]),
@@ -185,3 +202,9 @@ def test_a_tmpfs_change_replaces_the_app_container():
     assert app.inputs["tmpfs"] == {"/run": "", "/run/lock": "size=64m"}
     assert app.replace_on_changes == ["tmpfs"]
     assert app.delete_before_replace is True
+
+
+def test_every_row_cites_its_source_lines():
+    for key, attribute in PROVIDER_TABLE.items():
+        assert re.search(r"\bC:\d+", attribute.source), key
+        assert attribute.on_change in ("replace", "update", "ignored", "create-only"), key
