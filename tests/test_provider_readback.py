@@ -16,7 +16,7 @@ Sources, all at the pinned versions:
 - kreuzwerker/terraform-provider-docker v4.5.0 (pulumi-docker 5.x `upstream`):
   internal/provider/resource_docker_container.go (schema: ForceNew, Default),
   resource_docker_container_funcs.go (`resourceDockerContainerRead` lines
-  780-980, `resourceDockerContainerUpdate` from line 991: only must_run,
+  750-980, `resourceDockerContainerUpdate` from line 991: only must_run,
   restart and resources), resource_docker_container_structures.go
   (`flattenContainerPorts`: sorted by container port, one entry per binding;
   `getDockerContainerMounts`: target, source, type and read_only always).

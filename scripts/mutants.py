@@ -1,0 +1,303 @@
+"""Planted bugs: each one must make the test named for it fail.
+
+    scripts/mutants                 # every planted bug (after the test bed is up, as scripts/test does)
+    scripts/mutants --list          # the table
+    scripts/mutants B62 D18         # only these
+
+Each row plants one bug (one exact text replacement in one file) in a scratch
+copy of the working tree, then runs the named test(s) there with this
+checkout's virtualenv. The bug is *caught* when pytest reports a test failure
+(exit 1). A test run that passes is an escape; one that cannot even start (a
+planted bug that breaks collection, exit 2-5) is an error. Either fails the
+run, so a test that stops guarding what it is named for is noticed.
+
+The table starts with the six bugs that once escaped the whole suite, then
+one bug per exit code and per safety check of every host script.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+PYTHON = REPO / ".venv" / "bin" / "python"
+S = "components/scripts/"
+
+
+@dataclass(frozen=True)
+class Mutant:
+    """One planted bug: replace `old` (which must occur exactly once in `path`) with `new`."""
+
+    name: str
+    path: str
+    old: str
+    new: str
+    tests: tuple[str, ...]
+    why: str
+
+
+def m(name: str, path: str, old: str, new: str, why: str, *tests: str) -> Mutant:
+    return Mutant(name, path, old, new, tests, why)
+
+
+T = "tests/"
+BACKUP = T + "test_backup_restore.py::"
+HOST = T + "test_host_scripts.py::"
+TRUSTY = T + "test_trusty_install.py::"
+USAGE = T + "test_script_usage.py::"
+CONN = T + "test_provider_connection.py::"
+
+MUTANTS: tuple[Mutant, ...] = (
+    # -- the six that once escaped ------------------------------------------------------------------------------
+    m("E1", "components/manager.py",
+      "            volumes = [docker.ContainerVolumeArgs(container_path=p) for p in s.volume_paths]\n",
+      "            volumes = [docker.ContainerVolumeArgs(container_path=p) for p in s.volume_paths]\n"
+      "            kept = pulumi.ResourceOptions(parent=self, provider=provider)\n",
+      "anonymous mode: the data container without protect and retainOnDelete",
+      T + "test_data_protection.py::test_with_anonymous_volumes_the_data_container_is_as_protected_as_with_named_ones"),
+    m("E2", "components/manager.py", "            remove_volumes=False,\n",
+      '            remove_volumes=s.data_volumes == "anonymous",\n',
+      "anonymous mode: the data container with remove_volumes=True",
+      T + "test_data_protection.py::test_with_anonymous_volumes_the_data_container_is_as_protected_as_with_named_ones"),
+    m("E3", "components/manager.py", "            remove_volumes=False,\n", "            remove_volumes=s.privileged,\n",
+      "remove_volumes=True in one configuration only",
+      T + "test_provider_readback.py::test_create_only_inputs_never_depend_on_configuration"),
+    m("E4", "components/manager.py",
+      "        app = docker.RemoteImage(f\"{self._name}-app-image\", name=s.app_image,\n"
+      "                                 keep_locally=True, opts=child)",
+      "        app = docker.RemoteImage(f\"{self._name}-app-image\", name=s.app_image,\n"
+      "                                 keep_locally=False, opts=child)",
+      "the app image not kept on the host: a rollback would pull",
+      T + "test_data_protection.py::test_every_image_stays_on_the_host_so_a_rollback_pulls_nothing"),
+    m("E5", S + "backup_data.sh", "as_root sh -c 'ls -1t \"$1\"/\"$2\"-*.tar.gz | tail",
+      "as_root sh -c 'ls -1tr \"$1\"/\"$2\"-*.tar.gz | tail",
+      "pruning deletes the newest archives, the one just taken among them",
+      BACKUP + "test_pruning_keeps_the_newest_backups_to_keep_archives"),
+    m("E6", S + "ensure_docker.sh", "grep -c '^pub:')\" -eq 1 ]", "grep -c '^pub:')\" -ge 1 ]",
+      "a repository key file with several keys is trusted",
+      TRUSTY + "test_trusty_refuses_a_key_file_that_holds_another_key_besides_the_pinned_one"),
+    # -- common.sh ---------------------------------------------------------------------------------------------
+    m("C11", S + "common.sh", "        sudo -n true 2>/dev/null ||\n", "        true ||\n",
+      "exit 11: a user without passwordless sudo is not stopped early",
+      TRUSTY + "test_trusty_user_without_sudo_gets_a_clear_message_and_nothing_is_done"),
+    m("C2", S + "common.sh", "    *) fail 2 \"USE_SUDO must be true or false", "    *) say \"USE_SUDO must be true or false",
+      "exit 2: a malformed USE_SUDO is accepted",
+      USAGE + "test_a_malformed_argument_is_a_usage_error_naming_it"),
+    # -- backup_data.sh ----------------------------------------------------------------------------------------
+    m("B2", S + "backup_data.sh", "[ $# -eq 6 ] ||", "[ $# -ge 0 ] ||", "exit 2: wrong argument count accepted",
+      USAGE + "test_a_wrong_number_of_arguments_is_a_usage_error"),
+    m("B2k", S + "backup_data.sh", "    case \"$KEEP\" in '' | *[!0-9]*) fail 2", "    case \"$KEEP\" in x) fail 2",
+      "exit 2: a KEEP that is not a number is accepted", USAGE + "test_a_malformed_argument_is_a_usage_error_naming_it"),
+    m("B-first", S + "backup_data.sh", "    if ! docker_inspect '{{.Id}}' \"$APP\" >/dev/null; then",
+      "    if false; then", "the first up (no container yet) is not recognised",
+      BACKUP + "test_the_first_up_has_nothing_to_back_up"),
+    m("B-key", S + "backup_data.sh", "grep -qxF \"CLOUDIFY_PULUMI_REPLACEMENT_KEY=$KEY\"",
+      "grep -qxF \"CLOUDIFY_PULUMI_REPLACEMENT_KEY=x$KEY\"",
+      "a rerun for another reason stops the manager and archives again",
+      BACKUP + "test_a_second_run_with_nothing_changed_archives_nothing"),
+    m("B60", S + "backup_data.sh", "        fail 60 \"the backup folder", "        say \"the backup folder",
+      "exit 60: an unwritable backupDir is not refused before the stop",
+      BACKUP + "test_an_unwritable_backup_folder_stops_before_anything_is_stopped"),
+    m("B61", S + "backup_data.sh", "restart_and_fail 61 \"archiving", "restart_and_fail 1 \"archiving",
+      "exit 61: a failed archive is not reported as such",
+      BACKUP + "test_a_full_disk_fails_the_backup_and_starts_the_old_container_again"),
+    m("B61-start", S + "backup_data.sh", "        if as_root docker start \"$APP\" >/dev/null 2>&1; then",
+      "        if true; then", "a failed backup leaves the manager stopped",
+      BACKUP + "test_a_full_disk_fails_the_backup_and_starts_the_old_container_again"),
+    m("B61-partial", S + "backup_data.sh", "    as_root rm -f \"$PARTIAL\"\n", "    :\n",
+      "a failed backup leaves a partial archive",
+      BACKUP + "test_a_full_disk_fails_the_backup_and_starts_the_old_container_again"),
+    m("B62", S + "backup_data.sh", "    as_root tar -tzf \"$PARTIAL\" >/dev/null 2>&1 ||", "    true ||",
+      "exit 62: a truncated archive is kept as a backup",
+      BACKUP + "test_an_archive_that_cannot_be_read_back_is_refused_and_the_old_container_starts_again"),
+    m("B63", S + "backup_data.sh", "\"$APP\" >/dev/null || restart_and_fail 63", "\"$APP\" >/dev/null || true",
+      "exit 63: a container that could not be stopped is archived while running",
+      BACKUP + "test_a_container_that_cannot_be_stopped_is_not_archived"),
+    m("B-stop", S + "backup_data.sh", "    as_root docker stop -t 120 \"$APP\" >/dev/null ||",
+      "    true ||", "the data is archived while the manager writes to it",
+      BACKUP + "test_backup_then_wipe_then_restore_gives_back_identical_files"),
+    # -- restore_backup.sh -------------------------------------------------------------------------------------
+    m("R2", S + "restore_backup.sh", "[ $# -eq 4 ] ||", "[ $# -ge 0 ] ||", "exit 2: wrong argument count accepted",
+      USAGE + "test_a_wrong_number_of_arguments_is_a_usage_error"),
+    m("R2a", S + "restore_backup.sh", "    case \"$ARCHIVE\" in /*) ;; *) fail 2", "    case \"$ARCHIVE\" in *) ;; x) fail 2",
+      "exit 2: a relative archive path is accepted", USAGE + "test_a_malformed_argument_is_a_usage_error_naming_it"),
+    m("R70", S + "restore_backup.sh", "    as_root tar -tzf \"$ARCHIVE\" >/dev/null 2>&1 || fail 70",
+      "    true || fail 70", "exit 70: a missing or unreadable archive stops the manager first",
+      BACKUP + "test_restore_refuses_a_missing_or_unreadable_archive_before_stopping_anything"),
+    m("R71", S + "restore_backup.sh", "\"$APP\") || fail 71", "\"$APP\") || _image=missing",
+      "exit 71: a missing app container is not named", BACKUP + "test_restore_needs_the_app_container_to_restore_for"),
+    m("R72", S + "restore_backup.sh", "        fail 72 \"restoring", "        fail 1 \"restoring",
+      "exit 72: a failed restore is not reported as such",
+      BACKUP + "test_a_failed_restore_leaves_the_app_container_stopped_and_says_so"),
+    m("R-empty", S + "restore_backup.sh", "    rm -rf \"$path\"/* \"$path\"/.[!.]* \"$path\"/..?* || exit 1\n",
+      "    :\n", "files that were not in the archive survive a restore",
+      BACKUP + "test_backup_then_wipe_then_restore_gives_back_identical_files"),
+    m("R-start", S + "restore_backup.sh", "        as_root docker start \"$APP\" >/dev/null || fail 72",
+      "        true || fail 72", "a restored manager is not started again",
+      BACKUP + "test_backup_then_wipe_then_restore_gives_back_identical_files"),
+    # -- wait_ready.sh -----------------------------------------------------------------------------------------
+    m("W2", S + "wait_ready.sh", "if [ $# -ne 8 ]; then", "if false; then", "exit 2: wrong argument count accepted",
+      USAGE + "test_a_wrong_number_of_arguments_is_a_usage_error"),
+    m("W-wait", S + "wait_ready.sh", "        answers && { say", "        true && { say",
+      "readiness never waits for the manager",
+      HOST + "test_a_long_readiness_wait_reports_progress_until_the_manager_answers"),
+    m("W-progress", S + "wait_ready.sh", "progress_every 10 ", "progress_every 20 ", "no progress line every 10 s",
+      HOST + "test_a_long_readiness_wait_reports_progress_until_the_manager_answers"),
+    m("W40", S + "wait_ready.sh", "show_log_and_fail 40 ", "show_log_and_fail 1 ", "exit 40: a timeout is not one",
+      HOST + "test_readiness_timeout_fails_with_the_container_log"),
+    m("W41", S + "wait_ready.sh", "show_log_and_fail 41 ", "show_log_and_fail 40 ",
+      "exit 41: a stopped container is reported as a timeout",
+      HOST + "test_readiness_fails_at_once_when_the_container_stops"),
+    m("W42", S + "wait_ready.sh", "        fail 42 \"neither curl", "        fail 1 \"neither curl",
+      "exit 42: no HTTP client is not named", HOST + "test_readiness_needs_an_http_client_on_the_host"),
+    m("W43", S + "wait_ready.sh", "show_log_and_fail 43 ", "show_log_and_fail 40 ",
+      "exit 43: a schema mismatch is reported as a timeout",
+      HOST + "test_readiness_reports_a_database_schema_mismatch_at_once_with_the_way_back"),
+    m("W-tail", S + "wait_ready.sh", "docker logs --tail 40 ", "docker logs --tail 60 ",
+      "a failure shows more than the last 40 log lines",
+      HOST + "test_a_readiness_failure_shows_the_last_40_lines_of_the_container_log"),
+    m("W-way-back", S + "wait_ready.sh", "then: pulumi config set appImage $PREVIOUS_IMAGE; pulumi up",
+      "then: pulumi up", "a failure does not name the image to go back to",
+      HOST + "test_readiness_timeout_fails_with_the_container_log"),
+    # -- ensure_docker.sh --------------------------------------------------------------------------------------
+    m("D2", S + "ensure_docker.sh", "if [ $# -ne 7 ]; then", "if false; then", "exit 2: wrong argument count accepted",
+      USAGE + "test_a_wrong_number_of_arguments_is_a_usage_error"),
+    m("D10", S + "ensure_docker.sh", "        is_trusty || fail 10", "        true || fail 10",
+      "exit 10: Docker is installed on a distribution other than Ubuntu 14.04",
+      HOST + "test_other_distributions_without_docker_fail_without_installing"),
+    m("D12", S + "ensure_docker.sh", "        start_daemon || fail 12", "        start_daemon || fail 1",
+      "exit 12: a daemon that cannot start is not named", HOST + "test_daemon_that_cannot_start_fails_clearly"),
+    m("D-root", S + "ensure_docker.sh", "        as_root service docker start\n    elif",
+      "        service docker start\n    elif", "the stopped daemon is started without root",
+      HOST + "test_stopped_daemon_is_started_as_root"),
+    m("D13", S + "ensure_docker.sh", "        fail 13 \"could not download Docker's repository key",
+      "        fail 1 \"could not download Docker's repository key", "exit 13: a failed download is not named",
+      TRUSTY + "test_trusty_names_the_key_url_when_it_cannot_be_downloaded"),
+    m("D14", S + "ensure_docker.sh", "fail 14 \"docker-ce $_version is installed but no docker command",
+      "fail 1 \"docker-ce $_version is installed but no docker command", "exit 14: a package without docker",
+      TRUSTY + "test_trusty_stops_when_the_installed_package_left_no_docker_command"),
+    m("D15", S + "ensure_docker.sh", "    [ \"$CLI_SHA256\" != - ] && return 0\n", "    return 0\n",
+      "exit 15: the static CLI is installed without a checksum to check",
+      TRUSTY + "test_trusty_without_a_cli_checksum_fails_before_changing_anything"),
+    m("D16", S + "ensure_docker.sh", "client_serves_ssh || fail 16", "client_serves_ssh || true",
+      "exit 16: a static CLI too old for dial-stdio is accepted",
+      TRUSTY + "test_trusty_refuses_a_static_cli_older_than_dial_stdio_needs"),
+    m("D17", S + "ensure_docker.sh", "    fail 17 \"user $1 cannot open $DOCKER_SOCKET (group $_group)",
+      "    fail 1 \"user $1 cannot open $DOCKER_SOCKET (group $_group)", "exit 17: the missing access is not named",
+      CONN + "test_a_user_without_sudo_or_group_gets_the_exact_command_to_run"),
+    m("D-group", S + "ensure_docker.sh", "    as_root usermod -aG \"$_group\" \"$PROVIDER_USER\" ||",
+      "    true ||", "the provider's user is never given access to the socket",
+      CONN + "test_a_sudo_only_user_is_refused_until_the_docker_step_adds_it_to_the_group"),
+    m("D18", S + "ensure_docker.sh", "    if [ \"$_found\" != \"$KEY_FINGERPRINT\" ]; then", "    if false; then",
+      "exit 18: a repository key with another fingerprint is trusted",
+      TRUSTY + "test_trusty_refuses_a_repository_key_with_another_fingerprint"),
+    m("D19", S + "ensure_docker.sh", "    if [ \"$_sum\" != \"$CLI_SHA256\" ]; then", "    if false; then",
+      "exit 19: a CLI tarball with another checksum is installed",
+      TRUSTY + "test_trusty_refuses_a_cli_tarball_with_another_checksum"),
+    m("D-hold", S + "ensure_docker.sh", "    as_root apt-mark hold docker-ce >&2 ||", "    true ||",
+      "the installed docker-ce is not held at its version",
+      TRUSTY + "test_trusty_installs_docker_from_the_apt_repository_and_serves_the_providers_connection"),
+    # -- install_agents.sh -------------------------------------------------------------------------------------
+    m("A2", S + "install_agents.sh", "if [ $# -lt 2 ] || [ $((($# - 2) % 3)) -ne 0 ]; then", "if false; then",
+      "exit 2: wrong argument count accepted", USAGE + "test_a_wrong_number_of_arguments_is_a_usage_error"),
+    m("A20", S + "install_agents.sh", "            fail 20 \"could not download", "            fail 1 \"could not download",
+      "exit 20: a failed download is not named", HOST + "test_agent_url_answering_404_fails_naming_the_url"),
+    m("A21", S + "install_agents.sh", "        fail 21 \"dpkg could not install", "        fail 1 \"dpkg could not install",
+      "exit 21: a refused package is not named", HOST + "test_an_agent_package_that_dpkg_refuses_fails_naming_it"),
+    m("A22", S + "install_agents.sh", "    container_running || fail 22", "    true || fail 22",
+      "exit 22: a stopped app container is not named", HOST + "test_agents_need_a_running_app_container"),
+    m("A-deb", S + "install_agents.sh", "= \"install ok installed $ver\" ]", "= \"never\" ]",
+      "an installed agent package is installed again on every run",
+      HOST + "test_agent_packages_are_installed_inside_the_app_container_idempotently"),
+    m("A-tar", S + "install_agents.sh", "    if [ \"$_want\" = \"$_have\" ]; then", "    if false; then",
+      "an identical agent tarball is copied again on every run",
+      HOST + "test_agent_packages_are_installed_inside_the_app_container_idempotently"),
+    # -- import_image.sh ---------------------------------------------------------------------------------------
+    m("I2", S + "import_image.sh", "[ $# -eq 4 ] ||", "[ $# -ge 0 ] ||", "exit 2: wrong argument count accepted",
+      USAGE + "test_a_wrong_number_of_arguments_is_a_usage_error"),
+    m("I30", S + "import_image.sh", "        fail 30 ", "        fail 1 ", "exit 30: a failed download is not named",
+      HOST + "test_offline_import_failures_name_the_tarball"),
+    m("I31", S + "import_image.sh", "        fail 31 ", "        fail 1 ", "exit 31: a failed import is not named",
+      HOST + "test_offline_import_failures_name_the_tarball"),
+    m("I-once", S + "import_image.sh", "    if [ \"$MODE\" = if-missing ] && _id=$(image_id); then", "    if false; then",
+      "the data image is imported again on every run", HOST + "test_offline_image_is_imported_from_docker_url"),
+    # -- write_manager_config.sh -------------------------------------------------------------------------------
+    m("M2", S + "write_manager_config.sh", "[ $# -eq 2 ] ||", "[ $# -ge 0 ] ||", "exit 2: wrong argument count accepted",
+      USAGE + "test_a_wrong_number_of_arguments_is_a_usage_error"),
+    m("M50", S + "write_manager_config.sh", "if [ ! -s \"$1.new\" ]; then rm -f \"$1.new\"; exit 50; fi", ":",
+      "exit 50: empty input replaces the manager's config",
+      T + "test_manager_identity.py::test_the_config_written_over_ssh_is_private_and_the_app_container_sees_it_read_only"),
+    m("M51", S + "write_manager_config.sh", "        fail 51 \"could not create", "        fail 1 \"could not create",
+      "exit 51: an unwritable configDir is not named",
+      HOST + "test_a_config_folder_that_cannot_be_created_fails_naming_the_setting"),
+    m("M-mode", S + "write_manager_config.sh", "chmod 600 \"$1.new\"", "chmod 644 \"$1.new\"",
+      "the config with the admin password is world-readable",
+      T + "test_manager_identity.py::test_the_config_written_over_ssh_is_private_and_the_app_container_sees_it_read_only"),
+)
+
+
+def tracked_files() -> list[str]:
+    """What a clean clone plus this session's new files would hold (tracked, and untracked but not ignored)."""
+    out = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=REPO, check=True,
+                         capture_output=True, text=True).stdout
+    return [line for line in out.splitlines() if (REPO / line).is_file()]
+
+
+def plant(mutant: Mutant, scratch: Path, files: list[str]) -> None:
+    for name in files:
+        target = scratch / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(REPO / name, target)
+    path = scratch / mutant.path
+    text = path.read_text()
+    if text.count(mutant.old) != 1:
+        raise SystemExit(f"{mutant.name}: the text to replace occurs {text.count(mutant.old)} times in {mutant.path}")
+    path.write_text(text.replace(mutant.old, mutant.new))
+
+
+def trial(mutant: Mutant, files: list[str]) -> tuple[str, float]:
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix=f"mutant-{mutant.name}-") as scratch:
+        plant(mutant, Path(scratch), files)
+        done = subprocess.run([str(PYTHON), "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *mutant.tests],
+                              cwd=scratch, capture_output=True, text=True)
+    verdict = {0: "ESCAPED", 1: "caught"}.get(done.returncode, f"ERROR (pytest exit {done.returncode})")
+    if verdict != "caught":
+        print(done.stdout[-3000:], done.stderr[-2000:], sep="\n", file=sys.stderr)
+    return verdict, time.monotonic() - started
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("names", nargs="*", help="only these planted bugs")
+    parser.add_argument("--list", action="store_true", help="print the table and stop")
+    options = parser.parse_args()
+    chosen = [mutant for mutant in MUTANTS if not options.names or mutant.name in options.names]
+    unknown = set(options.names) - {mutant.name for mutant in MUTANTS}
+    if unknown:
+        raise SystemExit(f"no planted bug named {', '.join(sorted(unknown))}")
+    if options.list:
+        for mutant in chosen:
+            print(f"{mutant.name:<12} {mutant.path:<40} {mutant.why}")
+        return 0
+    files = tracked_files()
+    failures = 0
+    started = time.monotonic()
+    for mutant in chosen:
+        verdict, seconds = trial(mutant, files)
+        failures += verdict != "caught"
+        print(f"{mutant.name:<12} {verdict:<8} {seconds:6.1f} s  {mutant.why}", flush=True)
+    print(f"planted bugs caught in {time.monotonic() - started:.0f} s; caught = passed, escaped = failed:")
+    print(f"mutants: {len(chosen) - failures} passed, {failures} failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
