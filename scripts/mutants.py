@@ -174,8 +174,10 @@ MUTANTS: tuple[Mutant, ...] = (
       HOST + "test_other_distributions_without_docker_fail_without_installing"),
     m("D12", S + "ensure_docker.sh", "        start_daemon || fail 12", "        start_daemon || fail 1",
       "exit 12: a daemon that cannot start is not named", HOST + "test_daemon_that_cannot_start_fails_clearly"),
-    m("D-root", S + "ensure_docker.sh", "        as_root service docker start\n    elif",
-      "        service docker start\n    elif", "the stopped daemon is started without root",
+    # The test host has no systemd, and `service` is in /usr/sbin, off a non-root login's PATH (as on Debian
+    # and Ubuntu): the init script is what starts the daemon there.
+    m("D-root", S + "ensure_docker.sh", "        as_root /etc/init.d/docker start\n",
+      "        /etc/init.d/docker start\n", "the stopped daemon is started without root",
       HOST + "test_stopped_daemon_is_started_as_root"),
     m("D13", S + "ensure_docker.sh", "        fail 13 \"could not download Docker's repository key",
       "        fail 1 \"could not download Docker's repository key", "exit 13: a failed download is not named",
@@ -250,11 +252,17 @@ def tracked_files() -> list[str]:
     return [line for line in out.splitlines() if (REPO / line).is_file()]
 
 
-def plant(mutant: Mutant, scratch: Path, files: list[str]) -> None:
+def snapshot(files: list[str], folder: Path) -> Path:
+    """The tree as it is when the run starts: edits made while it runs do not leak into later trials."""
     for name in files:
-        target = scratch / name
+        target = folder / name
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(REPO / name, target)
+    return folder
+
+
+def plant(mutant: Mutant, scratch: Path, base: Path) -> None:
+    shutil.copytree(base, scratch, dirs_exist_ok=True)
     path = scratch / mutant.path
     text = path.read_text()
     if text.count(mutant.old) != 1:
@@ -262,10 +270,10 @@ def plant(mutant: Mutant, scratch: Path, files: list[str]) -> None:
     path.write_text(text.replace(mutant.old, mutant.new))
 
 
-def trial(mutant: Mutant, files: list[str]) -> tuple[str, float]:
+def trial(mutant: Mutant, base: Path) -> tuple[str, float]:
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix=f"mutant-{mutant.name}-") as scratch:
-        plant(mutant, Path(scratch), files)
+        plant(mutant, Path(scratch), base)
         done = subprocess.run([str(PYTHON), "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *mutant.tests],
                               cwd=scratch, capture_output=True, text=True)
     verdict = {0: "ESCAPED", 1: "caught"}.get(done.returncode, f"ERROR (pytest exit {done.returncode})")
@@ -287,13 +295,14 @@ def main() -> int:
         for mutant in chosen:
             print(f"{mutant.name:<12} {mutant.path:<40} {mutant.why}")
         return 0
-    files = tracked_files()
     failures = 0
     started = time.monotonic()
-    for mutant in chosen:
-        verdict, seconds = trial(mutant, files)
-        failures += verdict != "caught"
-        print(f"{mutant.name:<12} {verdict:<8} {seconds:6.1f} s  {mutant.why}", flush=True)
+    with tempfile.TemporaryDirectory(prefix="mutants-base-") as base:
+        snapshot(tracked_files(), Path(base))
+        for mutant in chosen:
+            verdict, seconds = trial(mutant, Path(base))
+            failures += verdict != "caught"
+            print(f"{mutant.name:<12} {verdict:<8} {seconds:6.1f} s  {mutant.why}", flush=True)
     print(f"planted bugs caught in {time.monotonic() - started:.0f} s; caught = passed, escaped = failed:")
     print(f"mutants: {len(chosen) - failures} passed, {failures} failed")
     return 1 if failures else 0
