@@ -74,10 +74,19 @@ def import_image(settings: ManagerSettings, image: str, *, only_if_missing: bool
 
 
 def wait_ready(settings: ManagerSettings, container: str, backup_file: str, previous_image: str) -> str:
-    """Wait for the manager's REST port to answer, or fail with the container log and the way back."""
+    """Wait for the manager's REST port to answer (and, where the profile says, for configure to finish), or fail
+    with the container log and the way back. Profiles with a generated config.yaml send the admin password on
+    stdin, so that the script can mask it in the log it shows."""
+    profile = settings.profile
     return invocation("wait_ready.sh", _flag(settings.use_sudo), container,
                       str(settings.readiness_port), settings.readiness_path,
-                      str(settings.readiness_timeout), settings.data_container_name, backup_file, previous_image)
+                      str(settings.readiness_timeout), settings.data_container_name, backup_file, previous_image,
+                      profile.ready_log_line or "-", _flag(profile.manager_config))
+
+
+def set_admin_password(settings: ManagerSettings, container: str) -> str:
+    """Make the running manager's admin password the configured one, which arrives on stdin."""
+    return invocation("set_admin_password.sh", _flag(settings.use_sudo), container)
 
 
 def backup_data(settings: ManagerSettings, replacement_key: str) -> str:

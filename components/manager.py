@@ -23,10 +23,14 @@ Resource graph (every child has `parent=self`):
    It is replaced when (5)'s content changes, through a keyed revision in its
    environment.
 8. `agent-packages`: installs the agents inside (7), again whenever (7) is replaced.
-9. `ready`: waits for the REST port to answer, again whenever (7) is replaced;
-   on failure it names the backup and the commands to go back.
+9. `ready`: waits for the REST port to answer (and, for cloudify-7, for its
+   configure to finish), again whenever (7) is replaced; on failure it names
+   the backup and the commands to go back.
+10. `admin-password` (profiles that pin the manager's identity): sets the
+   configured admin password in the manager's database after (9), again
+   whenever (7) is replaced; configure itself sets it only on a new database.
 
-Changing `appImage` changes only the app image, (6), (7), (8) and (9).
+Changing `appImage` changes only the app image, (6), (7), (8), (9) and (10).
 
 Every container input is declared in the form the provider reads back
 (kreuzwerker/terraform-provider-docker v4.5.0 `resourceDockerContainerRead`),
@@ -152,6 +156,7 @@ class CloudifyManager(pulumi.ComponentResource):
         agents = self._agent_packages(app)
         report = backup.stdout.apply(host_scripts.parse_key_values)
         ready = self._readiness(app, agents, report)
+        ready = self._admin_password(app, ready) or ready
 
         self.docker_server_version = engine.stdout.apply(lambda out: parse_host_report(out).docker_version)
         self.data_container_name = data.name
@@ -383,7 +388,24 @@ class CloudifyManager(pulumi.ComponentResource):
         create = pulumi.Output.all(app.name, backup_report).apply(lambda values: host_scripts.wait_ready(
             s, values[0], values[1].get("BACKUP_FILE", ""), values[1].get("PREVIOUS_IMAGE", "")))
         after = [app] + ([agents] if agents is not None else [])
-        return self._host_command("ready", create, triggers=[app.id], depends_on=after)
+        return self._host_command("ready", create, triggers=[app.id], depends_on=after,
+                                  stdin=self._admin_password_input())
+
+    def _admin_password_input(self) -> pulumi.Output[str] | None:
+        """The admin password as a secret, for profiles that configure one (None otherwise)."""
+        secrets = self._args.manager_secrets
+        if not self._settings.profile.manager_config or secrets is None:
+            return None
+        return pulumi.Output.secret(secrets.admin_password)
+
+    def _admin_password(self, app: docker.Container, ready: HostCommand) -> HostCommand | None:
+        """Set the configured admin password in the ready manager's database; reruns when (7) is replaced,
+        which every change of the password causes (through the config revision)."""
+        password = self._admin_password_input()
+        if password is None:
+            return None
+        create = app.name.apply(lambda container: host_scripts.set_admin_password(self._settings, container))
+        return self._host_command("admin-password", create, triggers=[app.id], depends_on=[ready], stdin=password)
 
 
 def _imported_id(step: HostCommand) -> pulumi.Output[str]:

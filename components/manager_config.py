@@ -13,8 +13,29 @@ in each new container, so a replaced container would be a different manager:
   regenerated into `/opt/manager/rest-security.conf`, which is not on a
   volume, unless pinned here (`restservice.py` `_generate_flask_security_config`);
   a new encryption key makes every stored secret unreadable;
-- `services_to_install`: the default list includes `entropy_service`, which
-  the image does not have.
+- `services_to_install`: the image's services, stated (see profiles.py).
+
+Two checks are switched off, as Cloudify's own Helm chart does
+(cloudify-helm `cloudify-manager-worker/values.yaml` lines 508-511):
+
+- `validations.skip_validations`: configure requires `manager.private_ip` to
+  be an address of one of the container's own interfaces
+  (`cfy_manager/components/validations.py` `validate`, lines 698-713, and
+  `_validate_ip`, lines 106-166). A container on a bridge network never has
+  the host's LAN address, and that address is what agents must reach
+  (`networks.default` defaults to `private_ip`, `components/globals.py`
+  lines 72-73). The dev stack's 127.0.0.1 passed only by luck.
+- `sanity.skip_sanity`: sanity runs on every configure, i.e. every container
+  start (`main.py` lines 816-819), logging in with the config.yaml password.
+  After `adminPassword` changes, the database still holds the old one
+  (configure sets it only when it creates the database, `restservice.py`
+  lines 256-259), so sanity fails with 401 and configure with it. The
+  `admin-password` step sets the configured password instead
+  (scripts/set_admin_password.sh).
+
+Every string is written double-quoted: Cloudify reads the file with
+ruamel.yaml (YAML 1.2, `cfy_manager/config.py`), where an unquoted `1e3` or
+`0o777` that PyYAML (YAML 1.1) writes plain is a number.
 
 The REST keys are derived from one stack secret, `managerSecret`, with
 HMAC-SHA-512 under a label per key: stable for the life of the stack, never
@@ -59,6 +80,14 @@ def flask_security(manager_secret: str) -> dict[str, object]:
     }
 
 
+class _QuotedStrings(yaml.SafeDumper):
+    """Every string double-quoted, so that a YAML 1.2 reader cannot take it for a number or a boolean."""
+
+
+_QuotedStrings.add_representer(
+    str, lambda dumper, value: dumper.represent_scalar("tag:yaml.org,2002:str", value, style='"'))
+
+
 def render(settings: ManagerSettings, admin_password: str, manager_secret: str) -> str:
     """The whole config.yaml text (secret: it holds the admin password and the REST keys)."""
     document = {
@@ -70,8 +99,10 @@ def render(settings: ManagerSettings, admin_password: str, manager_secret: str) 
         },
         "services_to_install": list(CLOUDIFY_7_SERVICES),
         "flask_security": flask_security(manager_secret),
+        "validations": {"skip_validations": True},
+        "sanity": {"skip_sanity": True},
     }
-    return yaml.safe_dump(document, sort_keys=True, default_flow_style=False)
+    return yaml.dump(document, Dumper=_QuotedStrings, sort_keys=True, default_flow_style=False, allow_unicode=True)
 
 
 def revision(manager_secret: str, text: str) -> str:

@@ -19,10 +19,13 @@ Where each fact comes from (also listed in README):
   the private IP and sets the admin password to `admin` unless configured),
   `cfy_manager/components/restservice/restservice.py` (regenerates
   `flask_security` unless pinned in config.yaml; a hostname not yet in the
-  database makes configure join a cluster), `config.yaml`
-  (`services_to_install` defaults include `entropy_service`, which the image
-  does not have), `cfy_manager/components/restservice/db.py`
-  (`validate_schema_version`).
+  database makes configure join a cluster),
+  `cfy_manager/components/restservice/db.py` (`validate_schema_version`),
+  `cfy_manager/main.py` `configure` (logs "Configuration finished
+  successfully!" when it is done, line 1041; the REST service answers
+  `/api/v3.1/ok` before that). cloudify-helm `cloudify-manager-worker`
+  `templates/after_hook.yaml` lines 69-71 and 99 (the chart keeps the UI's
+  `/opt/cloudify-stage/dist/userData`: custom widgets and templates).
 """
 
 from __future__ import annotations
@@ -49,6 +52,8 @@ class ManagerProfile:
     """Generate and mount `/etc/cloudify/config.yaml`, pinning the manager's identity."""
     fixed_hostname: bool
     """Give the container a fixed hostname: a new one makes configure join a cluster."""
+    ready_log_line: str | None = None
+    """A line the container logs once it is fully configured; readiness waits for it as well as for HTTP."""
 
 
 PROFILES: dict[str, ManagerProfile] = {
@@ -85,6 +90,7 @@ PROFILES: dict[str, ManagerProfile] = {
             "/opt/mgmtworker/env/plugins",
             "/opt/mgmtworker/work",
             "/var/log/cloudify",
+            "/opt/cloudify-stage/dist/userData",
         ),
         ports=(80, 443, 5671, 53333),
         readiness_path="/api/v3.1/ok",
@@ -92,12 +98,16 @@ PROFILES: dict[str, ManagerProfile] = {
         management_ip_env=False,
         manager_config=True,
         fixed_hostname=True,
+        ready_log_line="Configuration finished successfully!",
     ),
 }
 
 DEFAULT_PROFILE = "cloudify-3.2"
 
-# Cloudify 7's all-in-one image has no entropy_service (haveged): without this
-# list, configure fails on it (cloudify-manager-install 7.0.4
-# packaging/docker/config.yaml and config.yaml `services_to_install`).
+# The services of Cloudify 7's all-in-one image (cloudify-manager-install 7.0.4
+# packaging/docker/config.yaml), which has no entropy_service (haveged). The
+# image's own config.yaml lists them, and once /etc/cloudify/.installed exists
+# configure defaults to the installed services anyway (cfy_manager/config.py
+# `_load_defaults_config`); our config.yaml replaces the image's, so it states
+# the same list rather than rely on that default.
 CLOUDIFY_7_SERVICES: tuple[str, ...] = ("database_service", "queue_service", "manager_service", "monitoring_service")

@@ -83,6 +83,38 @@ MUTANTS: tuple[Mutant, ...] = (
     m("E6", S + "ensure_docker.sh", "grep -c '^pub:')\" -eq 1 ]", "grep -c '^pub:')\" -ge 1 ]",
       "a repository key file with several keys is trusted",
       TRUSTY + "test_trusty_refuses_a_key_file_that_holds_another_key_besides_the_pinned_one"),
+    # -- the cloudify-7 profile against the 7.0 image -----------------------------------------------------------
+    m("K7-validations", "components/manager_config.py", '        "validations": {"skip_validations": True},\n', "",
+      "configure's private-IP validation fails a LAN managementIp",
+      T + "test_cloudify7_upstream.py::test_a_lan_management_ip_passes_configures_validation"),
+    m("K7-sanity", "components/manager_config.py", '        "sanity": {"skip_sanity": True},\n', "",
+      "a changed adminPassword fails configure's sanity (401)",
+      T + "test_cloudify7_upstream.py::test_a_changed_admin_password_is_applied_and_never_fails_configure"),
+    m("K7-quote", "components/manager_config.py", "value, style='\"'))", "value))",
+      "a password such as 1e3 is read back by Cloudify as a number",
+      T + "test_cloudify7_upstream.py::test_every_value_reads_back_the_same_in_cloudifys_yaml_1_2_reader"),
+    m("K7-admin-step", "components/manager.py", "        ready = self._admin_password(app, ready) or ready\n", "",
+      "a changed adminPassword never reaches the manager's database",
+      T + "test_cloudify7_upstream.py::test_a_changed_admin_password_is_applied_and_never_fails_configure"),
+    m("K7-userdata", "components/profiles.py", '            "/opt/cloudify-stage/dist/userData",\n', "",
+      "the UI's user data is lost on every upgrade",
+      T + "test_cloudify7_upstream.py::test_the_ui_user_data_is_a_state_path_and_existing_stacks_can_keep_their_data_container"),
+    m("K7-configured", S + "wait_ready.sh", "        answers && configured && {", "        answers && {",
+      "readiness ends before configure has finished",
+      T + "test_cloudify7_host.py::test_readiness_waits_for_configure_to_finish_after_the_rest_api_answers"),
+    m("K7-mask", S + "wait_ready.sh", "| masked >&2", ">&2", "the admin password from the container log is shown",
+      T + "test_cloudify7_host.py::test_a_failed_readiness_wait_never_shows_the_admin_password"),
+    m("K7-mask-literal", S + "wait_ready.sh", "            if (secret != \"\") {", "            if (0) {",
+      "the admin password is shown where no known pattern masks it",
+      T + "test_cloudify7_host.py::test_a_failed_readiness_wait_never_shows_the_admin_password"),
+    m("P80", S + "set_admin_password.sh", "        fail 80 ", "        fail 1 ", "exit 80: a stopped manager is not named",
+      T + "test_cloudify7_host.py::test_the_admin_password_needs_a_running_manager"),
+    m("P81", S + "set_admin_password.sh", "    *) fail 81 ", "    *) fail 1 ", "exit 81: a refused update is not named",
+      T + "test_cloudify7_host.py::test_an_admin_password_the_manager_refuses_fails_naming_the_container"),
+    m("P82", S + "set_admin_password.sh", "    sys.exit(82)", "    pass",
+      "exit 82: an empty password is set", T + "test_cloudify7_upstream.py::test_the_shipped_update_does_what_update_admin_password_py_does"),
+    m("P2", S + "set_admin_password.sh", "[ $# -eq 2 ] ||", "[ $# -ge 0 ] ||", "exit 2: wrong argument count accepted",
+      USAGE + "test_a_wrong_number_of_arguments_is_a_usage_error"),
     # -- common.sh ---------------------------------------------------------------------------------------------
     m("C11", S + "common.sh", "        sudo -n true 2>/dev/null ||\n", "        true ||\n",
       "exit 11: a user without passwordless sudo is not stopped early",
@@ -293,7 +325,7 @@ def main() -> int:
         raise SystemExit(f"no planted bug named {', '.join(sorted(unknown))}")
     if options.list:
         for mutant in chosen:
-            print(f"{mutant.name:<12} {mutant.path:<40} {mutant.why}")
+            print(f"{mutant.name:<16} {mutant.path:<40} {mutant.why}")
         return 0
     failures = 0
     started = time.monotonic()
@@ -302,7 +334,7 @@ def main() -> int:
         for mutant in chosen:
             verdict, seconds = trial(mutant, Path(base))
             failures += verdict != "caught"
-            print(f"{mutant.name:<12} {verdict:<8} {seconds:6.1f} s  {mutant.why}", flush=True)
+            print(f"{mutant.name:<16} {verdict:<8} {seconds:6.1f} s  {mutant.why}", flush=True)
     print(f"planted bugs caught in {time.monotonic() - started:.0f} s; caught = passed, escaped = failed:")
     print(f"mutants: {len(chosen) - failures} passed, {failures} failed")
     return 1 if failures else 0

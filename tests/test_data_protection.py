@@ -165,7 +165,7 @@ def test_the_newest_backup_is_a_stack_output_and_the_readiness_step_knows_the_wa
                       mocks=HostMocks(backup_file=archive, previous_image=previous))
     assert run.manager_outputs["latestBackup"] == archive
     _, args = script_arguments(run.one("command:remote:Command", "-ready").inputs["create"])
-    assert args[-3:] == ["cloudify-data", archive, previous]
+    assert args[5:8] == ["cloudify-data", archive, previous]
 
 
 def test_the_registry_password_stays_secret_everywhere():

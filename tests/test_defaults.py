@@ -6,6 +6,7 @@ import os
 import pwd
 
 import pytest
+import yaml
 from harness import Run, run_program, script_arguments, stack_config, stack_secrets
 
 PASSWD_HOME = pwd.getpwuid(os.getuid()).pw_dir
@@ -43,7 +44,8 @@ def test_the_management_ip_is_the_host_unless_set():
 
 def test_on_this_machine_the_management_ip_is_loopback():
     text = render("dev").one("command:local:Command", "-manager-config").inputs["stdin"]
-    assert "private_ip: 127.0.0.1" in text and "public_ip: 127.0.0.1" in text
+    manager = yaml.safe_load(text)["manager"]
+    assert manager["private_ip"] == manager["public_ip"] == "127.0.0.1"
 
 
 @pytest.mark.parametrize(("stack", "overrides", "use_sudo"), [

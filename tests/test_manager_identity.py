@@ -53,7 +53,7 @@ def test_cloudify_7_profile_gives_the_images_paths_ports_readiness_and_no_system
     data, manager = run.one(CONTAINER, "-data").inputs, app(run).inputs
     assert [v["containerPath"] for v in data["volumes"]] == [
         "/etc/cloudify", "/var/lib/pgsql", "/var/lib/rabbitmq", "/opt/manager/resources",
-        "/opt/mgmtworker/env/plugins", "/opt/mgmtworker/work", "/var/log/cloudify"]
+        "/opt/mgmtworker/env/plugins", "/opt/mgmtworker/work", "/var/log/cloudify", "/opt/cloudify-stage/dist/userData"]
     assert [(p["internal"], p["external"]) for p in manager["ports"]] == [(80, 80), (443, 443), (5671, 5671),
                                                                           (53333, 53333)]
     for systemd_only in ("capabilities", "securityOpts", "cgroupnsMode", "tmpfs", "privileged"):

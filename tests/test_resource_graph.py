@@ -105,7 +105,7 @@ def test_every_docker_resource_uses_the_explicit_provider():
 def test_every_child_has_the_component_as_parent(local_run):
     component = local_run.one(COMPONENT)
     children = [r for r in local_run.registrations if r.type not in (COMPONENT, "pulumi:pulumi:Stack")]
-    assert len(children) == 9 + 7, [c.name for c in children]  # 7 data volumes (cloudify-7 profile)
+    assert len(children) == 10 + 8, [c.name for c in children]  # 8 data volumes (cloudify-7 profile)
     assert {c.parent for c in children} == {component.urn}
 
 
@@ -231,7 +231,7 @@ def test_offline_images_are_imported_on_the_host_instead_of_pulled():
 
 def test_commands_are_the_shipped_scripts_with_quoted_arguments(local_run):
     commands = local_run.commands()
-    assert set(commands) == {"docker-engine", "manager-config", "backup", "ready"}
+    assert set(commands) == {"docker-engine", "manager-config", "backup", "ready", "admin-password"}
     for create in commands.values():
         script, _ = script_arguments(create)
         assert shlex.split(create)[2] == host_scripts.shipped_script(script)

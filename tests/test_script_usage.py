@@ -16,7 +16,8 @@ from components import host_scripts
 
 SCRIPTS = sorted(p.name for p in host_scripts.SCRIPTS_DIR.glob("*.sh") if p.name != "common.sh")
 ARGUMENT_COUNTS = {"backup_data.sh": 6, "ensure_docker.sh": 7, "import_image.sh": 4, "restore_backup.sh": 4,
-                   "wait_ready.sh": 8, "write_manager_config.sh": 2, "install_agents.sh": 2}
+                   "wait_ready.sh": 10, "write_manager_config.sh": 2, "install_agents.sh": 2,
+                   "set_admin_password.sh": 2}
 
 
 @pytest.fixture(autouse=True)
