@@ -13,12 +13,15 @@ import pytest  # noqa: E402
 from components.docker_endpoint import SshIdentity  # noqa: E402
 from components.manager_config import flask_security  # noqa: E402
 
-CONFIGURED_SECRETS = [
-    harness.THROWAWAY_ADMIN_PASSWORD,
-    harness.THROWAWAY_MANAGER_SECRET,
-    *[v for v in flask_security(harness.THROWAWAY_MANAGER_SECRET).values() if isinstance(v, str)],
-    *[line for line in harness.THROWAWAY_KEY.splitlines() if "PRIVATE KEY" not in line],
-]
+def configured_secrets() -> list[str]:
+    """Every secret the tests configure, the REST keys derived from managerSecret included (computed when a
+    test runs, not at import: nothing of the code under test runs while tests are collected)."""
+    return [
+        harness.THROWAWAY_ADMIN_PASSWORD,
+        harness.THROWAWAY_MANAGER_SECRET,
+        *[v for v in flask_security(harness.THROWAWAY_MANAGER_SECRET).values() if isinstance(v, str)],
+        *[line for line in harness.THROWAWAY_KEY.splitlines() if "PRIVATE KEY" not in line],
+    ]
 
 
 @pytest.fixture(autouse=True)
@@ -27,7 +30,9 @@ def no_secret_in_what_the_scripts_print():
     secret the tests configure: passwords, derived REST keys, SSH private keys."""
     hostbed.EMITTED.clear()
     yield
-    secrets = CONFIGURED_SECRETS + sorted(hostbed.WATCHED_SECRETS)
+    if not hostbed.EMITTED:
+        return
+    secrets = configured_secrets() + sorted(hostbed.WATCHED_SECRETS)
     leaks = {secret[:6] + "..." for secret in secrets for text in hostbed.EMITTED if secret in text}
     assert not leaks, f"secrets printed by a host script: {sorted(leaks)}"
 
