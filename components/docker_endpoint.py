@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import pulumi
 
 from .host_scripts import parse_key_values
-from .settings import ManagerSettings, login_home
+from .settings import ManagerSettings, login_home, url_host
 
 LOCAL_DOCKER_SOCKET = "unix:///var/run/docker.sock"
 # `ssh://` runs `docker system dial-stdio` on the host: a docker CLI of 18.09 or
@@ -87,7 +87,7 @@ def docker_host_address(settings: ManagerSettings, local_endpoint: str = "") -> 
     if settings.docker_host is not None:
         return settings.docker_host
     if settings.is_remote:
-        return f"ssh://{settings.ssh_user}@{settings.host}:{settings.ssh_port}"
+        return f"ssh://{settings.ssh_user}@{url_host(settings.host)}:{settings.ssh_port}"
     return local_endpoint or LOCAL_DOCKER_SOCKET
 
 
@@ -99,7 +99,7 @@ def checked_docker_host(settings: ManagerSettings, install_stdout: str) -> str:
         raise DockerHostError(
             f"the docker CLI on {where} is {report.client_version or 'missing'}: the Docker provider's ssh:// "
             "connection runs `docker system dial-stdio`, which needs 18.09 or newer. Install a newer CLI, or expose "
-            f"the daemon with TLS and set dockerHost to tcp://{settings.host}:2376 with dockerTlsCaCert, "
+            f"the daemon with TLS and set dockerHost to tcp://{url_host(settings.host or 'HOST')}:2376 with dockerTlsCaCert, "
             "dockerTlsCert and the secret dockerTlsKey (`pulumi config set --secret dockerTlsKey < key.pem`)."
         )
     if settings.cap_add and version_tuple(report.docker_version) < CAP_ADD_MIN_DOCKER:

@@ -10,6 +10,7 @@ model: they stay Pulumi secret Outputs and are handled by the component.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import pwd
@@ -113,7 +114,14 @@ IMAGE_REFERENCE = re.compile(
 )
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _CONTAINER_PREFIX = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,50}$")
-_HOSTNAME = re.compile(r"^[A-Za-z0-9_.:\-\[\]]+$")
+# A registry address: host[:port] (brackets for an IPv6 host).
+_REGISTRY = re.compile(r"^(?:[A-Za-z0-9_.\-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$")
+# A DNS name (labels of letters, digits, '_' and '-', not starting or ending with '-').
+_DNS_LABEL = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
+_DNS_NAME = re.compile(rf"^(?=.{{1,253}}$){_DNS_LABEL}(?:\.{_DNS_LABEL})*\.?$")
+# An OpenSSH public host key as ssh-keyscan prints it after the host: type and base64 key, one line.
+_HOST_KEY = re.compile(r"^(?:ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(?:256|384|521)|sk-ssh-ed25519@openssh\.com|"
+                       r"sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+/]+={0,3}$")
 _CAPABILITY = re.compile(r"^CAP_[A-Z][A-Z0-9_]*$")  # after normalize_capability
 # RFC 1123 host name: what Cloudify stores as the manager's name.
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
@@ -245,7 +253,7 @@ class ManagerSettings:
 
     @property
     def manager_url(self) -> str:
-        address = self.host or self.management_ip
+        address = url_host(self.host or self.management_ip)
         port = "" if self.readiness_port == 80 else f":{self.readiness_port}"
         return f"http://{address}{port}"
 
@@ -274,6 +282,25 @@ class ManagerSettings:
         if self.is_remote:
             return f"/etc/cloudify-pulumi/{self.name_prefix}"
         return str(login_home() / ".cloudify-pulumi" / self.name_prefix)
+
+
+def host_address(key: str, value: str, problems: _Problems) -> str:
+    """A DNS name, an IPv4 address or an IPv6 address (brackets accepted and dropped): the forms an SSH
+    connection, a known_hosts line and an ssh:// or http:// URL can be built from."""
+    bare = value[1:-1] if value.startswith("[") and value.endswith("]") else value
+    try:
+        return str(ipaddress.ip_address(bare))
+    except ValueError:
+        pass
+    if bare is value and _DNS_NAME.match(value):
+        return value
+    problems.add(key, f"{value!r} must be a host name, an IPv4 address or an IPv6 address")
+    return value
+
+
+def url_host(host: str) -> str:
+    """`host` as the host part of a URL: an IPv6 address in brackets."""
+    return f"[{host}]" if ":" in host else host
 
 
 def _check_plain_path(key: str, path: str, what: str, problems: _Problems) -> None:
@@ -622,7 +649,7 @@ def parse_registry_auth(value: str | None) -> tuple[dict[str, str] | None, list[
         return None, ["registryAuth: must be a map with server, username and password: "
                       "`pulumi config set --path registryAuth.server registry.example.com`, likewise "
                       "registryAuth.username, and `pulumi config set --secret --path registryAuth.password`"]
-    if not _HOSTNAME.match(auth["server"]):
+    if not _REGISTRY.match(auth["server"]):
         return None, [f"registryAuth: server {auth['server']!r} must be a registry host such as registry.example.com"]
     return auth, []
 
@@ -658,8 +685,12 @@ def parse_settings(raw: Mapping[str, str | None], *, has_private_key: bool,
     """
     problems = _Problems()
     host = raw.get("host") or None
-    if host is not None and not _HOSTNAME.match(host):
-        problems.add("host", f"{host!r} must be a host name or IP address")
+    if host is not None:
+        host = host_address("host", host, problems)
+    ssh_host_key = raw.get("sshHostKey") or None
+    if ssh_host_key is not None and not _HOST_KEY.match(ssh_host_key):
+        problems.add("sshHostKey", "must be one public host key, type and base64 on one line, as "
+                                   "`ssh-keyscan -t ed25519 HOST | cut -d' ' -f2-` prints it (ssh-ed25519 AAAA...)")
     if host is not None and not has_private_key and not has_ssh_agent:
         problems.add("sshPrivateKey", "host is set but no SSH credential is configured: run "
                                       "`pulumi config set --secret sshPrivateKey < ~/.ssh/id_ed25519` "
@@ -684,8 +715,8 @@ def parse_settings(raw: Mapping[str, str | None], *, has_private_key: bool,
     agents, docker_image_url = _cloudify_packages(raw, problems)
 
     management_ip = raw.get("managementIp") or host or "127.0.0.1"
-    if not _HOSTNAME.match(management_ip):
-        problems.add("managementIp", f"{management_ip!r} must be a host name or IP address")
+    if raw.get("managementIp"):
+        management_ip = host_address("managementIp", management_ip, problems)
     name_prefix = raw.get("namePrefix") or "cloudify"
     if not _CONTAINER_PREFIX.match(name_prefix):
         problems.add("namePrefix", f"{name_prefix!r} may use only letters, digits, '.', '_' and '-'")
@@ -705,7 +736,7 @@ def parse_settings(raw: Mapping[str, str | None], *, has_private_key: bool,
         host=host,
         ssh_user=ssh_user,
         ssh_port=_integer(raw, "sshPort", 22, 1, 65535, problems),
-        ssh_host_key=raw.get("sshHostKey") or None,
+        ssh_host_key=ssh_host_key,
         volume_paths=_volume_paths(raw, profile, problems),
         ports=_ports(raw, profile, problems),
         agents=agents,

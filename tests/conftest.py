@@ -1,3 +1,4 @@
+import os
 import shutil
 import sys
 import uuid
@@ -9,9 +10,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness  # noqa: E402
 import hostbed  # noqa: E402
 import pytest  # noqa: E402
+from hypothesis import settings  # noqa: E402
 
 from components.docker_endpoint import SshIdentity  # noqa: E402
 from components.manager_config import flask_security  # noqa: E402
+
+# Property tests (test_config_properties.py): a fixed seed and a bounded number of examples in CI; a longer
+# search, with a new seed each run, on demand (CLOUDIFY_PROPERTIES=long).
+settings.register_profile("ci", max_examples=12, derandomize=True, deadline=None, print_blob=True)
+settings.register_profile("long", max_examples=400, deadline=None, print_blob=True)
+settings.load_profile(os.environ.get("CLOUDIFY_PROPERTIES", "ci"))
+
 
 def configured_secrets() -> list[str]:
     """Every secret the tests configure, the REST keys derived from managerSecret included (computed when a
