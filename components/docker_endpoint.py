@@ -99,8 +99,9 @@ def checked_docker_host(settings: ManagerSettings, install_stdout: str) -> str:
         raise DockerHostError(
             f"the docker CLI on {where} is {report.client_version or 'missing'}: the Docker provider's ssh:// "
             "connection runs `docker system dial-stdio`, which needs 18.09 or newer. Install a newer CLI, or expose "
-            f"the daemon with TLS and set dockerHost to tcp://{url_host(settings.host or 'HOST')}:2376 with dockerTlsCaCert, "
-            "dockerTlsCert and the secret dockerTlsKey (`pulumi config set --secret dockerTlsKey < key.pem`)."
+            f"the daemon with TLS and set dockerHost to tcp://{url_host(settings.host or 'HOST')}:2376 with "
+            "dockerTlsCaCert, dockerTlsCert and the secret dockerTlsKey "
+            "(`pulumi config set --secret dockerTlsKey < key.pem`)."
         )
     if settings.cap_add and version_tuple(report.docker_version) < CAP_ADD_MIN_DOCKER:
         raise DockerHostError(

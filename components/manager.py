@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,7 +51,7 @@ import pulumi_docker as docker
 
 from . import host_scripts, manager_config
 from .docker_endpoint import SshIdentity, checked_docker_host, parse_host_report, provider_ssh_user
-from .settings import ManagerSettings, path_slug
+from .settings import LOG_DRIVER_OF_THE_DAEMON, ROTATING_LOG_DRIVERS, ManagerSettings, path_slug
 
 # Where the generated config.yaml is mounted (cloudify-manager-install 7.0.4
 # constants.USER_CONFIG_PATH); read-only: configure only reads it.
@@ -337,8 +338,44 @@ class CloudifyManager(pulumi.ComponentResource):
             "security_opts": list(s.security_opts) or None,
             "cgroupns_mode": s.cgroupns_mode,
             "mounts": mounts or None,
+            **self._log_config(),
+            "healthcheck": self._healthcheck(),
         }
         return {key: value for key, value in inputs.items() if value is not None}
+
+    def _log_config(self) -> dict[str, Any]:
+        """Bounded logs: Docker's default json-file driver keeps a container's output forever.
+
+        Declared as the engine stores them, so they read back unchanged (kreuzwerker v4.5.0
+        resource_docker_container_funcs.go line 951 `LogConfig.Type`, line 952 and 983-989 the options as
+        given); both are ForceNew. `logDriver: daemon` declares neither and keeps the daemon's default.
+        """
+        s = self._settings
+        if s.log_driver == LOG_DRIVER_OF_THE_DAEMON:
+            return {}
+        if s.log_driver not in ROTATING_LOG_DRIVERS:
+            return {"log_driver": s.log_driver}
+        return {"log_driver": s.log_driver, "log_opts": {"max-size": s.log_max_size, "max-file": str(s.log_max_file)}}
+
+    def _healthcheck(self) -> dict[str, Any] | None:
+        """A Docker healthcheck on the readiness URL, inside the container, so that `docker ps` and monitoring
+        that reads Docker health see whether the manager answers.
+
+        Durations are declared as Go's `time.Duration.String` writes them, which is what the provider reads
+        back (kreuzwerker v4.5.0 resource_docker_container_funcs.go lines 960-970); the provider neither
+        replaces nor updates on a change of it, so it is in `replace_on_changes`. The start period is its own
+        setting (default: the profile's readiness time), not `readinessTimeout`, so that a longer wait for
+        `pulumi up` does not replace the container.
+        """
+        s = self._settings
+        if not s.healthcheck:
+            return None
+        port = next((p.container for p in s.ports if p.host == s.readiness_port), s.readiness_port)
+        url = shlex.quote(f"http://127.0.0.1:{port}{s.readiness_path}")
+        probe = f"curl -fsS -o /dev/null {url} || wget -q -O /dev/null {url}"
+        return {"tests": ["CMD-SHELL", probe], "interval": go_duration(s.healthcheck_interval),
+                "timeout": go_duration(10), "start_period": go_duration(s.healthcheck_start_period),
+                "start_interval": go_duration(0), "retries": 3}
 
     def _backup(self, replacement_key: pulumi.Output[str], data: docker.Container) -> HostCommand:
         """Archive the data before the app container is replaced; a no-op when it is not.
@@ -369,7 +406,7 @@ class CloudifyManager(pulumi.ComponentResource):
             restart="always",
             must_run=True,
             opts=pulumi.ResourceOptions(parent=self, provider=provider, protect=False, delete_before_replace=True,
-                                        replace_on_changes=["tmpfs"], depends_on=[data, backup]))
+                                        replace_on_changes=["tmpfs", "healthcheck"], depends_on=[data, backup]))
 
     # -- after the app container ----------------------------------------------
 
@@ -406,6 +443,17 @@ class CloudifyManager(pulumi.ComponentResource):
             return None
         create = app.name.apply(lambda container: host_scripts.set_admin_password(self._settings, container))
         return self._host_command("admin-password", create, triggers=[app.id], depends_on=[ready], stdin=password)
+
+
+def go_duration(seconds: int) -> str:
+    """Whole seconds as Go's `time.Duration.String` writes them: 0s, 45s, 10m0s, 1h0m0s."""
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h{minutes}m{secs}s"
+    if minutes:
+        return f"{minutes}m{secs}s"
+    return f"{secs}s"
 
 
 def _imported_id(step: HostCommand) -> pulumi.Output[str]:

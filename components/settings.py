@@ -81,6 +81,12 @@ SETTING_KEYS: tuple[str, ...] = (
     "backupDir",
     "backupsToKeep",
     "registryAuth",
+    "logDriver",
+    "logMaxSize",
+    "logMaxFile",
+    "healthcheck",
+    "healthcheckInterval",
+    "healthcheckStartPeriod",
     "managers",
 )
 
@@ -127,6 +133,10 @@ _CAPABILITY = re.compile(r"^CAP_[A-Z][A-Z0-9_]*$")  # after normalize_capability
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 _CONTAINER_HOSTNAME = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})*$")
 _HOST_DIRECTORY = re.compile(r"^(/[A-Za-z0-9._-]+)+$")
+_LOG_DRIVER = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+_LOG_SIZE = re.compile(r"^[1-9][0-9]{0,8}[kmg]$")
+LOG_DRIVER_OF_THE_DAEMON = "daemon"  # `logDriver: daemon`: declare no log driver, keep the daemon's default
+ROTATING_LOG_DRIVERS = ("json-file", "local")  # the drivers that take max-size and max-file
 _APT_VERSION = re.compile(r"^[0-9][A-Za-z0-9.+~:-]*$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _FINGERPRINT = re.compile(r"^[0-9A-F]{40}$")
@@ -237,6 +247,12 @@ class ManagerSettings:
     data_volumes: str = "named"
     backup_dir: str | None = None
     backups_to_keep: int = 3
+    log_driver: str = "json-file"
+    log_max_size: str = "50m"
+    log_max_file: int = 5
+    healthcheck: bool = True
+    healthcheck_interval: int = 30
+    healthcheck_start_period: int = PROFILES[DEFAULT_PROFILE].readiness_timeout
 
     @property
     def is_remote(self) -> bool:
@@ -636,6 +652,18 @@ def _data_protection(raw: Mapping[str, str | None], problems: _Problems) -> tupl
     return kind, backup_dir, _integer(raw, "backupsToKeep", 3, 1, 100, problems)
 
 
+def _container_logs(raw: Mapping[str, str | None], problems: _Problems) -> tuple[str, str, int]:
+    """`logDriver` (or `daemon`), and the rotation of json-file and local logs: `logMaxSize`, `logMaxFile`."""
+    driver = raw.get("logDriver") or "json-file"
+    if not _LOG_DRIVER.match(driver):
+        problems.add("logDriver", f"{driver!r} must be a Docker log driver name such as json-file or local, or "
+                                  f"'{LOG_DRIVER_OF_THE_DAEMON}' to keep the daemon's default")
+    size = raw.get("logMaxSize") or "50m"
+    if not _LOG_SIZE.match(size):
+        problems.add("logMaxSize", f"{size!r} must be a size such as 50m (k, m or g)")
+    return driver, size, _integer(raw, "logMaxFile", 5, 1, 100, problems)
+
+
 def parse_registry_auth(value: str | None) -> tuple[dict[str, str] | None, list[str]]:
     """`registryAuth` as {server, username, password}, or the problems with it (never echoing the password)."""
     if value is None:
@@ -728,6 +756,7 @@ def parse_settings(raw: Mapping[str, str | None], *, has_private_key: bool,
     if cgroupns_mode not in (None, "host", "private"):
         problems.add("cgroupnsMode", f"{cgroupns_mode!r} must be 'host' or 'private'")
     data_volumes, backup_dir, backups_to_keep = _data_protection(raw, problems)
+    log_driver, log_max_size, log_max_file = _container_logs(raw, problems)
 
     settings = ManagerSettings(
         app_image=app_image or "",
@@ -761,6 +790,13 @@ def parse_settings(raw: Mapping[str, str | None], *, has_private_key: bool,
         data_volumes=data_volumes,
         backup_dir=backup_dir,
         backups_to_keep=backups_to_keep,
+        log_driver=log_driver,
+        log_max_size=log_max_size,
+        log_max_file=log_max_file,
+        healthcheck=_boolean(raw, "healthcheck", True, problems),
+        healthcheck_interval=_integer(raw, "healthcheckInterval", 30, 1, 3600, problems),
+        healthcheck_start_period=_integer(raw, "healthcheckStartPeriod", profile.readiness_timeout, 0, 7200,
+                                          problems),
     )
     if problems.items:
         raise ConfigError(problems.items)

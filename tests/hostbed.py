@@ -285,7 +285,8 @@ def create_declared_data_container(data_inputs: dict, image: str) -> None:
 def run_declared_app_container(app_inputs: dict, image: str, *command: str, publish: bool = True) -> str:
     """Start the application container from the program's registered inputs, as the provider creates it
     (kreuzwerker v4.5.0 resource_docker_container_funcs.go `resourceDockerContainerCreate`: name, hostname, env,
-    volumes_from, mounts, port bindings, privileged, tmpfs, capabilities, security options, restart policy),
+    volumes_from, mounts, port bindings, privileged, tmpfs, capabilities, security options, restart policy, log
+    config, healthcheck),
     with `image` (a local image) for the registered image ID and `command` for the registered one, if given.
     `publish=False` leaves the port bindings out (a profile's ports 80 and 443 are this machine's too).
     Returns the container name."""
@@ -307,6 +308,15 @@ def run_declared_app_container(app_inputs: dict, image: str, *command: str, publ
     for option in app_inputs.get("securityOpts", []):
         args += ["--security-opt", option]
     args += ["--privileged"] if app_inputs.get("privileged") else []
+    args += ["--log-driver", app_inputs["logDriver"]] if "logDriver" in app_inputs else []
+    for option, value in app_inputs.get("logOpts", {}).items():
+        args += ["--log-opt", f"{option}={value}"]
+    health = app_inputs.get("healthcheck")
+    if health:
+        assert health["tests"][0] == "CMD-SHELL" and health["startInterval"] == "0s"
+        args += ["--health-cmd", health["tests"][1], "--health-interval", health["interval"],
+                 "--health-timeout", health["timeout"], "--health-start-period", health["startPeriod"],
+                 "--health-retries", str(int(health["retries"]))]
     docker(*args, image, *(command or app_inputs.get("command", [])))
     return app_inputs["name"]
 

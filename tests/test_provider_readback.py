@@ -7,10 +7,11 @@ stores after `up`, and whether a change replaces (ForceNew), updates, or is
 ignored. What the tests prove is therefore exactly this: *according to the
 table*, no declared value differs from its read-back form and no declared change
 is silently ignored. The table itself is a reading of the source, not an
-observation of the provider; of its 17 rows, 9 read back the value as declared
-(`_same`), 3 transform it (ports, capabilities, mounts: the forms that used to
-differ), and 5 are never read back (`None`: envs, volumes, cgroupns_mode, start,
-remove_volumes), where a perpetual diff cannot arise from Read at all.
+observation of the provider; of its 20 rows, 11 read back the value as declared
+(`_same`), 4 transform it (ports, capabilities, mounts, healthcheck durations:
+the forms that differ when declared otherwise), and 5 are never read back
+(`None`: envs, volumes, cgroupns_mode, start, remove_volumes), where a perpetual
+diff cannot arise from Read at all.
 
 Sources, all at the pinned versions:
 - kreuzwerker/terraform-provider-docker v4.5.0 (pulumi-docker 5.x `upstream`):
@@ -71,6 +72,27 @@ def _mounts_read_back(value: list[dict[str, Any]]) -> list[dict[str, Any]]:
             for m in value]
 
 
+def _parse_go_duration(text: str) -> int:
+    """Go's time.ParseDuration for whole h/m/s values, as the provider parses them (funcs.go lines 147-158)."""
+    units = {"h": 3600, "m": 60, "s": 1}
+    parts = re.findall(r"(\d+)([hms])", text)
+    assert "".join(n + u for n, u in parts) == text, f"{text!r} is not a whole-second Go duration"
+    return sum(int(n) * units[u] for n, u in parts)
+
+
+def _go_duration_string(seconds: int) -> str:
+    """Go's time.Duration.String for whole seconds: what Read stores (funcs.go lines 963-967)."""
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}h{minutes}m{secs}s" if hours else f"{minutes}m{secs}s" if minutes else f"{secs}s"
+
+
+def _healthcheck_read_back(value: dict[str, Any]) -> dict[str, Any]:
+    """Read stores Config.Healthcheck: the test as given, each duration as Duration.String, the retries."""
+    durations = ("interval", "timeout", "startPeriod", "startInterval")
+    return {**value, **{key: _go_duration_string(_parse_go_duration(value.get(key, "0s"))) for key in durations}}
+
+
 @dataclass(frozen=True)
 class Attribute:
     """What the provider does with one container input, transcribed from its source (`source`)."""
@@ -108,6 +130,11 @@ PROVIDER_TABLE: dict[str, Attribute] = {
     "cgroupnsMode": Attribute(None, "replace", "C:1176-1180 ForceNew; not read in F"),
     "start": Attribute(None, "create-only", "C:72 no ForceNew; F:584 consulted at create; F:831 not read"),
     "removeVolumes": Attribute(None, "create-only", "C:256 no ForceNew; F:1101 consulted at delete; not read"),
+    "logDriver": Attribute(_same, "replace", "C:886-892 ForceNew, Computed; F:261 sent as LogConfig.Type; F:951 read"),
+    "logOpts": Attribute(_same, "replace", "C:894-899 ForceNew; F:388 sent as given; F:952, 983-989 read back as "
+                         "stored when declared"),
+    "healthcheck": Attribute(_healthcheck_read_back, "ignored", "C:1045-1100 no ForceNew, Computed; F:139-160 sent; "
+                             "F:960-970 read; not in Update's list F:1015-1018"),
 }
 
 
@@ -186,6 +213,14 @@ def test_create_only_inputs_never_depend_on_configuration():
     assert seen == {("data", "start"): {"false"}, ("data", "removeVolumes"): {"false"}}
 
 
+def test_the_declared_durations_are_already_in_the_form_go_writes_them():
+    """A duration written otherwise ("600s", "1m") would parse to the same value but read back differently."""
+    assert _healthcheck_read_back({"interval": "600s"})["interval"] == "10m0s" != "600s"
+    for rendering in RENDERINGS:
+        app = next(c for c in containers(rendered(rendering)) if c.name.endswith("-app"))
+        assert _healthcheck_read_back(app.inputs["healthcheck"]) == app.inputs["healthcheck"], rendering
+
+
 def test_the_kitchen_sink_really_exercises_the_forms_that_used_to_differ():
     """The previous release declared these as written; each one differs from its read-back form."""
     assert _capabilities_read_back({"adds": ["SYS_ADMIN"]}) != {"adds": ["SYS_ADMIN"]}
@@ -200,7 +235,7 @@ def test_the_kitchen_sink_really_exercises_the_forms_that_used_to_differ():
 def test_a_tmpfs_change_replaces_the_app_container():
     app = next(c for c in containers(rendered("kitchen-sink")) if c.name.endswith("-app"))
     assert app.inputs["tmpfs"] == {"/run": "", "/run/lock": "size=64m"}
-    assert app.replace_on_changes == ["tmpfs"]
+    assert app.replace_on_changes == ["tmpfs", "healthcheck"]
     assert app.delete_before_replace is True
 
 
