@@ -18,6 +18,8 @@ if not stack.fleet:
     pulumi.export("appContainerName", manager.app_container_name)
     pulumi.export("appContainerId", manager.app_container_id)
     pulumi.export("latestBackup", manager.latest_backup)
+    if manager.admin_password is not None:
+        pulumi.export("adminPassword", manager.admin_password)  # secret: `pulumi stack output --show-secrets`
 else:
     pulumi.export("managers", {name: {
         "managerUrl": manager.manager_url,
@@ -25,4 +27,5 @@ else:
         "dataContainerName": manager.data_container_name,
         "appContainerName": manager.app_container_name,
         "latestBackup": manager.latest_backup,
+        **({"adminPassword": manager.admin_password} if manager.admin_password is not None else {}),
     } for name, manager in managers.items()})

@@ -48,6 +48,7 @@ from typing import Any
 import pulumi
 import pulumi_command as command
 import pulumi_docker as docker
+import pulumi_random as random
 
 from . import host_scripts, manager_config
 from .docker_endpoint import SshIdentity, checked_docker_host, parse_host_report, provider_ssh_user
@@ -85,15 +86,16 @@ class RegistryAuth:
 
 @dataclass
 class ManagerSecrets:
-    """Secrets of a profile that pins the manager's identity; both must be Pulumi secrets.
+    """Secrets of a profile that pins the manager's identity; set ones must be Pulumi secrets.
 
     `admin_password` is the manager's admin password; `manager_secret` (32+
     characters, never changed) derives the REST service's hash salt, secret key
-    and encryption key.
+    and encryption key. Either left None is generated once (pulumi-random) and
+    kept, secret, in the stack's state.
     """
 
-    admin_password: pulumi.Input[str]
-    manager_secret: pulumi.Input[str]
+    admin_password: pulumi.Input[str] | None = None
+    manager_secret: pulumi.Input[str] | None = None
 
 
 @dataclass
@@ -104,8 +106,8 @@ class CloudifyManagerArgs:
     Outputs: `ssh_private_key` (for the SSH commands and the Docker provider's
     ssh client) and `docker_tls` (for a `tcp://` `dockerHost`).
     `ssh_identity` says where the Docker provider's ssh client finds this
-    stack's key and known hosts. `manager_secrets` is required by profiles
-    with `manager_config`.
+    stack's key and known hosts. `manager_secrets` are used by profiles with
+    `manager_config`; what they leave unset is generated.
     """
 
     settings: ManagerSettings
@@ -130,6 +132,8 @@ class CloudifyManager(pulumi.ComponentResource):
     app_container_id: pulumi.Output[str]
     latest_backup: pulumi.Output[str]
     """The newest backup archive on the host ("" until the first replacement)."""
+    admin_password: pulumi.Output[str] | None
+    """The manager's admin password, secret: set or generated (None for profiles without one)."""
 
     def __init__(self, name: str, args: CloudifyManagerArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
@@ -137,6 +141,7 @@ class CloudifyManager(pulumi.ComponentResource):
         self._name = name
         self._args = args
         self._settings = args.settings
+        self._secrets = self._manager_secrets()
         self._connection = self._ssh_connection()
         if self._settings.is_remote and not self._settings.ssh_host_key:
             pulumi.warn(f"sshHostKey is not set: the host key of {self._settings.host} is trusted on first use. "
@@ -166,7 +171,9 @@ class CloudifyManager(pulumi.ComponentResource):
         self.app_container_id = app.id
         self.manager_url = ready.id.apply(lambda _: self._settings.manager_url)
         self.latest_backup = report.apply(lambda values: values.get("BACKUP_FILE", ""))
+        self.admin_password = self._admin_password_input()
         self.register_outputs({
+            **({"adminPassword": self.admin_password} if self.admin_password is not None else {}),
             "latestBackup": self.latest_backup,
             "managerUrl": self.manager_url,
             "dockerServerVersion": self.docker_server_version,
@@ -175,6 +182,27 @@ class CloudifyManager(pulumi.ComponentResource):
             "appContainerName": self.app_container_name,
             "appContainerId": self.app_container_id,
         })
+
+    # -- secrets ---------------------------------------------------------------
+
+    def _manager_secrets(self) -> ManagerSecrets | None:
+        """The admin password and manager secret of a profile that configures them: a set value wins; the
+        other is pulumi-random's, made once and kept, secret, in the state.
+
+        Both generators are declared whether or not a value is set, so that switching between a set and a
+        generated value never deletes one: the generated manager secret is protected, because losing it
+        makes every secret the manager stored unreadable.
+        """
+        if not self._settings.profile.manager_config:
+            return None
+        given = self._args.manager_secrets or ManagerSecrets()
+        admin = random.RandomPassword(f"{self._name}-generated-admin-password", length=24, special=False,
+                                      opts=pulumi.ResourceOptions(parent=self))
+        secret = random.RandomPassword(f"{self._name}-generated-manager-secret", length=48, special=False,
+                                       opts=pulumi.ResourceOptions(parent=self, protect=True))
+        return ManagerSecrets(
+            admin_password=given.admin_password if given.admin_password is not None else admin.result,
+            manager_secret=given.manager_secret if given.manager_secret is not None else secret.result)
 
     # -- host commands -------------------------------------------------------
 
@@ -217,9 +245,8 @@ class CloudifyManager(pulumi.ComponentResource):
         s = self._settings
         if not s.profile.manager_config:
             return None
-        secrets = self._args.manager_secrets
-        if secrets is None:
-            raise ValueError(f"managerProfile {s.profile.name} needs CloudifyManagerArgs.manager_secrets")
+        secrets = self._secrets
+        assert secrets is not None  # profiles with manager_config have them (_manager_secrets)
         text = pulumi.Output.secret(pulumi.Output.all(secrets.admin_password, secrets.manager_secret).apply(
             lambda values: manager_config.render(s, *values)))
         step = self._host_command("manager-config", host_scripts.write_manager_config(s), stdin=text,
@@ -430,10 +457,9 @@ class CloudifyManager(pulumi.ComponentResource):
 
     def _admin_password_input(self) -> pulumi.Output[str] | None:
         """The admin password as a secret, for profiles that configure one (None otherwise)."""
-        secrets = self._args.manager_secrets
-        if not self._settings.profile.manager_config or secrets is None:
+        if self._secrets is None:
             return None
-        return pulumi.Output.secret(secrets.admin_password)
+        return pulumi.Output.secret(self._secrets.admin_password)
 
     def _admin_password(self, app: docker.Container, ready: HostCommand) -> HostCommand | None:
         """Set the configured admin password in the ready manager's database; reruns when (7) is replaced,

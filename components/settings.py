@@ -632,11 +632,6 @@ def _manager_identity(raw: Mapping[str, str | None], profile: ManagerProfile, na
     config_dir = raw.get("configDir")
     if config_dir is not None:
         _check_plain_path("configDir", config_dir, "host path", problems)
-    if profile.manager_config:
-        for key in ("adminPassword", "managerSecret"):
-            if not raw.get(key):
-                problems.add(key, f"is required by managerProfile {profile.name}: set it with "
-                                  f"`pulumi config set --secret {key}`")
     return hostname, config_dir
 
 

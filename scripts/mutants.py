@@ -128,6 +128,14 @@ MUTANTS: tuple[Mutant, ...] = (
     m("L-duration", "components/manager.py", '        return f"{minutes}m{secs}s"', '        return f"{minutes}m"',
       "healthcheck durations read back differently: a perpetual diff",
       T + "test_provider_readback.py::test_the_declared_durations_are_already_in_the_form_go_writes_them"),
+    # -- generated secrets ------------------------------------------------------------------------------------
+    m("G-protect", "components/manager.py", "opts=pulumi.ResourceOptions(parent=self, protect=True))",
+      "opts=pulumi.ResourceOptions(parent=self))", "the generated manager secret can be deleted, and every stored secret with it",
+      T + "test_generated_secrets.py::test_the_generated_manager_secret_is_protected_and_the_admin_password_is_not"),
+    m("G-set-wins", "components/manager.py",
+      "admin_password=given.admin_password if given.admin_password is not None else admin.result,",
+      "admin_password=admin.result,", "a set adminPassword is ignored for the generated one",
+      T + "test_generated_secrets.py::test_set_values_win_and_the_generators_stay_declared"),
     # -- common.sh ---------------------------------------------------------------------------------------------
     m("C11", S + "common.sh", "        sudo -n true 2>/dev/null ||\n", "        true ||\n",
       "exit 11: a user without passwordless sudo is not stopped early",

@@ -110,6 +110,9 @@ class HostMocks(pulumi.runtime.Mocks):
             state["stderr"] = ""
         elif args.typ == "docker:index/remoteImage:RemoteImage":
             state["imageId"] = "sha256:" + digest(inputs["name"])
+        elif args.typ == "random:index/randomPassword:RandomPassword":
+            # pulumi-random keeps `result` for as long as the inputs (length, character sets, keepers) stay.
+            state["result"] = generated_password(args.name, inputs)
         resource_id = f"{args.name}-{digest(inputs)[:12]}"
         self.created[args.name] = Created(inputs, resource_id, state)
         return resource_id, state
@@ -200,6 +203,11 @@ def _apply_engine_secret_rules(response: Any, wire_inputs: dict[str, Any], addit
     if changed:
         response.object.Clear()
         json_format.ParseDict(outputs, response.object)
+
+
+def generated_password(name: str, inputs: dict[str, Any]) -> str:
+    """What the mocked pulumi-random returns: fixed for a resource name and its inputs, of the asked length."""
+    return ("gen" + digest([name, inputs]) * 2)[: int(inputs["length"])]
 
 
 def is_secret(value: Any) -> bool:

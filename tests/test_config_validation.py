@@ -150,12 +150,6 @@ def test_unknown_profile_is_rejected_naming_the_choices():
     assert message == "managerProfile: 'cloudify-6' is not a profile; choose one of cloudify-3.2, cloudify-7"
 
 
-def test_cloudify_7_profile_requires_its_two_secrets():
-    problems = problems_for({**GOOD, "managerProfile": "cloudify-7"})
-    assert sorted(p.split(":", 1)[0] for p in problems) == ["adminPassword", "managerSecret"]
-    assert all("pulumi config set --secret" in p for p in problems)
-
-
 @pytest.mark.parametrize(("key", "value", "expected"), [
     ("hostname", "Manager_1", "lower-case RFC 1123 host name"),
     ("configDir", "relative/dir", "absolute host path"),

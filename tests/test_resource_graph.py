@@ -13,6 +13,7 @@ from harness import THROWAWAY_KEY as PRIVATE_KEY
 from harness import (
     HostMocks,
     Run,
+    is_secret,
     last_registrations,
     plain_strings,
     run_program,
@@ -105,7 +106,7 @@ def test_every_docker_resource_uses_the_explicit_provider():
 def test_every_child_has_the_component_as_parent(local_run):
     component = local_run.one(COMPONENT)
     children = [r for r in local_run.registrations if r.type not in (COMPONENT, "pulumi:pulumi:Stack")]
-    assert len(children) == 10 + 8, [c.name for c in children]  # 8 data volumes (cloudify-7 profile)
+    assert len(children) == 12 + 8, [c.name for c in children]  # 8 data volumes, 2 generators (cloudify-7)
     assert {c.parent for c in children} == {component.urn}
 
 
@@ -240,7 +241,8 @@ def test_commands_are_the_shipped_scripts_with_quoted_arguments(local_run):
 def test_outputs_are_registered_on_the_component(local_run):
     outputs = local_run.manager_outputs
     assert set(outputs) == {"managerUrl", "dockerServerVersion", "dataContainerName", "dataContainerId",
-                            "appContainerName", "appContainerId", "latestBackup"}
+                            "appContainerName", "appContainerId", "latestBackup", "adminPassword"}
+    assert is_secret(outputs["adminPassword"])
     assert outputs["appContainerName"] == "cloudify-manager"
 
 
