@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -17,7 +18,7 @@ from urllib.parse import urlsplit
 import pulumi
 
 from .host_scripts import parse_key_values
-from .settings import ManagerSettings, login_home, url_host
+from .settings import ManagerSettings, SshProxy, login_home, url_host
 
 LOCAL_DOCKER_SOCKET = "unix:///var/run/docker.sock"
 # `ssh://` runs `docker system dial-stdio` on the host: a docker CLI of 18.09 or
@@ -131,30 +132,71 @@ class SshIdentity:
         base = f"~/.ssh/cloudify-pulumi/{project}-{stack}" + (f"/{member}" if member else "")
         return cls(f"{base}/id", f"{base}/known_hosts")
 
-    def ssh_opts(self, settings: ManagerSettings, *, with_key: bool) -> list[str]:
-        """Options for the provider's ssh: batch mode, this stack's key and host keys."""
+    @property
+    def proxy_key_file(self) -> str:
+        """The bastion's own key (`sshProxyPrivateKey`), beside the manager host's."""
+        return f"{self.key_file.rsplit('/', 1)[0]}/proxy_id"
+
+    @property
+    def proxy_known_hosts_file(self) -> str:
+        """The bastion's host key, kept apart from the manager host's: each hop checks its own."""
+        return f"{self.known_hosts_file.rsplit('/', 1)[0]}/proxy_known_hosts"
+
+    def ssh_opts(self, settings: ManagerSettings, *, with_key: bool, with_proxy_key: bool = False) -> list[str]:
+        """Options for the provider's ssh: batch mode, this stack's key and host keys, and the bastion hop."""
         checking = "yes" if settings.ssh_host_key else "accept-new"
         opts = ["-o", "BatchMode=yes", "-o", f"StrictHostKeyChecking={checking}",
                 "-o", f"UserKnownHostsFile={self.known_hosts_file}"]
         if with_key:
             opts += ["-o", "IdentitiesOnly=yes", "-o", f"IdentityFile={self.key_file}"]
+        if settings.ssh_proxy is not None:
+            proxy_key = self.proxy_key_file if with_proxy_key else self.key_file if with_key else None
+            opts += ["-o", self._proxy_command(settings.ssh_proxy, proxy_key)]
         return opts
+
+    def _proxy_command(self, proxy: SshProxy, key_file: str | None) -> str:
+        """`ProxyCommand=ssh <the hop's own options> -W [%h]:%p bastion`, one argv element.
+
+        A bare `-o ProxyJump=` would not do: the jump hop ignores command-line `-o` options and would use
+        ~/.ssh (ssh_config(5) ProxyJump). ssh runs the command through the user's shell, so every word is
+        quoted; the inner ssh expands `~` in its -o paths itself, from the passwd entry. The text
+        "ConnectTimeout" stays out of it: docker/cli v28.5.2's connhelper drops its own 30 s timeout when it
+        appears anywhere in the options.
+        """
+        checking = "yes" if proxy.host_key else "accept-new"
+        words = ["ssh", "-o", "BatchMode=yes", "-o", f"StrictHostKeyChecking={checking}",
+                 "-o", f"UserKnownHostsFile={self.proxy_known_hosts_file}"]
+        if key_file is not None:
+            words += ["-o", "IdentitiesOnly=yes", "-o", f"IdentityFile={key_file}"]
+        words += ["-l", proxy.user, "-p", str(proxy.port), "-W", "[%h]:%p", "--", proxy.host]
+        return "ProxyCommand=" + " ".join(shlex.quote(word) for word in words)
 
     def local_path(self, path: str) -> Path:
         """Where ssh finds `path`: `~` is the passwd entry's home directory."""
         return login_home() / path.removeprefix("~/")
 
-    def write(self, settings: ManagerSettings, private_key: str | None) -> str:
-        """Write the key (0600, in a 0700 folder) and the pinned host key; returns the key path."""
+    def write(self, settings: ManagerSettings, private_key: str | None, proxy_private_key: str | None = None) -> str:
+        """Write the keys (0600, in a 0700 folder) and the pinned host keys; returns the key path."""
         key_file = self.local_path(self.key_file)
         key_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         key_file.parent.chmod(0o700)
         if private_key is not None:
             _write_private(key_file, private_key.rstrip("\n") + "\n")
         if settings.ssh_host_key:
-            host = settings.host if settings.ssh_port == 22 else f"[{settings.host}]:{settings.ssh_port}"
-            _write_private(self.local_path(self.known_hosts_file), f"{host} {settings.ssh_host_key}\n")
+            _write_private(self.local_path(self.known_hosts_file),
+                           f"{_known_host(settings.host or '', settings.ssh_port)} {settings.ssh_host_key}\n")
+        proxy = settings.ssh_proxy
+        if proxy is not None and proxy_private_key is not None:
+            _write_private(self.local_path(self.proxy_key_file), proxy_private_key.rstrip("\n") + "\n")
+        if proxy is not None and proxy.host_key:
+            _write_private(self.local_path(self.proxy_known_hosts_file),
+                           f"{_known_host(proxy.host, proxy.port)} {proxy.host_key}\n")
         return self.key_file
+
+
+def _known_host(host: str, port: int) -> str:
+    """A host as known_hosts names it: bare on port 22, `[host]:port` otherwise."""
+    return host if port == 22 else f"[{host}]:{port}"
 
 
 def _write_private(path: Path, text: str) -> None:

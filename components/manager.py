@@ -112,6 +112,8 @@ class CloudifyManagerArgs:
 
     settings: ManagerSettings
     ssh_private_key: pulumi.Input[str] | None = None
+    ssh_proxy_private_key: pulumi.Input[str] | None = None
+    """The bastion's key (`settings.ssh_proxy`); None: the bastion takes `ssh_private_key` too."""
     docker_tls: DockerTls | None = None
     manager_secrets: ManagerSecrets | None = None
     registry_auth: RegistryAuth | None = None
@@ -143,10 +145,7 @@ class CloudifyManager(pulumi.ComponentResource):
         self._settings = args.settings
         self._secrets = self._manager_secrets()
         self._connection = self._ssh_connection()
-        if self._settings.is_remote and not self._settings.ssh_host_key:
-            pulumi.warn(f"sshHostKey is not set: the host key of {self._settings.host} is trusted on first use. "
-                        "Pin it: pulumi config set sshHostKey \"$(ssh-keyscan -t ed25519 "
-                        f"{self._settings.host} | cut -d' ' -f2-)\"")
+        self._warn_unpinned_host_keys()
 
         engine = self._host_command("docker-engine", host_scripts.ensure_docker(
             self._settings, provider_ssh_user(self._settings)))
@@ -183,6 +182,18 @@ class CloudifyManager(pulumi.ComponentResource):
             "appContainerId": self.app_container_id,
         })
 
+    def _warn_unpinned_host_keys(self) -> None:
+        """Trust on first use is a choice the user should see: once per host key that is not pinned."""
+        s = self._settings
+        unpinned = []
+        if s.is_remote and not s.ssh_host_key:
+            unpinned.append(("sshHostKey", s.host))
+        if s.ssh_proxy is not None and not s.ssh_proxy.host_key:
+            unpinned.append(("sshProxyHostKey", s.ssh_proxy.host))
+        for key, host in unpinned:
+            pulumi.warn(f"{key} is not set: the host key of {host} is trusted on first use. Pin it: "
+                        f"pulumi config set {key} \"$(ssh-keyscan -t ed25519 {host} | cut -d' ' -f2-)\"")
+
     # -- secrets ---------------------------------------------------------------
 
     def _manager_secrets(self) -> ManagerSecrets | None:
@@ -211,9 +222,16 @@ class CloudifyManager(pulumi.ComponentResource):
         s = self._settings
         if not s.is_remote:
             return None
+        proxy = None
+        if s.ssh_proxy is not None:
+            # pulumi-command v1.2.1 dials the bastion, then the host through it; each hop checks its own key.
+            proxy_key = self._args.ssh_proxy_private_key
+            proxy = command.remote.ProxyConnectionArgs(
+                host=s.ssh_proxy.host, port=s.ssh_proxy.port, user=s.ssh_proxy.user, host_key=s.ssh_proxy.host_key,
+                private_key=proxy_key if proxy_key is not None else self._args.ssh_private_key)
         return command.remote.ConnectionArgs(
             host=s.host, port=s.ssh_port, user=s.ssh_user,
-            private_key=self._args.ssh_private_key, host_key=s.ssh_host_key)
+            private_key=self._args.ssh_private_key, host_key=s.ssh_host_key, proxy=proxy)
 
     def _host_command(self, suffix: str, create: pulumi.Input[str], *,
                       triggers: list[pulumi.Input[str]] | None = None,
@@ -264,11 +282,11 @@ class CloudifyManager(pulumi.ComponentResource):
         identity = self._args.ssh_identity
         key = self._args.ssh_private_key
         if s.is_remote:
-            # Key and pinned host key must be on disk before the provider's ssh runs.
-            written = (pulumi.Output.from_input(key).apply(lambda k: identity.write(s, k))
-                       if key is not None else pulumi.Output.from_input(identity.write(s, None)))
+            # Keys and pinned host keys must be on disk before the provider's ssh runs.
+            proxy_key = self._args.ssh_proxy_private_key if s.ssh_proxy is not None else None
+            written = pulumi.Output.all(key, proxy_key).apply(lambda keys: identity.write(s, *keys))
             ready = pulumi.Output.unsecret(written)
-            ssh_opts = identity.ssh_opts(s, with_key=key is not None)
+            ssh_opts = identity.ssh_opts(s, with_key=key is not None, with_proxy_key=proxy_key is not None)
         else:
             ready = pulumi.Output.from_input("")
             ssh_opts = None

@@ -45,6 +45,11 @@ SETTING_KEYS: tuple[str, ...] = (
     "sshPort",
     "sshPrivateKey",
     "sshHostKey",
+    "sshProxyHost",
+    "sshProxyUser",
+    "sshProxyPort",
+    "sshProxyHostKey",
+    "sshProxyPrivateKey",
     "appImage",
     "dataImage",
     "volumePaths",
@@ -90,7 +95,8 @@ SETTING_KEYS: tuple[str, ...] = (
     "managers",
 )
 
-SECRET_KEYS: frozenset[str] = frozenset({"sshPrivateKey", "dockerTlsKey", "adminPassword", "managerSecret",
+SECRET_KEYS: frozenset[str] = frozenset({"sshPrivateKey", "sshProxyPrivateKey", "dockerTlsKey", "adminPassword",
+                                         "managerSecret",
                                          "registryAuth"})
 # What an entry of `managers` may set: every plain setting (secrets are shared).
 OVERRIDABLE_KEYS: tuple[str, ...] = tuple(k for k in SETTING_KEYS if k not in SECRET_KEYS and k != "managers")
@@ -193,6 +199,17 @@ def login_home() -> Path:
 
 
 @dataclass(frozen=True)
+class SshProxy:
+    """A bastion (jump host) every SSH connection to the Docker host goes through: one hop."""
+
+    host: str
+    user: str
+    port: int = 22
+    host_key: str | None = None
+    """Pinned public host key of the bastion; unset, it is trusted on first use."""
+
+
+@dataclass(frozen=True)
 class TrustyDocker:
     """How Docker is installed on Ubuntu 14.04, the only distribution we install on."""
 
@@ -223,6 +240,7 @@ class ManagerSettings:
     ssh_user: str = "ubuntu"
     ssh_port: int = 22
     ssh_host_key: str | None = None
+    ssh_proxy: SshProxy | None = None
     volume_paths: tuple[str, ...] = PROFILES[DEFAULT_PROFILE].volume_paths
     ports: tuple[PortMapping, ...] = tuple(PortMapping(p, p) for p in PROFILES[DEFAULT_PROFILE].ports)
     agents: tuple[AgentPackage, ...] = ()
@@ -647,6 +665,33 @@ def _data_protection(raw: Mapping[str, str | None], problems: _Problems) -> tupl
     return kind, backup_dir, _integer(raw, "backupsToKeep", 3, 1, 100, problems)
 
 
+PROXY_DETAIL_KEYS = ("sshProxyUser", "sshProxyPort", "sshProxyHostKey", "sshProxyPrivateKey")
+
+
+def _ssh_proxy(raw: Mapping[str, str | None], host: str | None, ssh_user: str, problems: _Problems
+               ) -> SshProxy | None:
+    """The bastion every SSH connection goes through (`sshProxy*`), or None."""
+    proxy_host = raw.get("sshProxyHost") or None
+    if proxy_host is None:
+        for key in PROXY_DETAIL_KEYS:
+            if raw.get(key):
+                problems.add(key, "is set but sshProxyHost is not: set the bastion's address "
+                                  f"(`pulumi config set sshProxyHost bastion.example.com`) or remove {key}")
+        return None
+    if host is None:
+        problems.add("sshProxyHost", "a bastion needs a remote host: set host to the manager host's address as the "
+                                     "bastion reaches it")
+    address = host_address("sshProxyHost", proxy_host, problems)
+    user = raw.get("sshProxyUser") or ssh_user
+    if not _SAFE_NAME.match(user):
+        problems.add("sshProxyUser", f"{user!r} is not a valid user name")
+    host_key = raw.get("sshProxyHostKey") or None
+    if host_key is not None and not _HOST_KEY.match(host_key):
+        problems.add("sshProxyHostKey", "must be one public host key, type and base64 on one line, as "
+                                        "`ssh-keyscan -t ed25519 BASTION | cut -d' ' -f2-` prints it")
+    return SshProxy(address, user, _integer(raw, "sshProxyPort", 22, 1, 65535, problems), host_key)
+
+
 def _container_logs(raw: Mapping[str, str | None], problems: _Problems) -> tuple[str, str, int]:
     """`logDriver` (or `daemon`), and the rotation of json-file and local logs: `logMaxSize`, `logMaxFile`."""
     driver = raw.get("logDriver") or "json-file"
@@ -735,6 +780,7 @@ def parse_settings(raw: Mapping[str, str | None], *, has_private_key: bool,
         check_image_reference("dataImage", data_image, problems)
 
     profile = _profile(raw, problems)
+    ssh_proxy = _ssh_proxy(raw, host, ssh_user, problems)
     agents, docker_image_url = _cloudify_packages(raw, problems)
 
     management_ip = raw.get("managementIp") or host or "127.0.0.1"
@@ -761,6 +807,7 @@ def parse_settings(raw: Mapping[str, str | None], *, has_private_key: bool,
         ssh_user=ssh_user,
         ssh_port=_integer(raw, "sshPort", 22, 1, 65535, problems),
         ssh_host_key=ssh_host_key,
+        ssh_proxy=ssh_proxy,
         volume_paths=_volume_paths(raw, profile, problems),
         ports=_ports(raw, profile, problems),
         agents=agents,

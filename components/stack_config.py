@@ -85,5 +85,6 @@ def _manager_args(config: pulumi.Config, settings: ManagerSettings, registry_aut
         manager_secrets = ManagerSecrets(admin_password=config.get_secret("adminPassword"),
                                          manager_secret=config.get_secret("managerSecret"))
     return CloudifyManagerArgs(settings=settings, ssh_private_key=config.get_secret("sshPrivateKey"),
+                               ssh_proxy_private_key=config.get_secret("sshProxyPrivateKey"),
                                docker_tls=tls, manager_secrets=manager_secrets, registry_auth=registry_auth,
                                ssh_identity=identity)

@@ -82,8 +82,8 @@ def make_host(engine, tmp_path_factory):
     hosts: list[hostbed.SshHost] = []
     key_dir = tmp_path_factory.mktemp("ssh")
 
-    def start(scenario: str, **options) -> hostbed.SshHost:
-        """`options` as for hostbed.SshHost."""
+    def start(scenario: str, key_dir: Path = key_dir, **options) -> hostbed.SshHost:
+        """`options` as for hostbed.SshHost; hosts share one key unless given their own `key_dir`."""
         host = hostbed.SshHost(scenario, key_dir=key_dir, **options)
         hosts.append(host)
         return host

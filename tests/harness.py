@@ -334,11 +334,16 @@ def stack_secrets(config: dict[str, str]) -> dict[str, str]:
     return secrets
 
 
-def render_for_host(host: Any, **overrides: str) -> Run:
-    """The prod program aimed at an SSH test host (`host.user`@127.0.0.1:`host.port`) with its real key."""
+def render_for_host(host: Any, *, bastion: Any = None, **overrides: str) -> Run:
+    """The prod program aimed at an SSH test host (`host.user`@`host.address`:`host.port`) with its real key;
+    through `bastion` (an SSH test host with its own key) when given."""
     config = {**stack_config("prod"), "cloudifyPackages": "{}", **overrides,
-              "host": "127.0.0.1", "sshUser": host.user, "sshPort": str(host.port)}
-    return run_program(config, secrets={**stack_secrets(config), "sshPrivateKey": host.key.read_text()})
+              "host": host.address, "sshUser": host.user, "sshPort": str(host.port)}
+    secrets = {**stack_secrets(config), "sshPrivateKey": host.key.read_text()}
+    if bastion is not None:
+        config |= {"sshProxyHost": bastion.address, "sshProxyUser": bastion.user, "sshProxyPort": str(bastion.port)}
+        secrets["sshProxyPrivateKey"] = bastion.key.read_text()
+    return run_program(config, secrets=secrets)
 
 
 def declared_commands(host: Any, **overrides: str) -> dict[str, str]:

@@ -177,28 +177,37 @@ class SshHost:
     def __init__(self, scenario: str, *, key_dir: Path, identity: str = "debian-12", sudo: bool = True,
                  with_engine: bool = False, engine_socket: str = "/var/run/docker.sock",
                  client_path: str = "/usr/bin/docker", docker_group: bool = False,
-                 shared_dirs: tuple[str, ...] = ()) -> None:
+                 shared_dirs: tuple[str, ...] = (), networks: tuple[str, ...] = (),
+                 allow_from: str | None = None) -> None:
         """`with_engine`: the real `docker` client at `client_path`, and the engine's socket mounted at
         `engine_socket`, group-owned by a group named `docker` as on a real host; `docker_group`: the user
         is in it. `shared_dirs` are this machine's folders at the same paths, so that what a host command
-        writes there is what the engine bind-mounts."""
+        writes there is what the engine bind-mounts. `networks`: Docker networks instead of this machine's
+        network namespace (sshd on port 22 of the first one's address, `address`); `allow_from`: sshd
+        accepts the user only from that address (AllowUsers), so that nothing bypasses a bastion."""
         self.name = f"cfy-testhost-{scenario}-{uuid.uuid4().hex[:8]}"
-        self.port = free_port()
+        self.port = free_port() if not networks else 22
         self.user = "tester"
         self.key = key_dir / "id_ed25519"
         if not self.key.exists():
             subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(self.key)], check=True)
         WATCHED_SECRETS.update(line for line in self.key.read_text().splitlines() if "PRIVATE KEY" not in line)
-        run_args = ["run", "-d", "--name", self.name, "--label", LABEL, "--network", "host"]
+        network = networks[0] if networks else "host"
+        run_args = ["run", "-d", "--name", self.name, "--label", LABEL, "--network", network]
         if with_engine:
             run_args += ["-v", f"/var/run/docker.sock:{engine_socket}"]
         for folder in shared_dirs:
             run_args += ["-v", f"{folder}:{folder}"]
-        docker(*run_args, ensure_image(), "/usr/sbin/sshd", "-D", "-e", "-p", str(self.port),
-               "-o", "ListenAddress=127.0.0.1")
+        listen = ["-p", str(self.port), "-o", "ListenAddress=127.0.0.1"] if not networks else ["-p", "22"]
+        allowed = ["-o", f"AllowUsers={self.user}@{allow_from}"] if allow_from else []
+        docker(*run_args, ensure_image(), "/usr/sbin/sshd", "-D", "-e", *listen, *allowed)
         try:
+            for network in networks[1:]:
+                docker("network", "connect", network, self.name)
+            self.address = self.address_on(networks[0]) if networks else "127.0.0.1"
             self._configure(identity, sudo, with_engine, client_path, docker_group)
-            self._wait_for_ssh()
+            if not networks or networks[0] == "bridge":
+                self._wait_for_ssh()  # a host on an internal network waits for its bastion: wait_via
         except BaseException:
             self.remove()
             raise
@@ -239,28 +248,50 @@ class SshHost:
         if done.returncode != 0:
             raise TestBedUnavailable(f"setup step {script!r} failed on {self.name}: {done.stdout}{done.stderr}")
 
+    def address_on(self, network: str) -> str:
+        """This host's IPv4 address on a Docker network."""
+        return docker("inspect", "-f", f"{{{{(index .NetworkSettings.Networks \"{network}\").IPAddress}}}}",
+                      self.name).stdout.strip()
+
+    def ssh_options(self) -> list[str]:
+        """OpenSSH options for this host: batch mode, its key, no known_hosts (the test bed's own access)."""
+        return ["-i", str(self.key), "-p", str(self.port), "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes",
+                "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR"]
+
+    def ssh_argv(self, via: SshHost | None = None) -> list[str]:
+        """OpenSSH's argv up to the remote command; through `via` (a bastion, with its own key) when given."""
+        argv = ["ssh", *self.ssh_options()]
+        if via is not None:
+            hop = " ".join(["ssh", *via.ssh_options(), "-W", "'[%h]:%p'", f"{via.user}@{via.address}"])
+            argv += ["-o", f"ProxyCommand={hop}"]
+        return [*argv, f"{self.user}@{self.address}"]
+
     def exists(self, path: str) -> bool:
         return docker("exec", self.name, "test", "-e", path, check=False).returncode == 0
 
-    def ssh(self, command: str, timeout: float = 120, input_text: str | None = None) -> Result:
-        """Run one command string over real SSH, exactly as the command provider sends it (with its stdin)."""
+    def ssh(self, command: str, timeout: float = 120, input_text: str | None = None,
+            via: SshHost | None = None) -> Result:
+        """Run one command string over real SSH, exactly as the command provider sends it (with its stdin);
+        through the bastion `via` when given."""
         done = subprocess.run(
-            ["ssh", "-i", str(self.key), "-p", str(self.port), "-o", "BatchMode=yes",
-             "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
-             f"{self.user}@127.0.0.1", command],
+            [*self.ssh_argv(via), command],
             capture_output=True, text=True, timeout=timeout, input=input_text,
             stdin=subprocess.DEVNULL if input_text is None else None)
         EMITTED.extend([done.stdout, done.stderr])
         return Result(done.returncode, done.stdout, done.stderr)
 
-    def _wait_for_ssh(self) -> None:
+    def _wait_for_ssh(self, via: SshHost | None = None) -> None:
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
-            if self.ssh("true", timeout=10).returncode == 0:
+            if self.ssh("true", timeout=10, via=via).returncode == 0:
                 return
             time.sleep(0.3)
         logs = docker("logs", self.name, check=False)
         raise TestBedUnavailable(f"sshd in {self.name} did not answer: {logs.stdout}{logs.stderr}")
+
+    def wait_via(self, bastion: SshHost) -> None:
+        """Wait until sshd answers through `bastion` (a host only on an internal network)."""
+        self._wait_for_ssh(via=bastion)
 
     def remove(self) -> None:
         docker("rm", "-f", "-v", self.name, check=False)

@@ -1,0 +1,225 @@
+"""Hosts behind a bastion: every host step and the Docker provider's own connection go through one jump host.
+
+Under the mocks: the declared `proxy` of every command connection, field by
+field (pulumi-command v1.2.1 `ProxyConnectionArgs`, whose Go client cannot run
+here), the provider's `sshOpts`, the secrets and the validation. On the test
+bed: a bastion on Docker's default bridge and on an internal network, and a
+target only on the internal network whose sshd admits the user only from the
+bastion's address. The declared commands run through the bastion with OpenSSH;
+the provider's connection is docker/cli v28.5.2's connhelper argv built from
+the registered `host` and `sshOpts` (tests/connhelper.py), with `$HOME`
+pointing elsewhere, so ~/.ssh plays no part.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shlex
+import subprocess
+import uuid
+
+import pytest
+from connhelper import ping, provider_address
+from harness import (
+    THROWAWAY_KEY,
+    Run,
+    plain_strings,
+    render_for_host,
+    run_program,
+    script_arguments,
+    secret_strings,
+    stack_config,
+)
+from hostbed import SshHost, docker, docker_step_report
+
+from components.docker_endpoint import SshIdentity
+from components.settings import ConfigError
+
+PROVIDER = "pulumi:providers:docker"
+BASTION_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nYmFzdGlvbi1rZXktdGhyb3dhd2F5\n-----END OPENSSH PRIVATE KEY-----"
+PINNED = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBastionKeyForTests"
+BEHIND = {**stack_config("prod"), "host": "10.20.0.5", "sshProxyHost": "bastion.example.com",
+          "sshProxyUser": "jump", "sshProxyPort": "2200", "sshProxyHostKey": PINNED}
+
+
+def behind(config: dict[str, str] | None = None, **secrets: str) -> Run:
+    return run_program(config or BEHIND, secrets={"sshPrivateKey": THROWAWAY_KEY, **secrets})
+
+
+def proxy_command(run: Run) -> list[str]:
+    opts = provider_address(run.one(PROVIDER).inputs)[1]
+    commands = [o for o in opts if o.startswith("ProxyCommand=")]
+    assert len(commands) == 1 and opts[opts.index(commands[0]) - 1] == "-o"
+    return shlex.split(commands[0].removeprefix("ProxyCommand="))
+
+
+def test_every_command_goes_through_the_bastion_with_each_hop_pinned_to_its_own_key():
+    run = behind(sshHostKey="ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAITargetKeyForTests")
+    commands = [r for r in run.registrations if r.type == "command:remote:Command"]
+    assert len(commands) == 4
+    for step in commands:
+        connection = step.inputs["connection"]
+        assert (connection["host"], connection["hostKey"]) == ("10.20.0.5",
+                                                               "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAITargetKeyForTests")
+        proxy = connection["proxy"]
+        assert {k: proxy[k] for k in ("host", "port", "user", "hostKey")} == {
+            "host": "bastion.example.com", "port": 2200, "user": "jump", "hostKey": PINNED}, step.name
+        assert proxy["privateKey"] == THROWAWAY_KEY, "without sshProxyPrivateKey the host's key opens the bastion too"
+
+
+def test_the_bastion_has_its_own_key_when_one_is_set_and_it_stays_secret():
+    run = behind(sshProxyPrivateKey=BASTION_KEY)
+    step = run.one("command:remote:Command", "-docker-engine")
+    assert step.inputs["connection"]["proxy"]["privateKey"] == BASTION_KEY
+    assert BASTION_KEY in secret_strings(step.wire_inputs)
+    for registration in run.registrations:
+        plain = plain_strings(registration.wire_inputs) + plain_strings(registration.state)
+        assert not any("YmFzdGlvbi1rZXktdGhyb3dhd2F5" in s for s in plain), registration.name
+    for outputs in run.outputs.values():
+        assert not any("YmFzdGlvbi1rZXktdGhyb3dhd2F5" in s for s in plain_strings(outputs))
+
+
+def test_the_providers_ssh_reaches_the_bastion_with_its_own_options_as_one_argument(isolated_home):
+    run = behind(sshProxyPrivateKey=BASTION_KEY)
+    folder = f"~/.ssh/cloudify-pulumi/cloudify-manager-{isolated_home}"
+    assert proxy_command(run) == [
+        "ssh", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes",
+        "-o", f"UserKnownHostsFile={folder}/proxy_known_hosts",
+        "-o", "IdentitiesOnly=yes", "-o", f"IdentityFile={folder}/proxy_id",
+        "-l", "jump", "-p", "2200", "-W", "[%h]:%p", "--", "bastion.example.com"]
+    assert not any("ConnectTimeout" in o for o in provider_address(run.one(PROVIDER).inputs)[1]), \
+        "docker/cli's connhelper would drop its own 30 s timeout"
+    identity = SshIdentity.for_stack("cloudify-manager", isolated_home)
+    key = identity.local_path(identity.proxy_key_file)
+    assert key.read_text() == BASTION_KEY + "\n" and oct(key.stat().st_mode & 0o777) == "0o600"
+    assert identity.local_path(identity.proxy_known_hosts_file).read_text() == f"[bastion.example.com]:2200 {PINNED}\n"
+
+
+@pytest.mark.parametrize("shell", ["sh", "bash"])
+def test_no_shell_expands_the_proxy_command_differently_from_ssh(shell, tmp_path):
+    """ssh runs ProxyCommand as `$SHELL -c "exec <command>"`. bash expands `~` after `=` from $HOME, not from
+    the passwd entry ssh uses: every word is quoted, so the inner ssh gets the `~` and expands it itself."""
+    run = behind(sshProxyPrivateKey=BASTION_KEY)
+    text = next(o for o in provider_address(run.one(PROVIDER).inputs)[1] if o.startswith("ProxyCommand="))
+    done = subprocess.run([shell, "-c", "printf '%s\\n' " + text.removeprefix("ProxyCommand=")], capture_output=True,
+                          text=True, env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}, cwd=tmp_path)
+    assert done.stdout.splitlines() == proxy_command(run)
+
+
+def test_without_a_bastion_key_the_hop_uses_the_hosts_key_and_trusts_its_first_key(isolated_home, caplog):
+    config = {k: v for k, v in BEHIND.items() if k != "sshProxyHostKey"}
+    with caplog.at_level(logging.WARNING):
+        run = behind(config)
+    words = proxy_command(run)
+    assert "StrictHostKeyChecking=accept-new" in words
+    assert f"IdentityFile=~/.ssh/cloudify-pulumi/cloudify-manager-{isolated_home}/id" in words
+    assert "sshProxyHostKey is not set: the host key of bastion.example.com is trusted on first use" in caplog.text
+
+
+@pytest.mark.parametrize(("overrides", "secrets", "problem"), [
+    ({"sshProxyUser": "jump"}, {}, "sshProxyUser: is set but sshProxyHost is not"),
+    ({"sshProxyHost": "bastion.example.com", "sshProxyHostKey": "ssh-ed25519 AAAA\nx"}, {}, "sshProxyHostKey: must be"),
+    ({"sshProxyHost": "bastion.example.com", "sshProxyPort": "70000"}, {}, "sshProxyPort: must be between 1 and 65535"),
+    ({"sshProxyHost": "[bastion"}, {}, "sshProxyHost: '[bastion' must be a host name"),
+    ({"sshProxyHost": "bastion.example.com", "sshProxyUser": "a b"}, {}, "sshProxyUser: 'a b' is not a valid user"),
+])
+def test_bad_bastion_settings_are_refused_naming_the_key(overrides, secrets, problem):
+    with pytest.raises(ConfigError) as error:
+        behind({**stack_config("prod"), **overrides}, **secrets)
+    assert any(p.startswith(problem) for p in error.value.problems), error.value.problems
+
+
+def test_a_bastion_for_a_manager_on_this_machine_is_refused():
+    with pytest.raises(ConfigError, match="sshProxyHost: a bastion needs a remote host"):
+        run_program({**stack_config("dev"), "sshProxyHost": "bastion.example.com"}, secrets={})
+
+
+def test_a_bastion_key_in_plain_text_is_refused():
+    with pytest.raises(ConfigError, match="sshProxyPrivateKey: is stored in plain text"):
+        run_program({**BEHIND, "sshProxyPrivateKey": BASTION_KEY}, secrets={"sshPrivateKey": THROWAWAY_KEY})
+
+
+def test_a_fleet_behind_one_bastion_and_an_entry_with_its_own():
+    config = {**BEHIND, "managers": json.dumps({
+        "a": {"host": "10.20.0.5"}, "b": {"host": "10.30.0.5", "sshProxyHost": "other-bastion.example.com"}})}
+    run = run_program(config, secrets={"sshPrivateKey": THROWAWAY_KEY})
+    proxies = {name: run.one("command:remote:Command", f"{name}-docker-engine").inputs["connection"]["proxy"]["host"]
+               for name in ("a", "b")}
+    assert proxies == {"a": "bastion.example.com", "b": "other-bastion.example.com"}
+
+
+# -- on the test bed --------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def internal_network(engine):
+    name = f"cfy-internal-{uuid.uuid4().hex[:8]}"
+    docker("network", "create", "--internal", name)
+    yield name
+    docker("network", "rm", name, check=False)
+
+
+@pytest.fixture
+def behind_bastion(internal_network, make_host, tmp_path_factory) -> tuple[SshHost, SshHost]:
+    """A bastion with its own user key, and a target reachable only through it."""
+    bastion = make_host("bastion", networks=("bridge", internal_network),
+                        key_dir=tmp_path_factory.mktemp("bastion-key"))
+    target = make_host("target", networks=(internal_network,), with_engine=True, docker_group=True,
+                       allow_from=bastion.address_on(internal_network))
+    target.wait_via(bastion)
+    return bastion, target
+
+
+def host_public_key(host: SshHost) -> str:
+    return " ".join(host.root("cat /etc/ssh/ssh_host_ed25519_key.pub").stdout.split()[:2])
+
+
+def other_public_key(tmp_path) -> str:
+    other = tmp_path / f"other-{uuid.uuid4().hex[:6]}"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(other)], check=True)
+    return " ".join(other.with_suffix(".pub").read_text().split()[:2])
+
+
+@pytest.mark.hosts
+def test_the_target_answers_only_through_the_bastion(behind_bastion):
+    bastion, target = behind_bastion
+    assert target.ssh("true", timeout=30, via=bastion).returncode == 0
+    assert bastion.key.read_text() != target.key.read_text(), "each hop has its own key"
+    direct = target.ssh("true", timeout=30)
+    assert direct.returncode != 0, "reached without the bastion: the test would prove nothing"
+
+
+@pytest.mark.hosts
+def test_the_declared_steps_run_on_the_target_through_the_bastion(behind_bastion, engine):
+    bastion, target = behind_bastion
+    run = render_for_host(target, bastion=bastion, volumePaths='["/srv/state"]')
+    commands = run.commands()
+    step = target.ssh(commands["docker-engine"], via=bastion)
+    assert step.returncode == 0, step.stderr
+    assert step.stdout == docker_step_report("debian 12", engine)
+    backup = target.ssh(commands["backup"], via=bastion)
+    assert backup.returncode == 0 and "nothing to back up" in backup.stderr, backup.stderr
+    assert script_arguments(commands["backup"])[0] == "backup_data.sh"
+
+
+@pytest.mark.hosts
+@pytest.mark.parametrize("pin", ["both", "none"])
+def test_the_providers_own_connection_reaches_the_target_through_the_bastion(behind_bastion, pin):
+    bastion, target = behind_bastion
+    keys = {"sshHostKey": host_public_key(target), "sshProxyHostKey": host_public_key(bastion)} if pin == "both" else {}
+    run = render_for_host(target, bastion=bastion, **keys)
+    assert target.ssh(run.commands()["docker-engine"], via=bastion).returncode == 0
+    result = ping(*provider_address(run.one(PROVIDER).inputs))
+    assert result.answered_ok, result.stderr
+
+
+@pytest.mark.hosts
+@pytest.mark.parametrize("wrong", ["sshProxyHostKey", "sshHostKey"])
+def test_a_wrong_pinned_key_on_either_hop_is_refused(behind_bastion, tmp_path, wrong):
+    bastion, target = behind_bastion
+    keys = {"sshHostKey": host_public_key(target), "sshProxyHostKey": host_public_key(bastion)}
+    keys[wrong] = other_public_key(tmp_path)
+    run = render_for_host(target, bastion=bastion, **keys)
+    result = ping(*provider_address(run.one(PROVIDER).inputs))
+    assert result.returncode != 0 and not result.response
+    assert "Host key verification failed" in result.stderr, result.stderr
