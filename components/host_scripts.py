@@ -93,7 +93,7 @@ def backup_data(settings: ManagerSettings, replacement_key: str) -> str:
     """Stop the old app container and archive the data volumes, before the container is replaced."""
     return invocation("backup_data.sh", _flag(settings.use_sudo), settings.app_container_name,
                       settings.data_container_name, settings.backup_folder, str(settings.backups_to_keep),
-                      replacement_key)
+                      replacement_key, settings.backup_compression)
 
 
 def parse_key_values(stdout: str) -> dict[str, str]:

@@ -85,6 +85,7 @@ SETTING_KEYS: tuple[str, ...] = (
     "dataVolumes",
     "backupDir",
     "backupsToKeep",
+    "backupCompression",
     "registryAuth",
     "logDriver",
     "logMaxSize",
@@ -101,6 +102,7 @@ SECRET_KEYS: frozenset[str] = frozenset({"sshPrivateKey", "sshProxyPrivateKey", 
 # What an entry of `managers` may set: every plain setting (secrets are shared).
 OVERRIDABLE_KEYS: tuple[str, ...] = tuple(k for k in SETTING_KEYS if k not in SECRET_KEYS and k != "managers")
 DATA_VOLUME_KINDS = ("named", "anonymous")
+BACKUP_COMPRESSIONS = ("auto", "zstd", "gzip", "none")
 SINGLE_MANAGER_NAME = "cloudify"  # a stack without `managers`: the name (and URNs) of earlier releases
 _MANAGER_NAME = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
 
@@ -265,6 +267,7 @@ class ManagerSettings:
     data_volumes: str = "named"
     backup_dir: str | None = None
     backups_to_keep: int = 3
+    backup_compression: str = "auto"
     log_driver: str = "json-file"
     log_max_size: str = "50m"
     log_max_file: int = 5
@@ -665,6 +668,13 @@ def _data_protection(raw: Mapping[str, str | None], problems: _Problems) -> tupl
     return kind, backup_dir, _integer(raw, "backupsToKeep", 3, 1, 100, problems)
 
 
+def _backup_compression(raw: Mapping[str, str | None], problems: _Problems) -> str:
+    compression = raw.get("backupCompression") or "auto"
+    if compression not in BACKUP_COMPRESSIONS:
+        problems.add("backupCompression", f"{compression!r} must be one of {', '.join(BACKUP_COMPRESSIONS)}")
+    return compression
+
+
 PROXY_DETAIL_KEYS = ("sshProxyUser", "sshProxyPort", "sshProxyHostKey", "sshProxyPrivateKey")
 
 
@@ -832,6 +842,7 @@ def parse_settings(raw: Mapping[str, str | None], *, has_private_key: bool,
         data_volumes=data_volumes,
         backup_dir=backup_dir,
         backups_to_keep=backups_to_keep,
+        backup_compression=_backup_compression(raw, problems),
         log_driver=log_driver,
         log_max_size=log_max_size,
         log_max_file=log_max_file,

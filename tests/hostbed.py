@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 SUITE = "bookworm"
-PACKAGES = "openssh-server,sudo,curl,ca-certificates,busybox,procps,gpg,zsh"
+PACKAGES = "openssh-server,sudo,curl,ca-certificates,busybox,procps,gpg,zsh,zstd"
 IMAGE_SETUP = (
     "useradd -m -s /bin/sh tester && mkdir -p /run/sshd /home/tester/.ssh && "
     "chown tester /home/tester/.ssh && chmod 700 /home/tester/.ssh && ssh-keygen -A && "

@@ -79,7 +79,7 @@ class Manager:
         return docker("inspect", "-f", "{{.State.Running}}", self.app).stdout.strip() == "true"
 
     def archives(self) -> list[str]:
-        return sorted(p.name for p in Path(self.backups).glob(f"{self.app}-*.tar.gz"))
+        return sorted(p.name for p in Path(self.backups).glob(f"{self.app}-*.tar*"))
 
     def in_app(self, script: str) -> str:
         return docker("exec", self.app, "sh", "-c", script).stdout
@@ -96,12 +96,15 @@ def make_manager(make_host, engine, tmp_path_factory):
     when the host starts (so a file system mounted there beforehand is seen alike by host and engine)."""
     made: list[Manager] = []
 
-    def make(shared: str | None = None) -> Manager:
+    def make(shared: str | None = None, compression: str = "auto", without: tuple[str, ...] = ()) -> Manager:
+        """`without`: commands the host does not have (a host with gzip only, like Ubuntu 14.04)."""
         shared = shared or str(tmp_path_factory.mktemp("backups"))
         host = make_host("backup", with_engine=True, docker_group=True, shared_dirs=(shared,))
+        for command in without:
+            host.setup(f"rm -f /usr/bin/{command}")
         prefix = f"cfytest{uuid.uuid4().hex[:8]}"
         run = render_for_host(host, namePrefix=prefix, backupDir=f"{shared}/{prefix}", backupsToKeep="2",
-                              volumePaths=str(STATE_PATHS).replace("'", '"'))
+                              volumePaths=str(STATE_PATHS).replace("'", '"'), backupCompression=compression)
         create_data_container(run, ensure_image())
         made.append(Manager(host, run, prefix, f"{shared}/{prefix}"))
         return made[-1]
@@ -168,7 +171,14 @@ def test_the_first_up_has_nothing_to_back_up(manager):
     assert values(result.stdout) == {"BACKUP_FILE": "", "PREVIOUS_IMAGE": ""}
 
 
-def test_backup_then_wipe_then_restore_gives_back_identical_files(manager):
+@pytest.mark.parametrize(("compression", "without", "suffix"), [
+    ("auto", (), ".tar.zst"),              # the host has zstd
+    ("auto", ("zstd",), ".tar.gz"),        # a host with gzip only, like Ubuntu 14.04
+    ("gzip", (), ".tar.gz"),
+    ("none", (), ".tar"),
+])
+def test_backup_then_wipe_then_restore_gives_back_identical_files(make_manager, compression, without, suffix):
+    manager = make_manager(compression=compression, without=without)
     manager.start_app(ensure_image())
     fill(manager)
     before = fingerprint(manager)
@@ -176,7 +186,8 @@ def test_backup_then_wipe_then_restore_gives_back_identical_files(manager):
     assert result.returncode == 0, result.stderr
     report = values(result.stdout)
     archive = report["BACKUP_FILE"]
-    assert Path(archive).name.startswith(f"{manager.app}-") and archive.endswith(".tar.gz")
+    assert Path(archive).name.startswith(f"{manager.app}-") and archive.endswith(ensure_image().replace(":", "_")
+                                                                                  + suffix), "the name says its format"
     assert report["PREVIOUS_IMAGE"] == ensure_image() and ensure_image().replace(":", "_") in archive
     assert not manager.running(), "the old container is stopped for a consistent copy and left for deletion"
     assert oct(Path(archive).stat().st_mode & 0o777) == "0o600"
@@ -324,17 +335,49 @@ def test_upgrade_and_rollback_through_the_declared_steps_keep_the_data(make_host
         docker("rmi", "-f", image_a, image_b, check=False)
 
 
-def test_an_archive_that_cannot_be_read_back_is_refused_and_the_old_container_starts_again(manager):
-    """The archive is checked before anything is deleted: one truncated after a successful `tar` is refused."""
+DAMAGE = {"truncated": 'truncate -s 2000 "$out"',
+          "corrupt": 'printf garbage-in-the-middle | dd of="$out" bs=1 seek=3000 conv=notrunc 2>/dev/null'}
+
+
+@pytest.mark.parametrize("damage", sorted(DAMAGE))
+@pytest.mark.parametrize(("compression", "compressor"), [("zstd", "zstd"), ("gzip", "gzip")])
+def test_an_archive_that_cannot_be_read_back_is_refused_and_the_old_container_starts_again(
+        make_manager, compression, compressor, damage):
+    """The compressor exits 0 but the file it wrote is damaged afterwards: the test of the written file refuses
+    it before anything is deleted."""
+    manager = make_manager(compression=compression)
     manager.start_app(ensure_image())
     fill(manager)
-    wrap_docker(manager.host, after=f'if [ "$1" = run ] && [ $status -eq 0 ]; then '
-                                    f'for f in {manager.backups}/.*.partial; do truncate -s 2000 "$f"; done; fi')
+    manager.host.put(f"/usr/local/bin/{compressor}", f"""#!/bin/sh
+/usr/bin/{compressor} "$@" || exit $?
+case "$*" in *-t*|*-d*) exit 0 ;; esac
+out=$(readlink /proc/$$/fd/1)
+{DAMAGE[damage]}
+""", mode="755")
     result = manager.host.ssh(manager.backup_command(key="new-key"))
     assert result.returncode == 62, result.stderr
     assert "cannot be read back" in result.stderr and "was started again and nothing was deleted" in result.stderr
     assert manager.running()
     assert not list(Path(manager.backups).iterdir()), "neither the partial nor a final archive is left"
+
+
+def test_a_tar_stream_cut_short_is_refused_in_the_same_pass(manager):
+    """`tar -c` in the container dies midway: its exit status and the listing of the stream both catch it."""
+    manager.start_app(ensure_image())
+    fill(manager)
+    wrap_docker(manager.host, before='if [ "$1" = run ]; then /usr/bin/docker "$@" | head -c 20000; exit 0; fi')
+    result = manager.host.ssh(manager.backup_command(key="new-key"))
+    assert result.returncode == 61, result.stderr
+    assert manager.running() and not list(Path(manager.backups).iterdir())
+
+
+def test_zstd_asked_for_on_a_host_without_it_stops_before_anything(make_manager):
+    manager = make_manager(compression="zstd", without=("zstd",))
+    manager.start_app(ensure_image())
+    result = manager.host.ssh(manager.backup_command(key="new-key"))
+    assert result.returncode == 64, result.stderr
+    assert "backupCompression is zstd, but zstd is not installed on this host" in result.stderr
+    assert manager.running()
 
 
 def test_a_container_that_cannot_be_stopped_is_not_archived(manager):
@@ -354,7 +397,7 @@ def test_restore_refuses_a_missing_or_unreadable_archive_before_stopping_anythin
     for archive in (f"{manager.backups}/missing.tar.gz", str(junk)):
         result = manager.host.ssh(manager.restore_command(archive))
         assert result.returncode == 70, result.stderr
-        assert f"{archive} is missing or is not a readable .tar.gz" in result.stderr
+        assert f"{archive} is missing, or does not read back whole" in result.stderr
         assert manager.running()
 
 

@@ -99,7 +99,8 @@ def test_the_backup_step_runs_before_the_app_container_and_after_the_new_image()
     assert run.one(CONTAINER, "-data").urn in backup.dependencies
     script, args = script_arguments(backup.inputs["create"])
     assert script == "backup_data.sh"
-    assert args == ["true", "cloudify-manager", "cloudify-data", "/var/lib/cloudify-backups", "3", backup_key(run)[0]]
+    assert args == ["true", "cloudify-manager", "cloudify-data", "/var/lib/cloudify-backups", "3", backup_key(run)[0],
+                    "auto"]
 
 
 @pytest.mark.parametrize(("change", "replaces_app"), [

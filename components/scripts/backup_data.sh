@@ -1,17 +1,21 @@
 #!/bin/sh
 # Back up the manager's data before its application container is replaced.
 #
-#   backup_data.sh USE_SUDO APP_CONTAINER DATA_CONTAINER BACKUP_DIR KEEP REPLACEMENT_KEY
+#   backup_data.sh USE_SUDO APP_CONTAINER DATA_CONTAINER BACKUP_DIR KEEP REPLACEMENT_KEY COMPRESSION
 #
 # Runs after the new application image is on the host and before the old
 # application container is deleted. It stops that container (so PostgreSQL and
-# RabbitMQ files are at rest), archives every path the data container holds,
-# through a one-off container of the old image with --volumes-from the data
-# container, into BACKUP_DIR (mode 0700) as
-#   <APP_CONTAINER>-<UTC timestamp>-<old image>.tar.gz   (mode 0600)
-# lists the archive back, then keeps the newest KEEP archives. On success the
-# old container stays stopped: it is deleted next. On failure it is started
-# again and nothing is deleted.
+# RabbitMQ files are at rest), streams every path the data container holds out
+# of a one-off container of the old image (`tar -c` with --volumes-from the
+# data container) and compresses it on the host, into BACKUP_DIR (mode 0700) as
+#   <APP_CONTAINER>-<UTC timestamp>-<old image>.tar.zst|.tar.gz|.tar   (mode 0600)
+# COMPRESSION: `auto` (zstd if the host has it, else gzip: pigz if present),
+# `zstd`, `gzip` or `none`; always the fastest level, since the copy is the
+# manager's downtime. While it is written, the tar stream is listed in the same
+# pass and every stage's exit status is kept; then the compressed file is
+# tested. Only then the newest KEEP archives are kept. On success the old
+# container stays stopped: it is deleted next. On failure it is started again
+# and nothing is deleted.
 # - no application container yet (first up): nothing to back up;
 # - the container already carries REPLACEMENT_KEY in its environment
 #   (CLOUDIFY_PULUMI_REPLACEMENT_KEY): it is what is wanted and will not be
@@ -20,22 +24,75 @@
 #   BACKUP_FILE=<newest archive, or empty>
 #   PREVIOUS_IMAGE=<the image the old container ran, or empty>
 # Exit codes: 0 done, 2 usage, 11 no root access, 60 BACKUP_DIR not usable,
-# 61 archiving failed, 62 archive unreadable, 63 could not stop the container.
+# 61 archiving failed, 62 archive unreadable, 63 could not stop the container,
+# 64 the COMPRESSION asked for is not installed on the host.
 # The inner `sh -c` texts take their values as arguments, never spliced in:
 # shellcheck disable=SC2016
 set -eu
 SCRIPT=backup
-[ $# -eq 6 ] || { echo "usage: backup_data.sh USE_SUDO APP_CONTAINER DATA_CONTAINER BACKUP_DIR KEEP KEY" >&2; exit 2; }
+[ $# -eq 7 ] || {
+    echo "usage: backup_data.sh USE_SUDO APP_CONTAINER DATA_CONTAINER BACKUP_DIR KEEP KEY COMPRESSION" >&2
+    exit 2
+}
 USE_SUDO=$1
 APP=$2
 DATA=$3
 DIR=$4
 KEEP=$5
 KEY=$6
+COMPRESSION=$7
 # shellcheck source=common.sh
 . "$(dirname "$0")/common.sh"
 
-newest_archive() { as_root sh -c 'ls -1t "$1"/"$2"-*.tar.gz 2>/dev/null | head -n 1' newest "$DIR" "$APP" || true; }
+newest_archive() { as_root sh -c 'ls -1t "$1"/"$2"-*.tar* 2>/dev/null | head -n 1' newest "$DIR" "$APP" || true; }
+
+# choose_format: FORMAT (zst, gz or tar) and COMPRESS, the host's fastest way to write it.
+choose_format() {
+    case "$COMPRESSION" in
+    auto) if command -v zstd >/dev/null 2>&1; then COMPRESSION=zstd; else COMPRESSION=gzip; fi ;;
+    zstd | gzip | none) ;;
+    *) fail 2 "COMPRESSION must be auto, zstd, gzip or none, got '$COMPRESSION'" ;;
+    esac
+    case "$COMPRESSION" in
+    zstd)
+        command -v zstd >/dev/null 2>&1 ||
+            fail 64 "backupCompression is zstd, but zstd is not installed on this host; install it, or set backupCompression to auto"
+        FORMAT=zst COMPRESS="zstd -q -1 -T0"
+        ;;
+    gzip)
+        FORMAT=gz COMPRESS="gzip -1"
+        if command -v pigz >/dev/null 2>&1; then COMPRESS="pigz -1"; fi
+        ;;
+    none) FORMAT=tar COMPRESS=cat ;;
+    esac
+}
+
+# Runs as root with: OUT COMPRESS DATA IMAGE PATH...; writes OUT. The tar
+# stream from the container is listed (tar -t) in the same pass through a fifo,
+# and the exit status of each stage is kept: pipelines in sh report only the last.
+STREAM='
+out=$1 compress=$2 data=$3 image=$4
+shift 4
+work=$(mktemp -d) || exit 1
+mkfifo "$work/tar" || exit 1
+tar -tf - < "$work/tar" > /dev/null &
+lister=$!
+{ docker run --rm --network none --entrypoint tar --volumes-from "$data" -w / "$image" -cf - "$@"
+  echo $? > "$work/source"; } | tee "$work/tar" | { $compress > "$out"; echo $? > "$work/compress"; }
+wait "$lister"
+listed=$?
+source=$(cat "$work/source") compressed=$(cat "$work/compress")
+rm -rf "$work"
+[ "$source" = 0 ] && [ "$compressed" = 0 ] && [ "$listed" = 0 ]'
+
+# test_archive FILE: the compressed file reads back whole (a truncated or corrupt one does not).
+test_archive() {
+    case "$FORMAT" in
+    zst) as_root zstd -q -t "$1" ;;
+    gz) as_root gzip -t "$1" ;;
+    tar) as_root tar -tf "$1" >/dev/null ;;
+    esac
+}
 
 report() { # PREVIOUS_IMAGE
     printf 'BACKUP_FILE=%s\n' "$(newest_archive)"
@@ -56,6 +113,7 @@ restart_and_fail() { # CODE MESSAGE
 
 main() {
     case "$KEEP" in '' | *[!0-9]*) fail 2 "KEEP must be a whole number, got '$KEEP'" ;; esac
+    choose_format
     require_root_access
     if ! docker_inspect '{{.Id}}' "$APP" >/dev/null; then
         say "no container $APP yet (first up): nothing to back up"
@@ -81,21 +139,21 @@ main() {
     set -f
     # shellcheck disable=SC2086
     set -- $_paths
-    _name="$APP-$(date -u +%Y%m%dT%H%M%SZ)-$(printf '%s' "$_image" | tr -c 'A-Za-z0-9._-' '_').tar.gz"
+    _name="$APP-$(date -u +%Y%m%dT%H%M%SZ)-$(printf '%s' "$_image" | tr -c 'A-Za-z0-9._-' '_').tar"
+    [ "$FORMAT" = tar ] || _name="$_name.$FORMAT"
     PARTIAL="$DIR/.$_name.partial"
     WAS_RUNNING=$(docker_inspect '{{.State.Running}}' "$APP") || WAS_RUNNING=false
     say "stopping $APP ($_image) so that its data is at rest"
     as_root docker stop -t 120 "$APP" >/dev/null || restart_and_fail 63 "could not stop $APP; nothing was archived or deleted"
-    say "archiving $* into $DIR/$_name"
-    if ! as_root docker run --rm --network none --entrypoint tar --volumes-from "$DATA" -v "$DIR:/backup" \
-        -w / "$_image_id" -czf "/backup/.$_name.partial" "$@" >&2; then
+    say "archiving $* into $DIR/$_name ($COMPRESS)"
+    if ! as_root sh -c "umask 077; $STREAM" stream "$PARTIAL" "$COMPRESS" "$DATA" "$_image_id" "$@" >&2; then
         restart_and_fail 61 "archiving the data of $DATA into $DIR failed (disk full? $(as_root df -h "$DIR" 2>/dev/null | tail -n 1)); $APP was started again and nothing was deleted"
     fi
-    as_root tar -tzf "$PARTIAL" >/dev/null 2>&1 ||
+    test_archive "$PARTIAL" >/dev/null 2>&1 ||
         restart_and_fail 62 "the archive $PARTIAL cannot be read back; $APP was started again and nothing was deleted"
     as_root chmod 600 "$PARTIAL"
     as_root mv -f "$PARTIAL" "$DIR/$_name"
-    as_root sh -c 'ls -1t "$1"/"$2"-*.tar.gz | tail -n +"$(($3 + 1))" | while read -r old; do rm -f "$old"; done' \
+    as_root sh -c 'ls -1t "$1"/"$2"-*.tar* | tail -n +"$(($3 + 1))" | while read -r old; do rm -f "$old"; done' \
         prune "$DIR" "$APP" "$KEEP"
     say "backed up to $DIR/$_name (keeping the newest $KEEP)"
     report "$_image"

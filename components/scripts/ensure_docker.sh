@@ -51,13 +51,30 @@ STATIC_CLI=/usr/local/bin/docker
 
 # The daemon this user's docker CLI talks to: DOCKER_HOST, else the current
 # context's endpoint (Docker Desktop, Colima, rootless setups), else the default.
+# The CLI is asked only when a context other than `default` is current: its
+# config file names it (docker/cli cli/config/configfile `currentContext`).
 cli_endpoint() {
     if [ -n "${DOCKER_HOST:-}" ]; then
         printf '%s\n' "$DOCKER_HOST"
         return 0
     fi
-    _endpoint=$(docker context inspect --format '{{.Endpoints.docker.Host}}' 2>/dev/null) || _endpoint=
+    _endpoint=
+    if [ -n "${DOCKER_CONTEXT:-}" ] ||
+        grep -qs '"currentContext"' "${DOCKER_CONFIG:-${HOME:-/nonexistent}/.docker}/config.json"; then
+        _endpoint=$(docker context inspect --format '{{.Endpoints.docker.Host}}' 2>/dev/null) || _endpoint=
+    fi
     printf '%s\n' "${_endpoint:-unix:///var/run/docker.sock}"
+}
+
+# works_as_is: Docker answers this user, without sudo, with a CLI the provider
+# can use: one call to the daemon on every re-run. Sets _server and _client.
+works_as_is() {
+    command -v docker >/dev/null 2>&1 || return 1
+    [ "$PROVIDER_USER" = - ] || [ "$PROVIDER_USER" = "$(id -un)" ] || return 1
+    _versions=$(docker version --format '{{.Client.Version}} {{.Server.Version}}' 2>/dev/null) || return 1
+    _client=${_versions%% *} _server=${_versions#* }
+    [ -n "$_client" ] && [ -n "$_server" ] && [ "$_server" != "$_versions" ] || return 1
+    ! provider_uses_ssh || version_at_least "$_client" 18 9
 }
 
 # release_field FILE KEY: a value from an os-release style file, unquoted.
@@ -282,6 +299,10 @@ main() {
     unix://*) DOCKER_SOCKET=${ENDPOINT#unix://} ;;
     *) DOCKER_SOCKET=/var/run/docker.sock ;;
     esac
+    if works_as_is; then
+        report "$_server" "$_client"
+        return 0
+    fi
     _needs_cli=false
     if is_trusty && provider_uses_ssh && ! client_serves_ssh; then
         _needs_cli=true
