@@ -1,26 +1,29 @@
-"""Benchmarks: what this program adds to `pulumi preview`/`up`, and what a re-run costs on a host.
+"""Benchmarks: what this program and its host steps cost, each as a ratio against a baseline measured in the
+same run (the 2-core machine is noisy; only ratios count).
 
-    .venv/bin/python benchmarks/bench.py            # after scripts/test has prepared Docker
+    .venv/bin/python benchmarks/bench.py            # after scripts/test (or scripts/testbed) has prepared Docker
+    .venv/bin/python benchmarks/bench.py --quick    # fewer repeats
 
-1. Rendering the whole program (config validation + resource graph) under the
-   SDK mocks: the Python-side cost of every preview and up, for the prod stack
-   (cloudify-3.2) and the dev stack (cloudify-7, which derives the REST keys).
-2. The Docker step on a host whose Docker already works and whose SSH user
-   may open the socket (the path of every re-run), over real SSH to a test host.
-3. Writing the Cloudify 7 config.yaml from stdin over real SSH.
-4. The agent-package step when everything is already installed (idempotent
-   re-run), over real SSH.
-5. The backup step before a replacement, for a data set of known size
-   (BACKUP_MIB of incompressible data in the named volumes): stop, archive,
-   list back, prune; and the restore of that archive.
-Prints the median and spread of repeated runs.
+Rows (median of repeated runs, baseline and subject interleaved):
+1. Rendering the dev stack under the SDK mocks, against a program that imports the same SDKs and registers
+   nothing (benchmarks/baseline_program.py).
+2. A stack of 64 managers, against a program registering as many trivial resources (the SDK's floor).
+3. The Docker step on a host where Docker already works, against a bare `ssh host true`.
+4. The backup step before an upgrade (stop, archive, test, prune) of 200 MiB in two named volumes (100 MiB
+   random, 100 MiB of repetitive text like database pages), against stopping the app container and copying the
+   same volumes with a plain `tar -cf` into the same folder: on a host with zstd, and on one with gzip only.
+   Throughput (MB/s) for random and for compressible data alone, and the archive size kept.
+5. The part of an upgrade's downtime that is ours: from the old container's stop to the new one running
+   (backup, the provider's delete, create and start), excluding Cloudify's own start-up.
 """
 
 from __future__ import annotations
 
-import logging
+import argparse
+import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -32,101 +35,187 @@ sys.path[:0] = [str(REPO), str(REPO / "tests")]
 os.environ["HOME"] = tempfile.mkdtemp(prefix="cfy-bench-home-")
 
 import hostbed  # noqa: E402
-from harness import declared_commands, render_for_host, run_program, stack_config, stack_secrets  # noqa: E402
+from harness import MAIN, declared_commands, render_for_host  # noqa: E402
 
-from components import host_scripts  # noqa: E402
+BASELINE_PROGRAM = REPO / "benchmarks" / "baseline_program.py"
+MIB = 1 << 20
+ROWS: list[tuple[str, str]] = []
 
 
-def measure(label: str, action: Callable[[], object], repeats: int) -> None:
-    action()  # warm-up
-    samples = []
+def timed(action: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
+
+
+def compare(label: str, subject: Callable[[], object], baseline: Callable[[], object], repeats: int,
+            baseline_label: str) -> float:
+    """Median of each, interleaved so that both see the same machine; prints and records the ratio."""
+    subject()
+    baseline()
+    ours, theirs = [], []
     for _ in range(repeats):
-        start = time.perf_counter()
-        action()
-        samples.append(time.perf_counter() - start)
-    print(f"{label:<58} median {statistics.median(samples) * 1000:8.1f} ms "
-          f"(min {min(samples) * 1000:.1f}, max {max(samples) * 1000:.1f}, n={repeats})")
+        theirs.append(timed(baseline))
+        ours.append(timed(subject))
+    ratio = statistics.median(ours) / statistics.median(theirs)
+    line = (f"{label}: {statistics.median(ours) * 1000:.0f} ms vs {baseline_label}: "
+            f"{statistics.median(theirs) * 1000:.0f} ms = {ratio:.2f}x (n={repeats})")
+    print(line, flush=True)
+    ROWS.append((label, f"{ratio:.2f}x"))
+    return ratio
 
 
-BACKUP_MIB = 100
-
-
-def check(result: hostbed.Result) -> None:
+def check(result: hostbed.Result) -> hostbed.Result:
     if result.returncode != 0:
         raise SystemExit(f"benchmark step failed: {result.stderr}")
+    return result
+
+
+def under_mocks(program: Path, stack: str, env: dict[str, str] | None = None) -> int:
+    """Run `program` in a fresh Python process under the mocks (as each `pulumi preview` does); resources."""
+    done = subprocess.run([sys.executable, str(REPO / "benchmarks" / "run_under_mocks.py"), str(program), stack],
+                          capture_output=True, text=True, env={**os.environ, **(env or {})}, check=True)
+    return int(done.stdout.strip().splitlines()[-1])
+
+
+def program_costs(repeats: int) -> None:
+    """Whole processes, interpreter start and imports included, as the language host runs the program."""
+    compare("render the dev stack under mocks (process)", lambda: under_mocks(MAIN, "dev"),
+            lambda: under_mocks(BASELINE_PROGRAM, "-"), repeats, "empty program importing the same SDKs")
+    fleet = {"managers": json.dumps({f"m{i}": {"namePrefix": f"m{i}", "ports": f'["{10000 + i}:80"]'}
+                                     for i in range(64)})}
+    env = {"BENCH_CONFIG": json.dumps(fleet)}
+    registered = under_mocks(MAIN, "prod", env)
+    compare(f"render 64 managers ({registered} resources, process)", lambda: under_mocks(MAIN, "prod", env),
+            lambda: under_mocks(BASELINE_PROGRAM, "-", {"BASELINE_RESOURCES": str(registered)}), max(3, repeats // 3),
+            f"{registered} trivial resources")
+
+
+def docker_step(repeats: int, keys: Path) -> None:
+    host = hostbed.SshHost("bench", with_engine=True, docker_group=True, key_dir=keys)
+    try:
+        ensure = declared_commands(host, namePrefix="cfybench")["docker-engine"]
+        compare("Docker step, Docker already working", lambda: check(host.ssh(ensure)),
+                lambda: check(host.ssh("true")), repeats, "ssh host true")
+    finally:
+        host.remove()
+
+
+FILL = {
+    "random": "head -c {size} /dev/urandom > /srv/{volume}/payload.bin",
+    # Repetitive text like database pages: compresses well.
+    "text": "yes 'row 0042|cloudify|deployment_update|pending|2026-11-28T06:00:00Z|{{}}' | head -c {size} "
+            "> /srv/{volume}/payload.txt",
+}
+
+
+class BackupBed:
+    """A data container with two named volumes, an app container using them, and the declared backup step."""
+
+    def __init__(self, keys: Path, name: str, without: tuple[str, ...] = ()) -> None:
+        self.shared = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=keys))
+        self.host = hostbed.SshHost(name, with_engine=True, docker_group=True, key_dir=keys,
+                                    shared_dirs=(str(self.shared),))
+        for command in without:
+            self.host.setup(f"rm -f /usr/bin/{command}")
+        self.run = render_for_host(self.host, namePrefix=name, backupDir=str(self.shared), backupsToKeep="1",
+                                   volumePaths='["/srv/random", "/srv/text"]')
+        self.data = self.run.one("docker:index/container:Container", "-data").inputs
+        self.app, self.image = f"{name}-manager", hostbed.ensure_image()
+        hostbed.create_declared_data_container(self.data, self.image)
+        hostbed.docker("run", "-d", "--name", self.app, "--volumes-from", self.data["name"], self.image,
+                       *hostbed.IDLE_UNTIL_TERM)
+        self.create = self.run.commands()["backup"]
+        self.key = self.run.one("command:remote:Command", "-backup").inputs["triggers"][0]
+        self.rounds = 0
+
+    def fill(self, random_mib: int, text_mib: int) -> None:
+        hostbed.docker("start", self.app)
+        hostbed.docker("exec", self.app, "sh", "-c", "rm -f /srv/random/* /srv/text/*")
+        for kind, mib in (("random", random_mib), ("text", text_mib)):
+            if mib:
+                hostbed.docker("exec", self.app, "sh", "-c", FILL[kind].format(size=mib * MIB, volume=kind))
+
+    def backup(self) -> None:
+        """The declared step, for a replacement key it has not seen (as an upgrade would bring)."""
+        hostbed.docker("start", self.app)
+        self.rounds += 1
+        check(self.host.ssh(self.create.replace(self.key, f"bench-{self.rounds}")))
+        time.sleep(1.05)  # archive names carry the second
+
+    def plain_copy(self) -> None:
+        """The floor: stop the app container, copy the same volumes with a plain tar -cf into the same folder."""
+        hostbed.docker("start", self.app)
+        script = (f"sudo docker stop -t 120 {self.app} >/dev/null && sudo docker run --rm --volumes-from "
+                  f"{self.data['name']} -v {self.shared}:/backup -w / {self.image} tar -cf /backup/plain.tar "
+                  "srv/random srv/text && sudo rm -f " + str(self.shared / "plain.tar"))
+        check(self.host.ssh(script))
+        time.sleep(1.05)
+
+    def kept_size(self) -> int:
+        return sum(p.stat().st_size for p in self.shared.glob(f"{self.app}-*.tar*"))
+
+    def remove(self) -> None:
+        hostbed.docker("rm", "-f", self.app, self.data["name"], check=False)
+        hostbed.docker("volume", "rm", "-f", *[v["volumeName"] for v in self.data["volumes"]], check=False)
+        self.host.remove()
+
+
+def backups(repeats: int, keys: Path) -> None:
+    for label, without in (("zstd on the host", ()), ("gzip only (like Ubuntu 14.04)", ("zstd",))):
+        bed = BackupBed(keys, f"cfybench{len(ROWS)}", without)
+        try:
+            bed.fill(100, 100)
+            compare(f"backup step, 200 MiB, {label}", bed.backup, bed.plain_copy, repeats,
+                    "stop + plain tar -cf of the same volumes")
+            print(f"  kept: {bed.kept_size() / MIB:.0f} MiB for 200 MiB", flush=True)
+            ROWS.append((f"  archive kept, {label}", f"{bed.kept_size() / MIB:.0f} MiB for 200 MiB"))
+            for kind in ("random", "text"):
+                bed.fill(100 if kind == "random" else 0, 100 if kind == "text" else 0)
+                seconds = statistics.median(timed(bed.backup) - 1.05 for _ in range(repeats))
+                rate = f"{100 * MIB / seconds / 1e6:.0f} MB/s ({bed.kept_size() / MIB:.0f} MiB kept)"
+                print(f"  backup of 100 MiB {kind} data: {rate}", flush=True)
+                ROWS.append((f"  throughput, {kind} data, {label}", rate))
+        finally:
+            bed.remove()
+
+
+def replacement_window(repeats: int, keys: Path) -> None:
+    """From the old container's stop to the new one running: the backup step, the provider's delete, the create
+    and start of the new container from its declared inputs; against a bare `ssh host true`."""
+    bed = BackupBed(keys, "cfybenchswap")
+    app_inputs = bed.run.one("docker:index/container:Container", "-app").inputs
+    try:
+        bed.fill(100, 100)
+
+        def swap() -> None:
+            bed.backup()
+            hostbed.delete_as_the_provider_does(bed.app)
+            hostbed.run_declared_app_container(app_inputs, bed.image, *hostbed.IDLE_UNTIL_TERM, publish=False)
+
+        samples = [timed(swap) - 1.05 for _ in range(repeats)]
+        line = f"{statistics.median(samples):.1f} s for 200 MiB (zstd host)"
+        print(f"replacement window (ours): {line}", flush=True)
+        ROWS.append(("replacement window, ours (backup, delete, create, start)", line))
+    finally:
+        bed.remove()
 
 
 def main() -> None:
-    logging.disable(logging.WARNING)  # the program's "pin sshHostKey" warning, once per render
-    for stack in ("prod", "dev"):
-        config = stack_config(stack)
-        measure(f"render program under mocks ({stack} stack)",
-                lambda config=config: run_program(config, secrets=stack_secrets(config)), 20)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="fewer repeats")
+    options = parser.parse_args()
+    repeats = 5 if options.quick else 15
+    program_costs(repeats)
     hostbed.engine_version()
     hostbed.ensure_image()
     with tempfile.TemporaryDirectory() as keys:
-        host = hostbed.SshHost("bench", with_engine=True, docker_group=True, key_dir=Path(keys))
-        www = Path(keys) / "www"
-        www.mkdir()
-        (www / "agent.tar.gz").write_bytes(os.urandom(1 << 20))
-        server = hostbed.PackageServer(www)
-        container = "cfybench-manager"
-        try:
-            measure("baseline: one SSH round trip (`true`)", lambda: check(host.ssh("true")), 10)
-            ensure = declared_commands(host, namePrefix="cfybench")["docker-engine"]
-            measure("ensure_docker.sh over SSH, Docker already working", lambda: check(host.ssh(ensure)), 10)
-            step = render_for_host(host, namePrefix="cfybench", managerProfile="cloudify-7",
-                                   configDir="/tmp/cfybench").one("command:remote:Command", "-manager-config").inputs
-            measure("write_manager_config.sh over SSH (stdin)",
-                    lambda: check(host.ssh(step["create"], input_text=step["stdin"])), 10)
-            hostbed.start_app_container(container, "sleep", "3600")
-            agents = f'{{"agents": {{"a": "{server.url}/agent.tar.gz"}}}}'
-            install = declared_commands(host, namePrefix="cfybench", cloudifyPackages=agents)["agent-packages"]
-            check(host.ssh(install))
-            measure("install_agents.sh over SSH, 1 MiB tarball already in place", lambda: check(host.ssh(install)), 10)
-            hostbed.docker("rm", "-f", container, check=False)
-            measure_backup(host, Path(keys))
-        finally:
-            server.close()
-            hostbed.docker("rm", "-f", container, check=False)
-            host.remove()
-
-
-def measure_backup(host: hostbed.SshHost, work: Path) -> None:
-    """Backup and restore of BACKUP_MIB MiB, over SSH, on a host folder the engine shares."""
-    shared = work / "backups"
-    shared.mkdir()
-    backup_host = hostbed.SshHost("bench-backup", with_engine=True, docker_group=True, key_dir=work,
-                                  shared_dirs=(str(shared),))
-    run = render_for_host(backup_host, namePrefix="cfybench", backupDir=str(shared), backupsToKeep="3",
-                          volumePaths='["/srv/data"]')
-    data = run.one("docker:index/container:Container", "-data").inputs
-    volume = data["volumes"][0]
-    image = hostbed.ensure_image()
-    hostbed.create_declared_data_container(data, image)
-    hostbed.docker("run", "-d", "--name", "cfybench-manager", "--volumes-from", "cfybench-data", image,
-                   *hostbed.IDLE_UNTIL_TERM)
-    hostbed.docker("exec", "cfybench-manager", "sh", "-c",
-                   f"head -c {BACKUP_MIB << 20} /dev/urandom > /srv/data/payload.bin")
-    create = run.commands()["backup"]
-    key = run.one("command:remote:Command", "-backup").inputs["triggers"][0]
-    rounds = iter(range(1000))
-
-    def backup() -> None:
-        hostbed.docker("start", "cfybench-manager")
-        check(backup_host.ssh(create.replace(key, f"bench-{next(rounds)}")))
-        time.sleep(1.05)  # archive names carry the second
-
-    try:
-        measure(f"backup_data.sh over SSH, {BACKUP_MIB} MiB (incl. 1 s pause)", backup, 3)
-        archive = max(shared.glob("cfybench-manager-*.tar.gz"), key=lambda p: p.stat().st_mtime)
-        restore = host_scripts.invocation("restore_backup.sh", "true", "cfybench-manager", "cfybench-data",
-                                          str(archive))
-        measure(f"restore_backup.sh over SSH, {BACKUP_MIB} MiB", lambda: check(backup_host.ssh(restore)), 3)
-    finally:
-        hostbed.docker("rm", "-f", "cfybench-manager", "cfybench-data", check=False)
-        hostbed.docker("volume", "rm", "-f", volume["volumeName"], check=False)
-        backup_host.remove()
+        docker_step(repeats, Path(keys))
+        backups(3, Path(keys))
+        replacement_window(3, Path(keys))
+    print("\n| what | result |\n| --- | --- |")
+    for label, result in ROWS:
+        print(f"| {label} | {result} |")
 
 
 if __name__ == "__main__":

@@ -291,7 +291,7 @@ def stack_config(stack: str) -> dict[str, str]:
 
 
 def run_program(config: dict[str, str], *, secrets: dict[str, str] | None = None, stack: str | None = None,
-                mocks: HostMocks | None = None, preview: bool = False) -> Run:
+                mocks: HostMocks | None = None, preview: bool = False, program_file: Path = MAIN) -> Run:
     """Run `__main__.py` with this config (values as Pulumi passes them) and record the engine traffic.
 
     `preview=True` is `pulumi preview`: pass `mocks=HostMocks(prior=<the last up's mocks>.created)` to model
@@ -310,7 +310,7 @@ def run_program(config: dict[str, str], *, secrets: dict[str, str] | None = None
 
     @pulumi.runtime.test
     def program():
-        runpy.run_path(str(MAIN), run_name="__main__")
+        runpy.run_path(str(program_file), run_name="__main__")
 
     loop.set_exception_handler(_ignore_unretrieved_failures)
     program()

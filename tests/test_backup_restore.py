@@ -361,11 +361,24 @@ out=$(readlink /proc/$$/fd/1)
     assert not list(Path(manager.backups).iterdir()), "neither the partial nor a final archive is left"
 
 
+CUT_SHORT = """if [ "$1" = run ]; then
+    n=$#
+    for arg in "$@"; do
+        case "$arg" in *:/stream) dir=${arg%:/stream} ;; /stream/tar) arg=/stream/full.tar ;; esac
+        set -- "$@" "$arg"
+    done
+    shift "$n"
+    /usr/bin/docker "$@" && head -c 20000 "$dir/full.tar" > "$dir/tar"
+    exit 0
+fi"""
+
+
 def test_a_tar_stream_cut_short_is_refused_in_the_same_pass(manager):
-    """`tar -c` in the container dies midway: its exit status and the listing of the stream both catch it."""
+    """The container's `tar -c` reports success but only the start of its stream arrives: the listing of the
+    stream, in the same pass as the compression, refuses it."""
     manager.start_app(ensure_image())
     fill(manager)
-    wrap_docker(manager.host, before='if [ "$1" = run ]; then /usr/bin/docker "$@" | head -c 20000; exit 0; fi')
+    wrap_docker(manager.host, before=CUT_SHORT)
     result = manager.host.ssh(manager.backup_command(key="new-key"))
     assert result.returncode == 61, result.stderr
     assert manager.running() and not list(Path(manager.backups).iterdir())

@@ -67,23 +67,32 @@ choose_format() {
     esac
 }
 
-# Runs as root with: OUT COMPRESS DATA IMAGE PATH...; writes OUT. The tar
-# stream from the container is listed (tar -t) in the same pass through a fifo,
-# and the exit status of each stage is kept: pipelines in sh report only the last.
+# Runs as root with: OUT COMPRESS DATA IMAGE PATH...; writes OUT. `tar -c` in
+# the container writes into a fifo in OUT's folder (bind-mounted: the kernel
+# moves the bytes, not the Docker CLI); the host compresses what comes out and,
+# in the same pass, lists it (tar -t) through a second fifo. Each stage's exit
+# status is kept: a pipeline in sh reports only its last.
 STREAM='
 out=$1 compress=$2 data=$3 image=$4
 shift 4
-work=$(mktemp -d) || exit 1
-mkfifo "$work/tar" || exit 1
-tar -tf - < "$work/tar" > /dev/null &
+work=$(mktemp -d "$(dirname "$out")/.stream.XXXXXX") || exit 1
+trap "rm -rf \"$work\"" EXIT
+mkfifo "$work/tar" "$work/list" || exit 1
+tar -tf - < "$work/list" > /dev/null &
 lister=$!
-{ docker run --rm --network none --entrypoint tar --volumes-from "$data" -w / "$image" -cf - "$@"
-  echo $? > "$work/source"; } | tee "$work/tar" | { $compress > "$out"; echo $? > "$work/compress"; }
+{ tee "$work/list" < "$work/tar" | $compress > "$out"; echo $? > "$work/compressed"; } &
+reader=$!
+docker run --rm --network none --entrypoint tar --volumes-from "$data" -v "$work:/stream" -w / "$image" \
+    -cf /stream/tar "$@"
+source=$?
+# A tar that never opened the fifo leaves the reader waiting to: give it an end of file.
+(exec 3> "$work/tar") &
+opener=$!
+wait "$reader"
 wait "$lister"
 listed=$?
-source=$(cat "$work/source") compressed=$(cat "$work/compress")
-rm -rf "$work"
-[ "$source" = 0 ] && [ "$compressed" = 0 ] && [ "$listed" = 0 ]'
+kill "$opener" 2> /dev/null
+[ "$source" = 0 ] && [ "$(cat "$work/compressed")" = 0 ] && [ "$listed" = 0 ]'
 
 # test_archive FILE: the compressed file reads back whole (a truncated or corrupt one does not).
 test_archive() {
