@@ -254,19 +254,24 @@ def test_readiness_timeout_fails_with_the_container_log(make_host, web_container
             and f"pulumi config set appImage {MOCK_PREVIOUS_IMAGE}; pulumi up" in result.stderr), result.stderr
 
 
+def readiness_failing_at_once(host, prefix: str, code: int):
+    """The declared readiness step, with a long timeout, must fail with `code` well before it."""
+    create = declared_commands(host, namePrefix=prefix, readinessPort=str(free_port()),
+                               readinessTimeout="120")["ready"]
+    started = time.monotonic()
+    result = host.ssh(create)
+    assert result.returncode == code, result.stderr
+    assert time.monotonic() - started < 30, "reported at once, not after readinessTimeout"
+    return result
+
+
 def test_readiness_reports_a_database_schema_mismatch_at_once_with_the_way_back(make_host, app_container):
     """cloudify-manager-install 7.0.4 restservice/db.py `validate_schema_version` refuses a database written by
     another schema revision; the manager then never answers, so waiting out the timeout would say nothing."""
     message = ("ValidationError: Database schema version mismatch: this manager expects schema revision "
                "8e8314b1d848 but the database is 272e61bf5f4a)")
     prefix, _ = app_container("sh", "-c", f"echo '{message}' && exec sleep 600")
-    host = make_host("schema", with_engine=True)
-    create = declared_commands(host, namePrefix=prefix, readinessPort=str(free_port()),
-                               readinessTimeout="120")["ready"]
-    started = time.monotonic()
-    result = host.ssh(create)
-    assert result.returncode == 43, result.stderr
-    assert time.monotonic() - started < 30, "reported at once, not after readinessTimeout"
+    result = readiness_failing_at_once(make_host("schema", with_engine=True), prefix, 43)
     assert f"pulumi config set appImage {MOCK_PREVIOUS_IMAGE}; pulumi up" in result.stderr
     assert message in result.stderr, "the container's own log line is shown"
 
@@ -304,13 +309,7 @@ def test_a_readiness_wait_that_times_out_reports_progress_then_fails(make_host, 
 
 def test_readiness_fails_at_once_when_the_container_stops(make_host, app_container):
     prefix, container = app_container("sh", "-c", "echo MANAGER-DIED-MARKER; exit 3")
-    host = make_host("stopped-app", with_engine=True)
-    create = declared_commands(host, namePrefix=prefix, readinessPort=str(free_port()),
-                               readinessTimeout="120")["ready"]
-    started = time.monotonic()
-    result = host.ssh(create)
-    assert result.returncode == 41, result.stderr
-    assert time.monotonic() - started < 30, "reported at once, not after readinessTimeout"
+    result = readiness_failing_at_once(make_host("stopped-app", with_engine=True), prefix, 41)
     assert f"container {container} is not running" in result.stderr and "MANAGER-DIED-MARKER" in result.stderr
 
 
