@@ -72,6 +72,12 @@ def test_the_generated_config_pins_identity_services_and_rest_keys():
     assert document["services_to_install"] == ["database_service", "queue_service", "manager_service",
                                                "monitoring_service"]
     keys = document["flask_security"]
+    # The names and fixed values Cloudify generates itself (cloudify-manager-install 7.0.4
+    # restservice.py `_generate_flask_security_config`, lines 136-141): a misspelt key would be ignored and
+    # regenerated on every start.
+    assert set(keys) == {"hash_salt", "secret_key", "encoding_alphabet", "encoding_block_size",
+                         "encoding_min_length", "encryption_key"}
+    assert (keys["encoding_block_size"], keys["encoding_min_length"]) == (24, 5)
     assert keys == flask_security(THROWAWAY_MANAGER_SECRET), "derived from managerSecret, stable"
     alphabet = keys["encoding_alphabet"]
     assert len(alphabet) == 31 and len(set(alphabet)) == 31 and alphabet.isalnum()
