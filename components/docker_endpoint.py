@@ -144,11 +144,7 @@ class SshIdentity:
 
     def ssh_opts(self, settings: ManagerSettings, *, with_key: bool, with_proxy_key: bool = False) -> list[str]:
         """Options for the provider's ssh: batch mode, this stack's key and host keys, and the bastion hop."""
-        checking = "yes" if settings.ssh_host_key else "accept-new"
-        opts = ["-o", "BatchMode=yes", "-o", f"StrictHostKeyChecking={checking}",
-                "-o", f"UserKnownHostsFile={self.known_hosts_file}"]
-        if with_key:
-            opts += ["-o", "IdentitiesOnly=yes", "-o", f"IdentityFile={self.key_file}"]
+        opts = _hop_options(settings.ssh_host_key, self.known_hosts_file, self.key_file if with_key else None)
         if settings.ssh_proxy is not None:
             proxy_key = self.proxy_key_file if with_proxy_key else self.key_file if with_key else None
             opts += ["-o", self._proxy_command(settings.ssh_proxy, proxy_key)]
@@ -163,12 +159,8 @@ class SshIdentity:
         "ConnectTimeout" stays out of it: docker/cli v28.5.2's connhelper drops its own 30 s timeout when it
         appears anywhere in the options.
         """
-        checking = "yes" if proxy.host_key else "accept-new"
-        words = ["ssh", "-o", "BatchMode=yes", "-o", f"StrictHostKeyChecking={checking}",
-                 "-o", f"UserKnownHostsFile={self.proxy_known_hosts_file}"]
-        if key_file is not None:
-            words += ["-o", "IdentitiesOnly=yes", "-o", f"IdentityFile={key_file}"]
-        words += ["-l", proxy.user, "-p", str(proxy.port), "-W", "[%h]:%p", "--", proxy.host]
+        words = ["ssh", *_hop_options(proxy.host_key, self.proxy_known_hosts_file, key_file),
+                 "-l", proxy.user, "-p", str(proxy.port), "-W", "[%h]:%p", "--", proxy.host]
         return "ProxyCommand=" + " ".join(shlex.quote(word) for word in words)
 
     def local_path(self, path: str) -> Path:
@@ -181,17 +173,33 @@ class SshIdentity:
         key_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         key_file.parent.chmod(0o700)
         if private_key is not None:
-            _write_private(key_file, private_key.rstrip("\n") + "\n")
+            _write_private(key_file, _key_text(private_key))
         if settings.ssh_host_key:
             _write_private(self.local_path(self.known_hosts_file),
                            f"{_known_host(settings.host or '', settings.ssh_port)} {settings.ssh_host_key}\n")
         proxy = settings.ssh_proxy
         if proxy is not None and proxy_private_key is not None:
-            _write_private(self.local_path(self.proxy_key_file), proxy_private_key.rstrip("\n") + "\n")
+            _write_private(self.local_path(self.proxy_key_file), _key_text(proxy_private_key))
         if proxy is not None and proxy.host_key:
             _write_private(self.local_path(self.proxy_known_hosts_file),
                            f"{_known_host(proxy.host, proxy.port)} {proxy.host_key}\n")
         return self.key_file
+
+
+def _hop_options(host_key: str | None, known_hosts_file: str, key_file: str | None) -> list[str]:
+    """One SSH hop's options: batch mode, its own known_hosts (strict when its key is pinned, else trust on
+    first use) and, when given, its own key and no other."""
+    checking = "yes" if host_key else "accept-new"
+    opts = ["-o", "BatchMode=yes", "-o", f"StrictHostKeyChecking={checking}",
+            "-o", f"UserKnownHostsFile={known_hosts_file}"]
+    if key_file is not None:
+        opts += ["-o", "IdentitiesOnly=yes", "-o", f"IdentityFile={key_file}"]
+    return opts
+
+
+def _key_text(private_key: str) -> str:
+    """A private key as ssh reads it from a file: ending in exactly one newline."""
+    return private_key.rstrip("\n") + "\n"
 
 
 def _known_host(host: str, port: int) -> str:

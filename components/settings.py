@@ -695,11 +695,17 @@ def _ssh_proxy(raw: Mapping[str, str | None], host: str | None, ssh_user: str, p
     user = raw.get("sshProxyUser") or ssh_user
     if not _SAFE_NAME.match(user):
         problems.add("sshProxyUser", f"{user!r} is not a valid user name")
-    host_key = raw.get("sshProxyHostKey") or None
-    if host_key is not None and not _HOST_KEY.match(host_key):
-        problems.add("sshProxyHostKey", "must be one public host key, type and base64 on one line, as "
-                                        "`ssh-keyscan -t ed25519 BASTION | cut -d' ' -f2-` prints it")
+    host_key = _host_key(raw, "sshProxyHostKey", "BASTION", problems)
     return SshProxy(address, user, _integer(raw, "sshProxyPort", 22, 1, 65535, problems), host_key)
+
+
+def _host_key(raw: Mapping[str, str | None], key: str, host: str, problems: _Problems) -> str | None:
+    """A pinned public host key: one line, type and base64 (it goes into a known_hosts file as it is)."""
+    value = raw.get(key) or None
+    if value is not None and not _HOST_KEY.match(value):
+        problems.add(key, "must be one public host key, type and base64 on one line, as "
+                          f"`ssh-keyscan -t ed25519 {host} | cut -d' ' -f2-` prints it (ssh-ed25519 AAAA...)")
+    return value
 
 
 def _container_logs(raw: Mapping[str, str | None], problems: _Problems) -> tuple[str, str, int]:
@@ -765,10 +771,7 @@ def parse_settings(raw: Mapping[str, str | None], *, has_private_key: bool,
     host = raw.get("host") or None
     if host is not None:
         host = host_address("host", host, problems)
-    ssh_host_key = raw.get("sshHostKey") or None
-    if ssh_host_key is not None and not _HOST_KEY.match(ssh_host_key):
-        problems.add("sshHostKey", "must be one public host key, type and base64 on one line, as "
-                                   "`ssh-keyscan -t ed25519 HOST | cut -d' ' -f2-` prints it (ssh-ed25519 AAAA...)")
+    ssh_host_key = _host_key(raw, "sshHostKey", "HOST", problems)
     if host is not None and not has_private_key and not has_ssh_agent:
         problems.add("sshPrivateKey", "host is set but no SSH credential is configured: run "
                                       "`pulumi config set --secret sshPrivateKey < ~/.ssh/id_ed25519` "
