@@ -18,7 +18,8 @@ from urllib.parse import urlsplit
 import pulumi
 
 from .host_scripts import parse_key_values
-from .settings import ManagerSettings, SshProxy, login_home, url_host
+from .model import ManagerSettings, SshProxy, login_home
+from .rules import url_host
 
 LOCAL_DOCKER_SOCKET = "unix:///var/run/docker.sock"
 # `ssh://` runs `docker system dial-stdio` on the host: a docker CLI of 18.09 or

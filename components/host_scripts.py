@@ -17,7 +17,7 @@ import functools
 import shlex
 from pathlib import Path
 
-from .settings import AgentPackage, ManagerSettings
+from .model import AgentPackage, ManagerSettings
 
 SCRIPTS_DIR = Path(__file__).parent / "scripts"
 _SOURCE_COMMON = '. "$(dirname "$0")/common.sh"\n'

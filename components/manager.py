@@ -52,7 +52,8 @@ import pulumi_random as random
 
 from . import host_scripts, manager_config
 from .docker_endpoint import SshIdentity, checked_docker_host, parse_host_report, provider_ssh_user
-from .settings import LOG_DRIVER_OF_THE_DAEMON, ROTATING_LOG_DRIVERS, ManagerSettings, path_slug
+from .model import ManagerSettings
+from .rules import LOG_DRIVER_OF_THE_DAEMON, ROTATING_LOG_DRIVERS, path_slug
 
 # Where the generated config.yaml is mounted (cloudify-manager-install 7.0.4
 # constants.USER_CONFIG_PATH); read-only: configure only reads it.

@@ -51,8 +51,8 @@ import string
 
 import yaml
 
+from .model import ManagerSettings
 from .profiles import CLOUDIFY_7_SERVICES
-from .settings import ManagerSettings
 
 ALPHANUMERIC = string.ascii_letters + string.digits
 ENCODING_ALPHABET_LENGTH = 31  # restservice.py `_random_alphanumeric(result_len=31)`

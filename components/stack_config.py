@@ -14,17 +14,11 @@ import pulumi
 from pulumi.runtime import config as runtime_config
 
 from .docker_endpoint import SshIdentity
+from .fleet import parse_fleet
+from .keys import SECRET_KEYS, SETTING_KEYS, unknown_keys
 from .manager import CloudifyManagerArgs, DockerTls, ManagerSecrets, RegistryAuth
-from .settings import (
-    SECRET_KEYS,
-    SETTING_KEYS,
-    ConfigError,
-    ManagerSettings,
-    parse_fleet,
-    parse_registry_auth,
-    secret_problems,
-    unknown_keys,
-)
+from .model import ManagerSettings
+from .rules import ConfigError, parse_registry_auth, secret_problems
 
 SECRET_MARKER = "<secret is set>"
 

@@ -40,7 +40,7 @@ from google.protobuf import json_format
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
 
-from components.settings import as_config_string
+from components.resolve import as_config_string
 
 REPO = Path(__file__).resolve().parent.parent
 MAIN = REPO / "__main__.py"

@@ -34,7 +34,7 @@ from hostbed import (
 
 from components import host_scripts
 from components.manager import REPLACEMENT_KEY_ENV
-from components.settings import path_slug
+from components.rules import path_slug
 
 pytestmark = pytest.mark.hosts
 STATE_PATHS = ["/srv/cfy-state", "/var/lib/cfy-db"]

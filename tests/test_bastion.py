@@ -33,7 +33,7 @@ from harness import (
 from hostbed import SshHost, docker, docker_step_report
 
 from components.docker_endpoint import SshIdentity
-from components.settings import ConfigError
+from components.rules import ConfigError
 
 PROVIDER = "pulumi:providers:docker"
 BASTION_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nYmFzdGlvbi1rZXktdGhyb3dhd2F5\n-----END OPENSSH PRIVATE KEY-----"

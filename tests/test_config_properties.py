@@ -31,7 +31,10 @@ from harness import REPO, THROWAWAY_KEY, run_program, stack_config
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from components.settings import SECRET_KEYS, SETTING_KEYS, ConfigError, as_config_string, parse_fleet
+from components.fleet import parse_fleet
+from components.keys import SECRET_KEYS, SETTING_KEYS
+from components.resolve import as_config_string
+from components.rules import ConfigError
 
 PROD = stack_config("prod")
 TEXT = st.characters(exclude_categories=("Cs",))

@@ -7,7 +7,8 @@ import json
 import pytest
 from harness import THROWAWAY_KEY, last_registrations, run_program, stack_config
 
-from components.settings import ConfigError, parse_settings
+from components.resolve import parse_settings
+from components.rules import ConfigError
 
 GOOD = {"appImage": "cloudify/manager:3.2.0", "dataImage": "cloudify/manager:3.2.0"}
 

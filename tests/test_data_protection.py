@@ -18,7 +18,7 @@ from harness import (
     stack_config,
 )
 
-from components.settings import ConfigError
+from components.rules import ConfigError
 
 CONTAINER = "docker:index/container:Container"
 VOLUME = "docker:index/volume:Volume"

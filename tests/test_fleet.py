@@ -13,7 +13,7 @@ from connhelper import ping, provider_address
 from harness import REPO, THROWAWAY_KEY, HostMocks, Run, run_program, stack_config, stack_secrets, unwrap_secrets
 from hostbed import PackageServer, docker, start_app_container
 
-from components.settings import ConfigError
+from components.rules import ConfigError
 
 COMPONENT = "cloudify:index:CloudifyManager"
 PROVIDER = "pulumi:providers:docker"

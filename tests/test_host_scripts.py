@@ -23,7 +23,7 @@ from harness import MOCK_BACKUP_FILE, MOCK_PREVIOUS_IMAGE, declared_commands, re
 from hostbed import PackageServer, docker, docker_step_report, free_port, start_app_container
 
 from components.docker_endpoint import checked_docker_host
-from components.settings import parse_settings
+from components.resolve import parse_settings
 
 pytestmark = pytest.mark.hosts
 

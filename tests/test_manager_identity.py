@@ -29,7 +29,7 @@ from hostbed import create_declared_data_container, docker, ensure_image, run_de
 
 from components.manager_config import flask_security
 from components.profiles import PROFILES
-from components.settings import path_slug
+from components.rules import path_slug
 
 CONTAINER = "docker:index/container:Container"
 SEVEN = {**stack_config("prod"), "managerProfile": "cloudify-7"}

@@ -10,7 +10,8 @@ import yaml
 from harness import REPO, run_program, stack_config, stack_secrets
 
 from components import CloudifyManager, CloudifyManagerArgs
-from components.settings import SETTING_KEYS, ManagerSettings
+from components.keys import SETTING_KEYS
+from components.model import ManagerSettings
 
 STACK_FILES = sorted(REPO.glob("Pulumi.*.yaml"))
 

@@ -30,7 +30,7 @@ from harness import render_for_host
 from hostbed import SshHost, docker, docker_step_report, real_docker_client
 from test_provider_connection import provider_inputs
 
-from components.settings import DOCKER_APT_KEY_FINGERPRINT
+from components.rules import DOCKER_APT_KEY_FINGERPRINT
 
 pytestmark = pytest.mark.hosts
 REPO = "https://download.docker.com"
