@@ -6,7 +6,8 @@ from components import CloudifyManager
 from components.stack_config import load_managers
 
 stack = load_managers()
-managers = {name: CloudifyManager(name, args) for name, args in stack.args.items()}
+managers = {name: CloudifyManager(name, manager.args, ssh_identity=manager.ssh_identity)
+            for name, manager in stack.managers.items()}
 
 if not stack.fleet:
     # One manager: the outputs of earlier releases, unchanged.

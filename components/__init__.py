@@ -1,10 +1,17 @@
-"""cloudify-pulumi: a Cloudify Manager as Docker containers, managed by Pulumi."""
+"""cloudify-pulumi: a Cloudify Manager as Docker containers, managed by Pulumi.
 
-from .manager import CloudifyManager, CloudifyManagerArgs, DockerTls, ManagerSecrets, RegistryAuth
+The public contract: `CloudifyManager` (type token `cloudify:index:CloudifyManager`), its `CloudifyManagerArgs`
+and its outputs, and `ConfigError`, raised with every problem of a configuration at once.
+"""
+
+from .args import CloudifyManagerArgs
+from .manager import TYPE_TOKEN, CloudifyManager
 from .model import ManagerSettings
 from .profiles import PROFILES, ManagerProfile
 from .resolve import parse_settings
 from .rules import ConfigError
 
-__all__ = ["PROFILES", "CloudifyManager", "CloudifyManagerArgs", "ConfigError", "DockerTls", "ManagerProfile",
-           "ManagerSecrets", "ManagerSettings", "RegistryAuth", "parse_settings"]
+__version__ = "1.0.0"
+
+__all__ = ["PROFILES", "TYPE_TOKEN", "CloudifyManager", "CloudifyManagerArgs", "ConfigError", "ManagerProfile",
+           "ManagerSettings", "__version__", "parse_settings"]

@@ -96,7 +96,7 @@ def parse_fleet(raw: Mapping[str, str | None], *, has_private_key: bool,
     fleet: dict[str, ManagerSettings] = {}
     for name, overrides in _manager_entries(raw["managers"], problems).items():
         _entry_problems(name, overrides, problems)
-        merged = {**base, **{k: as_config_string(v) for k, v in overrides.items() if k in OVERRIDABLE_KEYS}}
+        merged = _merged(base, overrides)
         try:
             fleet[name] = parse_settings(merged, has_private_key=has_private_key, has_ssh_agent=has_ssh_agent)
         except ConfigError as error:
@@ -105,3 +105,16 @@ def parse_fleet(raw: Mapping[str, str | None], *, has_private_key: bool,
     if problems.items:
         raise ConfigError(problems.items)
     return fleet
+
+
+def _merged(base: Mapping[str, str | None], overrides: Mapping[str, Any]) -> dict[str, str | None]:
+    """One entry's settings: the top-level ones, and what the entry overrides, in the configuration's text form."""
+    return {**base, **{k: as_config_string(v) for k, v in overrides.items() if k in OVERRIDABLE_KEYS}}
+
+
+def member_settings(raw: Mapping[str, str | None]) -> dict[str, dict[str, str | None]]:
+    """Each manager's settings in text form, by name, for a configuration `parse_fleet` accepted."""
+    base = {key: value for key, value in raw.items() if key != "managers"}
+    if raw.get("managers") is None:
+        return {SINGLE_MANAGER_NAME: base}
+    return {name: _merged(base, overrides) for name, overrides in json.loads(raw["managers"]).items()}

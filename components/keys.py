@@ -93,3 +93,36 @@ def unknown_keys(keys: list[str]) -> list[str]:
         else:
             problems.append(f"{key}: unknown setting (known: {', '.join(SETTING_KEYS)})")
     return problems
+
+
+def field_name(key: str) -> str:
+    """`appImage` -> `app_image`: a stack configuration key as the field of CloudifyManagerArgs."""
+    return "".join(f"_{ch.lower()}" if ch.isupper() else ch for ch in key)
+
+
+def config_key(field: str) -> str:
+    """`app_image` -> `appImage`: the inverse of `field_name`, the name the plugin's schema gives a field."""
+    head, *rest = field.split("_")
+    return head + "".join(word.capitalize() for word in rest)
+
+
+# The one structured secret: a nested object carrying a secret reaches a component plugin as one opaque Output
+# (pulumi 3.272.0 provider/experimental), so the args flatten it.
+REGISTRY_AUTH_FIELDS: dict[str, str] = {"server": "registry_server", "username": "registry_username",
+                                        "password": "registry_password"}
+STACK_ONLY_KEYS = frozenset({"managers"})  # what the program reads for the whole stack, not one manager
+
+# Fields that may be Outputs of other resources: the connection to the host and what is derived from it,
+# secrets and credentials. Every other field shapes the resource graph and must be a plain value.
+INPUT_FIELDS: frozenset[str] = frozenset({
+    "host", "ssh_user", "ssh_port", "ssh_private_key", "ssh_host_key",
+    "ssh_proxy_host", "ssh_proxy_user", "ssh_proxy_port", "ssh_proxy_host_key", "ssh_proxy_private_key",
+    "management_ip", "hostname", "admin_password", "manager_secret",
+    "registry_server", "registry_username", "registry_password",
+    "docker_host", "docker_tls_ca_cert", "docker_tls_cert", "docker_tls_key",
+})
+SECRET_FIELDS: frozenset[str] = frozenset(
+    {field_name(key) for key in SECRET_KEYS if key != "registryAuth"} | {REGISTRY_AUTH_FIELDS["password"]})
+ARGS_FIELDS: tuple[str, ...] = tuple(
+    field for key in SETTING_KEYS if key not in STACK_ONLY_KEYS
+    for field in (REGISTRY_AUTH_FIELDS.values() if key == "registryAuth" else [field_name(key)]))

@@ -32,18 +32,20 @@ Resource graph (every child has `parent=self`):
 
 Changing `appImage` changes only the app image, (6), (7), (8), (9) and (10).
 
+What may come from another resource (the host, the SSH connection, the secrets: see args.py) reaches the
+children as Outputs derived from `Resolved.settings`, so each child that needs the host depends on whatever
+made it; nothing is created inside an `apply`, and the graph's shape comes from plain values only.
+
 Every container input is declared in the form the provider reads back
 (kreuzwerker/terraform-provider-docker v4.5.0 `resourceDockerContainerRead`),
 so a second `up` plans nothing; tests/test_provider_readback.py holds the table.
 """
 
-from __future__ import annotations
-
 import hashlib
 import json
-import shlex
-from dataclasses import dataclass, field
-from typing import Any
+import os
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import pulumi
 import pulumi_command as command
@@ -51,114 +53,72 @@ import pulumi_docker as docker
 import pulumi_random as random
 
 from . import host_scripts, manager_config
+from .args import CloudifyManagerArgs
+from .containers import app_inputs
 from .docker_endpoint import SshIdentity, checked_docker_host, parse_host_report, provider_ssh_user
+from .inputs import resolve_args
 from .model import ManagerSettings
-from .rules import LOG_DRIVER_OF_THE_DAEMON, ROTATING_LOG_DRIVERS, path_slug
+from .rules import path_slug
 
-# Where the generated config.yaml is mounted (cloudify-manager-install 7.0.4
-# constants.USER_CONFIG_PATH); read-only: configure only reads it.
-MANAGER_CONFIG_TARGET = "/etc/cloudify/config.yaml"
-CONFIG_REVISION_ENV = "CLOUDIFY_CONFIG_REVISION"
 # The app container carries the digest of its own other inputs: the backup step
 # compares it with the desired one to know whether a replacement follows.
 REPLACEMENT_KEY_ENV = "CLOUDIFY_PULUMI_REPLACEMENT_KEY"
 
 TYPE_TOKEN = "cloudify:index:CloudifyManager"
 HostCommand = command.local.Command | command.remote.Command
-
-
-@dataclass
-class DockerTls:
-    """TLS material for a `tcp://` `dockerHost`; `key` must be a Pulumi secret."""
-
-    ca_cert: pulumi.Input[str]
-    cert: pulumi.Input[str]
-    key: pulumi.Input[str]
-
-
-@dataclass
-class RegistryAuth:
-    """Credentials for a private registry; `password` must be a Pulumi secret."""
-
-    server: str
-    username: str
-    password: pulumi.Input[str]
-
-
-@dataclass
-class ManagerSecrets:
-    """Secrets of a profile that pins the manager's identity; set ones must be Pulumi secrets.
-
-    `admin_password` is the manager's admin password; `manager_secret` (32+
-    characters, never changed) derives the REST service's hash salt, secret key
-    and encryption key. Either left None is generated once (pulumi-random) and
-    kept, secret, in the stack's state.
-    """
-
-    admin_password: pulumi.Input[str] | None = None
-    manager_secret: pulumi.Input[str] | None = None
-
-
-@dataclass
-class CloudifyManagerArgs:
-    """Inputs of a CloudifyManager.
-
-    `settings` holds every plain, validated setting. Secrets stay Pulumi
-    Outputs: `ssh_private_key` (for the SSH commands and the Docker provider's
-    ssh client) and `docker_tls` (for a `tcp://` `dockerHost`).
-    `ssh_identity` says where the Docker provider's ssh client finds this
-    stack's key and known hosts. `manager_secrets` are used by profiles with
-    `manager_config`; what they leave unset is generated.
-    """
-
-    settings: ManagerSettings
-    ssh_private_key: pulumi.Input[str] | None = None
-    ssh_proxy_private_key: pulumi.Input[str] | None = None
-    """The bastion's key (`settings.ssh_proxy`); None: the bastion takes `ssh_private_key` too."""
-    docker_tls: DockerTls | None = None
-    manager_secrets: ManagerSecrets | None = None
-    registry_auth: RegistryAuth | None = None
-    ssh_identity: SshIdentity = field(default_factory=lambda: SshIdentity.for_stack(
-        pulumi.get_project(), pulumi.get_stack()))
+T = TypeVar("T")
 
 
 class CloudifyManager(pulumi.ComponentResource):
-    """A Cloudify Manager as a protected data-only container plus a replaceable app container."""
+    """A Cloudify Manager on one Docker host: a protected data-only container that keeps every state path, and
+    an application container that an image change replaces, after a backup, without touching the data."""
 
     manager_url: pulumi.Output[str]
     """Where the manager's REST API and UI answer (known once it is ready)."""
     docker_server_version: pulumi.Output[str]
     """The Docker server version the install step found on the host."""
     data_container_name: pulumi.Output[str]
+    """Name of the data-only container (`<name_prefix>-data`)."""
     data_container_id: pulumi.Output[str]
+    """Docker ID of the data-only container."""
     app_container_name: pulumi.Output[str]
+    """Name of the application container (`<name_prefix>-manager`)."""
     app_container_id: pulumi.Output[str]
+    """Docker ID of the application container; it changes on every upgrade."""
     latest_backup: pulumi.Output[str]
     """The newest backup archive on the host ("" until the first replacement)."""
     admin_password: pulumi.Output[str] | None
     """The manager's admin password, secret: set or generated (None for profiles without one)."""
 
-    def __init__(self, name: str, args: CloudifyManagerArgs,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(self, name: str, args: CloudifyManagerArgs, opts: pulumi.ResourceOptions | None = None, *,
+                 ssh_identity: SshIdentity | None = None) -> None:
+        """`ssh_identity`: where the Docker provider's ssh finds this manager's key and known hosts; by default
+        a folder per project, stack and resource name."""
+        resolved = resolve_args(args, has_ssh_agent=bool(os.environ.get("SSH_AUTH_SOCK")))  # before registering
         super().__init__(TYPE_TOKEN, name, None, opts)
         self._name = name
-        self._args = args
-        self._settings = args.settings
+        self._plan = resolved.plan
+        self._settings = resolved.settings
+        self._given = resolved.secrets
+        self._registry = resolved.registry
+        self._tls_material = {f: args[f] for f in ("docker_tls_ca_cert", "docker_tls_cert")  # type: ignore[literal-required]
+                              if args.get(f) is not None}
+        self._identity = ssh_identity or SshIdentity.for_stack(pulumi.get_project(), pulumi.get_stack(), name)
         self._secrets = self._manager_secrets()
         self._connection = self._ssh_connection()
-        self._warn_unpinned_host_keys()
+        self._settings.apply(_warn_unpinned_host_keys)
 
-        engine = self._host_command("docker-engine", host_scripts.ensure_docker(
-            self._settings, provider_ssh_user(self._settings)))
+        engine = self._host_command("docker-engine", self._from_settings(
+            lambda s: host_scripts.ensure_docker(s, provider_ssh_user(s))))
         provider = self._docker_provider(engine)
         data_image_id, app_image_id = self._images(engine, provider)
         data = self._data_container(data_image_id, provider)
         config = self._manager_config(engine)
-        app_inputs = self._app_inputs(app_image_id, data, config)
-        replacement_key = pulumi.Output.from_input(app_inputs).apply(
+        inputs = app_inputs(self._plan, self._settings, app_image_id, data.name, config)
+        replacement_key = pulumi.Output.from_input(inputs).apply(
             lambda resolved: hashlib.sha256(json.dumps(resolved, sort_keys=True).encode()).hexdigest())
         backup = self._backup(replacement_key, data)
-        app = self._app_container(app_inputs, replacement_key, backup, data, provider)
+        app = self._app_container(inputs, replacement_key, backup, data, provider)
         agents = self._agent_packages(app)
         report = backup.stdout.apply(host_scripts.parse_key_values)
         ready = self._readiness(app, agents, report)
@@ -169,7 +129,7 @@ class CloudifyManager(pulumi.ComponentResource):
         self.data_container_id = data.id
         self.app_container_name = app.name
         self.app_container_id = app.id
-        self.manager_url = ready.id.apply(lambda _: self._settings.manager_url)
+        self.manager_url = pulumi.Output.all(ready.id, self._settings).apply(lambda values: values[1].manager_url)
         self.latest_backup = report.apply(lambda values: values.get("BACKUP_FILE", ""))
         self.admin_password = self._admin_password_input()
         self.register_outputs({
@@ -183,21 +143,13 @@ class CloudifyManager(pulumi.ComponentResource):
             "appContainerId": self.app_container_id,
         })
 
-    def _warn_unpinned_host_keys(self) -> None:
-        """Trust on first use is a choice the user should see: once per host key that is not pinned."""
-        s = self._settings
-        unpinned = []
-        if s.is_remote and not s.ssh_host_key:
-            unpinned.append(("sshHostKey", s.host))
-        if s.ssh_proxy is not None and not s.ssh_proxy.host_key:
-            unpinned.append(("sshProxyHostKey", s.ssh_proxy.host))
-        for key, host in unpinned:
-            pulumi.warn(f"{key} is not set: the host key of {host} is trusted on first use. Pin it: "
-                        f"pulumi config set {key} \"$(ssh-keyscan -t ed25519 {host} | cut -d' ' -f2-)\"")
+    def _from_settings(self, read: Callable[[ManagerSettings], T]) -> pulumi.Output[T]:
+        """A value derived from the real settings: it follows (and depends on) any Output they came from."""
+        return self._settings.apply(read)
 
     # -- secrets ---------------------------------------------------------------
 
-    def _manager_secrets(self) -> ManagerSecrets | None:
+    def _manager_secrets(self) -> tuple[pulumi.Output[str], pulumi.Output[str]] | None:
         """The admin password and manager secret of a profile that configures them: a set value wins; the
         other is pulumi-random's, made once and kept, secret, in the state.
 
@@ -205,34 +157,34 @@ class CloudifyManager(pulumi.ComponentResource):
         generated value never deletes one: the generated manager secret is protected, because losing it
         makes every secret the manager stored unreadable.
         """
-        if not self._settings.profile.manager_config:
+        if not self._plan.profile.manager_config:
             return None
-        given = self._args.manager_secrets or ManagerSecrets()
         admin = random.RandomPassword(f"{self._name}-generated-admin-password", length=24, special=False,
                                       opts=pulumi.ResourceOptions(parent=self))
         secret = random.RandomPassword(f"{self._name}-generated-manager-secret", length=48, special=False,
                                        opts=pulumi.ResourceOptions(parent=self, protect=True))
-        return ManagerSecrets(
-            admin_password=given.admin_password if given.admin_password is not None else admin.result,
-            manager_secret=given.manager_secret if given.manager_secret is not None else secret.result)
+        return (self._given.get("admin_password", admin.result), self._given.get("manager_secret", secret.result))
 
     # -- host commands -------------------------------------------------------
 
     def _ssh_connection(self) -> command.remote.ConnectionArgs | None:
         """SSH settings of the remote host; None when the manager goes on this machine."""
-        s = self._settings
-        if not s.is_remote:
+        if not self._plan.is_remote:
             return None
+        key = self._given.get("ssh_private_key")
         proxy = None
-        if s.ssh_proxy is not None:
+        if self._plan.ssh_proxy is not None:
             # pulumi-command v1.2.1 dials the bastion, then the host through it; each hop checks its own key.
-            proxy_key = self._args.ssh_proxy_private_key
             proxy = command.remote.ProxyConnectionArgs(
-                host=s.ssh_proxy.host, port=s.ssh_proxy.port, user=s.ssh_proxy.user, host_key=s.ssh_proxy.host_key,
-                private_key=proxy_key if proxy_key is not None else self._args.ssh_private_key)
+                host=self._from_settings(lambda s: s.ssh_proxy.host),
+                port=self._from_settings(lambda s: s.ssh_proxy.port),
+                user=self._from_settings(lambda s: s.ssh_proxy.user),
+                host_key=self._from_settings(lambda s: s.ssh_proxy.host_key),
+                private_key=self._given.get("ssh_proxy_private_key", key))
         return command.remote.ConnectionArgs(
-            host=s.host, port=s.ssh_port, user=s.ssh_user,
-            private_key=self._args.ssh_private_key, host_key=s.ssh_host_key, proxy=proxy)
+            host=self._from_settings(lambda s: s.host), port=self._from_settings(lambda s: s.ssh_port),
+            user=self._from_settings(lambda s: s.ssh_user), private_key=key,
+            host_key=self._from_settings(lambda s: s.ssh_host_key), proxy=proxy)
 
     def _host_command(self, suffix: str, create: pulumi.Input[str], *,
                       triggers: list[pulumi.Input[str]] | None = None,
@@ -261,16 +213,14 @@ class CloudifyManager(pulumi.ComponentResource):
         The content (admin password, REST keys) is built inside an apply on the
         secret inputs, so it stays a secret Output all the way to the command's stdin.
         """
-        s = self._settings
-        if not s.profile.manager_config:
+        if self._secrets is None:  # profiles with manager_config have them (_manager_secrets)
             return None
-        secrets = self._secrets
-        assert secrets is not None  # profiles with manager_config have them (_manager_secrets)
-        text = pulumi.Output.secret(pulumi.Output.all(secrets.admin_password, secrets.manager_secret).apply(
-            lambda values: manager_config.render(s, *values)))
-        step = self._host_command("manager-config", host_scripts.write_manager_config(s), stdin=text,
-                                  depends_on=[engine])
-        revision = pulumi.Output.unsecret(pulumi.Output.all(secrets.manager_secret, text).apply(
+        admin_password, manager_secret = self._secrets
+        text = pulumi.Output.secret(pulumi.Output.all(self._settings, admin_password, manager_secret).apply(
+            lambda values: manager_config.render(*values)))
+        step = self._host_command("manager-config", self._from_settings(host_scripts.write_manager_config),
+                                  stdin=text, depends_on=[engine])
+        revision = pulumi.Output.unsecret(pulumi.Output.all(manager_secret, text).apply(
             lambda values: manager_config.revision(*values)))
         # The revision is only known to be current once the file is written.
         return pulumi.Output.all(step.id, revision).apply(lambda values: values[1])
@@ -279,44 +229,50 @@ class CloudifyManager(pulumi.ComponentResource):
 
     def _docker_provider(self, engine: HostCommand) -> docker.Provider:
         """The provider for this host; its address exists only once `engine` succeeded."""
-        s = self._settings
-        identity = self._args.ssh_identity
-        key = self._args.ssh_private_key
-        if s.is_remote:
+        identity = self._identity
+        key = self._given.get("ssh_private_key")
+        ssh_opts = None
+        ready: pulumi.Output[Any] = pulumi.Output.from_input("")
+        if self._plan.is_remote:
             # Keys and pinned host keys must be on disk before the provider's ssh runs.
-            proxy_key = self._args.ssh_proxy_private_key if s.ssh_proxy is not None else None
-            written = pulumi.Output.all(key, proxy_key).apply(lambda keys: identity.write(s, *keys))
+            proxy_key = self._given.get("ssh_proxy_private_key") if self._plan.ssh_proxy is not None else None
+            written = pulumi.Output.all(self._settings, key, proxy_key).apply(lambda values: identity.write(*values))
             ready = pulumi.Output.unsecret(written)
-            ssh_opts = identity.ssh_opts(s, with_key=key is not None, with_proxy_key=proxy_key is not None)
-        else:
-            ready = pulumi.Output.from_input("")
-            ssh_opts = None
-        address = pulumi.Output.all(engine.stdout, ready).apply(
-            lambda values: checked_docker_host(s, values[0]))
-        tls = self._args.docker_tls
-        auth = self._args.registry_auth
+            ssh_opts = self._from_settings(lambda s: identity.ssh_opts(
+                s, with_key=key is not None, with_proxy_key=proxy_key is not None))
+        address = pulumi.Output.all(engine.stdout, ready, self._settings).apply(
+            lambda values: checked_docker_host(values[2], values[0]))
+        registry = self._registry
+        tls_key = self._given.get("docker_tls_key")
         return docker.Provider(
             f"{self._name}-docker",
             host=address,
             ssh_opts=ssh_opts,
             registry_auth=[docker.ProviderRegistryAuthArgs(
-                address=auth.server, username=auth.username,
-                password=pulumi.Output.secret(auth.password))] if auth else None,
-            ca_material=tls.ca_cert if tls else None,
-            cert_material=tls.cert if tls else None,
-            key_material=pulumi.Output.secret(tls.key) if tls else None,
+                address=registry[0], username=registry[1], password=registry[2])] if registry else None,
+            ca_material=self._tls("docker_tls_ca_cert"),
+            cert_material=self._tls("docker_tls_cert"),
+            key_material=tls_key if self._tls_used else None,
             opts=pulumi.ResourceOptions(parent=self))
+
+    @property
+    def _tls_used(self) -> bool:
+        """TLS material goes to the provider when the key is set: a tcp:// `docker_host` requires all three."""
+        return "docker_tls_key" in self._given
+
+    def _tls(self, field: str) -> pulumi.Input[str] | None:
+        return self._tls_material.get(field) if self._tls_used else None
 
     def _images(self, engine: HostCommand, provider: docker.Provider
                 ) -> tuple[pulumi.Output[str], pulumi.Output[str]]:
         """Image IDs for the data and app containers: pulled, or imported offline."""
-        s = self._settings
+        s = self._plan
         if s.docker_image_url is not None:
-            data_import = self._host_command(
-                "data-image-import", host_scripts.import_image(s, s.data_image, only_if_missing=True),
+            data_import = self._host_command("data-image-import", self._from_settings(
+                lambda real: host_scripts.import_image(real, real.data_image, only_if_missing=True)),
                 depends_on=[engine])
-            app_import = self._host_command(
-                "app-image-import", host_scripts.import_image(s, s.app_image, only_if_missing=False),
+            app_import = self._host_command("app-image-import", self._from_settings(
+                lambda real: host_scripts.import_image(real, real.app_image, only_if_missing=False)),
                 depends_on=[engine, data_import])
             return _imported_id(data_import), _imported_id(app_import)
         child = pulumi.ResourceOptions(parent=self, provider=provider)
@@ -333,7 +289,7 @@ class CloudifyManager(pulumi.ComponentResource):
         an empty one from the image's content when the container is created, as
         it does anonymous volumes (proved by a host test).
         """
-        s = self._settings
+        s = self._plan
         kept = pulumi.ResourceOptions(parent=self, provider=provider, protect=True, retain_on_delete=True)
         if s.data_volumes == "named":
             volumes = [docker.ContainerVolumeArgs(container_path=path, volume_name=docker.Volume(
@@ -352,77 +308,6 @@ class CloudifyManager(pulumi.ComponentResource):
             remove_volumes=False,
             opts=kept)
 
-    def _app_inputs(self, image_id: pulumi.Input[str], data: docker.Container,
-                    config_revision: pulumi.Output[str] | None) -> dict[str, Any]:
-        """Every input of the application container, as plain data.
-
-        Kept as data so that the backup step's trigger is derived from exactly
-        what the container is given, and cannot drift from it.
-        """
-        s = self._settings
-        envs: list[pulumi.Input[str]] = []
-        if s.profile.management_ip_env:
-            envs.append(f"MANAGEMENT_IP={s.management_ip}")
-        mounts: list[dict[str, Any]] = [{"type": "bind", "source": m.source, "target": m.target,
-                                         "read_only": m.read_only} for m in s.host_mounts]
-        if config_revision is not None:
-            envs.append(config_revision.apply(lambda revision: f"{CONFIG_REVISION_ENV}={revision}"))
-            mounts.append({"type": "bind", "source": f"{s.manager_config_dir}/config.yaml",
-                           "target": MANAGER_CONFIG_TARGET, "read_only": True})
-        inputs: dict[str, Any] = {
-            "name": s.app_container_name,
-            "image": image_id,
-            "hostname": s.hostname,
-            "command": list(s.app_command) or None,
-            "volumes": [{"from_container": data.name}],
-            "ports": [{"internal": p.container, "external": p.host, "ip": "0.0.0.0", "protocol": "tcp"}
-                      for p in s.ports],
-            "envs": envs or None,
-            "privileged": s.privileged,
-            "tmpfs": dict(s.tmpfs) or None,
-            "capabilities": {"adds": list(s.cap_add)} if s.cap_add else None,
-            "security_opts": list(s.security_opts) or None,
-            "cgroupns_mode": s.cgroupns_mode,
-            "mounts": mounts or None,
-            **self._log_config(),
-            "healthcheck": self._healthcheck(),
-        }
-        return {key: value for key, value in inputs.items() if value is not None}
-
-    def _log_config(self) -> dict[str, Any]:
-        """Bounded logs: Docker's default json-file driver keeps a container's output forever.
-
-        Declared as the engine stores them, so they read back unchanged (kreuzwerker v4.5.0
-        resource_docker_container_funcs.go line 951 `LogConfig.Type`, line 952 and 983-989 the options as
-        given); both are ForceNew. `logDriver: daemon` declares neither and keeps the daemon's default.
-        """
-        s = self._settings
-        if s.log_driver == LOG_DRIVER_OF_THE_DAEMON:
-            return {}
-        if s.log_driver not in ROTATING_LOG_DRIVERS:
-            return {"log_driver": s.log_driver}
-        return {"log_driver": s.log_driver, "log_opts": {"max-size": s.log_max_size, "max-file": str(s.log_max_file)}}
-
-    def _healthcheck(self) -> dict[str, Any] | None:
-        """A Docker healthcheck on the readiness URL, inside the container, so that `docker ps` and monitoring
-        that reads Docker health see whether the manager answers.
-
-        Durations are declared as Go's `time.Duration.String` writes them, which is what the provider reads
-        back (kreuzwerker v4.5.0 resource_docker_container_funcs.go lines 960-970); the provider neither
-        replaces nor updates on a change of it, so it is in `replace_on_changes`. The start period is its own
-        setting (default: the profile's readiness time), not `readinessTimeout`, so that a longer wait for
-        `pulumi up` does not replace the container.
-        """
-        s = self._settings
-        if not s.healthcheck:
-            return None
-        port = next((p.container for p in s.ports if p.host == s.readiness_port), s.readiness_port)
-        url = shlex.quote(f"http://127.0.0.1:{port}{s.readiness_path}")
-        probe = f"curl -fsS -o /dev/null {url} || wget -q -O /dev/null {url}"
-        return {"tests": ["CMD-SHELL", probe], "interval": go_duration(s.healthcheck_interval),
-                "timeout": go_duration(10), "start_period": go_duration(s.healthcheck_start_period),
-                "start_interval": go_duration(0), "retries": 3}
-
     def _backup(self, replacement_key: pulumi.Output[str], data: docker.Container) -> HostCommand:
         """Archive the data before the app container is replaced; a no-op when it is not.
 
@@ -433,7 +318,8 @@ class CloudifyManager(pulumi.ComponentResource):
         compares it with the key the running container carries, so a rerun for
         any other reason (a new backupDir) backs nothing up and stops nothing.
         """
-        create = replacement_key.apply(lambda key: host_scripts.backup_data(self._settings, key))
+        create = pulumi.Output.all(self._settings, replacement_key).apply(
+            lambda values: host_scripts.backup_data(*values))
         return self._host_command("backup", create, triggers=[replacement_key], depends_on=[data])
 
     def _app_container(self, app_inputs: dict[str, Any], replacement_key: pulumi.Output[str], backup: HostCommand,
@@ -458,18 +344,17 @@ class CloudifyManager(pulumi.ComponentResource):
 
     def _agent_packages(self, app: docker.Container) -> HostCommand | None:
         """Install the agents inside the app container; reruns when it is replaced."""
-        s = self._settings
-        if not s.agents:
+        if not self._plan.agents:
             return None
-        create = app.name.apply(lambda container: host_scripts.install_agents(s, container))
+        create = pulumi.Output.all(self._settings, app.name).apply(lambda values: host_scripts.install_agents(*values))
         return self._host_command("agent-packages", create, triggers=[app.id], depends_on=[app])
 
     def _readiness(self, app: docker.Container, agents: HostCommand | None,
                    backup_report: pulumi.Output[dict[str, str]]) -> HostCommand:
         """Block until the manager answers its REST port (the container log and the way back on failure)."""
-        s = self._settings
-        create = pulumi.Output.all(app.name, backup_report).apply(lambda values: host_scripts.wait_ready(
-            s, values[0], values[1].get("BACKUP_FILE", ""), values[1].get("PREVIOUS_IMAGE", "")))
+        create = pulumi.Output.all(self._settings, app.name, backup_report).apply(
+            lambda values: host_scripts.wait_ready(values[0], values[1], values[2].get("BACKUP_FILE", ""),
+                                                   values[2].get("PREVIOUS_IMAGE", "")))
         after = [app] + ([agents] if agents is not None else [])
         return self._host_command("ready", create, triggers=[app.id], depends_on=after,
                                   stdin=self._admin_password_input())
@@ -478,7 +363,7 @@ class CloudifyManager(pulumi.ComponentResource):
         """The admin password as a secret, for profiles that configure one (None otherwise)."""
         if self._secrets is None:
             return None
-        return pulumi.Output.secret(self._secrets.admin_password)
+        return pulumi.Output.secret(self._secrets[0])
 
     def _admin_password(self, app: docker.Container, ready: HostCommand) -> HostCommand | None:
         """Set the configured admin password in the ready manager's database; reruns when (7) is replaced,
@@ -486,21 +371,23 @@ class CloudifyManager(pulumi.ComponentResource):
         password = self._admin_password_input()
         if password is None:
             return None
-        create = app.name.apply(lambda container: host_scripts.set_admin_password(self._settings, container))
+        create = pulumi.Output.all(self._settings, app.name).apply(
+            lambda values: host_scripts.set_admin_password(*values))
         return self._host_command("admin-password", create, triggers=[app.id], depends_on=[ready], stdin=password)
-
-
-def go_duration(seconds: int) -> str:
-    """Whole seconds as Go's `time.Duration.String` writes them: 0s, 45s, 10m0s, 1h0m0s."""
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours}h{minutes}m{secs}s"
-    if minutes:
-        return f"{minutes}m{secs}s"
-    return f"{secs}s"
 
 
 def _imported_id(step: HostCommand) -> pulumi.Output[str]:
     """The `IMAGE_ID=` line printed by import_image.sh."""
     return step.stdout.apply(lambda out: host_scripts.parse_key_values(out)["IMAGE_ID"])
+
+
+def _warn_unpinned_host_keys(settings: ManagerSettings) -> None:
+    """Trust on first use is a choice the user should see: once per host key that is not pinned."""
+    unpinned = []
+    if settings.is_remote and not settings.ssh_host_key:
+        unpinned.append(("sshHostKey", settings.host))
+    if settings.ssh_proxy is not None and not settings.ssh_proxy.host_key:
+        unpinned.append(("sshProxyHostKey", settings.ssh_proxy.host))
+    for key, host in unpinned:
+        pulumi.warn(f"{key} is not set: the host key of {host} is trusted on first use. Pin it: "
+                    f"pulumi config set {key} \"$(ssh-keyscan -t ed25519 {host} | cut -d' ' -f2-)\"")

@@ -457,7 +457,12 @@ def parse_settings(raw: Mapping[str, str | None], *, has_private_key: bool,
 
 
 def as_config_string(value: Any) -> str:
-    """A YAML value as Pulumi hands it to a program: scalars as text, structures as JSON."""
+    """A YAML value as Pulumi hands it to a program: scalars as text, structures as JSON.
+
+    Whole-number floats are written as integers: other Pulumi languages send every number as a float (`22.0`),
+    and `22.0` must never reach a port check or an address.
+    """
+    value = whole_numbers(value)
     if isinstance(value, str):
         return value
     if isinstance(value, bool):
@@ -465,3 +470,14 @@ def as_config_string(value: Any) -> str:
     if isinstance(value, int | float):
         return str(value)
     return json.dumps(value)
+
+
+def whole_numbers(value: Any) -> Any:
+    """`22.0` -> `22`, in lists and maps too; other values unchanged."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, list):
+        return [whole_numbers(item) for item in value]
+    if isinstance(value, dict):
+        return {key: whole_numbers(item) for key, item in value.items()}
+    return value

@@ -11,7 +11,6 @@ from harness import REPO, run_program, stack_config, stack_secrets
 
 from components import CloudifyManager, CloudifyManagerArgs
 from components.keys import SETTING_KEYS
-from components.model import ManagerSettings
 
 STACK_FILES = sorted(REPO.glob("Pulumi.*.yaml"))
 
@@ -74,8 +73,8 @@ def test_component_reports_the_docker_version_from_the_install_step(docker_versi
 
     @pulumi.runtime.test
     def program():
-        settings = ManagerSettings(app_image="cloudify/manager:3.2.0", data_image="cloudify/manager:3.2.0")
-        manager = CloudifyManager("cfy", CloudifyManagerArgs(settings=settings))
+        manager = CloudifyManager("cfy", CloudifyManagerArgs(app_image="cloudify/manager:3.2.0",
+                                                             data_image="cloudify/manager:3.2.0"))
         return pulumi.Output.all(manager.docker_server_version, manager.manager_url).apply(check)
 
     program()
