@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import functools
 import shlex
-from pathlib import Path
+from importlib import resources
 
 from .model import AgentPackage, ManagerSettings
 
-SCRIPTS_DIR = Path(__file__).parent / "scripts"
+# Package data of the `cloudify_pulumi` wheel as much as files of this checkout: read through importlib.resources.
+SCRIPTS_DIR = resources.files(__package__) / "scripts"
 _SOURCE_COMMON = '. "$(dirname "$0")/common.sh"\n'
 
 

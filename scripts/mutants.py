@@ -153,6 +153,15 @@ MUTANTS: tuple[Mutant, ...] = (
     m("X-own-key", "components/manager.py", 'private_key=self._given.get("ssh_proxy_private_key", key))',
       "private_key=key)", "the bastion's own key is ignored by the host steps",
       T + "test_bastion.py::test_the_bastion_has_its_own_key_when_one_is_set_and_it_stays_secret"),
+    # -- the library: Outputs as inputs ------------------------------------------------------------------------
+    m("O-floats", "components/resolve.py", "    value = whole_numbers(value)\n", "", "a port from another language reaches an address as 2222.0",
+      T + "test_library.py::test_whole_number_floats_are_read_as_integers_and_never_printed_as_floats"),
+    m("O-host", "components/manager.py", "host=self._from_settings(lambda s: s.host), port=", "host=self._plan.host, port=",
+      "the host steps connect to the placeholder, not to the VM's address",
+      T + "test_library.py::test_an_output_host_reaches_every_host_step_the_provider_and_the_manager_url"),
+    m("O-hostname", "components/containers.py", '"hostname": settings.apply(lambda s: s.hostname) if plan.hostname', '"hostname": plan.hostname if plan.hostname',
+      "an Output hostname is declared as the placeholder",
+      T + "test_library.py::test_no_placeholder_of_a_pending_output_reaches_any_resource"),
     # -- common.sh ---------------------------------------------------------------------------------------------
     m("C11", S + "common.sh", "        sudo -n true 2>/dev/null ||\n", "        true ||\n",
       "exit 11: a user without passwordless sudo is not stopped early",

@@ -30,6 +30,7 @@ import hashlib
 import json
 import runpy
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -97,6 +98,7 @@ class HostMocks(pulumi.runtime.Mocks):
         self.prior = prior or {}
         self.preview = False  # set by run_program
         self.created: dict[str, Created] = {}
+        self.addresses: dict[str, str] = {}  # a container's IP address by resource name, where a test fixes it
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
         inputs = dict(args.inputs)
@@ -110,6 +112,10 @@ class HostMocks(pulumi.runtime.Mocks):
             state["stderr"] = ""
         elif args.typ == "docker:index/remoteImage:RemoteImage":
             state["imageId"] = "sha256:" + digest(inputs["name"])
+        elif args.typ == "docker:index/container:Container":
+            # What Docker reports of a container's network: the address the example's SSH host is reached at.
+            state["networkDatas"] = [{"ipAddress": self.addresses.get(args.name, "172.30.0." + str(
+                int(digest(args.name)[:2], 16) % 200 + 10)), "networkName": "bridge"}]
         elif args.typ == "random:index/randomPassword:RandomPassword":
             # pulumi-random keeps `result` for as long as the inputs (length, character sets, keepers) stay.
             state["result"] = generated_password(args.name, inputs)
@@ -123,7 +129,8 @@ class HostMocks(pulumi.runtime.Mocks):
         if before is not None and before.inputs == inputs:
             return before.id, before.state
         computed = {"command:local:Command": ("stdout", "stderr"), "command:remote:Command": ("stdout", "stderr"),
-                    "docker:index/remoteImage:RemoteImage": ("imageId",)}.get(type_, ())
+                    "docker:index/remoteImage:RemoteImage": ("imageId",),
+                    "docker:index/container:Container": ("networkDatas",)}.get(type_, ())
         return "", {**inputs, **{key: rpc.UNKNOWN for key in computed}}
 
     def _stdout(self, create: str, docker_version: str) -> str:
@@ -296,6 +303,13 @@ def run_program(config: dict[str, str], *, secrets: dict[str, str] | None = None
 
     `preview=True` is `pulumi preview`: pass `mocks=HostMocks(prior=<the last up's mocks>.created)` to model
     a stack that exists (without `prior`, a first preview: every output is unknown)."""
+    return run_code(lambda: runpy.run_path(str(program_file), run_name="__main__"), config=config, secrets=secrets,
+                    stack=stack, mocks=mocks, preview=preview)
+
+
+def run_code(code: Callable[[], Any], *, config: dict[str, str] | None = None, secrets: dict[str, str] | None = None,
+             stack: str | None = None, mocks: HostMocks | None = None, preview: bool = False) -> Run:
+    """Run `code` as a Pulumi program under the mocks and record the engine traffic (see `run_program`)."""
     mocks = mocks or HostMocks()
     mocks.preview = preview
     stack = stack or DEFAULT_STACK
@@ -305,12 +319,12 @@ def run_program(config: dict[str, str], *, secrets: dict[str, str] | None = None
     monitor = RecordingMonitor(mocks)
     _last_monitor[:] = [monitor]
     pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=preview, monitor=monitor)
-    all_config = {f"{PROJECT}:{k}": v for k, v in {**config, **(secrets or {})}.items()}
+    all_config = {f"{PROJECT}:{k}": v for k, v in {**(config or {}), **(secrets or {})}.items()}
     pulumi.runtime.set_all_config(all_config, [f"{PROJECT}:{k}" for k in (secrets or {})])
 
     @pulumi.runtime.test
     def program():
-        runpy.run_path(str(program_file), run_name="__main__")
+        return code()
 
     loop.set_exception_handler(_ignore_unretrieved_failures)
     program()

@@ -1,0 +1,136 @@
+"""CloudifyManager as a library (issue 12): a host that is another resource's Output, validation of plain values
+up front and of Outputs once known, whole-number floats, secrets kept secret whatever form they came in."""
+
+import json
+
+import harness
+import pulumi
+import pulumi_docker as docker
+import pytest
+from harness import THROWAWAY_KEY, THROWAWAY_MANAGER_SECRET, HostMocks, is_secret, run_code
+
+from components import CloudifyManager, CloudifyManagerArgs, ConfigError
+from components.docker_endpoint import SshIdentity
+from components.inputs import PLACEHOLDER_MARK
+
+IMAGE = "registry.example.com/cloudify/cloudify-manager:3.2.0"
+VM_ADDRESS = "10.44.0.7"
+HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILibraryTestHostKey"
+
+
+def manager_on_a_vm(**fields) -> dict:
+    """A program that creates its host (a container standing in for a VM) and bootstraps the manager onto the
+    host's Output address."""
+    made: dict = {}
+
+    def program():
+        vm = docker.Container("vm", image="example/vm:1", name="vm")
+        made["vm"] = vm
+        args: CloudifyManagerArgs = {"host": vm.network_datas.apply(lambda networks: networks[0].ip_address),
+                                     "ssh_private_key": pulumi.Output.secret(THROWAWAY_KEY),
+                                     "app_image": IMAGE, "data_image": IMAGE, **fields}
+        made["manager"] = CloudifyManager("cfy", args)
+
+    return {"code": program, "made": made}
+
+
+def run_on_vm(preview: bool = False, **fields) -> harness.Run:
+    mocks = HostMocks()
+    mocks.addresses["vm"] = VM_ADDRESS
+    return run_code(manager_on_a_vm(**fields)["code"], mocks=mocks, preview=preview)
+
+
+def wire_text(run: harness.Run) -> str:
+    return json.dumps([[r.wire_inputs, r.state] for r in run.registrations] + [run.outputs])
+
+
+def test_an_output_host_reaches_every_host_step_the_provider_and_the_manager_url():
+    run = run_on_vm(ssh_port=2222.0, ssh_host_key=HOST_KEY)
+    vm = run.one("docker:index/container:Container", "vm")
+    commands = [r for r in run.registrations if r.type == "command:remote:Command"]
+    assert {c.name for c in commands} == {"cfy-docker-engine", "cfy-backup", "cfy-ready"}
+    for step in commands:
+        assert step.inputs["connection"]["host"] == VM_ADDRESS
+        assert step.inputs["connection"]["port"] == 2222
+        assert vm.urn in step.property_dependencies["connection"], step.name
+    provider = run.one("pulumi:providers:docker")
+    assert provider.inputs["host"] == f"ssh://ubuntu@{VM_ADDRESS}:2222"
+    assert vm.urn in provider.property_dependencies["host"]
+    assert run.manager_outputs["managerUrl"] == f"http://{VM_ADDRESS}"
+    identity = SshIdentity.for_stack(harness.PROJECT, harness.DEFAULT_STACK, "cfy")
+    known_hosts = identity.local_path(identity.known_hosts_file).read_text()
+    assert known_hosts == f"[{VM_ADDRESS}]:2222 {HOST_KEY}\n"
+
+
+def test_no_placeholder_of_a_pending_output_reaches_any_resource():
+    run = run_on_vm(ssh_user=pulumi.Output.from_input("admin"), management_ip=pulumi.Output.from_input("10.44.0.8"),
+                    hostname=pulumi.Output.from_input("cfy-one"), ssh_host_key=pulumi.Output.from_input(HOST_KEY))
+    assert PLACEHOLDER_MARK not in wire_text(run)
+    app = run.one("docker:index/container:Container", "cfy-app")
+    assert app.inputs["hostname"] == "cfy-one"
+    assert "MANAGEMENT_IP=10.44.0.8" in app.inputs["envs"]
+    assert run.one("command:remote:Command", "cfy-ready").inputs["connection"]["user"] == "admin"
+
+
+def test_a_first_preview_with_an_unknown_host_registers_the_same_resources():
+    up = run_on_vm()
+    preview = run_on_vm(preview=True)
+    assert sorted((r.type, r.name) for r in preview.registrations) == sorted((r.type, r.name) for r in up.registrations)
+    engine = preview.one("command:remote:Command", "cfy-docker-engine")
+    assert "host" not in engine.inputs["connection"] or engine.inputs["connection"]["host"] == harness.rpc.UNKNOWN
+
+
+def test_an_output_host_that_is_no_address_fails_with_the_settings_message_before_any_host_step():
+    def program():
+        CloudifyManager("cfy", {"host": pulumi.Output.from_input("not a host!"), "ssh_private_key": THROWAWAY_KEY,
+                                "app_image": IMAGE, "data_image": IMAGE})
+
+    with pytest.raises(ConfigError, match=r"host: 'not a host!' must be a host name, an IPv4 address or an IPv6"):
+        run_code(program)
+    registered = harness.last_registrations()
+    assert not [r for r in registered if r.type.startswith(("command:", "docker:", "pulumi:providers:"))]
+
+
+def test_plain_values_are_judged_at_once_all_problems_together_before_anything_is_registered():
+    def program():
+        CloudifyManager("cfy", {"host": pulumi.Output.from_input("10.0.0.1"), "ssh_private_key": THROWAWAY_KEY,
+                                "app_image": "cloudify:latest", "data_image": IMAGE, "ports": ["80", "80"],
+                                "app_imge": IMAGE})
+
+    with pytest.raises(ConfigError) as failure:
+        run_code(program)
+    assert [p.split(":")[0] for p in failure.value.problems] == ["app_imge", "appImage", "ports"]
+    assert not harness.last_registrations()
+
+
+def test_whole_number_floats_are_read_as_integers_and_never_printed_as_floats():
+    run = run_on_vm(ssh_port=2222.0, readiness_port=8080.0, ports=["8080:80"], backups_to_keep=2.0)
+    assert run.one("pulumi:providers:docker").inputs["host"] == f"ssh://ubuntu@{VM_ADDRESS}:2222"
+    assert run.manager_outputs["managerUrl"] == f"http://{VM_ADDRESS}:8080"
+    # Numbers travel as doubles on the wire; what must never show a float is any text: addresses, scripts, URLs.
+    texts = [text for r in run.registrations for text in harness.plain_strings(harness.unwrap_secrets(r.wire_inputs))]
+    floats = ("2222.0", "8080.0", " 2.0", "'2.0'")
+    assert texts and not [text for text in texts if any(f in text for f in floats)]
+
+
+def test_secrets_given_as_plain_strings_are_kept_secret():
+    run = run_code(lambda: CloudifyManager("cfy", {
+        "host": "10.0.0.1", "ssh_private_key": THROWAWAY_KEY, "app_image": IMAGE, "data_image": IMAGE,
+        "manager_profile": "cloudify-7", "admin_password": "Adm1n-plain-string", "manager_secret":
+        THROWAWAY_MANAGER_SECRET}))
+    for step in (r for r in run.registrations if r.type == "command:remote:Command"):
+        assert is_secret(step.wire_inputs["connection"]), step.name
+    text = json.dumps([harness.plain_strings(r.wire_inputs) + harness.plain_strings(r.state)
+                       for r in run.registrations] + [harness.plain_strings(run.outputs)])
+    assert "Adm1n-plain-string" not in text and THROWAWAY_MANAGER_SECRET not in text and "PRIVATE KEY" not in text
+
+
+def test_an_output_manager_secret_that_is_too_short_fails_without_showing_it():
+    def program():
+        CloudifyManager("cfy", {"host": "10.0.0.1", "ssh_private_key": THROWAWAY_KEY, "app_image": IMAGE,
+                                "data_image": IMAGE, "manager_profile": "cloudify-7",
+                                "manager_secret": pulumi.Output.from_input("short-secret")})
+
+    with pytest.raises(ConfigError, match="managerSecret: must be at least 32 characters") as failure:
+        run_code(program)
+    assert "short-secret" not in str(failure.value)
