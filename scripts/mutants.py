@@ -162,6 +162,9 @@ MUTANTS: tuple[Mutant, ...] = (
     m("O-hostname", "components/containers.py", '"hostname": settings.apply(lambda s: s.hostname) if plan.hostname', '"hostname": plan.hostname if plan.hostname',
       "an Output hostname is declared as the placeholder",
       T + "test_library.py::test_no_placeholder_of_a_pending_output_reaches_any_resource"),
+    m("O-secret", "components/inputs.py", "    return pulumi.Output.secret(pulumi.Output.from_input(value).apply(checked))",
+      "    return pulumi.Output.from_input(value).apply(checked)", "a registry password a YAML program sends in plain text lands in the state",
+      T + "test_plugin.py::test_construct_keeps_secrets_secret_though_the_schema_has_no_secret_flag"),
     # -- common.sh ---------------------------------------------------------------------------------------------
     m("C11", S + "common.sh", "        sudo -n true 2>/dev/null ||\n", "        true ||\n",
       "exit 11: a user without passwordless sudo is not stopped early",
