@@ -1,0 +1,17 @@
+"""cloudify-pulumi: a Cloudify Manager as Docker containers, managed by Pulumi.
+
+The public contract: `CloudifyManager` (type token `cloudify:index:CloudifyManager`), its `CloudifyManagerArgs`
+and its outputs, and `ConfigError`, raised with every problem of a configuration at once.
+"""
+
+from .args import CloudifyManagerArgs
+from .manager import TYPE_TOKEN, CloudifyManager
+from .model import ManagerSettings
+from .profiles import PROFILES, ManagerProfile
+from .resolve import parse_settings
+from .rules import ConfigError
+
+__version__ = "1.0.0"
+
+__all__ = ["PROFILES", "TYPE_TOKEN", "CloudifyManager", "CloudifyManagerArgs", "ConfigError", "ManagerProfile",
+           "ManagerSettings", "__version__", "parse_settings"]

@@ -1,0 +1,103 @@
+"""The application container's inputs, as data, in the form the Docker provider reads back.
+
+Kept as data so that the backup step's trigger is derived from exactly what the container is given, and cannot
+drift from it. Every value is declared as kreuzwerker/terraform-provider-docker v4.5.0
+`resourceDockerContainerRead` stores it, so a second `up` plans nothing (tests/test_provider_readback.py).
+
+`plan` decides which inputs exist (it is plain, see inputs.py); values that may come from another resource's
+Output (the hostname, the management IP) are read from `settings`.
+"""
+
+from __future__ import annotations
+
+import shlex
+from typing import Any
+
+import pulumi
+
+from .model import ManagerSettings
+from .rules import LOG_DRIVER_OF_THE_DAEMON, ROTATING_LOG_DRIVERS
+
+# Where the generated config.yaml is mounted (cloudify-manager-install 7.0.4
+# constants.USER_CONFIG_PATH); read-only: configure only reads it.
+MANAGER_CONFIG_TARGET = "/etc/cloudify/config.yaml"
+CONFIG_REVISION_ENV = "CLOUDIFY_CONFIG_REVISION"
+
+
+def app_inputs(plan: ManagerSettings, settings: pulumi.Output[ManagerSettings], image_id: pulumi.Input[str],
+               data_container_name: pulumi.Input[str], config_revision: pulumi.Output[str] | None) -> dict[str, Any]:
+    """Every input of the application container but its restart policy and replacement key."""
+    envs: list[pulumi.Input[str]] = []
+    if plan.profile.management_ip_env:
+        envs.append(settings.apply(lambda s: f"MANAGEMENT_IP={s.management_ip}"))
+    mounts: list[dict[str, Any]] = [{"type": "bind", "source": m.source, "target": m.target,
+                                     "read_only": m.read_only} for m in plan.host_mounts]
+    if config_revision is not None:
+        envs.append(config_revision.apply(lambda revision: f"{CONFIG_REVISION_ENV}={revision}"))
+        mounts.append({"type": "bind", "source": f"{plan.manager_config_dir}/config.yaml",
+                       "target": MANAGER_CONFIG_TARGET, "read_only": True})
+    inputs: dict[str, Any] = {
+        "name": plan.app_container_name,
+        "image": image_id,
+        "hostname": settings.apply(lambda s: s.hostname) if plan.hostname is not None else None,
+        "command": list(plan.app_command) or None,
+        "volumes": [{"from_container": data_container_name}],
+        "ports": [{"internal": p.container, "external": p.host, "ip": "0.0.0.0", "protocol": "tcp"}
+                  for p in plan.ports],
+        "envs": envs or None,
+        "privileged": plan.privileged,
+        "tmpfs": dict(plan.tmpfs) or None,
+        "capabilities": {"adds": list(plan.cap_add)} if plan.cap_add else None,
+        "security_opts": list(plan.security_opts) or None,
+        "cgroupns_mode": plan.cgroupns_mode,
+        "mounts": mounts or None,
+        **log_config(plan),
+        "healthcheck": healthcheck(plan),
+    }
+    return {key: value for key, value in inputs.items() if value is not None}
+
+
+def log_config(plan: ManagerSettings) -> dict[str, Any]:
+    """Bounded logs: Docker's default json-file driver keeps a container's output forever.
+
+    Declared as the engine stores them, so they read back unchanged (kreuzwerker v4.5.0
+    resource_docker_container_funcs.go line 951 `LogConfig.Type`, line 952 and 983-989 the options as
+    given); both are ForceNew. `logDriver: daemon` declares neither and keeps the daemon's default.
+    """
+    if plan.log_driver == LOG_DRIVER_OF_THE_DAEMON:
+        return {}
+    if plan.log_driver not in ROTATING_LOG_DRIVERS:
+        return {"log_driver": plan.log_driver}
+    return {"log_driver": plan.log_driver,
+            "log_opts": {"max-size": plan.log_max_size, "max-file": str(plan.log_max_file)}}
+
+
+def healthcheck(plan: ManagerSettings) -> dict[str, Any] | None:
+    """A Docker healthcheck on the readiness URL, inside the container, so that `docker ps` and monitoring
+    that reads Docker health see whether the manager answers.
+
+    Durations are declared as Go's `time.Duration.String` writes them, which is what the provider reads
+    back (kreuzwerker v4.5.0 resource_docker_container_funcs.go lines 960-970); the provider neither
+    replaces nor updates on a change of it, so it is in `replace_on_changes`. The start period is its own
+    setting (default: the profile's readiness time), not `readinessTimeout`, so that a longer wait for
+    `pulumi up` does not replace the container.
+    """
+    if not plan.healthcheck:
+        return None
+    port = next((p.container for p in plan.ports if p.host == plan.readiness_port), plan.readiness_port)
+    url = shlex.quote(f"http://127.0.0.1:{port}{plan.readiness_path}")
+    probe = f"curl -fsS -o /dev/null {url} || wget -q -O /dev/null {url}"
+    return {"tests": ["CMD-SHELL", probe], "interval": go_duration(plan.healthcheck_interval),
+            "timeout": go_duration(10), "start_period": go_duration(plan.healthcheck_start_period),
+            "start_interval": go_duration(0), "retries": 3}
+
+
+def go_duration(seconds: int) -> str:
+    """Whole seconds as Go's `time.Duration.String` writes them: 0s, 45s, 10m0s, 1h0m0s."""
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h{minutes}m{secs}s"
+    if minutes:
+        return f"{minutes}m{secs}s"
+    return f"{secs}s"

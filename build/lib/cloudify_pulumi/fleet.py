@@ -1,0 +1,120 @@
+"""Several managers from one stack: `managers` entries over the top-level settings, and their conflicts."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from .keys import OVERRIDABLE_KEYS, SECRET_KEYS, SINGLE_MANAGER_NAME
+from .model import ManagerSettings
+from .resolve import as_config_string, parse_settings
+from .rules import ConfigError, Problems
+
+_MANAGER_NAME = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
+
+
+class _DuplicateNames(ValueError):
+    """A JSON object that names a key twice (json.loads would silently keep the last)."""
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    names = [name for name, _ in pairs]
+    duplicated = sorted({n for n in names if names.count(n) > 1})
+    if duplicated:
+        raise _DuplicateNames(", ".join(map(repr, duplicated)))
+    return dict(pairs)
+
+
+def _manager_entries(value: str, problems: Problems) -> dict[str, dict[str, Any]]:
+    """`managers` as name -> overrides, or problems naming what is wrong."""
+    try:
+        entries = json.loads(value, object_pairs_hook=_no_duplicates)
+    except _DuplicateNames as error:
+        problems.add("managers", f"{error} listed more than once: names must be unique")
+        return {}
+    except json.JSONDecodeError:
+        problems.add("managers", "must be a map in the stack file: manager name -> its settings")
+        return {}
+    if not isinstance(entries, dict) or not entries:
+        problems.add("managers", "must be a non-empty map: manager name -> its settings")
+        return {}
+    valid: dict[str, dict[str, Any]] = {}
+    for name, overrides in entries.items():
+        if not _MANAGER_NAME.match(name):
+            problems.add("managers", f"{name!r} must be a lower-case name of letters, digits and '-' (it names "
+                                     "the manager's resources)")
+        elif not isinstance(overrides, dict):
+            problems.add(f"managers.{name}", "must be a map of settings (an empty map {} inherits them all)")
+        else:
+            valid[name] = overrides
+    return valid
+
+
+def _entry_problems(name: str, overrides: Mapping[str, Any], problems: Problems) -> None:
+    for key in sorted(set(overrides) - set(OVERRIDABLE_KEYS)):
+        if key in SECRET_KEYS:
+            problems.add(f"managers.{name}.{key}", "secrets are set once, at the top level, for every manager")
+        else:
+            problems.add(f"managers.{name}.{key}", f"unknown setting: a manager can override "
+                                                   f"{', '.join(OVERRIDABLE_KEYS)}")
+
+
+def _fleet_conflicts(fleet: Mapping[str, ManagerSettings], problems: Problems) -> None:
+    """Two managers on one host must not share container names or host ports."""
+    by_host: dict[str | None, list[tuple[str, ManagerSettings]]] = {}
+    for name, settings in fleet.items():
+        by_host.setdefault(settings.host, []).append((name, settings))
+    for host, members in by_host.items():
+        where = host or "this machine"
+        for i, (first, a) in enumerate(members):
+            for second, b in members[i + 1:]:
+                if a.name_prefix == b.name_prefix:
+                    problems.add("managers", f"{first} and {second} both use namePrefix {a.name_prefix!r} on "
+                                             f"{where}: their containers and volumes would collide; give one its "
+                                             "own namePrefix")
+                shared = sorted({p.host for p in a.ports} & {p.host for p in b.ports})
+                if shared:
+                    problems.add("managers", f"{first} and {second} both publish host port(s) "
+                                             f"{', '.join(map(str, shared))} on {where}; give one its own ports")
+
+
+def parse_fleet(raw: Mapping[str, str | None], *, has_private_key: bool,
+                has_ssh_agent: bool) -> dict[str, ManagerSettings]:
+    """Every manager of the stack, by name: `managers` entries over the top-level settings, or one manager.
+
+    A stack without `managers` has the single manager `cloudify`, exactly as
+    before. Each entry inherits every top-level setting and overrides what it
+    names. All problems of all entries are reported at once.
+    """
+    base = {key: value for key, value in raw.items() if key != "managers"}
+    if raw.get("managers") is None:
+        return {SINGLE_MANAGER_NAME: parse_settings(base, has_private_key=has_private_key,
+                                                    has_ssh_agent=has_ssh_agent)}
+    problems = Problems()
+    fleet: dict[str, ManagerSettings] = {}
+    for name, overrides in _manager_entries(raw["managers"], problems).items():
+        _entry_problems(name, overrides, problems)
+        merged = _merged(base, overrides)
+        try:
+            fleet[name] = parse_settings(merged, has_private_key=has_private_key, has_ssh_agent=has_ssh_agent)
+        except ConfigError as error:
+            problems.items.extend(f"managers.{name}.{problem}" for problem in error.problems)
+    _fleet_conflicts(fleet, problems)
+    if problems.items:
+        raise ConfigError(problems.items)
+    return fleet
+
+
+def _merged(base: Mapping[str, str | None], overrides: Mapping[str, Any]) -> dict[str, str | None]:
+    """One entry's settings: the top-level ones, and what the entry overrides, in the configuration's text form."""
+    return {**base, **{k: as_config_string(v) for k, v in overrides.items() if k in OVERRIDABLE_KEYS}}
+
+
+def member_settings(raw: Mapping[str, str | None]) -> dict[str, dict[str, str | None]]:
+    """Each manager's settings in text form, by name, for a configuration `parse_fleet` accepted."""
+    base = {key: value for key, value in raw.items() if key != "managers"}
+    if raw.get("managers") is None:
+        return {SINGLE_MANAGER_NAME: base}
+    return {name: _merged(base, overrides) for name, overrides in json.loads(raw["managers"]).items()}

@@ -1,0 +1,103 @@
+"""The host scripts as the exact command strings the command resources run.
+
+Each script under `scripts/` is a real POSIX `sh` file that runs on its own
+(it sources `common.sh` next to it). To ship one to a host, the sourcing line
+is replaced by the text of `common.sh` and the whole script travels inline:
+`sh -c '<script>' <name> <arg>...`. Every argument is shell-quoted, so values
+from the stack configuration reach the script as data in `$1..$n` and are
+never parsed by a shell; nothing is copied to the host beforehand and nothing
+depends on which environment variables the SSH server accepts.
+
+The login shell of the SSH user must be POSIX-compatible (sh, bash, dash, zsh).
+"""
+
+from __future__ import annotations
+
+import functools
+import shlex
+from importlib import resources
+
+from .model import AgentPackage, ManagerSettings
+
+# Package data of the `cloudify_pulumi` wheel as much as files of this checkout: read through importlib.resources.
+SCRIPTS_DIR = resources.files(__package__) / "scripts"
+_SOURCE_COMMON = '. "$(dirname "$0")/common.sh"\n'
+
+
+@functools.cache
+def shipped_script(name: str) -> str:
+    """The text of `scripts/<name>` with `common.sh` inlined."""
+    body = (SCRIPTS_DIR / name).read_text()
+    if _SOURCE_COMMON not in body:
+        raise ValueError(f"{name} does not source common.sh the expected way")
+    return body.replace(_SOURCE_COMMON, (SCRIPTS_DIR / "common.sh").read_text())
+
+
+def invocation(name: str, *args: str) -> str:
+    """`sh -c <script> <name> <args...>` with every piece quoted for a POSIX shell."""
+    words = ["sh", "-c", shlex.quote(shipped_script(name)), shlex.quote(name)]
+    return " ".join(words + [shlex.quote(arg) for arg in args])
+
+
+def _flag(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def ensure_docker(settings: ManagerSettings, provider_ssh_user: str | None) -> str:
+    """Make Docker usable on the host (install online only on Ubuntu 14.04), and usable by
+    `provider_ssh_user`, the user the Docker provider's ssh:// connection logs in as (None: no ssh://)."""
+    trusty = settings.trusty_docker
+    return invocation("ensure_docker.sh", _flag(settings.use_sudo), provider_ssh_user or "-", trusty.apt_repo,
+                      trusty.apt_key_fingerprint, trusty.version, trusty.cli_url, trusty.cli_sha256 or "-")
+
+
+def write_manager_config(settings: ManagerSettings) -> str:
+    """Write config.yaml, which arrives on stdin, into the manager's config folder on the host."""
+    return invocation("write_manager_config.sh", _flag(settings.use_sudo), settings.manager_config_dir)
+
+
+def _agent_words(agent: AgentPackage) -> list[str]:
+    return [agent.kind, agent.url, agent.target or "-"]
+
+
+def install_agents(settings: ManagerSettings, container: str) -> str:
+    """Install every `cloudifyPackages.agents` package inside `container`."""
+    words = [word for agent in settings.agents for word in _agent_words(agent)]
+    return invocation("install_agents.sh", _flag(settings.use_sudo), container, *words)
+
+
+def import_image(settings: ManagerSettings, image: str, *, only_if_missing: bool) -> str:
+    """`docker import` the `cloudifyPackages.docker.docker_url` tarball as `image`."""
+    if settings.docker_image_url is None:
+        raise ValueError("import_image needs cloudifyPackages.docker.docker_url")
+    mode = "if-missing" if only_if_missing else "always"
+    return invocation("import_image.sh", _flag(settings.use_sudo), settings.docker_image_url, image, mode)
+
+
+def wait_ready(settings: ManagerSettings, container: str, backup_file: str, previous_image: str) -> str:
+    """Wait for the manager's REST port to answer (and, where the profile says, for configure to finish), or fail
+    with the container log and the way back. Profiles with a generated config.yaml send the admin password on
+    stdin, so that the script can mask it in the log it shows."""
+    profile = settings.profile
+    return invocation("wait_ready.sh", _flag(settings.use_sudo), container,
+                      str(settings.readiness_port), settings.readiness_path,
+                      str(settings.readiness_timeout), settings.data_container_name, backup_file, previous_image,
+                      profile.ready_log_line or "-", _flag(profile.manager_config))
+
+
+def set_admin_password(settings: ManagerSettings, container: str) -> str:
+    """Make the running manager's admin password the configured one, which arrives on stdin."""
+    return invocation("set_admin_password.sh", _flag(settings.use_sudo), container)
+
+
+def backup_data(settings: ManagerSettings, replacement_key: str) -> str:
+    """Stop the old app container and archive the data volumes, before the container is replaced."""
+    return invocation("backup_data.sh", _flag(settings.use_sudo), settings.app_container_name,
+                      settings.data_container_name, settings.backup_folder, str(settings.backups_to_keep),
+                      replacement_key, settings.backup_compression)
+
+
+def parse_key_values(stdout: str) -> dict[str, str]:
+    """The `KEY=value` result lines a host script prints on stdout."""
+    pairs = (line.split("=", 1) for line in stdout.splitlines() if "=" in line)
+    return {key.strip(): value.strip() for key, value in pairs}

@@ -1,0 +1,393 @@
+"""The CloudifyManager component: Cloudify's "Manager Containers" on one Docker host.
+
+Resource graph (every child has `parent=self`):
+
+1. `docker-engine`: host command making Docker usable (installs it online only
+   on Ubuntu 14.04), and usable by the provider's ssh:// login; prints the
+   distribution and the Docker server and client versions.
+2. `docker`: explicit Docker provider whose `host` is derived from (1)'s output,
+   so no Docker connection happens before (1) succeeded.
+3. images: `RemoteImage`s kept locally, or `docker import` commands for
+   Cloudify's offline `docker_url`.
+4. `volume-<path>` and `data`: one named Docker volume per state path, and the
+   data-only container that mounts them; created once, never started, all
+   `protect=True` and `retain_on_delete=True` (with `dataVolumes: anonymous`,
+   the data container's own anonymous volumes instead).
+5. `manager-config` (profiles that pin the manager's identity): writes
+   config.yaml on the host from stdin, secret end to end.
+6. `backup`: whenever (7) is about to be replaced (its replacement key, a
+   digest of every input that forces replacement, changed), stops the old
+   application container and archives the data, before anything is deleted.
+7. `app`: the application container using the data container's volumes;
+   `delete_before_replace=True` because its name and host ports are fixed.
+   It is replaced when (5)'s content changes, through a keyed revision in its
+   environment.
+8. `agent-packages`: installs the agents inside (7), again whenever (7) is replaced.
+9. `ready`: waits for the REST port to answer (and, for cloudify-7, for its
+   configure to finish), again whenever (7) is replaced; on failure it names
+   the backup and the commands to go back.
+10. `admin-password` (profiles that pin the manager's identity): sets the
+   configured admin password in the manager's database after (9), again
+   whenever (7) is replaced; configure itself sets it only on a new database.
+
+Changing `appImage` changes only the app image, (6), (7), (8), (9) and (10).
+
+What may come from another resource (the host, the SSH connection, the secrets: see args.py) reaches the
+children as Outputs derived from `Resolved.settings`, so each child that needs the host depends on whatever
+made it; nothing is created inside an `apply`, and the graph's shape comes from plain values only.
+
+Every container input is declared in the form the provider reads back
+(kreuzwerker/terraform-provider-docker v4.5.0 `resourceDockerContainerRead`),
+so a second `up` plans nothing; tests/test_provider_readback.py holds the table.
+"""
+
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import pulumi
+import pulumi_command as command
+import pulumi_docker as docker
+import pulumi_random as random
+
+from . import host_scripts, manager_config
+from .args import CloudifyManagerArgs
+from .containers import app_inputs
+from .docker_endpoint import SshIdentity, checked_docker_host, parse_host_report, provider_ssh_user
+from .inputs import resolve_args
+from .model import ManagerSettings
+from .rules import path_slug
+
+# The app container carries the digest of its own other inputs: the backup step
+# compares it with the desired one to know whether a replacement follows.
+REPLACEMENT_KEY_ENV = "CLOUDIFY_PULUMI_REPLACEMENT_KEY"
+
+TYPE_TOKEN = "cloudify:index:CloudifyManager"
+HostCommand = command.local.Command | command.remote.Command
+T = TypeVar("T")
+
+
+class CloudifyManager(pulumi.ComponentResource):
+    """A Cloudify Manager on one Docker host: a protected data-only container that keeps every state path, and
+    an application container that an image change replaces, after a backup, without touching the data."""
+
+    manager_url: pulumi.Output[str]
+    """Where the manager's REST API and UI answer (known once it is ready)."""
+    docker_server_version: pulumi.Output[str]
+    """The Docker server version the install step found on the host."""
+    data_container_name: pulumi.Output[str]
+    """Name of the data-only container (`<name_prefix>-data`)."""
+    data_container_id: pulumi.Output[str]
+    """Docker ID of the data-only container."""
+    app_container_name: pulumi.Output[str]
+    """Name of the application container (`<name_prefix>-manager`)."""
+    app_container_id: pulumi.Output[str]
+    """Docker ID of the application container; it changes on every upgrade."""
+    latest_backup: pulumi.Output[str]
+    """The newest backup archive on the host ("" until the first replacement)."""
+    admin_password: pulumi.Output[str] | None
+    """The manager's admin password, secret: set or generated (None for profiles without one)."""
+
+    def __init__(self, name: str, args: CloudifyManagerArgs, opts: pulumi.ResourceOptions | None = None, *,
+                 ssh_identity: SshIdentity | None = None) -> None:
+        """`ssh_identity`: where the Docker provider's ssh finds this manager's key and known hosts; by default
+        a folder per project, stack and resource name."""
+        resolved = resolve_args(args, has_ssh_agent=bool(os.environ.get("SSH_AUTH_SOCK")))  # before registering
+        super().__init__(TYPE_TOKEN, name, None, opts)
+        self._name = name
+        self._plan = resolved.plan
+        self._settings = resolved.settings
+        self._given = resolved.secrets
+        self._registry = resolved.registry
+        self._tls_material = {f: args[f] for f in ("docker_tls_ca_cert", "docker_tls_cert")  # type: ignore[literal-required]
+                              if args.get(f) is not None}
+        self._identity = ssh_identity or SshIdentity.for_stack(pulumi.get_project(), pulumi.get_stack(), name)
+        self._secrets = self._manager_secrets()
+        self._connection = self._ssh_connection()
+        self._settings.apply(_warn_unpinned_host_keys)
+
+        engine = self._host_command("docker-engine", self._from_settings(
+            lambda s: host_scripts.ensure_docker(s, provider_ssh_user(s))))
+        provider = self._docker_provider(engine)
+        data_image_id, app_image_id = self._images(engine, provider)
+        data = self._data_container(data_image_id, provider)
+        config = self._manager_config(engine)
+        inputs = app_inputs(self._plan, self._settings, app_image_id, data.name, config)
+        replacement_key = pulumi.Output.from_input(inputs).apply(
+            lambda resolved: hashlib.sha256(json.dumps(resolved, sort_keys=True).encode()).hexdigest())
+        backup = self._backup(replacement_key, data)
+        app = self._app_container(inputs, replacement_key, backup, data, provider)
+        agents = self._agent_packages(app)
+        report = backup.stdout.apply(host_scripts.parse_key_values)
+        ready = self._readiness(app, agents, report)
+        ready = self._admin_password(app, ready) or ready
+
+        self.docker_server_version = engine.stdout.apply(lambda out: parse_host_report(out).docker_version)
+        self.data_container_name = data.name
+        self.data_container_id = data.id
+        self.app_container_name = app.name
+        self.app_container_id = app.id
+        self.manager_url = pulumi.Output.all(ready.id, self._settings).apply(lambda values: values[1].manager_url)
+        self.latest_backup = report.apply(lambda values: values.get("BACKUP_FILE", ""))
+        self.admin_password = self._admin_password_input()
+        self.register_outputs({
+            **({"adminPassword": self.admin_password} if self.admin_password is not None else {}),
+            "latestBackup": self.latest_backup,
+            "managerUrl": self.manager_url,
+            "dockerServerVersion": self.docker_server_version,
+            "dataContainerName": self.data_container_name,
+            "dataContainerId": self.data_container_id,
+            "appContainerName": self.app_container_name,
+            "appContainerId": self.app_container_id,
+        })
+
+    def _from_settings(self, read: Callable[[ManagerSettings], T]) -> pulumi.Output[T]:
+        """A value derived from the real settings: it follows (and depends on) any Output they came from."""
+        return self._settings.apply(read)
+
+    # -- secrets ---------------------------------------------------------------
+
+    def _manager_secrets(self) -> tuple[pulumi.Output[str], pulumi.Output[str]] | None:
+        """The admin password and manager secret of a profile that configures them: a set value wins; the
+        other is pulumi-random's, made once and kept, secret, in the state.
+
+        Both generators are declared whether or not a value is set, so that switching between a set and a
+        generated value never deletes one: the generated manager secret is protected, because losing it
+        makes every secret the manager stored unreadable.
+        """
+        if not self._plan.profile.manager_config:
+            return None
+        admin = random.RandomPassword(f"{self._name}-generated-admin-password", length=24, special=False,
+                                      opts=pulumi.ResourceOptions(parent=self))
+        secret = random.RandomPassword(f"{self._name}-generated-manager-secret", length=48, special=False,
+                                       opts=pulumi.ResourceOptions(parent=self, protect=True))
+        return (self._given.get("admin_password", admin.result), self._given.get("manager_secret", secret.result))
+
+    # -- host commands -------------------------------------------------------
+
+    def _ssh_connection(self) -> command.remote.ConnectionArgs | None:
+        """SSH settings of the remote host; None when the manager goes on this machine."""
+        if not self._plan.is_remote:
+            return None
+        key = self._given.get("ssh_private_key")
+        proxy = None
+        if self._plan.ssh_proxy is not None:
+            # pulumi-command v1.2.1 dials the bastion, then the host through it; each hop checks its own key.
+            proxy = command.remote.ProxyConnectionArgs(
+                host=self._from_settings(lambda s: s.ssh_proxy.host),
+                port=self._from_settings(lambda s: s.ssh_proxy.port),
+                user=self._from_settings(lambda s: s.ssh_proxy.user),
+                host_key=self._from_settings(lambda s: s.ssh_proxy.host_key),
+                private_key=self._given.get("ssh_proxy_private_key", key))
+        return command.remote.ConnectionArgs(
+            host=self._from_settings(lambda s: s.host), port=self._from_settings(lambda s: s.ssh_port),
+            user=self._from_settings(lambda s: s.ssh_user), private_key=key,
+            host_key=self._from_settings(lambda s: s.ssh_host_key), proxy=proxy)
+
+    def _host_command(self, suffix: str, create: pulumi.Input[str], *,
+                      triggers: list[pulumi.Input[str]] | None = None,
+                      depends_on: list[pulumi.Resource] | None = None,
+                      stdin: pulumi.Input[str] | None = None) -> HostCommand:
+        """A command on the Docker host: over SSH, or locally when `host` is unset.
+
+        `stdin` carries secrets (never the command line, which `ps` shows); it is
+        kept secret in the state, whatever the provider does with its inputs.
+        The scripts' progress lines (stderr) stream into `pulumi up` as they come;
+        stdout holds only their KEY=value results and is not logged.
+        """
+        opts = pulumi.ResourceOptions(parent=self, depends_on=depends_on or [],
+                                      additional_secret_outputs=["stdin"] if stdin is not None else None)
+        resource_name = f"{self._name}-{suffix}"
+        if self._connection is None:
+            return command.local.Command(resource_name, create=create, triggers=triggers, stdin=stdin,
+                                         logging=command.local.Logging.STDERR, opts=opts)
+        return command.remote.Command(resource_name, connection=self._connection, create=create,
+                                      triggers=triggers, stdin=stdin, logging=command.remote.Logging.STDERR,
+                                      opts=opts)
+
+    def _manager_config(self, engine: HostCommand) -> pulumi.Output[str] | None:
+        """Write config.yaml on the host; returns its keyed revision (None for profiles without one).
+
+        The content (admin password, REST keys) is built inside an apply on the
+        secret inputs, so it stays a secret Output all the way to the command's stdin.
+        """
+        if self._secrets is None:  # profiles with manager_config have them (_manager_secrets)
+            return None
+        admin_password, manager_secret = self._secrets
+        text = pulumi.Output.secret(pulumi.Output.all(self._settings, admin_password, manager_secret).apply(
+            lambda values: manager_config.render(*values)))
+        step = self._host_command("manager-config", self._from_settings(host_scripts.write_manager_config),
+                                  stdin=text, depends_on=[engine])
+        revision = pulumi.Output.unsecret(pulumi.Output.all(manager_secret, text).apply(
+            lambda values: manager_config.revision(*values)))
+        # The revision is only known to be current once the file is written.
+        return pulumi.Output.all(step.id, revision).apply(lambda values: values[1])
+
+    # -- Docker ----------------------------------------------------------------
+
+    def _docker_provider(self, engine: HostCommand) -> docker.Provider:
+        """The provider for this host; its address exists only once `engine` succeeded."""
+        identity = self._identity
+        key = self._given.get("ssh_private_key")
+        ssh_opts = None
+        ready: pulumi.Output[Any] = pulumi.Output.from_input("")
+        if self._plan.is_remote:
+            # Keys and pinned host keys must be on disk before the provider's ssh runs.
+            proxy_key = self._given.get("ssh_proxy_private_key") if self._plan.ssh_proxy is not None else None
+            written = pulumi.Output.all(self._settings, key, proxy_key).apply(lambda values: identity.write(*values))
+            ready = pulumi.Output.unsecret(written)
+            ssh_opts = self._from_settings(lambda s: identity.ssh_opts(
+                s, with_key=key is not None, with_proxy_key=proxy_key is not None))
+        address = pulumi.Output.all(engine.stdout, ready, self._settings).apply(
+            lambda values: checked_docker_host(values[2], values[0]))
+        registry = self._registry
+        tls_key = self._given.get("docker_tls_key")
+        return docker.Provider(
+            f"{self._name}-docker",
+            host=address,
+            ssh_opts=ssh_opts,
+            registry_auth=[docker.ProviderRegistryAuthArgs(
+                address=registry[0], username=registry[1], password=registry[2])] if registry else None,
+            ca_material=self._tls("docker_tls_ca_cert"),
+            cert_material=self._tls("docker_tls_cert"),
+            key_material=tls_key if self._tls_used else None,
+            opts=pulumi.ResourceOptions(parent=self))
+
+    @property
+    def _tls_used(self) -> bool:
+        """TLS material goes to the provider when the key is set: a tcp:// `docker_host` requires all three."""
+        return "docker_tls_key" in self._given
+
+    def _tls(self, field: str) -> pulumi.Input[str] | None:
+        return self._tls_material.get(field) if self._tls_used else None
+
+    def _images(self, engine: HostCommand, provider: docker.Provider
+                ) -> tuple[pulumi.Output[str], pulumi.Output[str]]:
+        """Image IDs for the data and app containers: pulled, or imported offline."""
+        s = self._plan
+        if s.docker_image_url is not None:
+            data_import = self._host_command("data-image-import", self._from_settings(
+                lambda real: host_scripts.import_image(real, real.data_image, only_if_missing=True)),
+                depends_on=[engine])
+            app_import = self._host_command("app-image-import", self._from_settings(
+                lambda real: host_scripts.import_image(real, real.app_image, only_if_missing=False)),
+                depends_on=[engine, data_import])
+            return _imported_id(data_import), _imported_id(app_import)
+        child = pulumi.ResourceOptions(parent=self, provider=provider)
+        data = docker.RemoteImage(f"{self._name}-data-image", name=s.data_image,
+                                  keep_locally=True, opts=child)
+        app = docker.RemoteImage(f"{self._name}-app-image", name=s.app_image,
+                                 keep_locally=True, opts=child)
+        return data.image_id, app.image_id
+
+    def _data_container(self, image_id: pulumi.Input[str], provider: docker.Provider) -> docker.Container:
+        """Created once, never started, holds every persistent path as a volume.
+
+        Named volumes (the default) outlive even the data container; Docker fills
+        an empty one from the image's content when the container is created, as
+        it does anonymous volumes (proved by a host test).
+        """
+        s = self._plan
+        kept = pulumi.ResourceOptions(parent=self, provider=provider, protect=True, retain_on_delete=True)
+        if s.data_volumes == "named":
+            volumes = [docker.ContainerVolumeArgs(container_path=path, volume_name=docker.Volume(
+                f"{self._name}-volume-{path_slug(path)}", name=s.volume_name(path), opts=kept).name)
+                for path in s.volume_paths]
+        else:
+            volumes = [docker.ContainerVolumeArgs(container_path=p) for p in s.volume_paths]
+        return docker.Container(
+            f"{self._name}-data",
+            name=s.data_container_name,
+            image=image_id,
+            command=["true"],  # never run; imported images have no CMD to create from
+            volumes=volumes,
+            start=False,
+            must_run=False,
+            remove_volumes=False,
+            opts=kept)
+
+    def _backup(self, replacement_key: pulumi.Output[str], data: docker.Container) -> HostCommand:
+        """Archive the data before the app container is replaced; a no-op when it is not.
+
+        `replacement_key` is a digest of every app input that forces replacement
+        (all of them: `restart` and `must_run`, which update in place, are set
+        apart and never vary), so the step reruns exactly when the container is
+        replaced, and after the new image is on the host. On the host the script
+        compares it with the key the running container carries, so a rerun for
+        any other reason (a new backupDir) backs nothing up and stops nothing.
+        """
+        create = pulumi.Output.all(self._settings, replacement_key).apply(
+            lambda values: host_scripts.backup_data(*values))
+        return self._host_command("backup", create, triggers=[replacement_key], depends_on=[data])
+
+    def _app_container(self, app_inputs: dict[str, Any], replacement_key: pulumi.Output[str], backup: HostCommand,
+                       data: docker.Container, provider: docker.Provider) -> docker.Container:
+        """The Cloudify application; replaced (delete first) on every image or config change.
+
+        Created only after the backup step (which needs the old container) ran.
+        `tmpfs` is neither ForceNew nor applied by the provider's Update
+        (kreuzwerker v4.5.0 resource_docker_container.go), so a change of it
+        must replace the container, or it would show as an update that does nothing.
+        """
+        envs = [*app_inputs.get("envs", []), replacement_key.apply(lambda key: f"{REPLACEMENT_KEY_ENV}={key}")]
+        return docker.Container(
+            f"{self._name}-app",
+            **{**app_inputs, "envs": envs},
+            restart="always",
+            must_run=True,
+            opts=pulumi.ResourceOptions(parent=self, provider=provider, protect=False, delete_before_replace=True,
+                                        replace_on_changes=["tmpfs", "healthcheck"], depends_on=[data, backup]))
+
+    # -- after the app container ----------------------------------------------
+
+    def _agent_packages(self, app: docker.Container) -> HostCommand | None:
+        """Install the agents inside the app container; reruns when it is replaced."""
+        if not self._plan.agents:
+            return None
+        create = pulumi.Output.all(self._settings, app.name).apply(lambda values: host_scripts.install_agents(*values))
+        return self._host_command("agent-packages", create, triggers=[app.id], depends_on=[app])
+
+    def _readiness(self, app: docker.Container, agents: HostCommand | None,
+                   backup_report: pulumi.Output[dict[str, str]]) -> HostCommand:
+        """Block until the manager answers its REST port (the container log and the way back on failure)."""
+        create = pulumi.Output.all(self._settings, app.name, backup_report).apply(
+            lambda values: host_scripts.wait_ready(values[0], values[1], values[2].get("BACKUP_FILE", ""),
+                                                   values[2].get("PREVIOUS_IMAGE", "")))
+        after = [app] + ([agents] if agents is not None else [])
+        return self._host_command("ready", create, triggers=[app.id], depends_on=after,
+                                  stdin=self._admin_password_input())
+
+    def _admin_password_input(self) -> pulumi.Output[str] | None:
+        """The admin password as a secret, for profiles that configure one (None otherwise)."""
+        if self._secrets is None:
+            return None
+        return pulumi.Output.secret(self._secrets[0])
+
+    def _admin_password(self, app: docker.Container, ready: HostCommand) -> HostCommand | None:
+        """Set the configured admin password in the ready manager's database; reruns when (7) is replaced,
+        which every change of the password causes (through the config revision)."""
+        password = self._admin_password_input()
+        if password is None:
+            return None
+        create = pulumi.Output.all(self._settings, app.name).apply(
+            lambda values: host_scripts.set_admin_password(*values))
+        return self._host_command("admin-password", create, triggers=[app.id], depends_on=[ready], stdin=password)
+
+
+def _imported_id(step: HostCommand) -> pulumi.Output[str]:
+    """The `IMAGE_ID=` line printed by import_image.sh."""
+    return step.stdout.apply(lambda out: host_scripts.parse_key_values(out)["IMAGE_ID"])
+
+
+def _warn_unpinned_host_keys(settings: ManagerSettings) -> None:
+    """Trust on first use is a choice the user should see: once per host key that is not pinned."""
+    unpinned = []
+    if settings.is_remote and not settings.ssh_host_key:
+        unpinned.append(("sshHostKey", settings.host))
+    if settings.ssh_proxy is not None and not settings.ssh_proxy.host_key:
+        unpinned.append(("sshProxyHostKey", settings.ssh_proxy.host))
+    for key, host in unpinned:
+        pulumi.warn(f"{key} is not set: the host key of {host} is trusted on first use. Pin it: "
+                    f"pulumi config set {key} \"$(ssh-keyscan -t ed25519 {host} | cut -d' ' -f2-)\"")

@@ -1,0 +1,127 @@
+#!/bin/sh
+# Wait until the manager answers HTTP on its REST port, on the Docker host.
+#
+#   wait_ready.sh USE_SUDO CONTAINER PORT PATH TIMEOUT_SECONDS DATA_CONTAINER BACKUP_FILE PREVIOUS_IMAGE \
+#       READY_LOG_LINE SECRET_ON_STDIN [< admin password]
+#
+# BACKUP_FILE and PREVIOUS_IMAGE (empty on the first up) come from the backup
+# step: a failure message ends with the exact way back to them.
+# Ready means a 2xx/3xx answer to GET http://127.0.0.1:PORT/PATH and, unless
+# READY_LOG_LINE is `-`, that line in the container's log: Cloudify 7 answers
+# /api/v3.1/ok before its configure has finished (cloudify-manager-install
+# 7.0.4 cfy_manager/main.py `configure` logs "Configuration finished
+# successfully!" at its end). On timeout, or if the container stops, fail with
+# the last lines of the container log.
+# A Cloudify 7 manager whose data volumes hold another database schema than
+# its image expects never becomes ready ("Database schema version mismatch",
+# cloudify-manager-install 7.0.4 cfy_manager/components/restservice/db.py):
+# that is reported at once, with the way back.
+# The container log can hold the admin password (Cloudify 7's configure
+# prints "Admin password: ..." and a `cfy profiles use ... -p ...` line,
+# main.py `_print_finish_message`): those lines, and with SECRET_ON_STDIN
+# `true` every occurrence of the password read from stdin, are masked in what
+# this script shows.
+# Exit codes: 0 ready, 2 usage, 11 no root access, 40 timeout, 41 container
+# stopped, 42 no HTTP client (curl or wget) on the host, 43 schema mismatch.
+set -eu
+SCRIPT=wait-ready
+if [ $# -ne 10 ]; then
+    echo "usage: wait_ready.sh USE_SUDO CONTAINER PORT PATH TIMEOUT DATA_CONTAINER BACKUP_FILE PREVIOUS_IMAGE" \
+        "READY_LOG_LINE SECRET_ON_STDIN" >&2
+    exit 2
+fi
+USE_SUDO=$1
+CONTAINER=$2
+PORT=$3
+URL_PATH=$4
+TIMEOUT=$5
+DATA_CONTAINER=$6
+BACKUP_FILE=$7
+PREVIOUS_IMAGE=$8
+READY_LOG_LINE=$9
+SECRET_ON_STDIN=${10}
+# shellcheck source=common.sh
+. "$(dirname "$0")/common.sh"
+
+URL="http://127.0.0.1:$PORT$URL_PATH"
+
+answers() {
+    if command -v curl >/dev/null 2>&1; then
+        _status=$(curl -s -o /dev/null -m 5 -w '%{http_code}' "$URL") || _status=000
+        [ "$_status" -ge 200 ] && [ "$_status" -lt 400 ]
+    else
+        wget -q -T 5 -O /dev/null "$URL"
+    fi
+}
+
+configured() {
+    [ "$READY_LOG_LINE" = - ] && return 0
+    as_root docker logs "$CONTAINER" 2>&1 | grep -qF -- "$READY_LOG_LINE"
+}
+
+# The container log as this script shows it: without the admin password.
+masked() {
+    MASK_SECRET=$SECRET awk '
+        {
+            line = $0
+            secret = ENVIRON["MASK_SECRET"]
+            if (secret != "") {
+                out = ""
+                while ((at = index(line, secret)) > 0) {
+                    out = out substr(line, 1, at - 1) "********"
+                    line = substr(line, at + length(secret))
+                }
+                line = out line
+            }
+            if (line ~ /Admin password: /) sub(/Admin password: .*/, "Admin password: ********", line)
+            if (line ~ /cfy profiles use /) gsub(/ -p [^ ]+/, " -p ********", line)
+            print line
+        }'
+}
+
+schema_mismatch() {
+    as_root docker logs --tail 200 "$CONTAINER" 2>&1 | grep -q 'Database schema version mismatch'
+}
+
+way_back() {
+    if [ -z "$BACKUP_FILE" ] || [ -z "$PREVIOUS_IMAGE" ]; then
+        echo "No backup was taken (first deployment): fix the cause and run pulumi up again."
+        return 0
+    fi
+    echo "To go back: on the host, restore the backup taken before this replacement:" \
+        "sudo sh restore_backup.sh false $CONTAINER $DATA_CONTAINER $BACKUP_FILE" \
+        "(components/scripts/restore_backup.sh with common.sh beside it);" \
+        "then: pulumi config set appImage $PREVIOUS_IMAGE; pulumi up"
+}
+
+show_log_and_fail() {
+    say "last lines of the log of container $CONTAINER:"
+    { as_root docker logs --tail 40 "$CONTAINER" 2>&1 || true; } | masked >&2
+    fail "$1" "$2 $(way_back)"
+}
+
+main() {
+    case "$SECRET_ON_STDIN" in
+    true) IFS= read -r SECRET || true ;;
+    false) SECRET= ;;
+    *) fail 2 "SECRET_ON_STDIN must be true or false, got '$SECRET_ON_STDIN'" ;;
+    esac
+    command -v curl >/dev/null 2>&1 || command -v wget >/dev/null 2>&1 ||
+        fail 42 "neither curl nor wget is installed on the Docker host; install one to check readiness"
+    require_root_access
+    _start=$(date +%s)
+    say "waiting up to $TIMEOUT s for the manager to answer $URL"
+    while :; do
+        answers && configured && { say "manager answers at $URL after $(($(date +%s) - _start)) s"; return 0; }
+        progress_every 10 "$_start" "$TIMEOUT" "waiting for $URL"
+        ! schema_mismatch ||
+            show_log_and_fail 43 "the manager in $CONTAINER refuses the database in its data volumes: their schema differs from the one its image expects. This program swaps containers and does not migrate the database; upgrade across schema versions with Cloudify's snapshot and restore."
+        [ "$(as_root docker inspect -f '{{.State.Running}}' "$CONTAINER" 2>/dev/null)" = true ] ||
+            show_log_and_fail 41 "container $CONTAINER is not running"
+        [ $(($(date +%s) - _start)) -lt "$TIMEOUT" ] ||
+            show_log_and_fail 40 "the manager did not answer $URL within $TIMEOUT seconds (readinessTimeout)"
+        sleep 2
+    done
+}
+
+main

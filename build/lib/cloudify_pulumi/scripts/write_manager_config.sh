@@ -1,0 +1,47 @@
+#!/bin/sh
+# Write the manager's config.yaml, read from stdin, to DIR/config.yaml on this host.
+#
+#   write_manager_config.sh USE_SUDO DIR < config.yaml
+#
+# The file holds secrets (admin password, REST keys), so it arrives on stdin,
+# never on a command line where `ps` would show it. DIR is mode 0700 and the
+# file 0600, owned by root when sudo is used. The new file replaces the old one
+# by a rename, so a running container keeps the copy it started with.
+# Prints `CONFIG_FILE=<path>` on stdout; never prints the content.
+# Exit codes: 0 written, 2 usage, 11 no root access, 50 empty input,
+# 51 DIR or the file cannot be written.
+set -eu
+SCRIPT=manager-config
+[ $# -eq 2 ] || { echo "usage: write_manager_config.sh USE_SUDO DIR < config.yaml" >&2; exit 2; }
+USE_SUDO=$1
+DIR=$2
+# shellcheck source=common.sh
+. "$(dirname "$0")/common.sh"
+
+# Runs as root (or the connecting user) with the file name as $1 and the
+# content on stdin; nothing from the configuration is spliced into this text.
+# shellcheck disable=SC2016
+WRITE_FILE='
+umask 077
+cat > "$1.new" || exit 51
+if [ ! -s "$1.new" ]; then rm -f "$1.new"; exit 50; fi
+chmod 600 "$1.new" && mv -f "$1.new" "$1" || { rm -f "$1.new"; exit 51; }'
+
+main() {
+    case "$DIR" in /*) ;; *) fail 2 "DIR must be an absolute path, got '$DIR'" ;; esac
+    require_root_access
+    if ! as_root mkdir -p "$DIR" || ! as_root chmod 700 "$DIR"; then
+        fail 51 "could not create $DIR with mode 0700 (configDir)"
+    fi
+    _status=0
+    as_root sh -c "$WRITE_FILE" write-config "$DIR/config.yaml" || _status=$?
+    case "$_status" in
+    0) ;;
+    50) fail 50 "no configuration arrived on standard input; nothing was written" ;;
+    *) fail 51 "could not write $DIR/config.yaml (configDir)" ;;
+    esac
+    say "wrote $DIR/config.yaml (mode 0600)"
+    printf 'CONFIG_FILE=%s\n' "$DIR/config.yaml"
+}
+
+main
