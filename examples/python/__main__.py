@@ -15,7 +15,6 @@ provider's ssh:// address, managerUrl) depends on that container.
 
 import pulumi
 import pulumi_docker as docker
-
 from cloudify_pulumi import CloudifyManager, CloudifyManagerArgs
 
 config = pulumi.Config()
