@@ -21,12 +21,10 @@ from typing import Any
 
 import pulumi
 
-from .keys import ARGS_FIELDS, REGISTRY_AUTH_FIELDS, SECRET_FIELDS, config_key
+from .keys import ARGS_FIELDS, REGISTRY_AUTH_FIELDS, SECRET_FIELDS, SECRET_MARKER, config_key
 from .model import ManagerSettings
 from .resolve import as_config_string, parse_settings
 from .rules import ConfigError, parse_registry_auth, secret_problems
-
-SECRET_MARKER = "<secret is set>"  # what parse_settings sees of a secret: that it is set, never its value
 
 # Values an Output field takes while the plain ones are judged: valid, and recognisable should one ever leak.
 PLACEHOLDERS: dict[str, Any] = {
@@ -44,6 +42,7 @@ PLACEHOLDERS: dict[str, Any] = {
 }
 PLACEHOLDER_MARK = "output-pending"
 CHECKED_SECRETS = ("admin_password", "manager_secret")  # the secrets with rules on their value (rules.secret_problems)
+TLS_FIELDS = ("docker_tls_ca_cert", "docker_tls_cert", "docker_tls_key")
 
 
 @dataclass(frozen=True)
@@ -58,6 +57,9 @@ class Resolved:
     """Each secret field that is set, as a secret Output, checked once known."""
     registry: tuple[pulumi.Input[str], pulumi.Input[str], pulumi.Output[str]] | None
     """Server, username and (secret) password of the private registry, or None."""
+    tls: dict[str, pulumi.Output[str | None]]
+    """The TLS material for the provider, by field (the key secret): for a tcp:// `docker_host` only, which
+    requires all three; empty when no key is set."""
 
 
 def is_output(value: Any) -> bool:
@@ -92,13 +94,21 @@ def resolve_args(args: Mapping[str, Any], *, has_ssh_agent: bool) -> Resolved:
     registry = None
     if REGISTRY_AUTH_FIELDS["server"] in given:
         registry = (given["registry_server"], given["registry_username"], secrets["registry_password"])
-    return Resolved(plan, settings, secrets, registry)
+    tls = {field: _for_tcp(settings, secrets.get(field, given.get(field))) for field in TLS_FIELDS
+           } if "docker_tls_key" in given else {}
+    return Resolved(plan, settings, secrets, registry, tls)
+
+
+def _for_tcp(settings: pulumi.Output[ManagerSettings], material: Any) -> pulumi.Output[str | None]:
+    """TLS material goes to the provider only when it connects over tcp://, as in every earlier release."""
+    return pulumi.Output.all(settings, material).apply(
+        lambda values: values[1] if (values[0].docker_host or "").startswith("tcp://") else None)
 
 
 def _raw(values: Mapping[str, Any]) -> dict[str, str | None]:
     """The fields in the configuration's text form, by key; a secret only as the marker that it is set."""
     return {config_key(field): SECRET_MARKER if field in SECRET_FIELDS else as_config_string(value)
-            for field, value in values.items() if not field.startswith("registry_")}
+            for field, value in values.items() if field not in REGISTRY_AUTH_FIELDS.values()}
 
 
 def _secret_problems(known: Mapping[str, Any]) -> list[str]:

@@ -110,6 +110,7 @@ def config_key(field: str) -> str:
 # (pulumi 3.272.0 provider/experimental), so the args flatten it.
 REGISTRY_AUTH_FIELDS: dict[str, str] = {"server": "registry_server", "username": "registry_username",
                                         "password": "registry_password"}
+SECRET_MARKER = "<secret is set>"  # what the settings model sees of a secret: that it is set, never its value
 STACK_ONLY_KEYS = frozenset({"managers"})  # what the program reads for the whole stack, not one manager
 
 # Fields that may be Outputs of other resources: the connection to the host and what is derived from it,

@@ -101,8 +101,7 @@ class CloudifyManager(pulumi.ComponentResource):
         self._settings = resolved.settings
         self._given = resolved.secrets
         self._registry = resolved.registry
-        self._tls_material = {f: args[f] for f in ("docker_tls_ca_cert", "docker_tls_cert")  # type: ignore[literal-required]
-                              if args.get(f) is not None}
+        self._tls = resolved.tls
         self._identity = ssh_identity or SshIdentity.for_stack(pulumi.get_project(), pulumi.get_stack(), name)
         self._secrets = self._manager_secrets()
         self._connection = self._ssh_connection()
@@ -243,25 +242,16 @@ class CloudifyManager(pulumi.ComponentResource):
         address = pulumi.Output.all(engine.stdout, ready, self._settings).apply(
             lambda values: checked_docker_host(values[2], values[0]))
         registry = self._registry
-        tls_key = self._given.get("docker_tls_key")
         return docker.Provider(
             f"{self._name}-docker",
             host=address,
             ssh_opts=ssh_opts,
             registry_auth=[docker.ProviderRegistryAuthArgs(
                 address=registry[0], username=registry[1], password=registry[2])] if registry else None,
-            ca_material=self._tls("docker_tls_ca_cert"),
-            cert_material=self._tls("docker_tls_cert"),
-            key_material=tls_key if self._tls_used else None,
+            ca_material=self._tls.get("docker_tls_ca_cert"),
+            cert_material=self._tls.get("docker_tls_cert"),
+            key_material=self._tls.get("docker_tls_key"),
             opts=pulumi.ResourceOptions(parent=self))
-
-    @property
-    def _tls_used(self) -> bool:
-        """TLS material goes to the provider when the key is set: a tcp:// `docker_host` requires all three."""
-        return "docker_tls_key" in self._given
-
-    def _tls(self, field: str) -> pulumi.Input[str] | None:
-        return self._tls_material.get(field) if self._tls_used else None
 
     def _images(self, engine: HostCommand, provider: docker.Provider
                 ) -> tuple[pulumi.Output[str], pulumi.Output[str]]:

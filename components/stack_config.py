@@ -9,6 +9,7 @@ judge them, and never stored in plain form.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import typing
@@ -21,10 +22,8 @@ from pulumi.runtime import config as runtime_config
 from .args import CloudifyManagerArgs
 from .docker_endpoint import SshIdentity
 from .fleet import member_settings, parse_fleet
-from .keys import REGISTRY_AUTH_FIELDS, SECRET_KEYS, SETTING_KEYS, field_name, unknown_keys
+from .keys import REGISTRY_AUTH_FIELDS, SECRET_KEYS, SECRET_MARKER, SETTING_KEYS, field_name, unknown_keys
 from .rules import ConfigError, parse_registry_auth, secret_problems
-
-SECRET_MARKER = "<secret is set>"
 
 
 def _configured_keys(project: str) -> list[str]:
@@ -80,13 +79,7 @@ def manager_args(settings: dict[str, str | None], secrets: dict[str, Any]) -> Cl
     """One manager's settings (text, by key) and the stack's secrets as CloudifyManagerArgs, key for key."""
     args: dict[str, Any] = {field_name(key): typed_value(field_name(key), text) for key, text in settings.items()
                             if text is not None and key not in SECRET_KEYS}
-    args |= secrets
-    docker_host = settings.get("dockerHost")
-    if not (docker_host and docker_host.startswith("tcp://") and "docker_tls_key" in secrets):
-        # TLS material is for a tcp:// dockerHost only, as in every earlier release.
-        for field in ("docker_tls_ca_cert", "docker_tls_cert", "docker_tls_key"):
-            args.pop(field, None)
-    return typing.cast(CloudifyManagerArgs, args)
+    return typing.cast(CloudifyManagerArgs, args | secrets)
 
 
 def _secret_args(config: pulumi.Config, auth: dict[str, str] | None) -> dict[str, Any]:
@@ -98,6 +91,7 @@ def _secret_args(config: pulumi.Config, auth: dict[str, str] | None) -> dict[str
     return {field: value for field, value in secrets.items() if value is not None}
 
 
+@functools.cache
 def _value_type(field: str) -> type:
     """The plain type of a field of CloudifyManagerArgs: `NotRequired[Input[float] | None]` -> float."""
     pending: list[Any] = [CloudifyManagerArgs.__annotations__[field]]

@@ -165,6 +165,9 @@ MUTANTS: tuple[Mutant, ...] = (
     m("O-secret", "components/inputs.py", "    return pulumi.Output.secret(pulumi.Output.from_input(value).apply(checked))",
       "    return pulumi.Output.from_input(value).apply(checked)", "a registry password a YAML program sends in plain text lands in the state",
       T + "test_plugin.py::test_construct_keeps_secrets_secret_though_the_schema_has_no_secret_flag"),
+    m("O-tls", "components/inputs.py", '        lambda values: values[1] if (values[0].docker_host or "").startswith("tcp://") else None)',
+      "        lambda values: values[1])", "TLS material is sent to a provider that connects over ssh://, a change for earlier stacks",
+      T + "test_library.py::test_tls_material_reaches_the_provider_only_for_a_tcp_docker_host"),
     # -- common.sh ---------------------------------------------------------------------------------------------
     m("C11", S + "common.sh", "        sudo -n true 2>/dev/null ||\n", "        true ||\n",
       "exit 11: a user without passwordless sudo is not stopped early",

@@ -72,12 +72,13 @@ def test_no_placeholder_of_a_pending_output_reaches_any_resource():
     assert run.one("command:remote:Command", "cfy-ready").inputs["connection"]["user"] == "admin"
 
 
-def test_a_first_preview_with_an_unknown_host_registers_the_same_resources():
+def test_a_first_preview_with_an_unknown_host_leaves_the_connection_unknown_and_registers_the_same_resources():
     up = run_on_vm()
     preview = run_on_vm(preview=True)
     assert sorted((r.type, r.name) for r in preview.registrations) == sorted((r.type, r.name) for r in up.registrations)
-    engine = preview.one("command:remote:Command", "cfy-docker-engine")
-    assert "host" not in engine.inputs["connection"] or engine.inputs["connection"]["host"] == harness.rpc.UNKNOWN
+    for step in (r for r in preview.registrations if r.type == "command:remote:Command"):
+        assert step.inputs["connection"] == harness.rpc.UNKNOWN, f"{step.name} connects before the host is known"
+    assert PLACEHOLDER_MARK not in wire_text(preview)
 
 
 def test_an_output_host_that_is_no_address_fails_with_the_settings_message_before_any_host_step():
@@ -117,12 +118,31 @@ def test_secrets_given_as_plain_strings_are_kept_secret():
     run = run_code(lambda: CloudifyManager("cfy", {
         "host": "10.0.0.1", "ssh_private_key": THROWAWAY_KEY, "app_image": IMAGE, "data_image": IMAGE,
         "manager_profile": "cloudify-7", "admin_password": "Adm1n-plain-string", "manager_secret":
-        THROWAWAY_MANAGER_SECRET}))
+        THROWAWAY_MANAGER_SECRET, "registry_server": "registry.example.com", "registry_username": "robot",
+        "registry_password": "registry-plain-string", "docker_host": "tcp://10.0.0.1:2376",
+        "docker_tls_ca_cert": "CA PEM", "docker_tls_cert": "CERT PEM", "docker_tls_key": "tls-key-plain-string"}))
     for step in (r for r in run.registrations if r.type == "command:remote:Command"):
         assert is_secret(step.wire_inputs["connection"]), step.name
+    provider = run.one("pulumi:providers:docker").inputs
+    assert provider["keyMaterial"] == "tls-key-plain-string" and "registry-plain-string" in provider["registryAuth"]
     text = json.dumps([harness.plain_strings(r.wire_inputs) + harness.plain_strings(r.state)
                        for r in run.registrations] + [harness.plain_strings(run.outputs)])
-    assert "Adm1n-plain-string" not in text and THROWAWAY_MANAGER_SECRET not in text and "PRIVATE KEY" not in text
+    for secret in ("Adm1n-plain-string", THROWAWAY_MANAGER_SECRET, "PRIVATE KEY", "registry-plain-string",
+                   "tls-key-plain-string"):
+        assert secret not in text
+
+
+@pytest.mark.parametrize(("docker_host", "sent"), [("tcp://10.0.0.1:2376", True), ("ssh://ubuntu@10.0.0.1", False),
+                                                   (None, False)])
+def test_tls_material_reaches_the_provider_only_for_a_tcp_docker_host(docker_host, sent):
+    tls = {"docker_tls_ca_cert": "CA PEM", "docker_tls_cert": "CERT PEM", "docker_tls_key": "tls-key"}
+    run = run_code(lambda: CloudifyManager("cfy", {
+        "host": "10.0.0.1", "ssh_private_key": THROWAWAY_KEY, "app_image": IMAGE, "data_image": IMAGE, **tls,
+        **({"docker_host": docker_host} if docker_host else {})}))
+    provider = run.one("pulumi:providers:docker").inputs
+    materials = {key: provider.get(key) for key in ("caMaterial", "certMaterial", "keyMaterial")}
+    assert materials == ({"caMaterial": "CA PEM", "certMaterial": "CERT PEM", "keyMaterial": "tls-key"} if sent
+                         else {"caMaterial": None, "certMaterial": None, "keyMaterial": None})
 
 
 def test_an_output_manager_secret_that_is_too_short_fails_without_showing_it():
