@@ -72,15 +72,63 @@ choose_format() {
 # moves the bytes, not the Docker CLI); the host compresses what comes out and,
 # in the same pass, lists it (tar -t) through a second fifo. Each stage's exit
 # status is kept: a pipeline in sh reports only its last.
+# `gzip -1` (a host without zstd or pigz, like Ubuntu 14.04) compresses on one
+# core, slower than the copy itself: on a host with more cores, blocks of the
+# stream are compressed side by side (one gzip each, at most one per core, up
+# to 4) and appended in order. A gzip file is a series of members (RFC 1952,
+# 2.2) and gzip reads them as one stream. The blocks wait in the work folder
+# (beside OUT) for a moment; GNU dd cuts them (iflag=fullblock), and without it
+# one gzip does all.
 STREAM='
 out=$1 compress=$2 data=$3 image=$4
 shift 4
 work=$(mktemp -d "$(dirname "$out")/.stream.XXXXXX") || exit 1
 trap "rm -rf \"$work\"" EXIT
 mkfifo "$work/tar" "$work/list" || exit 1
+workers=1
+if [ "$compress" = "gzip -1" ] && dd if=/dev/null of=/dev/null iflag=fullblock 2> /dev/null; then
+    workers=$(nproc 2> /dev/null) || workers=1
+    [ "$workers" -le 4 ] || workers=4
+fi
+# compress_to OUT: standard input, compressed, into OUT. On a failure the
+# blocks still being compressed are stopped.
+compress_to() {
+    if [ "$workers" -lt 2 ]; then
+        $compress > "$1"
+        return
+    fi
+    started=0 appended=0
+    : > "$1" || return 1
+    while :; do
+        if [ $((started - appended)) -ge "$workers" ]; then
+            append_block "$appended" "$1" || { stop_blocks; return 1; }
+            appended=$((appended + 1))
+        fi
+        dd bs=8388608 count=1 iflag=fullblock of="$work/$started" 2> /dev/null || { stop_blocks; return 1; }
+        [ -s "$work/$started" ] || break
+        (gzip -1 < "$work/$started" > "$work/$started.gz"; status=$?; rm -f "$work/$started"; exit $status) &
+        eval "block_$started=\$!"
+        started=$((started + 1))
+    done
+    rm -f "$work/$started"
+    while [ "$appended" -lt "$started" ]; do
+        append_block "$appended" "$1" || { stop_blocks; return 1; }
+        appended=$((appended + 1))
+    done
+}
+# append_block N OUT: wait for block N to be compressed, append it to OUT.
+append_block() {
+    eval "wait \"\$block_$1\"" && cat "$work/$1.gz" >> "$2" && rm -f "$work/$1.gz"
+}
+stop_blocks() {
+    while [ "$appended" -lt "$started" ]; do
+        eval "kill \"\$block_$appended\"" 2> /dev/null
+        appended=$((appended + 1))
+    done
+}
 tar -tf - < "$work/list" > /dev/null &
 lister=$!
-{ tee "$work/list" < "$work/tar" | $compress > "$out"; echo $? > "$work/compressed"; } &
+{ tee "$work/list" < "$work/tar" | compress_to "$out"; echo $? > "$work/compressed"; } &
 reader=$!
 docker run --rm --network none --entrypoint tar --volumes-from "$data" -v "$work:/stream" -w / "$image" \
     -cf /stream/tar "$@"

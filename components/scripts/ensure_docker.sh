@@ -49,21 +49,22 @@ CLI_SHA256=$7
 
 STATIC_CLI=/usr/local/bin/docker
 
-# The daemon this user's docker CLI talks to: DOCKER_HOST, else the current
-# context's endpoint (Docker Desktop, Colima, rootless setups), else the default.
-# The CLI is asked only when a context other than `default` is current: its
-# config file names it (docker/cli cli/config/configfile `currentContext`).
-cli_endpoint() {
+# The daemon this user's docker CLI talks to, into ENDPOINT: DOCKER_HOST, else
+# the current context's endpoint (Docker Desktop, Colima, rootless setups),
+# else the default. The CLI is asked only when a context other than `default`
+# is current: its config file names it (docker/cli cli/config/configfile
+# `currentContext`).
+find_cli_endpoint() {
     if [ -n "${DOCKER_HOST:-}" ]; then
-        printf '%s\n' "$DOCKER_HOST"
+        ENDPOINT=$DOCKER_HOST
         return 0
     fi
-    _endpoint=
-    if [ -n "${DOCKER_CONTEXT:-}" ] ||
-        grep -qs '"currentContext"' "${DOCKER_CONFIG:-${HOME:-/nonexistent}/.docker}/config.json"; then
-        _endpoint=$(docker context inspect --format '{{.Endpoints.docker.Host}}' 2>/dev/null) || _endpoint=
+    ENDPOINT=
+    _config="${DOCKER_CONFIG:-${HOME:-/nonexistent}/.docker}/config.json"
+    if [ -n "${DOCKER_CONTEXT:-}" ] || { [ -f "$_config" ] && grep -qs '"currentContext"' "$_config"; }; then
+        ENDPOINT=$(docker context inspect --format '{{.Endpoints.docker.Host}}' 2>/dev/null) || ENDPOINT=
     fi
-    printf '%s\n' "${_endpoint:-unix:///var/run/docker.sock}"
+    ENDPOINT=${ENDPOINT:-unix:///var/run/docker.sock}
 }
 
 # works_as_is: Docker answers this user, without sudo, with a CLI the provider
@@ -77,23 +78,51 @@ works_as_is() {
     ! provider_uses_ssh || version_at_least "$_client" 18 9
 }
 
-# release_field FILE KEY: a value from an os-release style file, unquoted.
-# The file is parsed, never sourced: nothing on the host is executed.
-release_field() {
-    sed -n "s/^$2=//p" "$1" | head -n 1 | sed -e 's/^"\(.*\)"$/\1/' -e "s/^'\(.*\)'\$/\1/"
+# release_fields FILE ID_KEY VERSION_KEY NAME_KEY: the first value of each key in
+# an os-release style file, unquoted, into DISTRO_ID, DISTRO_VERSION and
+# DISTRO_NAME. The file is parsed, never sourced: nothing on the host is
+# executed. Shell builtins only: this runs on every `pulumi up`.
+release_fields() {
+    _seen=
+    while IFS= read -r _line || [ -n "$_line" ]; do
+        _key=${_line%%=*}
+        [ "$_key" != "$_line" ] || continue
+        case " $_seen " in *" $_key "*) continue ;; esac
+        unquote "${_line#*=}"
+        case $_key in
+        "$2") DISTRO_ID=$_value ;;
+        "$3") DISTRO_VERSION=$_value ;;
+        "$4") DISTRO_NAME=$_value ;;
+        *) continue ;;
+        esac
+        _seen="$_seen $_key"
+    done <"$1"
+}
+
+# unquote VALUE: VALUE without one pair of surrounding double or single quotes,
+# into _value (no subshell).
+unquote() {
+    _value=$1
+    case $1 in
+    \"*\")
+        _value=${_value#\"}
+        _value=${_value%\"}
+        ;;
+    \'*\')
+        _value=${_value#\'}
+        _value=${_value%\'}
+        ;;
+    esac
 }
 
 # Identify the distribution from os-release, or lsb-release on older systems.
 detect_distribution() {
     DISTRO_ID='' DISTRO_VERSION='' DISTRO_NAME=''
     if [ -r /etc/os-release ]; then
-        DISTRO_ID=$(release_field /etc/os-release ID)
-        DISTRO_VERSION=$(release_field /etc/os-release VERSION_ID)
-        DISTRO_NAME=$(release_field /etc/os-release PRETTY_NAME)
+        release_fields /etc/os-release ID VERSION_ID PRETTY_NAME
     elif [ -r /etc/lsb-release ]; then
-        DISTRO_ID=$(release_field /etc/lsb-release DISTRIB_ID | tr '[:upper:]' '[:lower:]')
-        DISTRO_VERSION=$(release_field /etc/lsb-release DISTRIB_RELEASE)
-        DISTRO_NAME=$(release_field /etc/lsb-release DISTRIB_DESCRIPTION)
+        release_fields /etc/lsb-release DISTRIB_ID DISTRIB_RELEASE DISTRIB_DESCRIPTION
+        DISTRO_ID=$(printf '%s' "$DISTRO_ID" | tr '[:upper:]' '[:lower:]')
     fi
     DISTRO_ID=${DISTRO_ID:-unknown}
     DISTRO_VERSION=${DISTRO_VERSION:-unknown}
@@ -103,10 +132,13 @@ detect_distribution() {
 is_trusty() { [ "$DISTRO_ID" = ubuntu ] && [ "$DISTRO_VERSION" = 14.04 ]; }
 provider_uses_ssh() { [ "$PROVIDER_USER" != - ]; }
 
-# version_at_least VERSION MAJOR MINOR: '18.06.1-ce' is at least 18 6.
+# version_at_least VERSION MAJOR MINOR: '18.06.1-ce' is at least 18 6. The
+# fields are cut as `cut -d . -f 1` and `-f 2` would (a version without a dot
+# is its own minor), with parameter expansion only: no process.
 version_at_least() {
-    _major=$(printf '%s' "$1" | cut -d . -f 1)
-    _minor=$(printf '%s' "$1" | cut -d . -f 2)
+    _major=${1%%.*}
+    _minor=${1#*.}
+    _minor=${_minor%%.*}
     _major=${_major%%[!0-9]*} _minor=${_minor%%[!0-9]*}
     [ -n "$_major" ] && [ -n "$_minor" ] || return 1
     [ "$_major" -gt "$2" ] || { [ "$_major" -eq "$2" ] && [ "$_minor" -ge "$3" ]; }
@@ -294,7 +326,7 @@ report() { # SERVER_VERSION CLIENT_VERSION
 main() {
     detect_distribution
     hash -r
-    ENDPOINT=$(cli_endpoint)
+    find_cli_endpoint
     case "$ENDPOINT" in
     unix://*) DOCKER_SOCKET=${ENDPOINT#unix://} ;;
     *) DOCKER_SOCKET=/var/run/docker.sock ;;
