@@ -7,7 +7,9 @@ same run (the 2-core machine is noisy; only ratios count).
 Rows (median of repeated runs, baseline and subject interleaved):
 1. Rendering the dev stack under the SDK mocks, against a program that imports the same SDKs and registers
    nothing (benchmarks/baseline_program.py).
-2. A stack of 64 managers, against a program registering as many trivial resources (the SDK's floor).
+2. A stack of 64 managers, against a program registering as many trivial resources (the SDK's floor), and against
+   one registering the same resource types, as many of each, with only their required inputs
+   (benchmarks/same_types_program.py: what registering these types costs the SDK at all).
 3. The Docker step on a host where Docker already works, against a bare `ssh host true`.
 4. The backup step before an upgrade (stop, archive, test, prune) of 200 MiB in two named volumes (100 MiB
    random, 100 MiB of repetitive text like database pages), against stopping the app container and copying the
@@ -20,6 +22,7 @@ Rows (median of repeated runs, baseline and subject interleaved):
 from __future__ import annotations
 
 import argparse
+import collections
 import json
 import os
 import statistics
@@ -35,9 +38,10 @@ sys.path[:0] = [str(REPO), str(REPO / "tests")]
 os.environ["HOME"] = tempfile.mkdtemp(prefix="cfy-bench-home-")
 
 import hostbed  # noqa: E402
-from harness import MAIN, declared_commands, render_for_host  # noqa: E402
+from harness import MAIN, declared_commands, render_for_host, run_program, stack_config, stack_secrets  # noqa: E402
 
 BASELINE_PROGRAM = REPO / "benchmarks" / "baseline_program.py"
+SAME_TYPES_PROGRAM = REPO / "benchmarks" / "same_types_program.py"
 MIB = 1 << 20
 ROWS: list[tuple[str, str]] = []
 
@@ -89,6 +93,16 @@ def program_costs(repeats: int) -> None:
     compare(f"render 64 managers ({registered} resources, process)", lambda: under_mocks(MAIN, "prod", env),
             lambda: under_mocks(BASELINE_PROGRAM, "-", {"BASELINE_RESOURCES": str(registered)}), max(3, repeats // 3),
             f"{registered} trivial resources")
+    same = {"BASELINE_MANAGERS": "64", "BASELINE_TYPES": json.dumps(types_per_manager("prod"))}
+    compare("render 64 managers (process)", lambda: under_mocks(MAIN, "prod", env),
+            lambda: under_mocks(SAME_TYPES_PROGRAM, "-", same), max(3, repeats // 3),
+            "the same resource types, as many, each with only its required inputs")
+
+
+def types_per_manager(stack: str) -> dict[str, int]:
+    """How many resources of each type one manager of `stack` registers."""
+    run = run_program(stack_config(stack), secrets=stack_secrets(stack_config(stack)))
+    return dict(collections.Counter(registration.type for registration in run.registrations))
 
 
 def docker_step(repeats: int, keys: Path) -> None:
