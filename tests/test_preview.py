@@ -10,9 +10,12 @@ and plan exactly what README's upgrade section shows.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import re
 
 import pytest
+from engine_requests import FIXTURE
 from harness import REPO, HostMocks, Registration, Run, run_program, stack_config, stack_secrets
 from pulumi.runtime.rpc import UNKNOWN
 
@@ -26,10 +29,11 @@ def up(stack: str, **overrides: str) -> Run:
     return run_program(config, secrets=stack_secrets(config))
 
 
-def preview(stack: str, after: Run | None, **overrides: str) -> Run:
-    """`pulumi preview` of `stack` with `overrides`, against the state `after` left (None: a new stack)."""
+def preview(stack: str, after: Run | None, prior: dict | None = None, **overrides: str) -> Run:
+    """`pulumi preview` of `stack` with `overrides`, against the state `after` left (None: a new stack), or
+    against `prior` (HostMocks.created of a run, as edited by a test)."""
     config = {**stack_config(stack), **overrides}
-    mocks = HostMocks(prior=after.mocks.created if after is not None else None)
+    mocks = HostMocks(prior=prior if prior is not None else after.mocks.created if after is not None else None)
     return run_program(config, secrets=stack_secrets(config), preview=True, mocks=mocks)
 
 
@@ -119,3 +123,30 @@ def test_an_upgrade_preview_shows_the_backup_before_the_app_container_it_protect
     backup, app = planned.one("command:remote:Command", "-backup"), planned.one(CONTAINER, "-app")
     assert backup.urn in app.dependencies
     assert has_unknown(backup.wire_inputs["triggers"]), "the new replacement key is known only once the image is"
+
+
+def with_release_1_0_0_scripts(applied: Run, stack: str) -> tuple[dict, dict[str, dict]]:
+    """The state `applied` left, as 1.0.0 would have left it: the Docker and backup steps ran that release's
+    scripts (tests/fixtures/requests-before-library.json holds its requests; the scripts changed since). Returns
+    that state for the mocks, and each resource's inputs in it."""
+    before = json.loads(FIXTURE.read_text())[stack]
+    state = dict(applied.mocks.created)
+    inputs = {r.name: r.inputs for r in applied.registrations}
+    for step in ("cloudify-docker-engine", "cloudify-backup"):
+        (urn,) = [urn for urn in before if urn.endswith(f"::{step}")]
+        old_create = before[urn]["inputs"]["create"]
+        assert old_create != state[step].inputs["create"], f"{step}: its script changed since 1.0.0"
+        state[step] = dataclasses.replace(state[step], inputs={**state[step].inputs, "create": old_create})
+        inputs[step] = {**inputs[step], "create": old_create}
+    return state, inputs
+
+
+def test_the_first_preview_after_1_0_0_plans_the_two_changed_steps_and_what_reads_their_reports():
+    """README, "Upgrading this program itself": the Docker and backup steps run once more; the provider's address
+    (from the Docker step) and the readiness step's arguments (from the backup's report) are unknown until they
+    have; nothing of the data side or the app container is planned."""
+    state, inputs = with_release_1_0_0_scripts(up("prod"), "prod")
+    planned = preview("prod", None, prior=state)
+    changed = [r.name for r in planned.registrations if r.inputs != inputs[r.name] or has_unknown(r.inputs)]
+    assert sorted(changed) == ["cloudify-backup", "cloudify-docker", "cloudify-docker-engine", "cloudify-ready"]
+    assert has_unknown(planned.one(PROVIDER, "-docker").wire_inputs["host"])
