@@ -198,3 +198,51 @@ def test_a_short_manager_secret_is_refused_without_echoing_it():
         run_program(config, secrets={"sshPrivateKey": THROWAWAY_KEY, "adminPassword": "pw", "managerSecret": "short"})
     assert "short" not in str(error.value).replace("managerSecret: must", "")
     assert last_registrations() == []
+
+
+def agents(entries: object) -> dict[str, str]:
+    return {**GOOD, "cloudifyPackages": json.dumps({"agents": entries})}
+
+
+@pytest.mark.parametrize(("entries", "expected"), [
+    ({"bad name": "http://m/a.deb"},
+     "cloudifyPackages.agents: agent name 'bad name' may use only letters, digits, '.', '_' and '-'"),
+    ({"ubuntu": 5}, "cloudifyPackages.agents.ubuntu: must be the URL of a .deb or .tar.gz package"),
+    ({"centos": "http://m/dir/centos%20agent.tar.gz"},
+     "cloudifyPackages.agents.centos: tarball file name 'centos%20agent.tar.gz' may use only letters, digits, "
+     "'.', '_' and '-'"),
+    ({"ubuntu": "http://m/agent.rpm"}, "cloudifyPackages.agents.ubuntu: 'http://m/agent.rpm' must end in .deb or "
+                                       ".tar.gz"),
+])
+def test_each_bad_agent_entry_is_refused_with_its_own_message(entries, expected):
+    assert only_problem(agents(entries)) == expected
+
+
+def test_agent_packages_become_the_kind_url_and_place_the_agent_step_installs():
+    """`.deb` packages are installed by dpkg (no place); tarballs go where the file server hands them out, under
+    their own file name (the path's last part, the query left out)."""
+    settings = parse_settings(agents({"ubuntu_trusty": "https://m/3.2/cloudify-ubuntu-agent_3.2.0_amd64.deb",
+                                      "centos": "https://m/3.2/sub/centos-core-agent.tar.gz?sig=1",
+                                      "win": "http://m/win.tgz"}), has_private_key=False, has_ssh_agent=False)
+    assert [(a.name, a.url, a.kind, a.target) for a in settings.agents] == [
+        ("ubuntu_trusty", "https://m/3.2/cloudify-ubuntu-agent_3.2.0_amd64.deb", "deb", None),
+        ("centos", "https://m/3.2/sub/centos-core-agent.tar.gz?sig=1", "tar.gz",
+         "/opt/manager/resources/packages/agents/centos-core-agent.tar.gz"),
+        ("win", "http://m/win.tgz", "tar.gz", "/opt/manager/resources/packages/agents/win.tgz"),
+    ]
+
+
+@pytest.mark.parametrize(("key", "value", "expected"), [
+    ("configDir", "/etc/../root", "configDir: '/etc/../root' must be an absolute host path of letters, digits, '.', "
+                                  "'_', '-' and '/' without '..'"),
+    ("volumePaths", '["/var/lib/my db"]', "volumePaths: '/var/lib/my db' must be an absolute container path (such "
+                                         "as /var/log/cloudify) of letters, digits, '.', '_', '-' and '/' without "
+                                         "'..'"),
+])
+def test_a_path_that_is_not_plain_is_refused_saying_what_a_plain_path_is(key, value, expected):
+    assert only_problem({**GOOD, key: value}) == expected
+
+
+def test_the_error_pulumi_prints_lists_each_problem_on_its_own_line():
+    error = ConfigError(["appImage: bad", "ports: bad too"])
+    assert str(error) == "invalid stack configuration (2 problem(s)):\n  - appImage: bad\n  - ports: bad too"

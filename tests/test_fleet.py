@@ -13,6 +13,7 @@ from connhelper import ping, provider_address
 from harness import REPO, THROWAWAY_KEY, HostMocks, Run, run_program, stack_config, stack_secrets, unwrap_secrets
 from hostbed import PackageServer, docker, start_app_container
 
+from components.keys import OVERRIDABLE_KEYS
 from components.rules import ConfigError
 
 COMPONENT = "cloudify:index:CloudifyManager"
@@ -144,9 +145,35 @@ def test_two_managers_on_one_host_publishing_one_port_are_refused():
                         "ports"]
 
 
+def test_two_managers_on_this_machine_sharing_ports_are_refused_naming_each_port():
+    local = {key: value for key, value in PROD.items() if key not in ("host", "sshUser")}
+    config = {**local, "managers": json.dumps({"one": {"ports": [80, 443, 8080]},
+                                                "two": {"namePrefix": "second", "ports": ["8080:80", "443:443"]}})}
+    with pytest.raises(ConfigError) as error:
+        run_program(config, secrets={})
+    assert error.value.problems == [
+        "managers: one and two both publish host port(s) 443, 8080 on this machine; give one its own ports"]
+
+
+def test_two_managers_named_twice_each_are_refused_in_one_message():
+    raw = '{"b": {}, "a": {}, "b": {}, "a": {}}'
+    assert problems_of(None, raw=raw) == ["managers: 'a', 'b' listed more than once: names must be unique"]
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("{not json", "managers: must be a map in the stack file: manager name -> its settings"),
+    ("{}", "managers: must be a non-empty map: manager name -> its settings"),
+    ('["one"]', "managers: must be a non-empty map: manager name -> its settings"),
+    ('{"one": "h.example.com"}', "managers.one: must be a map of settings (an empty map {} inherits them all)"),
+])
+def test_a_managers_value_of_the_wrong_shape_is_refused_saying_what_it_must_be(raw, expected):
+    assert problems_of(None, raw=raw) == [expected]
+
+
 def test_an_override_of_a_setting_that_does_not_exist_is_refused():
     problems = problems_of({"one": {"host": "h.example.com", "apImage": "x/y:1"}})
-    assert len(problems) == 1 and problems[0].startswith("managers.one.apImage: unknown setting")
+    assert problems == ["managers.one.apImage: unknown setting: a manager can override "
+                        f"{', '.join(OVERRIDABLE_KEYS)}"]
 
 
 def test_secrets_and_invalid_values_in_an_entry_name_the_entry():

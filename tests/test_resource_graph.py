@@ -155,12 +155,15 @@ def test_provider_ssh_key_is_written_where_ssh_expands_tilde_not_under_home(isol
     assert not (tmp_path / ".ssh").exists(), "$HOME is not where ssh looks"
 
 
-def test_a_pinned_host_key_is_given_to_every_command_and_to_the_providers_ssh(isolated_home: str):
+@pytest.mark.parametrize(("port", "known_as"), [("22", "manager.example.com"),
+                                               ("2222", "[manager.example.com]:2222")])
+def test_a_pinned_host_key_is_given_to_every_command_and_to_the_providers_ssh(isolated_home: str, port, known_as):
     """What each side does with it is its own: pulumi-command v1.2.1 checks `host_key` in its Go SSH client
     (provider/pkg/provider/remote/connection.go), which cannot run here; the provider's system ssh refusing a
-    wrong or changed key is run for real in test_provider_connection.py."""
+    wrong or changed key is run for real in test_provider_connection.py. known_hosts names a host bare on port
+    22 and `[host]:port` on any other (OpenSSH sshd(8), SSH_KNOWN_HOSTS FILE FORMAT)."""
     host_key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPinnedKeyForTests"
-    run = remote_run(sshHostKey=host_key, sshPort="2222")
+    run = remote_run(sshHostKey=host_key, sshPort=port)
     commands = [r for r in run.registrations if r.type == "command:remote:Command"]
     assert len(commands) == 4
     for step in commands:
@@ -168,7 +171,7 @@ def test_a_pinned_host_key_is_given_to_every_command_and_to_the_providers_ssh(is
     assert "StrictHostKeyChecking=yes" in run.one(PROVIDER).inputs["sshOpts"]
     folder = Path(pwd.getpwuid(os.getuid()).pw_dir) / f".ssh/cloudify-pulumi/cloudify-manager-{isolated_home}"
     known = folder / "known_hosts"
-    assert known.read_text() == f"[manager.example.com]:2222 {host_key}\n"
+    assert known.read_text() == f"{known_as} {host_key}\n"
 
 
 def test_docker_cli_too_old_for_ssh_fails_before_any_container_is_registered():
