@@ -6,7 +6,7 @@ same run (the 2-core machine is noisy; only ratios count).
 
 Rows (median of repeated runs, baseline and subject interleaved):
 1. Rendering the dev stack under the SDK mocks, against a program that imports the same SDKs and registers
-   nothing (benchmarks/baseline_program.py).
+   nothing (benchmarks/baseline_program.py), and against one registering the same resources bare (see 2).
 2. A stack of 64 managers, against a program registering as many trivial resources (the SDK's floor), and against
    one registering the same resource types, as many of each, with only their required inputs
    (benchmarks/same_types_program.py: what registering these types costs the SDK at all).
@@ -86,6 +86,10 @@ def program_costs(repeats: int) -> None:
     """Whole processes, interpreter start and imports included, as the language host runs the program."""
     compare("render the dev stack under mocks (process)", lambda: under_mocks(MAIN, "dev"),
             lambda: under_mocks(BASELINE_PROGRAM, "-"), repeats, "empty program importing the same SDKs")
+    one = {"BASELINE_MANAGERS": "1", "BASELINE_TYPES": json.dumps(types_per_manager("dev"))}
+    compare("render the dev stack under mocks (process)", lambda: under_mocks(MAIN, "dev"),
+            lambda: under_mocks(SAME_TYPES_PROGRAM, "-", one), repeats,
+            "the same resource types, as many, each with only its required inputs")
     fleet = {"managers": json.dumps({f"m{i}": {"namePrefix": f"m{i}", "ports": f'["{10000 + i}:80"]'}
                                      for i in range(64)})}
     env = {"BENCH_CONFIG": json.dumps(fleet)}

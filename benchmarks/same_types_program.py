@@ -27,6 +27,8 @@ def bare(type_token: str, name: str, component: pulumi.ComponentResource, provid
     elif type_token == "command:remote:Command":
         command.remote.Command(name, connection=command.remote.ConnectionArgs(host="host"),
                                opts=pulumi.ResourceOptions(parent=component))
+    elif type_token == "command:local:Command":
+        command.local.Command(name, opts=pulumi.ResourceOptions(parent=component))
     elif type_token == "random:index/randomPassword:RandomPassword":
         pulumi_random.RandomPassword(name, length=32, opts=pulumi.ResourceOptions(parent=component))
     else:
