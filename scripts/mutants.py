@@ -223,7 +223,7 @@ MUTANTS: tuple[Mutant, ...] = (
     m("B-cores", S + "backup_data.sh", "    [ \"$workers\" -le 4 ] || workers=4\n", "    workers=1\n",
       "a gzip-only host compresses on one core",
       BACKUP + "test_a_gzip_only_host_compresses_blocks_on_every_core_and_restores_them_identically"),
-    m("B-block", S + "backup_data.sh", 'of="$work/$started" 2> /dev/null || { stop_blocks; return 1; }',
+    m("B-block", S + "backup_data.sh", 'of="$work/$started" 2> /dev/null || { drain_blocks; return 1; }',
       'of="$work/$started" 2> /dev/null || true', "a gzip block that could not be written is passed over",
       BACKUP + "test_a_gzip_block_that_cannot_be_written_whole_fails_the_backup_and_starts_the_old_container_again"),
     # -- restore_backup.sh -------------------------------------------------------------------------------------

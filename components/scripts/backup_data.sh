@@ -91,7 +91,8 @@ if [ "$compress" = "gzip -1" ] && dd if=/dev/null of=/dev/null iflag=fullblock 2
     [ "$workers" -le 4 ] || workers=4
 fi
 # compress_to OUT: standard input, compressed, into OUT. On a failure the
-# blocks still being compressed are stopped.
+# blocks still being compressed are waited for (one block each, a second at
+# most), so that nothing writes into the work folder once it is removed.
 compress_to() {
     if [ "$workers" -lt 2 ]; then
         $compress > "$1"
@@ -101,10 +102,10 @@ compress_to() {
     : > "$1" || return 1
     while :; do
         if [ $((started - appended)) -ge "$workers" ]; then
-            append_block "$appended" "$1" || { stop_blocks; return 1; }
+            append_block "$appended" "$1" || { drain_blocks; return 1; }
             appended=$((appended + 1))
         fi
-        dd bs=8388608 count=1 iflag=fullblock of="$work/$started" 2> /dev/null || { stop_blocks; return 1; }
+        dd bs=8388608 count=1 iflag=fullblock of="$work/$started" 2> /dev/null || { drain_blocks; return 1; }
         [ -s "$work/$started" ] || break
         (gzip -1 < "$work/$started" > "$work/$started.gz"; status=$?; rm -f "$work/$started"; exit $status) &
         eval "block_$started=\$!"
@@ -112,7 +113,7 @@ compress_to() {
     done
     rm -f "$work/$started"
     while [ "$appended" -lt "$started" ]; do
-        append_block "$appended" "$1" || { stop_blocks; return 1; }
+        append_block "$appended" "$1" || { drain_blocks; return 1; }
         appended=$((appended + 1))
     done
 }
@@ -120,9 +121,9 @@ compress_to() {
 append_block() {
     eval "wait \"\$block_$1\"" && cat "$work/$1.gz" >> "$2" && rm -f "$work/$1.gz"
 }
-stop_blocks() {
+drain_blocks() {
     while [ "$appended" -lt "$started" ]; do
-        eval "kill \"\$block_$appended\"" 2> /dev/null
+        eval "wait \"\$block_$appended\""
         appended=$((appended + 1))
     done
 }
