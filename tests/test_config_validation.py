@@ -7,6 +7,7 @@ import json
 import pytest
 from harness import THROWAWAY_KEY, last_registrations, run_program, stack_config
 
+from components.keys import SETTING_KEYS
 from components.resolve import parse_settings
 from components.rules import ConfigError
 
@@ -118,9 +119,10 @@ def test_invalid_configuration_registers_no_resource():
     assert last_registrations() == []
 
 
-def test_misspelt_setting_is_reported():
-    with pytest.raises(ConfigError, match="appImg: unknown setting"):
+def test_misspelt_setting_is_reported_with_every_setting_there_is():
+    with pytest.raises(ConfigError) as error:
         run_program({**stack_config("dev"), "appImg": "cloudify/manager:3.3"})
+    assert error.value.problems == [f"appImg: unknown setting (known: {', '.join(SETTING_KEYS)})"]
 
 
 def test_capabilities_are_normalised_to_the_form_the_engine_stores():

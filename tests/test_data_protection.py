@@ -195,6 +195,17 @@ def test_incomplete_registry_auth_is_refused_without_echoing_the_password(auth):
     assert last_registrations() == []
 
 
+@pytest.mark.parametrize("auth", ['{"server": "registry.example.com"', '["registry.example.com"]',
+                                  '{"server": "registry.example.com", "username": "", "password": "x"}'])
+def test_registry_auth_of_the_wrong_shape_is_refused_with_the_commands_that_set_it(auth):
+    with pytest.raises(ConfigError) as error:
+        run_program(PROD, secrets={"sshPrivateKey": THROWAWAY_KEY, "registryAuth": auth})
+    assert error.value.problems == [
+        "registryAuth: must be a map with server, username and password: `pulumi config set --path "
+        "registryAuth.server registry.example.com`, likewise registryAuth.username, and `pulumi config set "
+        "--secret --path registryAuth.password`"]
+
+
 def test_an_unpinned_host_key_is_warned_about_and_a_pinned_one_is_not(caplog):
     with caplog.at_level(logging.WARNING):
         render()

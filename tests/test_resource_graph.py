@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import pwd
 import shlex
@@ -21,10 +22,13 @@ from harness import (
     secret_strings,
     stack_config,
     stack_secrets,
+    unwrap_secrets,
 )
 
 from components import host_scripts
 from components.docker_endpoint import DockerHostError
+from components.model import login_home
+from components.rules import ConfigError
 
 CONTAINER = "docker:index/container:Container"
 PROVIDER = "pulumi:providers:docker"
@@ -256,3 +260,56 @@ def test_every_host_step_streams_its_progress_and_keeps_stdout_for_results(stack
     run = run_program(config, secrets=stack_secrets(config))
     steps = [r for r in run.registrations if r.type in ("command:local:Command", "command:remote:Command")]
     assert len(steps) >= 3 and all(step.inputs["logging"] == "stderr" for step in steps)
+
+
+def agent_run(monkeypatch, **config: str) -> Run:
+    """The prod stack without a private key, from a shell where an ssh-agent runs (SSH_AUTH_SOCK)."""
+    monkeypatch.setenv("SSH_AUTH_SOCK", "/tmp/ssh-agent.sock")
+    return run_program({**stack_config("prod"), **config}, secrets={})
+
+
+def test_with_an_ssh_agent_and_no_key_the_connections_leave_the_key_to_the_agent(monkeypatch):
+    """No key file is named, or written: with `IdentitiesOnly=yes` and an `IdentityFile` that does not exist the
+    provider's ssh would never offer the agent's keys."""
+    run = agent_run(monkeypatch)
+    opts = json.loads(run.one(PROVIDER).inputs["sshOpts"])
+    assert "-o" in opts and not [option for option in opts if option.startswith("Identit")], opts
+    for step in (r for r in run.registrations if r.type == "command:remote:Command"):
+        assert "privateKey" not in unwrap_secrets(step.inputs["connection"]), step.name
+
+
+def test_a_stack_of_several_managers_may_rely_on_an_ssh_agent_too(monkeypatch):
+    run = agent_run(monkeypatch, managers=json.dumps({"one": {"host": "a.example.com"},
+                                                      "two": {"host": "b.example.com"}}))
+    assert len([r for r in run.registrations if r.type == PROVIDER]) == 2
+
+
+@pytest.mark.parametrize("managers", [None, {"one": {"host": "a.example.com"}}])
+def test_without_a_key_or_an_ssh_agent_the_key_is_asked_for(managers):
+    config = {**stack_config("prod"), **({"managers": json.dumps(managers)} if managers else {})}
+    with pytest.raises(ConfigError) as error:
+        run_program(config, secrets={})
+    assert any("sshPrivateKey" in problem and "SSH_AUTH_SOCK" in problem for problem in error.value.problems)
+
+
+def test_key_files_are_created_private_not_made_private_afterwards(isolated_home, monkeypatch):
+    """The key is never readable by others, not even for the moment between creating the file and a chmod:
+    the file is created 0600 in a folder created 0700, whatever the umask."""
+    monkeypatch.setattr(Path, "chmod", lambda self, mode: None)
+    previous = os.umask(0)
+    try:
+        remote_run()
+    finally:
+        os.umask(previous)
+    key_file = login_home() / f".ssh/cloudify-pulumi/cloudify-manager-{isolated_home}/id"
+    assert stat.S_IMODE(os.stat(key_file).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(key_file.parent).st_mode) == 0o700
+
+
+def test_a_changed_key_replaces_the_written_one_and_ends_in_one_newline(isolated_home):
+    other_key = PRIVATE_KEY.replace("throwaway", "another")
+    assert other_key != PRIVATE_KEY
+    remote_run()
+    run_program(stack_config("prod"), secrets={"sshPrivateKey": other_key + "\n\n"})
+    key_file = login_home() / f".ssh/cloudify-pulumi/cloudify-manager-{isolated_home}/id"
+    assert key_file.read_text() == other_key + "\n"
