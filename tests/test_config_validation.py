@@ -248,3 +248,39 @@ def test_a_path_that_is_not_plain_is_refused_saying_what_a_plain_path_is(key, va
 def test_the_error_pulumi_prints_lists_each_problem_on_its_own_line():
     error = ConfigError(["appImage: bad", "ports: bad too"])
     assert str(error) == "invalid stack configuration (2 problem(s)):\n  - appImage: bad\n  - ports: bad too"
+
+
+def settings_of(**raw: str):
+    return parse_settings({**GOOD, **raw}, has_private_key=True, has_ssh_agent=False)
+
+
+def test_settings_that_are_given_are_the_ones_used():
+    given = settings_of(host="10.0.0.5", managementIp="192.168.7.7", healthcheckStartPeriod="95",
+                        cgroupnsMode="host")
+    assert (given.management_ip, given.healthcheck_start_period, given.cgroupns_mode) == ("192.168.7.7", 95, "host")
+    assert settings_of(dockerHost="unix:///run/user/1000/docker.sock").docker_host == \
+        "unix:///run/user/1000/docker.sock"
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ({"appImage": None}, "appImage: is required: the Cloudify application image, pinned by tag or digest"),
+    ({"host": "10.0.0.5"}, "sshPrivateKey: host is set but no SSH credential is configured: run `pulumi config "
+                           "set --secret sshPrivateKey < ~/.ssh/id_ed25519` or start an ssh-agent (SSH_AUTH_SOCK)"),
+    ({"backupCompression": "xz"}, "backupCompression: 'xz' must be one of auto, zstd, gzip, none"),
+    ({"volumePaths": '["/var/lib/a", "/var/lib/a"]'}, "volumePaths: '/var/lib/a' is listed more than once"),
+    ({"cloudifyPackages": '{"agents": ["http://m/a.deb"]}'}, "cloudifyPackages.agents: must map agent names to "
+                                                             "package URLs"),
+])
+def test_each_of_these_problems_has_its_own_message(raw, expected):
+    config = {key: value for key, value in {**GOOD, **raw}.items() if value is not None}
+    assert only_problem(config) == expected
+
+
+@pytest.mark.parametrize("docker_host", ["ssh:10.0.0.5", "tcp:10.0.0.5:2376", "http://10.0.0.5:2375"])
+def test_a_docker_host_needs_one_of_the_three_schemes_and_its_slashes(docker_host):
+    assert only_problem({**GOOD, "dockerHost": docker_host}).startswith("dockerHost:")
+
+
+def test_a_management_ip_is_checked_and_read_as_an_address_like_host():
+    assert settings_of(managementIp="[fd00::7]").management_ip == "fd00::7"
+    assert only_problem({**GOOD, "managementIp": "not an address!"}).startswith("managementIp:")

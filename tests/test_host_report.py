@@ -46,7 +46,8 @@ def test_a_local_manager_uses_the_endpoint_the_docker_step_found_and_the_default
 
 @pytest.mark.parametrize("client", ["18.09.0", "18.09.0-ce", "18.09"])
 def test_a_cli_of_exactly_18_09_serves_the_ssh_connection(client):
-    assert checked_docker_host(settings(), report(client=client)) == "ssh://ubuntu@10.0.0.5:22"  # sshUser defaults to ubuntu
+    """(sshUser defaults to ubuntu.)"""
+    assert checked_docker_host(settings(), report(client=client)) == "ssh://ubuntu@10.0.0.5:22"
 
 
 @pytest.mark.parametrize(("client", "shown"), [("18.06.3-ce", "18.06.3-ce"), (None, "missing")])

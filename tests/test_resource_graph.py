@@ -313,3 +313,10 @@ def test_a_changed_key_replaces_the_written_one_and_ends_in_one_newline(isolated
     run_program(stack_config("prod"), secrets={"sshPrivateKey": other_key + "\n\n"})
     key_file = login_home() / f".ssh/cloudify-pulumi/cloudify-manager-{isolated_home}/id"
     assert key_file.read_text() == other_key + "\n"
+
+
+def test_behind_a_bastion_with_an_ssh_agent_neither_hop_names_a_key_file(monkeypatch):
+    run = agent_run(monkeypatch, **{k: v for k, v in stack_config("bastion").items() if k.startswith("sshProxy")})
+    opts = json.loads(run.one(PROVIDER).inputs["sshOpts"])
+    (proxy_command,) = [option for option in opts if option.startswith("ProxyCommand=")]
+    assert "Identit" not in proxy_command and not [o for o in opts if o.startswith("Identit")], opts
