@@ -9,7 +9,7 @@ from harness import THROWAWAY_KEY, last_registrations, run_program, stack_config
 
 from components.keys import SETTING_KEYS
 from components.resolve import parse_settings
-from components.rules import ConfigError
+from components.rules import ConfigError, secret_problems
 
 GOOD = {"appImage": "cloudify/manager:3.2.0", "dataImage": "cloudify/manager:3.2.0"}
 
@@ -284,3 +284,9 @@ def test_a_docker_host_needs_one_of_the_three_schemes_and_its_slashes(docker_hos
 def test_a_management_ip_is_checked_and_read_as_an_address_like_host():
     assert settings_of(managementIp="[fd00::7]").management_ip == "fd00::7"
     assert only_problem({**GOOD, "managementIp": "not an address!"}).startswith("managementIp:")
+
+
+def test_a_short_manager_secret_is_refused_with_the_command_that_makes_a_good_one():
+    assert secret_problems({"managerSecret": "too-short"}, ()) == [
+        "managerSecret: must be at least 32 characters; generate one with `openssl rand -base64 48 | pulumi config "
+        "set --secret managerSecret`"]
