@@ -70,3 +70,15 @@ def test_cap_add_on_a_daemon_before_18_09_is_refused_saying_why():
         "capAdd cannot be used with Docker 18.06.1-ce on this machine (ubuntu 14.04): below 18.09 the daemon adds "
         "its own CAP_ prefix to the names the Docker provider sends, and the container fails to start with "
         "'Unknown capability CAP_CAP_...'. Remove capAdd (`pulumi config rm capAdd`), or use Docker 18.09+.")
+
+
+def test_without_host_the_tls_way_out_names_a_placeholder_for_the_daemon_host():
+    """A manager whose Docker step runs here but whose provider reaches another daemon over ssh:// (dockerHost):
+    the message cannot know that daemon's TLS address."""
+    local = parse_settings({**{k: v for k, v in REMOTE.items() if k != "host"},
+                            "dockerHost": "ssh://deploy@docker.example.com"}, has_private_key=False,
+                           has_ssh_agent=False)
+    with pytest.raises(DockerHostError) as error:
+        checked_docker_host(local, report(client="18.06.3-ce"))
+    assert "set dockerHost to tcp://HOST:2376 with" in str(error.value)
+    assert str(error.value).startswith("the docker CLI on this machine (ubuntu 22.04) is 18.06.3-ce:")
