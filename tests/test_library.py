@@ -7,7 +7,7 @@ import harness
 import pulumi
 import pulumi_docker as docker
 import pytest
-from harness import THROWAWAY_KEY, THROWAWAY_MANAGER_SECRET, HostMocks, is_secret, run_code
+from harness import THROWAWAY_KEY, THROWAWAY_MANAGER_SECRET, HostMocks, is_secret, run_code, run_program, stack_config
 
 from components import CloudifyManager, CloudifyManagerArgs, ConfigError
 from components.docker_endpoint import SshIdentity
@@ -154,3 +154,16 @@ def test_an_output_manager_secret_that_is_too_short_fails_without_showing_it():
     with pytest.raises(ConfigError, match="managerSecret: must be at least 32 characters") as failure:
         run_code(program)
     assert "short-secret" not in str(failure.value)
+
+
+def test_stack_text_is_typed_only_where_the_setting_is_typed():
+    """Stack configuration is text; the stack path types it for the args (numbers, booleans, JSON) only where
+    the field has that type. A string setting that looks like a number stays the text it is, and a boolean
+    that is neither true nor false is refused by the component, not read as false."""
+    run = run_program({**stack_config("prod"), "hostname": "0123", "namePrefix": "1e3"},
+                      secrets={"sshPrivateKey": THROWAWAY_KEY})
+    app = run.one("docker:index/container:Container", "-app")
+    assert app.inputs["name"] == "1e3-manager" and app.inputs["hostname"] == "0123"
+    with pytest.raises(ConfigError) as error:
+        run_program({**stack_config("prod"), "useSudo": "yes"}, secrets={"sshPrivateKey": THROWAWAY_KEY})
+    assert [problem.split(":", 1)[0] for problem in error.value.problems] == ["useSudo"]
