@@ -159,7 +159,7 @@ def test_an_output_manager_secret_that_is_too_short_fails_without_showing_it():
 def test_stack_text_is_typed_only_where_the_setting_is_typed():
     """Stack configuration is text; the stack path types it for the args (numbers, booleans, JSON) only where
     the field has that type. A string setting that looks like a number stays the text it is, and a boolean
-    that is neither true nor false is refused by the component, not read as false."""
+    that is neither true nor false is refused (the whole stack is judged as text first), not read as false."""
     run = run_program({**stack_config("prod"), "hostname": "0123", "namePrefix": "1e3"},
                       secrets={"sshPrivateKey": THROWAWAY_KEY})
     app = run.one("docker:index/container:Container", "-app")
