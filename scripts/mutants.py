@@ -217,7 +217,7 @@ MUTANTS: tuple[Mutant, ...] = (
     m("B-stop", S + "backup_data.sh", "    as_root docker stop -t 120 \"$APP\" >/dev/null ||",
       "    true ||", "the data is archived while the manager writes to it",
       BACKUP + "test_backup_then_wipe_then_restore_gives_back_identical_files"),
-    m("B-append", S + "backup_data.sh", 'cat "$work/$1.gz" >> "$2"', 'cat "$work/$1.gz" > "$2"',
+    m("B-append", S + "backup_data.sh", 'cat "$work/$_block.gz" >> "$1"', 'cat "$work/$_block.gz" > "$1"',
       "each gzip block overwrites the archive instead of being appended (the file still tests whole)",
       BACKUP + "test_a_gzip_only_host_compresses_blocks_on_every_core_and_restores_them_identically"),
     m("B-cores", S + "backup_data.sh", "    [ \"$workers\" -le 4 ] || workers=4\n", "    workers=1\n",
@@ -225,6 +225,9 @@ MUTANTS: tuple[Mutant, ...] = (
       BACKUP + "test_a_gzip_only_host_compresses_blocks_on_every_core_and_restores_them_identically"),
     m("B-block", S + "backup_data.sh", 'of="$work/$started" 2> /dev/null || { drain_blocks; return 1; }',
       'of="$work/$started" 2> /dev/null || true', "a gzip block that could not be written is passed over",
+      BACKUP + "test_a_gzip_block_that_cannot_be_written_whole_fails_the_backup_and_starts_the_old_container_again"),
+    m("B-gzip", S + "backup_data.sh", "    drain_blocks\n    return 1\n}", "    drain_blocks\n    return 0\n}",
+      "a gzip block that failed is left out of the archive",
       BACKUP + "test_a_gzip_block_that_cannot_be_written_whole_fails_the_backup_and_starts_the_old_container_again"),
     # -- restore_backup.sh -------------------------------------------------------------------------------------
     m("R2", S + "restore_backup.sh", "[ $# -eq 4 ] ||", "[ $# -ge 0 ] ||", "exit 2: wrong argument count accepted",

@@ -304,15 +304,11 @@ def test_a_full_disk_fails_the_backup_and_starts_the_old_container_again(make_ma
         subprocess.run(["umount", "-l", str(small)], check=True)
 
 
-def test_a_gzip_block_that_cannot_be_written_whole_fails_the_backup_and_starts_the_old_container_again(
-        make_manager):
-    """On a gzip-only host the stream is cut into blocks by dd: one that fails (its disk full for a moment, say)
-    leaves a short block whose gzip member is still valid, so neither the listing of the stream nor the test of
-    the file would notice the missing bytes; dd's own failure stops the backup."""
-    manager = make_manager(without=("zstd",))
-    manager.start_app(ensure_image())
-    manager.in_app("head -c 12000000 /dev/urandom > /var/lib/cfy-db/big.bin")
-    manager.host.put("/usr/local/bin/dd", """#!/bin/sh
+# On a gzip-only host the stream is cut into blocks (dd) and each is compressed by its own gzip. A block that
+# fails leaves the archive without it, yet every member left is valid: neither the listing of the stream nor
+# the test of the file would notice. The failing tool's own status must stop the backup.
+FAILING_BLOCK = {
+    "dd": """#!/bin/sh
 case "$*" in
 */1) for last; do :; done
      /bin/dd "$@"
@@ -320,7 +316,21 @@ case "$*" in
      exit 1 ;;
 esac
 exec /bin/dd "$@"
-""", mode="755")
+""",
+    "gzip": """#!/bin/sh
+case "$(readlink /proc/$$/fd/1)" in */1.gz) exit 1 ;; esac
+exec /bin/gzip "$@"
+""",
+}
+
+
+@pytest.mark.parametrize("tool", sorted(FAILING_BLOCK))
+def test_a_gzip_block_that_cannot_be_written_whole_fails_the_backup_and_starts_the_old_container_again(
+        make_manager, tool):
+    manager = make_manager(without=("zstd",))
+    manager.start_app(ensure_image())
+    manager.in_app("head -c 12000000 /dev/urandom > /var/lib/cfy-db/big.bin")
+    manager.host.put(f"/usr/local/bin/{tool}", FAILING_BLOCK[tool], mode="755")
     result = manager.host.ssh(manager.backup_command(key="new-key"))
     assert result.returncode == 61, result.stderr
     assert "was started again and nothing was deleted" in result.stderr and manager.running()

@@ -90,9 +90,7 @@ if [ "$compress" = "gzip -1" ] && dd if=/dev/null of=/dev/null iflag=fullblock 2
     workers=$(nproc 2> /dev/null) || workers=1
     [ "$workers" -le 4 ] || workers=4
 fi
-# compress_to OUT: standard input, compressed, into OUT. On a failure the
-# blocks still being compressed are waited for (one block each, a second at
-# most), so that nothing writes into the work folder once it is removed.
+# compress_to OUT: standard input, compressed, into OUT.
 compress_to() {
     if [ "$workers" -lt 2 ]; then
         $compress > "$1"
@@ -101,10 +99,7 @@ compress_to() {
     started=0 appended=0
     : > "$1" || return 1
     while :; do
-        if [ $((started - appended)) -ge "$workers" ]; then
-            append_block "$appended" "$1" || { drain_blocks; return 1; }
-            appended=$((appended + 1))
-        fi
+        [ $((started - appended)) -lt "$workers" ] || append_next "$1" || return 1
         dd bs=8388608 count=1 iflag=fullblock of="$work/$started" 2> /dev/null || { drain_blocks; return 1; }
         [ -s "$work/$started" ] || break
         (gzip -1 < "$work/$started" > "$work/$started.gz"; status=$?; rm -f "$work/$started"; exit $status) &
@@ -113,13 +108,19 @@ compress_to() {
     done
     rm -f "$work/$started"
     while [ "$appended" -lt "$started" ]; do
-        append_block "$appended" "$1" || { drain_blocks; return 1; }
-        appended=$((appended + 1))
+        append_next "$1" || return 1
     done
 }
-# append_block N OUT: wait for block N to be compressed, append it to OUT.
-append_block() {
-    eval "wait \"\$block_$1\"" && cat "$work/$1.gz" >> "$2" && rm -f "$work/$1.gz"
+# append_next OUT: wait for the oldest block not yet appended, append it to OUT.
+# On a failure the blocks still being compressed are waited for (one block
+# each, a second at most), so that nothing writes into the work folder once it
+# is removed.
+append_next() {
+    _block=$appended
+    appended=$((appended + 1))
+    eval "wait \"\$block_$_block\"" && cat "$work/$_block.gz" >> "$1" && rm -f "$work/$_block.gz" && return 0
+    drain_blocks
+    return 1
 }
 drain_blocks() {
     while [ "$appended" -lt "$started" ]; do
