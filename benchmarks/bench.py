@@ -65,7 +65,7 @@ def compare(label: str, subject: Callable[[], object], baseline: Callable[[], ob
     line = (f"{label}: {statistics.median(ours) * 1000:.0f} ms vs {baseline_label}: "
             f"{statistics.median(theirs) * 1000:.0f} ms = {ratio:.2f}x (n={repeats})")
     print(line, flush=True)
-    ROWS.append((label, f"{ratio:.2f}x"))
+    ROWS.append((f"{label}, against {baseline_label}", f"{ratio:.2f}x"))
     return ratio
 
 
@@ -105,7 +105,8 @@ def program_costs(repeats: int) -> None:
 
 def types_per_manager(stack: str) -> dict[str, int]:
     """How many resources of each type one manager of `stack` registers."""
-    run = run_program(stack_config(stack), secrets=stack_secrets(stack_config(stack)))
+    config = stack_config(stack)
+    run = run_program(config, secrets=stack_secrets(config))
     return dict(collections.Counter(registration.type for registration in run.registrations))
 
 
