@@ -21,7 +21,6 @@ import argparse
 import json
 import math
 import random
-import sys
 from pathlib import Path
 
 from mutmut.stats import status_by_exit_code  # mutmut's own reading of its exit codes (requirements-mutation.txt)
@@ -53,31 +52,39 @@ def verdict(code: int | None) -> str:
     return "killed" if status in DETECTED else "survived" if status in UNDETECTED else status
 
 
+def estimate(codes: dict[str, int | None], sampled: list[str]) -> tuple[float, float]:
+    """The score and the half-width of its 95 % interval: mutants with a result outside the sample count as
+    they are; the sample's rate of kills stands for every mutant that had no result when it was drawn (with
+    no sample, the score of those run)."""
+    drawn = set(sampled)
+    verdicts = [verdict(code) for name, code in codes.items() if name not in drawn]
+    killed, survived = verdicts.count("killed"), verdicts.count("survived")
+    done = [o for o in (verdict(codes.get(name)) for name in sampled) if o in ("killed", "survived")]
+    if not done:
+        return killed / max(1, killed + survived), 0.0
+    rate = done.count("killed") / len(done)
+    stratum = verdicts.count("pending") + len(sampled)  # the mutants the sample stands for
+    share = stratum / (killed + survived + stratum)
+    return (killed + stratum * rate) / (killed + survived + stratum), 1.96 * share * math.sqrt(
+        rate * (1 - rate) / len(done))
+
+
 def report(codes: dict[str, int | None], sampled: list[str]) -> None:
     drawn = set(sampled)
-    census = {name: code for name, code in codes.items() if name not in drawn}
-    counted = [verdict(code) for code in census.values() if code is not None]
-    pending = sum(1 for code in census.values() if code is None)
+    counted = [verdict(code) for name, code in codes.items() if name not in drawn and code is not None]
+    pending = sum(1 for name, code in codes.items() if name not in drawn and code is None)
     killed, survived = counted.count("killed"), counted.count("survived")
-    print(f"mutants: {len(codes)}; with a result outside the sample: {len(counted)} "
-          f"({killed} killed, {survived} survived, {len(counted) - killed - survived} other)")
-    if not sampled:
-        if pending:
-            print(f"not run yet: {pending}; score of those run: {killed / max(1, killed + survived):.1%}")
-        else:
-            print(f"score: {killed / max(1, killed + survived):.1%}")
+    print(f"mutants: {len(codes)}; with a result outside the sample: {len(counted)} ({killed} killed, "
+          f"{survived} survived, {len(counted) - killed - survived} other); without, outside the sample: {pending}")
+    outcomes = [verdict(codes.get(name)) for name in sampled]
+    if sampled:
+        print(f"sample: {len(sampled)} drawn, {outcomes.count('killed')} killed, {outcomes.count('survived')} "
+              f"survived, {outcomes.count('pending')} not run yet")
+    score, spread = estimate(codes, sampled)
+    if sampled:
+        print(f"score, estimated: {score:.1%} (95 % interval {score - spread:.1%} to {score + spread:.1%})")
     else:
-        outcomes = [verdict(codes.get(name)) for name in sampled]
-        done = [o for o in outcomes if o in ("killed", "survived")]
-        if len(done) < len(sampled):
-            print(f"sample: {len(sampled) - len(done)} of {len(sampled)} not run yet", file=sys.stderr)
-        rate = done.count("killed") / max(1, len(done))
-        stratum = pending + len(sampled)  # the mutants the sample stands for
-        estimate = (killed + stratum * rate) / (killed + survived + stratum)
-        spread = 1.96 * (stratum / (killed + survived + stratum)) * math.sqrt(rate * (1 - rate) / max(1, len(done)))
-        print(f"sample: {len(done)} run of {stratum} without a result when drawn: {done.count('killed')} killed "
-              f"({rate:.1%})")
-        print(f"score, estimated: {estimate:.1%} (95 % interval {estimate - spread:.1%} to {estimate + spread:.1%})")
+        print(f"score{' of those run' if pending else ''}: {score:.1%}")
     print("survivors:")
     for name in sorted(n for n, code in codes.items() if verdict(code) == "survived"):
         print(f"  {name}{'  (sample)' if name in drawn else ''}")
