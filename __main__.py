@@ -3,9 +3,8 @@
 import gc
 
 import pulumi
-
-from components import CloudifyManager
-from components.stack_config import load_managers
+from cloudify_pulumi import CloudifyManager
+from cloudify_pulumi.stack_config import load_managers
 
 # A Pulumi program is a short-lived process whose objects (Outputs, their futures, resource state) mostly live until
 # it ends, so CPython's default first-generation threshold (700 allocations) has the collector walk them again and

@@ -1,20 +1,15 @@
 import json
 import os
 import shutil
-import sys
 import uuid
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import harness  # noqa: E402
-import hostbed  # noqa: E402
-import pytest  # noqa: E402
-from hypothesis import settings  # noqa: E402
-
-from components.docker_endpoint import SshIdentity  # noqa: E402
-from components.manager_config import flask_security  # noqa: E402
+import harness
+import hostbed
+import pytest
+from cloudify_pulumi.docker_endpoint import SshIdentity
+from cloudify_pulumi.manager_config import flask_security
+from hypothesis import settings
 
 # Property tests (test_config_properties.py): a fixed seed and a bounded number of examples in CI; a longer
 # search, with a new seed each run, on demand (CLOUDIFY_PROPERTIES=long).

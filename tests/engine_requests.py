@@ -8,14 +8,12 @@ options, same outputs.
 """
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
-HERE = Path(__file__).resolve().parent
-sys.path[:0] = [str(HERE.parent), str(HERE)]
+from harness import Run, run_program, stack_config, stack_secrets
 
-from harness import Run, run_program, stack_config, stack_secrets  # noqa: E402
+HERE = Path(__file__).resolve().parent
 
 FIXTURE = HERE / "fixtures" / "requests-before-library.json"
 

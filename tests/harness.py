@@ -37,11 +37,10 @@ from typing import Any
 
 import pulumi
 import yaml
+from cloudify_pulumi.resolve import as_config_string
 from google.protobuf import json_format
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
-
-from components.resolve import as_config_string
 
 REPO = Path(__file__).resolve().parent.parent
 MAIN = REPO / "__main__.py"

@@ -18,6 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from cloudify_pulumi import host_scripts
+from cloudify_pulumi.manager import REPLACEMENT_KEY_ENV
+from cloudify_pulumi.rules import path_slug
 from harness import REPO, Run, render_for_host
 from hostbed import (
     IDLE_UNTIL_TERM,
@@ -32,10 +35,6 @@ from hostbed import (
     run_declared_app_container,
     wrap_docker,
 )
-
-from components import host_scripts
-from components.manager import REPLACEMENT_KEY_ENV
-from components.rules import path_slug
 
 pytestmark = pytest.mark.hosts
 STATE_PATHS = ["/srv/cfy-state", "/var/lib/cfy-db"]
@@ -540,7 +539,8 @@ def test_the_readme_restore_commands_work_as_written(manager):
     manager.in_app("rm -rf /srv/cfy-state/nested && echo junk > /srv/cfy-state/junk")
 
     written = readme_restore_commands()
-    assert written.startswith("scp components/scripts/common.sh components/scripts/restore_backup.sh ")
+    scripts = "components/cloudify_pulumi/scripts"
+    assert written.startswith(f"scp {scripts}/common.sh {scripts}/restore_backup.sh ")
     commands = re.sub(r"/var/lib/cloudify-backups/\S+\.tar\.gz", archive, written)
     commands = commands.replace("cloudify-manager", manager.app).replace("cloudify-data", manager.data)
     commands = commands.replace("manager.example.com", f"{manager.host.user}@127.0.0.1")

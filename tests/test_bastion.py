@@ -20,6 +20,8 @@ import subprocess
 import uuid
 
 import pytest
+from cloudify_pulumi.docker_endpoint import SshIdentity
+from cloudify_pulumi.rules import ConfigError
 from connhelper import ping, provider_address
 from harness import (
     THROWAWAY_KEY,
@@ -31,9 +33,6 @@ from harness import (
     stack_config,
 )
 from hostbed import SshHost, docker, docker_step_report
-
-from components.docker_endpoint import SshIdentity
-from components.rules import ConfigError
 
 PROVIDER = "pulumi:providers:docker"
 BASTION_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nYmFzdGlvbi1rZXktdGhyb3dhd2F5\n-----END OPENSSH PRIVATE KEY-----"

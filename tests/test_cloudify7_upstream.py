@@ -21,6 +21,8 @@ from typing import Any
 
 import pytest
 import yaml
+from cloudify_pulumi import host_scripts
+from cloudify_pulumi.profiles import PROFILES
 from harness import (
     THROWAWAY_ADMIN_PASSWORD,
     Run,
@@ -33,9 +35,6 @@ from harness import (
 )
 from ruamel.yaml import YAML
 from test_upgrade import replaced_and_protected
-
-from components import host_scripts
-from components.profiles import PROFILES
 
 SEVEN = {**stack_config("prod"), "managerProfile": "cloudify-7"}  # managementIp 10.0.0.10: a LAN address
 CONTAINER_ADDRESSES = {"127.0.0.1", "172.17.0.2"}  # a container on Docker's default bridge

@@ -27,14 +27,13 @@ import re
 from typing import Any
 
 import pytest
+from cloudify_pulumi.fleet import parse_fleet
+from cloudify_pulumi.keys import SECRET_KEYS, SETTING_KEYS
+from cloudify_pulumi.resolve import as_config_string
+from cloudify_pulumi.rules import ConfigError
 from harness import REPO, THROWAWAY_KEY, run_program, stack_config
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from components.fleet import parse_fleet
-from components.keys import SECRET_KEYS, SETTING_KEYS
-from components.resolve import as_config_string
-from components.rules import ConfigError
 
 PROD = stack_config("prod")
 TEXT = st.characters(exclude_categories=("Cs",))

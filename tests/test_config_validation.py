@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from cloudify_pulumi.keys import SETTING_KEYS
+from cloudify_pulumi.resolve import parse_settings
+from cloudify_pulumi.rules import ConfigError, secret_problems
 from harness import THROWAWAY_KEY, last_registrations, run_program, stack_config
-
-from components.keys import SETTING_KEYS
-from components.resolve import parse_settings
-from components.rules import ConfigError, secret_problems
 
 GOOD = {"appImage": "cloudify/manager:3.2.0", "dataImage": "cloudify/manager:3.2.0"}
 

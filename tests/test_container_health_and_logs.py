@@ -8,10 +8,9 @@ import time
 import uuid
 
 import pytest
+from cloudify_pulumi.rules import ConfigError
 from harness import Run, render_for_host, run_program, stack_config, stack_secrets
 from hostbed import create_declared_data_container, docker, ensure_image, free_port, run_declared_app_container
-
-from components.rules import ConfigError
 
 CONTAINER = "docker:index/container:Container"
 

@@ -6,6 +6,7 @@ import json
 import logging
 
 import pytest
+from cloudify_pulumi.rules import ConfigError
 from harness import (
     THROWAWAY_KEY,
     HostMocks,
@@ -17,8 +18,6 @@ from harness import (
     secret_strings,
     stack_config,
 )
-
-from components.rules import ConfigError
 
 CONTAINER = "docker:index/container:Container"
 VOLUME = "docker:index/volume:Volume"

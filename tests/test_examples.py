@@ -1,7 +1,6 @@
 """examples/: the Python program that makes its own host and bootstraps the manager onto the host's Output
 address, under the mocks and on the test bed; the YAML program against the plugin's schema."""
 
-import sys
 
 import harness
 import pytest
@@ -10,17 +9,8 @@ from connhelper import ping, provider_address
 from harness import THROWAWAY_KEY, HostMocks, run_program
 from test_plugin import resource
 
-import components
-
 EXAMPLE = harness.REPO / "examples" / "python" / "__main__.py"
 IMAGE = "registry.example.com/cloudify/cloudify-manager:3.2.0"
-
-
-@pytest.fixture(autouse=True)
-def installed_library(monkeypatch):
-    """The example imports the library by its installed name; here it is this checkout's `components`
-    (tests/test_wheel.py runs the same program against the built wheel)."""
-    monkeypatch.setitem(sys.modules, "cloudify_pulumi", components)
 
 
 def render_example(address: str, key: str = THROWAWAY_KEY, **config: str) -> harness.Run:

@@ -9,12 +9,11 @@ import uuid
 
 import pulumi
 import pytest
+from cloudify_pulumi.keys import OVERRIDABLE_KEYS
+from cloudify_pulumi.rules import ConfigError
 from connhelper import ping, provider_address
 from harness import REPO, THROWAWAY_KEY, HostMocks, Run, run_program, stack_config, stack_secrets, unwrap_secrets
 from hostbed import PackageServer, docker, start_app_container
-
-from components.keys import OVERRIDABLE_KEYS
-from components.rules import ConfigError
 
 COMPONENT = "cloudify:index:CloudifyManager"
 PROVIDER = "pulumi:providers:docker"

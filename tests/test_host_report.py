@@ -5,9 +5,8 @@ program; here every branch and default is pinned)."""
 from __future__ import annotations
 
 import pytest
-
-from components.docker_endpoint import DockerHostError, checked_docker_host, parse_host_report
-from components.resolve import parse_settings
+from cloudify_pulumi.docker_endpoint import DockerHostError, checked_docker_host, parse_host_report
+from cloudify_pulumi.resolve import parse_settings
 
 REMOTE = {"appImage": "cloudify/manager:3.2.0", "dataImage": "cloudify/manager:3.2.0", "host": "10.0.0.5"}
 

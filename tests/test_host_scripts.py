@@ -19,11 +19,10 @@ import uuid
 from pathlib import Path
 
 import pytest
+from cloudify_pulumi.docker_endpoint import checked_docker_host
+from cloudify_pulumi.resolve import parse_settings
 from harness import MOCK_BACKUP_FILE, MOCK_PREVIOUS_IMAGE, declared_commands, render_for_host, stack_config
 from hostbed import PackageServer, docker, docker_step_report, free_port, start_app_container
-
-from components.docker_endpoint import checked_docker_host
-from components.resolve import parse_settings
 
 pytestmark = pytest.mark.hosts
 

@@ -7,11 +7,10 @@ import harness
 import pulumi
 import pulumi_docker as docker
 import pytest
+from cloudify_pulumi import CloudifyManager, CloudifyManagerArgs, ConfigError
+from cloudify_pulumi.docker_endpoint import SshIdentity
+from cloudify_pulumi.inputs import PLACEHOLDER_MARK
 from harness import THROWAWAY_KEY, THROWAWAY_MANAGER_SECRET, HostMocks, is_secret, run_code, run_program, stack_config
-
-from components import CloudifyManager, CloudifyManagerArgs, ConfigError
-from components.docker_endpoint import SshIdentity
-from components.inputs import PLACEHOLDER_MARK
 
 IMAGE = "registry.example.com/cloudify/cloudify-manager:3.2.0"
 VM_ADDRESS = "10.44.0.7"

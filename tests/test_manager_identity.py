@@ -13,6 +13,9 @@ import uuid
 
 import pytest
 import yaml
+from cloudify_pulumi.manager_config import flask_security
+from cloudify_pulumi.profiles import PROFILES
+from cloudify_pulumi.rules import path_slug
 from harness import (
     THROWAWAY_ADMIN_PASSWORD,
     THROWAWAY_MANAGER_SECRET,
@@ -26,10 +29,6 @@ from harness import (
     stack_secrets,
 )
 from hostbed import create_declared_data_container, docker, ensure_image, run_declared_app_container
-
-from components.manager_config import flask_security
-from components.profiles import PROFILES
-from components.rules import path_slug
 
 CONTAINER = "docker:index/container:Container"
 SEVEN = {**stack_config("prod"), "managerProfile": "cloudify-7"}

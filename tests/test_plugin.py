@@ -8,24 +8,22 @@ what `component_provider_host` in plugin/__main__.py serves.
 import ast
 import json
 import runpy
-import sys
 import typing
 
+import cloudify_pulumi
 import harness
 import pulumi
 import pytest
+from cloudify_pulumi import TYPE_TOKEN, CloudifyManager, CloudifyManagerArgs
+from cloudify_pulumi.keys import ARGS_FIELDS, INPUT_FIELDS, SETTING_KEYS, STACK_ONLY_KEYS, config_key
 from harness import THROWAWAY_KEY, THROWAWAY_MANAGER_SECRET, is_secret, run_code
 from pulumi.provider.experimental.component import ComponentProvider
-
-import components
-from components import TYPE_TOKEN, CloudifyManager, CloudifyManagerArgs
-from components.keys import ARGS_FIELDS, INPUT_FIELDS, SETTING_KEYS, STACK_ONLY_KEYS, config_key
 
 IMAGE = "registry.example.com/cloudify/cloudify-manager:3.2.0"
 
 
 def provider() -> ComponentProvider:
-    return ComponentProvider([CloudifyManager], "cloudify", version=components.__version__)
+    return ComponentProvider([CloudifyManager], "cloudify", version=cloudify_pulumi.__version__)
 
 
 def schema() -> dict:
@@ -38,7 +36,7 @@ def resource() -> dict:
 
 def test_the_plugin_hosts_the_component_under_its_type_token_with_the_package_version():
     assert list(schema()["resources"]) == [TYPE_TOKEN]
-    assert schema()["name"] == "cloudify" and schema()["version"] == components.__version__
+    assert schema()["name"] == "cloudify" and schema()["version"] == cloudify_pulumi.__version__
     main = (harness.REPO / "plugin" / "__main__.py").read_text()
     assert 'component_provider_host(name="cloudify", components=[CloudifyManager], version=__version__)' in main
     assert (harness.REPO / "plugin" / "PulumiPlugin.yaml").read_text().splitlines()[-1] == "runtime: python"
@@ -72,7 +70,7 @@ def test_schema_outputs_are_the_component_outputs():
 def test_the_analysed_modules_have_no_postponed_annotations():
     """The analyzer fails on string annotations ('str' object has no attribute '__mro__')."""
     for module in ("args", "manager"):
-        tree = ast.parse((harness.REPO / "components" / f"{module}.py").read_text())
+        tree = ast.parse((harness.REPO / "components" / "cloudify_pulumi" / f"{module}.py").read_text())
         futures = [node for node in tree.body if isinstance(node, ast.ImportFrom) and node.module == "__future__"]
         assert not futures, module
 
@@ -145,7 +143,6 @@ def test_construct_reports_a_bad_wire_value_with_the_settings_message():
         construct({**WIRE_INPUTS, "host": "10.9.0.4", "sshPrivateKey": THROWAWAY_KEY, "sshPort": 70000.0})
 
 
-def test_the_plugin_entry_point_imports_the_component_it_hosts(monkeypatch):
-    monkeypatch.setitem(sys.modules, "cloudify_pulumi", components)
+def test_the_plugin_entry_point_imports_the_component_it_hosts():
     namespace = runpy.run_path(str(harness.REPO / "plugin" / "__main__.py"), run_name="plugin")
     assert namespace["CloudifyManager"] is CloudifyManager

@@ -12,9 +12,8 @@ import shutil
 
 import harness
 import pytest
+from cloudify_pulumi.docker_endpoint import SshIdentity
 from engine_requests import FIXTURE, RENDERINGS, STACK, render, requests
-
-from components.docker_endpoint import SshIdentity
 
 BEFORE = json.loads(FIXTURE.read_text())
 ROOT_STACK = "::pulumi:pulumi:Stack::"

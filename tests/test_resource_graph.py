@@ -10,6 +10,10 @@ import stat
 from pathlib import Path
 
 import pytest
+from cloudify_pulumi import host_scripts
+from cloudify_pulumi.docker_endpoint import DockerHostError
+from cloudify_pulumi.model import login_home
+from cloudify_pulumi.rules import ConfigError
 from harness import THROWAWAY_KEY as PRIVATE_KEY
 from harness import (
     HostMocks,
@@ -24,11 +28,6 @@ from harness import (
     stack_secrets,
     unwrap_secrets,
 )
-
-from components import host_scripts
-from components.docker_endpoint import DockerHostError
-from components.model import login_home
-from components.rules import ConfigError
 
 CONTAINER = "docker:index/container:Container"
 PROVIDER = "pulumi:providers:docker"

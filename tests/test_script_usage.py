@@ -11,8 +11,7 @@ from __future__ import annotations
 import subprocess
 
 import pytest
-
-from components import host_scripts
+from cloudify_pulumi import host_scripts
 
 SCRIPTS = sorted(p.name for p in host_scripts.SCRIPTS_DIR.glob("*.sh") if p.name != "common.sh")
 ARGUMENT_COUNTS = {"backup_data.sh": 7, "ensure_docker.sh": 7, "import_image.sh": 4, "restore_backup.sh": 4,

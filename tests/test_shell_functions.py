@@ -8,8 +8,7 @@ from __future__ import annotations
 import subprocess
 
 import pytest
-
-from components import host_scripts
+from cloudify_pulumi import host_scripts
 
 ARGS = ["false", "-", "http://repo", "0" * 40, "auto", "http://cli", "-"]
 

@@ -7,10 +7,9 @@ import json
 import pulumi
 import pytest
 import yaml
+from cloudify_pulumi import CloudifyManager, CloudifyManagerArgs
+from cloudify_pulumi.keys import SETTING_KEYS
 from harness import REPO, run_program, stack_config, stack_secrets
-
-from components import CloudifyManager, CloudifyManagerArgs
-from components.keys import SETTING_KEYS
 
 STACK_FILES = sorted(REPO.glob("Pulumi.*.yaml"))
 

@@ -25,12 +25,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from cloudify_pulumi.rules import DOCKER_APT_KEY_FINGERPRINT
 from connhelper import ping
 from harness import render_for_host
 from hostbed import SshHost, docker, docker_step_report, real_docker_client
 from test_provider_connection import provider_inputs
-
-from components.rules import DOCKER_APT_KEY_FINGERPRINT
 
 pytestmark = pytest.mark.hosts
 REPO = "https://download.docker.com"

@@ -10,13 +10,13 @@ import tomllib
 import zipfile
 from pathlib import Path
 
+import cloudify_pulumi
 import harness
 import pytest
 from harness import THROWAWAY_KEY
 
-import components
-
 REPO = harness.REPO
+PACKAGE = REPO / "components" / "cloudify_pulumi"
 SHIPPED = {"components", "pyproject.toml", "README.md"}
 
 
@@ -48,14 +48,15 @@ def installed(wheel, tmp_path_factory) -> Path:
 
 
 def test_the_wheel_is_the_package_version_and_carries_every_host_script(wheel):
-    version = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["version"]
+    version = cloudify_pulumi.__version__
+    assert tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dynamic"] == ["version"]
     assert wheel.name == f"cloudify_pulumi-{version}-py3-none-any.whl"
-    assert components.__version__ == version
     names = zipfile.ZipFile(wheel).namelist()
-    scripts = {p.name for p in (REPO / "components" / "scripts").glob("*.sh")}
+    scripts = {p.name for p in (PACKAGE / "scripts").glob("*.sh")}
     assert {n.rsplit("/", 1)[-1] for n in names if n.startswith("cloudify_pulumi/scripts/")} == scripts
-    modules = {p.name for p in (REPO / "components").glob("*.py")}
+    modules = {p.name for p in PACKAGE.glob("*.py")}
     assert {n.rsplit("/", 1)[-1] for n in names if n.count("/") == 1 and n.endswith(".py")} == modules
+    assert "cloudify_pulumi/py.typed" in names, "type checkers read the package's hints only with py.typed"
 
 
 def test_a_program_outside_the_checkout_renders_from_the_installed_wheel_with_an_output_host(installed, tmp_path):

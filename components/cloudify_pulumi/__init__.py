@@ -11,7 +11,7 @@ from .profiles import PROFILES, ManagerProfile
 from .resolve import parse_settings
 from .rules import ConfigError
 
-__version__ = "1.1.0"
+__version__ = "1.1.0"  # the one source: pyproject.toml reads it (tool.setuptools.dynamic)
 
 __all__ = ["PROFILES", "TYPE_TOKEN", "CloudifyManager", "CloudifyManagerArgs", "ConfigError", "ManagerProfile",
            "ManagerSettings", "__version__", "parse_settings"]
