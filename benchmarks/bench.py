@@ -34,7 +34,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(REPO), str(REPO / "tests")]
+sys.path.insert(0, str(REPO / "tests"))  # the test helpers (harness, hostbed); the package is installed
 os.environ["HOME"] = tempfile.mkdtemp(prefix="cfy-bench-home-")
 
 import hostbed  # noqa: E402

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(REPO), str(REPO / "tests")]
+sys.path.insert(0, str(REPO / "tests"))  # the test helpers (harness, hostbed); the package is installed
 
 from harness import run_program, stack_config, stack_secrets  # noqa: E402
 
