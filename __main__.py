@@ -12,7 +12,7 @@ from cloudify_pulumi.stack_config import load_managers
 gc.set_threshold(20_000, 20, 10)
 
 stack = load_managers()
-managers = {name: CloudifyManager(name, manager.args, ssh_identity=manager.ssh_identity)
+managers = {name: CloudifyManager(name, manager.args, ssh_identity=manager.ssh_identity, resolved=manager.resolved)
             for name, manager in stack.managers.items()}
 
 if not stack.fleet:

@@ -37,7 +37,9 @@ from typing import Any
 
 import pulumi
 import yaml
-from cloudify_pulumi.resolve import as_config_string
+from cloudify_pulumi.model import ManagerSettings
+from cloudify_pulumi.resolve import parse_settings
+from cloudify_pulumi.typed import from_text
 from google.protobuf import json_format
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
@@ -362,3 +364,23 @@ def render_for_host(host: Any, *, bastion: Any = None, **overrides: str) -> Run:
 def declared_commands(host: Any, **overrides: str) -> dict[str, str]:
     """The command strings the prod program declares for an SSH test host."""
     return render_for_host(host, **overrides).commands()
+
+
+def as_config_string(value: Any) -> str:
+    """A YAML value as Pulumi hands it to a program: scalars as text, structures as JSON (what `pulumi config`
+    stores; pulumi/pulumi sdk/python/lib/pulumi/runtime/config.py reads every value as a string)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return json.dumps(value)
+
+
+def settings_from_text(raw: dict[str, str | None], *, has_private_key: bool, has_ssh_agent: bool
+                       ) -> ManagerSettings:
+    """One manager's settings from stack-file text, as the program judges them: typed once at the stack
+    boundary (`typed.from_text`), then judged by the rules (`resolve.parse_settings`)."""
+    values = {key: from_text(key, text) for key, text in raw.items() if text is not None}
+    return parse_settings(values, has_private_key=has_private_key, has_ssh_agent=has_ssh_agent)

@@ -4,9 +4,9 @@ Whatever a user writes in a stack file, `pulumi preview` ends in a clean plan
 or in our ConfigError naming the key, never in a traceback. Each property sets
 one key, through the real entry point: `__main__.py` run under the mocks with
 the value as Pulumi hands it to a program (text; YAML lists and maps as JSON
-text; secret keys as secrets), on the remote `prod` stack. The same values go
-through `parse_fleet`, the validation a program that builds its own
-CloudifyManagerArgs uses.
+text; secret keys as secrets), on the remote `prod` stack. The same values, as
+Python values, go to `resolve_args`, what the component judges the
+CloudifyManagerArgs of a program that builds its own with.
 
 Values are drawn from: wrong JSON types (lists, maps, numbers, booleans, null
 where a string is wanted, and the reverse), empty and blank text, very long
@@ -27,11 +27,11 @@ import re
 from typing import Any
 
 import pytest
-from cloudify_pulumi.fleet import parse_fleet
-from cloudify_pulumi.keys import SECRET_KEYS, SETTING_KEYS
-from cloudify_pulumi.resolve import as_config_string
+from cloudify_pulumi.inputs import resolve_args
+from cloudify_pulumi.keys import SECRET_KEYS, SETTING_KEYS, STACK_ONLY_KEYS, field_name
 from cloudify_pulumi.rules import ConfigError
-from harness import REPO, THROWAWAY_KEY, run_program, stack_config
+from cloudify_pulumi.typed import typed
+from harness import REPO, THROWAWAY_KEY, as_config_string, run_program, stack_config
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -114,14 +114,17 @@ def test_any_value_of_any_key_renders_or_is_refused_naming_the_key(key, data):
         assert names_the_key(error, key), error.problems
 
 
-@pytest.mark.parametrize("key", [k for k in SETTING_KEYS if k not in SECRET_KEYS])
+PROD_ARGS = {field_name(key): typed(key, value) for key, value in PROD.items()}
+
+
+@pytest.mark.parametrize("key", [k for k in SETTING_KEYS if k not in SECRET_KEYS and k not in STACK_ONLY_KEYS])
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(data=st.data())
-def test_the_validation_other_programs_call_refuses_or_accepts_but_never_crashes(key, data):
+def test_the_component_refuses_or_accepts_any_python_value_of_its_args_but_never_crashes(key, data):
     value = data.draw(value_for(key), label=key)
-    raw = {**PROD, key: as_config_string(value)}
+    args = {**PROD_ARGS, "ssh_private_key": THROWAWAY_KEY, field_name(key): value}
     try:
-        parse_fleet(raw, has_private_key=True, has_ssh_agent=False)
+        resolve_args(args, has_ssh_agent=False)
     except ConfigError as error:
         assert names_the_key(error, key), error.problems
 

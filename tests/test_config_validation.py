@@ -6,16 +6,15 @@ import json
 
 import pytest
 from cloudify_pulumi.keys import SETTING_KEYS
-from cloudify_pulumi.resolve import parse_settings
 from cloudify_pulumi.rules import ConfigError, secret_problems
-from harness import THROWAWAY_KEY, last_registrations, run_program, stack_config
+from harness import THROWAWAY_KEY, last_registrations, run_program, settings_from_text, stack_config
 
 GOOD = {"appImage": "cloudify/manager:3.2.0", "dataImage": "cloudify/manager:3.2.0"}
 
 
 def problems_for(raw: dict[str, str | None], *, has_private_key: bool = False) -> list[str]:
     with pytest.raises(ConfigError) as error:
-        parse_settings(raw, has_private_key=has_private_key, has_ssh_agent=False)
+        settings_from_text(raw, has_private_key=has_private_key, has_ssh_agent=False)
     return error.value.problems
 
 
@@ -44,7 +43,7 @@ def test_unpinned_image_is_rejected(reference):
 
 
 def test_digest_and_registry_port_references_are_accepted():
-    settings = parse_settings({"appImage": "registry.local:5000/cfy/manager@sha256:" + "a" * 64,
+    settings = settings_from_text({"appImage": "registry.local:5000/cfy/manager@sha256:" + "a" * 64,
                                "dataImage": "registry.local:5000/cfy/manager:3.2.0-ga"},
                               has_private_key=False, has_ssh_agent=False)
     assert settings.app_image.endswith("a" * 64)
@@ -68,7 +67,7 @@ def test_bad_ports_are_rejected(ports, expected):
 
 
 def test_port_mappings_publish_host_port_to_container_port():
-    settings = parse_settings({**GOOD, "ports": json.dumps(["8080:80", 443])}, has_private_key=False,
+    settings = settings_from_text({**GOOD, "ports": json.dumps(["8080:80", 443])}, has_private_key=False,
                               has_ssh_agent=False)
     assert [(p.host, p.container) for p in settings.ports] == [(8080, 80), (443, 443)]
 
@@ -84,7 +83,7 @@ def test_host_without_ssh_credential_is_rejected_with_the_fix():
 
 
 def test_host_with_an_ssh_agent_needs_no_key():
-    settings = parse_settings({**GOOD, "host": "10.0.0.5"}, has_private_key=False, has_ssh_agent=True)
+    settings = settings_from_text({**GOOD, "host": "10.0.0.5"}, has_private_key=False, has_ssh_agent=True)
     assert settings.is_remote and settings.use_sudo, "a non-root user gets sudo by default"
 
 
@@ -125,7 +124,7 @@ def test_misspelt_setting_is_reported_with_every_setting_there_is():
 
 
 def test_capabilities_are_normalised_to_the_form_the_engine_stores():
-    settings = parse_settings({**GOOD, "capAdd": json.dumps(["sys_admin", "CAP_NET_ADMIN", "SYS_ADMIN", "all"])},
+    settings = settings_from_text({**GOOD, "capAdd": json.dumps(["sys_admin", "CAP_NET_ADMIN", "SYS_ADMIN", "all"])},
                               has_private_key=False, has_ssh_agent=False)
     assert settings.cap_add == ("ALL", "CAP_NET_ADMIN", "CAP_SYS_ADMIN")
 
@@ -142,7 +141,7 @@ def test_one_container_port_published_twice_is_rejected():
 
 
 def test_ports_are_kept_in_the_order_the_provider_reads_them_back():
-    settings = parse_settings({**GOOD, "ports": json.dumps([443, "8080:80", 53333])}, has_private_key=False,
+    settings = settings_from_text({**GOOD, "ports": json.dumps([443, "8080:80", 53333])}, has_private_key=False,
                               has_ssh_agent=False)
     assert [p.container for p in settings.ports] == [80, 443, 53333]
 
@@ -167,7 +166,7 @@ def test_bad_host_settings_are_rejected_naming_the_key(key, value, expected):
 
 
 def test_the_docker_apt_key_fingerprint_accepts_the_spaced_form():
-    settings = parse_settings({**GOOD, "dockerAptKeyFingerprint": "9dc8 5822 9fc7 dd38 854a e2d8 8d81 803c 0ebf cd88"},
+    settings = settings_from_text({**GOOD, "dockerAptKeyFingerprint": "9dc8 5822 9fc7 dd38 854a e2d8 8d81 803c 0ebf cd88"},
                               has_private_key=False, has_ssh_agent=False)
     assert settings.trusty_docker.apt_key_fingerprint == "9DC858229FC7DD38854AE2D88D81803C0EBFCD88"
 
@@ -222,7 +221,7 @@ def test_each_bad_agent_entry_is_refused_with_its_own_message(entries, expected)
 def test_agent_packages_become_the_kind_url_and_place_the_agent_step_installs():
     """`.deb` packages are installed by dpkg (no place); tarballs go where the file server hands them out, under
     their own file name (the path's last part, the query left out)."""
-    settings = parse_settings(agents({"ubuntu_trusty": "https://m/3.2/cloudify-ubuntu-agent_3.2.0_amd64.deb",
+    settings = settings_from_text(agents({"ubuntu_trusty": "https://m/3.2/cloudify-ubuntu-agent_3.2.0_amd64.deb",
                                       "centos": "https://m/3.2/sub/centos-core-agent.tar.gz?sig=1",
                                       "win": "http://m/win.tgz"}), has_private_key=False, has_ssh_agent=False)
     assert [(a.name, a.url, a.kind, a.target) for a in settings.agents] == [
@@ -250,7 +249,7 @@ def test_the_error_pulumi_prints_lists_each_problem_on_its_own_line():
 
 
 def settings_of(**raw: str):
-    return parse_settings({**GOOD, **raw}, has_private_key=True, has_ssh_agent=False)
+    return settings_from_text({**GOOD, **raw}, has_private_key=True, has_ssh_agent=False)
 
 
 def test_settings_that_are_given_are_the_ones_used():

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import pytest
 from cloudify_pulumi.docker_endpoint import DockerHostError, checked_docker_host, parse_host_report
-from cloudify_pulumi.resolve import parse_settings
+from harness import settings_from_text
 
 REMOTE = {"appImage": "cloudify/manager:3.2.0", "dataImage": "cloudify/manager:3.2.0", "host": "10.0.0.5"}
 
 
 def settings(**overrides: str):
-    return parse_settings({**REMOTE, **overrides}, has_private_key=True, has_ssh_agent=False)
+    return settings_from_text({**REMOTE, **overrides}, has_private_key=True, has_ssh_agent=False)
 
 
 def report(server: str = "24.0.7", client: str | None = "24.0.7", distribution: str | None = "ubuntu 22.04",
@@ -36,7 +36,7 @@ def test_lines_missing_from_a_report_read_as_unknown_or_empty():
 
 
 def test_a_local_manager_uses_the_endpoint_the_docker_step_found_and_the_default_socket_without_one():
-    local = parse_settings({k: v for k, v in REMOTE.items() if k != "host"}, has_private_key=False,
+    local = settings_from_text({k: v for k, v in REMOTE.items() if k != "host"}, has_private_key=False,
                            has_ssh_agent=False)
     assert checked_docker_host(local, report(endpoint="unix:///run/user/1000/docker.sock")) == \
         "unix:///run/user/1000/docker.sock"
@@ -61,7 +61,7 @@ def test_a_cli_too_old_for_dial_stdio_is_refused_with_the_tls_way_out(client, sh
 
 
 def test_cap_add_on_a_daemon_before_18_09_is_refused_saying_why():
-    local = parse_settings({**{k: v for k, v in REMOTE.items() if k != "host"}, "capAdd": '["NET_ADMIN"]'},
+    local = settings_from_text({**{k: v for k, v in REMOTE.items() if k != "host"}, "capAdd": '["NET_ADMIN"]'},
                            has_private_key=False, has_ssh_agent=False)
     with pytest.raises(DockerHostError) as error:
         checked_docker_host(local, report(server="18.06.1-ce", client="18.06.1-ce", distribution="ubuntu 14.04"))
@@ -74,7 +74,7 @@ def test_cap_add_on_a_daemon_before_18_09_is_refused_saying_why():
 def test_without_host_the_tls_way_out_names_a_placeholder_for_the_daemon_host():
     """A manager whose Docker step runs here but whose provider reaches another daemon over ssh:// (dockerHost):
     the message cannot know that daemon's TLS address."""
-    local = parse_settings({**{k: v for k, v in REMOTE.items() if k != "host"},
+    local = settings_from_text({**{k: v for k, v in REMOTE.items() if k != "host"},
                             "dockerHost": "ssh://deploy@docker.example.com"}, has_private_key=False,
                            has_ssh_agent=False)
     with pytest.raises(DockerHostError) as error:

@@ -20,8 +20,14 @@ from pathlib import Path
 
 import pytest
 from cloudify_pulumi.docker_endpoint import checked_docker_host
-from cloudify_pulumi.resolve import parse_settings
-from harness import MOCK_BACKUP_FILE, MOCK_PREVIOUS_IMAGE, declared_commands, render_for_host, stack_config
+from harness import (
+    MOCK_BACKUP_FILE,
+    MOCK_PREVIOUS_IMAGE,
+    declared_commands,
+    render_for_host,
+    settings_from_text,
+    stack_config,
+)
 from hostbed import PackageServer, docker, docker_step_report, free_port, start_app_container
 
 pytestmark = pytest.mark.hosts
@@ -56,7 +62,7 @@ def test_host_with_working_docker_prints_the_server_and_client_versions(make_hos
     result = host.ssh(declared_commands(host)["docker-engine"])
     assert result.returncode == 0, result.stderr
     assert result.stdout == docker_step_report("debian 12", engine)
-    assert checked_docker_host(parse_settings({**stack_config("prod")}, has_private_key=True, has_ssh_agent=False),
+    assert checked_docker_host(settings_from_text({**stack_config("prod")}, has_private_key=True, has_ssh_agent=False),
                                result.stdout).startswith("ssh://")
 
 

@@ -4,8 +4,8 @@ Kept as data so that the backup step's trigger is derived from exactly what the 
 drift from it. Every value is declared as kreuzwerker/terraform-provider-docker v4.5.0
 `resourceDockerContainerRead` stores it, so a second `up` plans nothing (tests/test_provider_readback.py).
 
-`plan` decides which inputs exist (it is plain, see inputs.py); values that may come from another resource's
-Output (the hostname, the management IP) are read from `settings`.
+`plan` (the plain settings, see inputs.py) decides which inputs exist and holds every graph-shaping value; values
+that may come from another resource's Output (the hostname, the management IP) are read from `settings`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 
 import pulumi
 
-from .model import ManagerSettings
+from .model import ManagerPlan, ManagerSettings
 from .rules import LOG_DRIVER_OF_THE_DAEMON, ROTATING_LOG_DRIVERS
 
 # Where the generated config.yaml is mounted (cloudify-manager-install 7.0.4
@@ -24,7 +24,7 @@ MANAGER_CONFIG_TARGET = "/etc/cloudify/config.yaml"
 CONFIG_REVISION_ENV = "CLOUDIFY_CONFIG_REVISION"
 
 
-def app_inputs(plan: ManagerSettings, settings: pulumi.Output[ManagerSettings], image_id: pulumi.Input[str],
+def app_inputs(plan: ManagerPlan, settings: pulumi.Output[ManagerSettings], image_id: pulumi.Input[str],
                data_container_name: pulumi.Input[str], config_revision: pulumi.Output[str] | None) -> dict[str, Any]:
     """Every input of the application container but its restart policy and replacement key."""
     envs: list[pulumi.Input[str]] = []
@@ -39,7 +39,7 @@ def app_inputs(plan: ManagerSettings, settings: pulumi.Output[ManagerSettings], 
     inputs: dict[str, Any] = {
         "name": plan.app_container_name,
         "image": image_id,
-        "hostname": settings.apply(lambda s: s.hostname) if plan.hostname is not None else None,
+        "hostname": settings.apply(lambda s: s.hostname) if plan.has_hostname else None,
         "command": list(plan.app_command) or None,
         "volumes": [{"from_container": data_container_name}],
         "ports": [{"internal": p.container, "external": p.host, "ip": "0.0.0.0", "protocol": "tcp"}
@@ -57,7 +57,7 @@ def app_inputs(plan: ManagerSettings, settings: pulumi.Output[ManagerSettings], 
     return {key: value for key, value in inputs.items() if value is not None}
 
 
-def log_config(plan: ManagerSettings) -> dict[str, Any]:
+def log_config(plan: ManagerPlan) -> dict[str, Any]:
     """Bounded logs: Docker's default json-file driver keeps a container's output forever.
 
     Declared as the engine stores them, so they read back unchanged (kreuzwerker v4.5.0
@@ -72,7 +72,7 @@ def log_config(plan: ManagerSettings) -> dict[str, Any]:
             "log_opts": {"max-size": plan.log_max_size, "max-file": str(plan.log_max_file)}}
 
 
-def healthcheck(plan: ManagerSettings) -> dict[str, Any] | None:
+def healthcheck(plan: ManagerPlan) -> dict[str, Any] | None:
     """A Docker healthcheck on the readiness URL, inside the container, so that `docker ps` and monitoring
     that reads Docker health see whether the manager answers.
 

@@ -9,8 +9,8 @@ from typing import Any
 
 from .keys import OVERRIDABLE_KEYS, SECRET_KEYS, SINGLE_MANAGER_NAME
 from .model import ManagerSettings
-from .resolve import as_config_string, parse_settings
-from .rules import ConfigError, Problems
+from .rules import Problems
+from .typed import typed
 
 _MANAGER_NAME = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
 
@@ -80,41 +80,26 @@ def _fleet_conflicts(fleet: Mapping[str, ManagerSettings], problems: Problems) -
                                              f"{', '.join(map(str, shared))} on {where}; give one its own ports")
 
 
-def parse_fleet(raw: Mapping[str, str | None], *, has_private_key: bool,
-                has_ssh_agent: bool) -> dict[str, ManagerSettings]:
-    """Every manager of the stack, by name: `managers` entries over the top-level settings, or one manager.
+def fleet_members(values: Mapping[str, Any], managers: str | None, problems: Problems
+                  ) -> dict[str, dict[str, Any]]:
+    """Every manager of the stack, by name, as typed values: `managers` entries over the top-level settings, or
+    the one manager `cloudify` of a stack without `managers`, exactly as before.
 
-    A stack without `managers` has the single manager `cloudify`, exactly as
-    before. Each entry inherits every top-level setting and overrides what it
-    names. All problems of all entries are reported at once.
+    Each entry inherits every top-level setting and overrides what it names; its values are typed like the
+    stack file's (`stack_config.typed`). Problems with the entries themselves go to `problems`.
     """
-    base = {key: value for key, value in raw.items() if key != "managers"}
-    if raw.get("managers") is None:
-        return {SINGLE_MANAGER_NAME: parse_settings(base, has_private_key=has_private_key,
-                                                    has_ssh_agent=has_ssh_agent)}
-    problems = Problems()
-    fleet: dict[str, ManagerSettings] = {}
-    for name, overrides in _manager_entries(raw["managers"], problems).items():
+    if managers is None:
+        return {SINGLE_MANAGER_NAME: dict(values)}
+    members: dict[str, dict[str, Any]] = {}
+    for name, overrides in _manager_entries(managers, problems).items():
         _entry_problems(name, overrides, problems)
-        merged = _merged(base, overrides)
-        try:
-            fleet[name] = parse_settings(merged, has_private_key=has_private_key, has_ssh_agent=has_ssh_agent)
-        except ConfigError as error:
-            problems.items.extend(f"managers.{name}.{problem}" for problem in error.problems)
+        members[name] = {**values, **{key: typed(key, value) for key, value in overrides.items()
+                                      if key in OVERRIDABLE_KEYS}}
+    return members
+
+
+def fleet_conflicts(fleet: Mapping[str, ManagerSettings]) -> list[str]:
+    """Two managers on one host must not share container names or host ports."""
+    problems = Problems()
     _fleet_conflicts(fleet, problems)
-    if problems.items:
-        raise ConfigError(problems.items)
-    return fleet
-
-
-def _merged(base: Mapping[str, str | None], overrides: Mapping[str, Any]) -> dict[str, str | None]:
-    """One entry's settings: the top-level ones, and what the entry overrides, in the configuration's text form."""
-    return {**base, **{k: as_config_string(v) for k, v in overrides.items() if k in OVERRIDABLE_KEYS}}
-
-
-def member_settings(raw: Mapping[str, str | None]) -> dict[str, dict[str, str | None]]:
-    """Each manager's settings in text form, by name, for a configuration `parse_fleet` accepted."""
-    base = {key: value for key, value in raw.items() if key != "managers"}
-    if raw.get("managers") is None:
-        return {SINGLE_MANAGER_NAME: base}
-    return {name: _merged(base, overrides) for name, overrides in json.loads(raw["managers"]).items()}
+    return problems.items

@@ -1,14 +1,11 @@
 """CloudifyManagerArgs -> the settings model: plain values judged at once, Outputs once they are known.
 
-Every field goes through the same `parse_settings` the stack configuration goes through, so a value gets the
-same message whichever way it came. A field that arrives as an Output (a VM's address) cannot be judged when
-the program runs: it is replaced by a placeholder that passes every rule, so the plain fields are judged at
-once, all problems together; the real value is judged inside an `apply`, before any command that needs it
-exists on the host. In a preview an unknown value is not judged.
-
-The placeholders only ever reach `Resolved.plan`, which the component reads for what shapes its resource
-graph (which resources, their names, volumes, ports). Everything sent to a resource comes from
-`Resolved.settings`, the Output of the real values (tests/test_library.py checks no placeholder leaks).
+The args are typed values, judged by the same rules (`resolve.py`) as the stack configuration, so a value gets
+the same message whichever way it came. What shapes the resource graph (`plan`) is plain and judged now, all
+problems together, before anything is registered. What may be an Output (the host, the SSH connection, the names
+the manager has on it: `Setting.output`) is judged as far as it is known now; an Output is judged inside an
+`apply` once it is known, before any step that needs it can run on the host. In a preview an unknown value is
+not judged. Nothing stands in for a value that is not known yet: the plan does not hold those settings at all.
 """
 
 from __future__ import annotations
@@ -21,26 +18,11 @@ from typing import Any
 
 import pulumi
 
-from .keys import ARGS_FIELDS, REGISTRY_AUTH_FIELDS, SECRET_FIELDS, SECRET_MARKER, config_key
-from .model import ManagerSettings
-from .resolve import as_config_string, parse_settings
-from .rules import ConfigError, parse_registry_auth, secret_problems
+from .keys import ARGS_FIELDS, INPUT_FIELDS, REGISTRY_AUTH_FIELDS, SECRET_FIELDS, SECRET_MARKER, config_key
+from .model import ManagerPlan, ManagerSettings
+from .resolve import Values, judge_host, judge_plan
+from .rules import ConfigError, Problems, parse_registry_auth, secret_problems
 
-# Values an Output field takes while the plain ones are judged: valid, and recognisable should one ever leak.
-PLACEHOLDERS: dict[str, Any] = {
-    "host": "output-pending.invalid",
-    "ssh_user": "output-pending",
-    "ssh_port": 22,
-    "ssh_host_key": "ssh-ed25519 AAAAoutputpending",
-    "ssh_proxy_host": "output-pending-bastion.invalid",
-    "ssh_proxy_user": "output-pending",
-    "ssh_proxy_port": 22,
-    "ssh_proxy_host_key": "ssh-ed25519 AAAAoutputpending",
-    "management_ip": "output-pending.invalid",
-    "hostname": "output-pending",
-    "docker_host": "unix:///output-pending.sock",
-}
-PLACEHOLDER_MARK = "output-pending"
 CHECKED_SECRETS = ("admin_password", "manager_secret")  # the secrets with rules on their value (rules.secret_problems)
 TLS_FIELDS = ("docker_tls_ca_cert", "docker_tls_cert", "docker_tls_key")
 
@@ -49,10 +31,14 @@ TLS_FIELDS = ("docker_tls_ca_cert", "docker_tls_cert", "docker_tls_key")
 class Resolved:
     """One manager's validated args."""
 
-    plan: ManagerSettings
-    """For the graph's shape only: fields that arrived as Outputs hold placeholders here."""
+    args: Mapping[str, Any]
+    """The args they were resolved from."""
+    plan: ManagerPlan
+    """The plain settings: what shapes the resource graph."""
     settings: pulumi.Output[ManagerSettings]
-    """The real settings, once every Output field is known: what resources are given."""
+    """Every setting, once every Output field is known: what resources are given."""
+    known: ManagerSettings | None
+    """The same settings when no field is an Output (a stack's own managers): known now."""
     secrets: dict[str, pulumi.Output[str]]
     """Each secret field that is set, as a secret Output, checked once known."""
     registry: tuple[pulumi.Input[str], pulumi.Input[str], pulumi.Output[str]] | None
@@ -68,35 +54,46 @@ def is_output(value: Any) -> bool:
 
 
 def resolve_args(args: Mapping[str, Any], *, has_ssh_agent: bool) -> Resolved:
-    """Judge every plain value now, raising one ConfigError with every problem; defer the Outputs."""
+    """Judge every plain value now, raising one ConfigError with every problem; judge the Outputs once known."""
     given = {field: value for field, value in args.items() if value is not None}
-    problems = [f"{field}: unknown field (known: {', '.join(ARGS_FIELDS)})"
-                for field in sorted(set(given) - set(ARGS_FIELDS))]
-    deferred = {f: v for f, v in given.items() if f in PLACEHOLDERS and is_output(v)}
-    known = {f: v for f, v in given.items() if f not in deferred and f in ARGS_FIELDS}
-    problems += _secret_problems(known) + _registry_problems(given)
+    problems = Problems()
+    problems.items += [f"{field}: unknown field (known: {', '.join(ARGS_FIELDS)})"
+                       for field in sorted(set(given) - set(ARGS_FIELDS))]
+    problems.items += [f"{config_key(field)}: must be a plain value, not an Output: it shapes the resource graph"
+                       for field in sorted(given) if field in ARGS_FIELDS and field not in INPUT_FIELDS
+                       and is_output(given[field])]
+    problems.items += _secret_problems(given) + _registry_problems(given)
+    values = _values(given)
+    pending = {key for key, value in values.items() if is_output(value)}
+    now = Values(values, problems, pending)
     has_private_key = "ssh_private_key" in given
-
-    def settings_of(values: Mapping[str, Any]) -> ManagerSettings:
-        return parse_settings(_raw(values), has_private_key=has_private_key, has_ssh_agent=has_ssh_agent)
-
-    try:
-        plan = settings_of({**known, **{field: PLACEHOLDERS[field] for field in deferred}})
-    except ConfigError as error:
-        raise ConfigError(problems + error.problems) from None
-    if problems:
-        raise ConfigError(problems)
-    if deferred:
-        settings = pulumi.Output.all(**deferred).apply(lambda values: settings_of({**known, **values}))
+    plan = judge_plan(now, has_private_key=has_private_key, has_ssh_agent=has_ssh_agent)
+    host = judge_host(now, plan)
+    if problems.items:
+        raise ConfigError(problems.items)
+    known = ManagerSettings.of(plan, host) if host is not None else None
+    if known is not None:
+        settings = pulumi.Output.from_input(known)
     else:
-        settings = pulumi.Output.from_input(plan)
+        settings = pulumi.Output.all(**{key: values[key] for key in pending}).apply(
+            lambda resolved: _settings_once_known(plan, {**values, **resolved}))
     secrets = {field: _checked_secret(field, given[field]) for field in sorted(SECRET_FIELDS & set(given))}
     registry = None
     if REGISTRY_AUTH_FIELDS["server"] in given:
         registry = (given["registry_server"], given["registry_username"], secrets["registry_password"])
     tls = {field: _for_tcp(settings, secrets.get(field, given.get(field))) for field in TLS_FIELDS
            } if "docker_tls_key" in given else {}
-    return Resolved(plan, settings, secrets, registry, tls)
+    return Resolved(args, plan, settings, known, secrets, registry, tls)
+
+
+def _settings_once_known(plan: ManagerPlan, values: Mapping[str, Any]) -> ManagerSettings:
+    """The host settings judged once every Output among them is known, with the same messages."""
+    problems = Problems()
+    host = judge_host(Values(values, problems), plan)
+    if problems.items:
+        raise ConfigError(problems.items)
+    assert host is not None  # nothing is pending any more
+    return ManagerSettings.of(plan, host)
 
 
 def _for_tcp(settings: pulumi.Output[ManagerSettings], material: Any) -> pulumi.Output[str | None]:
@@ -105,15 +102,15 @@ def _for_tcp(settings: pulumi.Output[ManagerSettings], material: Any) -> pulumi.
         lambda values: values[1] if (values[0].docker_host or "").startswith("tcp://") else None)
 
 
-def _raw(values: Mapping[str, Any]) -> dict[str, str | None]:
-    """The fields in the configuration's text form, by key; a secret only as the marker that it is set."""
-    return {config_key(field): SECRET_MARKER if field in SECRET_FIELDS else as_config_string(value)
-            for field, value in values.items() if field not in REGISTRY_AUTH_FIELDS.values()}
+def _values(given: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields by setting key; a secret only as the marker that it is set (its value is judged apart)."""
+    return {config_key(field): SECRET_MARKER if field in SECRET_FIELDS else value
+            for field, value in given.items() if field in ARGS_FIELDS and field not in REGISTRY_AUTH_FIELDS.values()}
 
 
-def _secret_problems(known: Mapping[str, Any]) -> list[str]:
+def _secret_problems(given: Mapping[str, Any]) -> list[str]:
     """The rules on secret values, for those given as plain strings (an Output is checked once known)."""
-    plain = {config_key(f): v for f, v in known.items() if f in CHECKED_SECRETS and isinstance(v, str)}
+    plain = {config_key(f): v for f, v in given.items() if f in CHECKED_SECRETS and isinstance(v, str)}
     return secret_problems(plain, ())
 
 

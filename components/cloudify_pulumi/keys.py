@@ -1,81 +1,19 @@
-"""The settings table: every stack configuration key, which are secret, which one manager of several may
-override, and the keys earlier releases read. README's configuration reference, `Pulumi.yaml` and the
-component's args (`args.py`) are checked against it (tests/test_config_properties.py, tests/test_args_contract.py).
-"""
+"""Names derived from the settings table (`settings.py`): which keys exist, which are secret, which one manager
+of several may override, which fields may be Outputs, and the keys earlier releases read."""
 
-from __future__ import annotations
+from .settings import SETTING, SETTINGS, config_key, field_name
 
-# Every key this program reads; anything else under the project namespace is a
-# typo and is reported instead of silently ignored.
-SETTING_KEYS: tuple[str, ...] = (
-    "host",
-    "sshUser",
-    "sshPort",
-    "sshPrivateKey",
-    "sshHostKey",
-    "sshProxyHost",
-    "sshProxyUser",
-    "sshProxyPort",
-    "sshProxyHostKey",
-    "sshProxyPrivateKey",
-    "appImage",
-    "dataImage",
-    "volumePaths",
-    "ports",
-    "cloudifyPackages",
-    "managementIp",
-    "privileged",
-    "useSudo",
-    "dockerAptRepo",
-    "dockerAptKeyFingerprint",
-    "dockerTrustyVersion",
-    "dockerCliUrl",
-    "dockerCliSha256",
-    "dockerHost",
-    "dockerTlsCaCert",
-    "dockerTlsCert",
-    "dockerTlsKey",
-    "namePrefix",
-    "readinessPath",
-    "readinessPort",
-    "readinessTimeout",
-    "tmpfs",
-    "capAdd",
-    "securityOpts",
-    "hostMounts",
-    "cgroupnsMode",
-    "appCommand",
-    "managerProfile",
-    "hostname",
-    "configDir",
-    "adminPassword",
-    "managerSecret",
-    "dataVolumes",
-    "backupDir",
-    "backupsToKeep",
-    "backupCompression",
-    "registryAuth",
-    "logDriver",
-    "logMaxSize",
-    "logMaxFile",
-    "healthcheck",
-    "healthcheckInterval",
-    "healthcheckStartPeriod",
-    "managers",
-)
+__all__ = ["config_key", "field_name"]
 
-
-SECRET_KEYS: frozenset[str] = frozenset({"sshPrivateKey", "sshProxyPrivateKey", "dockerTlsKey", "adminPassword",
-                                         "managerSecret",
-                                         "registryAuth"})
-
-
+# Every key this program reads; anything else under the project namespace is a typo and is reported instead of
+# silently ignored.
+SETTING_KEYS: tuple[str, ...] = tuple(setting.key for setting in SETTINGS)
+SECRET_KEYS: frozenset[str] = frozenset(setting.key for setting in SETTINGS if setting.secret)
+STACK_ONLY_KEYS: frozenset[str] = frozenset(setting.key for setting in SETTINGS if setting.stack_only)
 # What an entry of `managers` may set: every plain setting (secrets are shared).
-OVERRIDABLE_KEYS: tuple[str, ...] = tuple(k for k in SETTING_KEYS if k not in SECRET_KEYS and k != "managers")
-
+OVERRIDABLE_KEYS: tuple[str, ...] = tuple(setting.key for setting in SETTINGS if setting.per_manager)
 
 SINGLE_MANAGER_NAME = "cloudify"  # a stack without `managers`: the name (and URNs) of earlier releases
-
 
 # Keys an earlier release read: naming them beats "unknown setting".
 RETIRED_KEYS: dict[str, str] = {
@@ -95,35 +33,22 @@ def unknown_keys(keys: list[str]) -> list[str]:
     return problems
 
 
-def field_name(key: str) -> str:
-    """`appImage` -> `app_image`: a stack configuration key as the field of CloudifyManagerArgs."""
-    return "".join(f"_{ch.lower()}" if ch.isupper() else ch for ch in key)
+# The one structured secret, flattened in the args (settings.Setting.fields).
+REGISTRY_AUTH_FIELDS: dict[str, str] = {
+    name.removeprefix("registry_"): name for name, _ in SETTING["registryAuth"].fields}
+SECRET_MARKER = "<secret is set>"  # what a message may show of a secret: that it is set, never its value
 
 
-def config_key(field: str) -> str:
-    """`app_image` -> `appImage`: the inverse of `field_name`, the name the plugin's schema gives a field."""
-    head, *rest = field.split("_")
-    return head + "".join(word.capitalize() for word in rest)
+def _fields(setting_filter) -> tuple[str, ...]:  # type: ignore[no-untyped-def]
+    return tuple(field for setting in SETTINGS if not setting.stack_only and setting_filter(setting)
+                 for field in ([name for name, _ in setting.fields] or [setting.field]))
 
 
-# The one structured secret: a nested object carrying a secret reaches a component plugin as one opaque Output
-# (pulumi 3.272.0 provider/experimental), so the args flatten it.
-REGISTRY_AUTH_FIELDS: dict[str, str] = {"server": "registry_server", "username": "registry_username",
-                                        "password": "registry_password"}
-SECRET_MARKER = "<secret is set>"  # what the settings model sees of a secret: that it is set, never its value
-STACK_ONLY_KEYS = frozenset({"managers"})  # what the program reads for the whole stack, not one manager
-
-# Fields that may be Outputs of other resources: the connection to the host and what is derived from it,
-# secrets and credentials. Every other field shapes the resource graph and must be a plain value.
-INPUT_FIELDS: frozenset[str] = frozenset({
-    "host", "ssh_user", "ssh_port", "ssh_private_key", "ssh_host_key",
-    "ssh_proxy_host", "ssh_proxy_user", "ssh_proxy_port", "ssh_proxy_host_key", "ssh_proxy_private_key",
-    "management_ip", "hostname", "admin_password", "manager_secret",
-    "registry_server", "registry_username", "registry_password",
-    "docker_host", "docker_tls_ca_cert", "docker_tls_cert", "docker_tls_key",
-})
+# The component's args, one field per setting (a structured secret flattened).
+ARGS_FIELDS: tuple[str, ...] = _fields(lambda setting: True)
+# Fields that may be Outputs of other resources: the connection to the host and what is derived from it, secrets
+# and credentials. Every other field shapes the resource graph and must be a plain value.
+INPUT_FIELDS: frozenset[str] = frozenset(_fields(lambda setting: setting.output))
 SECRET_FIELDS: frozenset[str] = frozenset(
-    {field_name(key) for key in SECRET_KEYS if key != "registryAuth"} | {REGISTRY_AUTH_FIELDS["password"]})
-ARGS_FIELDS: tuple[str, ...] = tuple(
-    field for key in SETTING_KEYS if key not in STACK_ONLY_KEYS
-    for field in (REGISTRY_AUTH_FIELDS.values() if key == "registryAuth" else [field_name(key)]))
+    {setting.field for setting in SETTINGS if setting.secret and not setting.fields}
+    | {REGISTRY_AUTH_FIELDS["password"]})

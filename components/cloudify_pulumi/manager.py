@@ -56,8 +56,8 @@ from . import host_scripts, manager_config
 from .args import CloudifyManagerArgs
 from .containers import app_inputs
 from .docker_endpoint import SshIdentity, checked_docker_host, parse_host_report, provider_ssh_user
-from .inputs import resolve_args
-from .model import ManagerSettings
+from .inputs import Resolved, resolve_args
+from .model import ManagerSettings, SshProxy
 from .rules import path_slug
 
 # The app container carries the digest of its own other inputs: the backup step
@@ -91,10 +91,12 @@ class CloudifyManager(pulumi.ComponentResource):
     """The manager's admin password, secret: set or generated (None for profiles without one)."""
 
     def __init__(self, name: str, args: CloudifyManagerArgs, opts: pulumi.ResourceOptions | None = None, *,
-                 ssh_identity: SshIdentity | None = None) -> None:
+                 ssh_identity: SshIdentity | None = None, resolved: Resolved | None = None) -> None:
         """`ssh_identity`: where the Docker provider's ssh finds this manager's key and known hosts; by default
-        a folder per project, stack and resource name."""
-        resolved = resolve_args(args, has_ssh_agent=bool(os.environ.get("SSH_AUTH_SOCK")))  # before registering
+        a folder per project, stack and resource name. `resolved`: these args as `resolve_args` already judged
+        them (a stack judges all its managers before it registers any); ignored unless made from `args`."""
+        if resolved is None or resolved.args is not args:  # judged before anything is registered
+            resolved = resolve_args(args, has_ssh_agent=bool(os.environ.get("SSH_AUTH_SOCK")))
         super().__init__(TYPE_TOKEN, name, None, opts)
         self._name = name
         self._plan = resolved.plan
@@ -172,13 +174,13 @@ class CloudifyManager(pulumi.ComponentResource):
             return None
         key = self._given.get("ssh_private_key")
         proxy = None
-        if self._plan.ssh_proxy is not None:
+        if self._plan.has_proxy:
             # pulumi-command v1.2.1 dials the bastion, then the host through it; each hop checks its own key.
             proxy = command.remote.ProxyConnectionArgs(
-                host=self._from_settings(lambda s: s.ssh_proxy.host),
-                port=self._from_settings(lambda s: s.ssh_proxy.port),
-                user=self._from_settings(lambda s: s.ssh_proxy.user),
-                host_key=self._from_settings(lambda s: s.ssh_proxy.host_key),
+                host=self._from_settings(lambda s: _bastion(s).host),
+                port=self._from_settings(lambda s: _bastion(s).port),
+                user=self._from_settings(lambda s: _bastion(s).user),
+                host_key=self._from_settings(lambda s: _bastion(s).host_key),
                 private_key=self._given.get("ssh_proxy_private_key", key))
         return command.remote.ConnectionArgs(
             host=self._from_settings(lambda s: s.host), port=self._from_settings(lambda s: s.ssh_port),
@@ -234,7 +236,7 @@ class CloudifyManager(pulumi.ComponentResource):
         ready: pulumi.Output[Any] = pulumi.Output.from_input("")
         if self._plan.is_remote:
             # Keys and pinned host keys must be on disk before the provider's ssh runs.
-            proxy_key = self._given.get("ssh_proxy_private_key") if self._plan.ssh_proxy is not None else None
+            proxy_key = self._given.get("ssh_proxy_private_key") if self._plan.has_proxy else None
             written = pulumi.Output.all(self._settings, key, proxy_key).apply(lambda values: identity.write(*values))
             ready = pulumi.Output.unsecret(written)
             ssh_opts = self._from_settings(lambda s: identity.ssh_opts(
@@ -364,6 +366,13 @@ class CloudifyManager(pulumi.ComponentResource):
         create = pulumi.Output.all(self._settings, app.name).apply(
             lambda values: host_scripts.set_admin_password(*values))
         return self._host_command("admin-password", create, triggers=[app.id], depends_on=[ready], stdin=password)
+
+
+def _bastion(settings: ManagerSettings) -> SshProxy:
+    """The bastion of a plan that has one (`ManagerPlan.has_proxy`)."""
+    if settings.ssh_proxy is None:
+        raise AssertionError("the plan has a bastion, the settings none")
+    return settings.ssh_proxy
 
 
 def _imported_id(step: HostCommand) -> pulumi.Output[str]:

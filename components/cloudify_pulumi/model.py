@@ -9,18 +9,12 @@ from __future__ import annotations
 import os
 import pwd
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import Any
 
-from .profiles import DEFAULT_PROFILE, PROFILES, ManagerProfile
-from .rules import (
-    DEFAULT_DOCKER_APT_REPO,
-    DEFAULT_DOCKER_CLI_URL,
-    DOCKER_APT_KEY_FINGERPRINT,
-    TRUSTY_DOCKER_AUTO,
-    path_slug,
-    url_host,
-)
+from .profiles import ManagerProfile
+from .rules import path_slug, url_host
 
 
 @dataclass(frozen=True)
@@ -70,79 +64,73 @@ class SshProxy:
 
     host: str
     user: str
-    port: int = 22
-    host_key: str | None = None
-    """Pinned public host key of the bastion; unset, it is trusted on first use."""
+    port: int
+    host_key: str | None
+    """Pinned public host key of the bastion; unset, the Docker provider's ssh trusts it on first use."""
 
 
 @dataclass(frozen=True)
 class TrustyDocker:
     """How Docker is installed on Ubuntu 14.04, the only distribution we install on."""
 
-    apt_repo: str = DEFAULT_DOCKER_APT_REPO
+    apt_repo: str
     """Base URL of Docker's repository (or a mirror of it): `<apt_repo>/linux/ubuntu trusty stable`."""
-    apt_key_fingerprint: str = DOCKER_APT_KEY_FINGERPRINT
+    apt_key_fingerprint: str
     """The repository key must have exactly this fingerprint, or nothing is installed."""
-    version: str = TRUSTY_DOCKER_AUTO
+    version: str
     """`auto`: 18.06.1 on a 3.x kernel, 18.06.3 on 4.x+ (its runc fix needs 4.x); else an apt version."""
-    cli_url: str = DEFAULT_DOCKER_CLI_URL
+    cli_url: str
     """Static Docker CLI (18.09+) for the provider's `docker system dial-stdio`."""
-    cli_sha256: str | None = None
+    cli_sha256: str | None
     """Checksum of `cli_url`; required before anything is installed when ssh:// needs the CLI."""
 
 
 @dataclass(frozen=True)
-class ManagerSettings:
-    """Validated, plain (non-secret) settings of one Cloudify Manager stack.
+class ManagerPlan:
+    """The plain settings of one manager: what shapes its resource graph (which resources exist, their names,
+    images, volumes, ports) and what the host steps are told. Known when the program runs.
 
-    Profile-provided values (paths, ports, readiness) are already resolved
-    here: explicit settings win over the profile's.
+    It holds no setting that may be an Output: for those it says only whether they are set (`is_remote`,
+    `has_proxy`, `has_hostname`). Profile-provided values (paths, ports, readiness) are resolved here:
+    explicit settings win over the profile's.
     """
 
     app_image: str
     data_image: str
-    profile: ManagerProfile = PROFILES[DEFAULT_PROFILE]
-    host: str | None = None
-    ssh_user: str = "ubuntu"
-    ssh_port: int = 22
-    ssh_host_key: str | None = None
-    ssh_proxy: SshProxy | None = None
-    volume_paths: tuple[str, ...] = PROFILES[DEFAULT_PROFILE].volume_paths
-    ports: tuple[PortMapping, ...] = tuple(PortMapping(p, p) for p in PROFILES[DEFAULT_PROFILE].ports)
-    agents: tuple[AgentPackage, ...] = ()
-    docker_image_url: str | None = None
-    management_ip: str = "127.0.0.1"
-    hostname: str | None = None
-    config_dir: str | None = None
-    privileged: bool = False
-    use_sudo: bool = False
-    trusty_docker: TrustyDocker = TrustyDocker()
-    docker_host: str | None = None
-    name_prefix: str = "cloudify"
-    readiness_path: str = PROFILES[DEFAULT_PROFILE].readiness_path
-    readiness_port: int = 80
-    readiness_timeout: int = PROFILES[DEFAULT_PROFILE].readiness_timeout
-    tmpfs: Mapping[str, str] = field(default_factory=dict)
-    cap_add: tuple[str, ...] = ()
-    security_opts: tuple[str, ...] = ()
-    host_mounts: tuple[HostMount, ...] = ()
-    cgroupns_mode: str | None = None
-    app_command: tuple[str, ...] = ()
-    data_volumes: str = "named"
-    backup_dir: str | None = None
-    backups_to_keep: int = 3
-    backup_compression: str = "auto"
-    log_driver: str = "json-file"
-    log_max_size: str = "50m"
-    log_max_file: int = 5
-    healthcheck: bool = True
-    healthcheck_interval: int = 30
-    healthcheck_start_period: int = PROFILES[DEFAULT_PROFILE].readiness_timeout
-
-    @property
-    def is_remote(self) -> bool:
-        """True when the manager goes on a host reached over SSH."""
-        return self.host is not None
+    profile: ManagerProfile
+    is_remote: bool
+    """The manager goes on a host reached over SSH (`host` is set)."""
+    has_proxy: bool
+    """Every SSH connection goes through a bastion (`sshProxyHost` is set)."""
+    has_hostname: bool
+    """The application container gets a fixed hostname (set, or the profile's default)."""
+    volume_paths: tuple[str, ...]
+    ports: tuple[PortMapping, ...]
+    agents: tuple[AgentPackage, ...]
+    docker_image_url: str | None
+    config_dir: str | None
+    privileged: bool
+    trusty_docker: TrustyDocker
+    name_prefix: str
+    readiness_path: str
+    readiness_port: int
+    readiness_timeout: int
+    tmpfs: Mapping[str, str]
+    cap_add: tuple[str, ...]
+    security_opts: tuple[str, ...]
+    host_mounts: tuple[HostMount, ...]
+    cgroupns_mode: str | None
+    app_command: tuple[str, ...]
+    data_volumes: str
+    backup_dir: str | None
+    backups_to_keep: int
+    backup_compression: str
+    log_driver: str
+    log_max_size: str
+    log_max_file: int
+    healthcheck: bool
+    healthcheck_interval: int
+    healthcheck_start_period: int
 
     @property
     def data_container_name(self) -> str:
@@ -151,12 +139,6 @@ class ManagerSettings:
     @property
     def app_container_name(self) -> str:
         return f"{self.name_prefix}-manager"
-
-    @property
-    def manager_url(self) -> str:
-        address = url_host(self.host or self.management_ip)
-        port = "" if self.readiness_port == 80 else f":{self.readiness_port}"
-        return f"http://{address}{port}"
 
     def volume_name(self, path: str) -> str:
         """The named Docker volume that holds `path`: `<namePrefix>-<slug of the path>`."""
@@ -183,3 +165,40 @@ class ManagerSettings:
         if self.is_remote:
             return f"/etc/cloudify-pulumi/{self.name_prefix}"
         return str(login_home() / ".cloudify-pulumi" / self.name_prefix)
+
+
+@dataclass(frozen=True)
+class HostSettings:
+    """The settings that may come from another resource's Output (a VM's address), judged once known: how the
+    host is reached and what the manager is called on it."""
+
+    host: str | None
+    ssh_user: str
+    ssh_port: int
+    ssh_host_key: str | None
+    ssh_proxy: SshProxy | None
+    management_ip: str
+    hostname: str | None
+    docker_host: str | None
+    use_sudo: bool
+    """Its default depends on `ssh_user`, which may be an Output."""
+
+
+@dataclass(frozen=True)
+class ManagerSettings(HostSettings, ManagerPlan):
+    """Every plain (non-secret) setting of one manager: its plan and its host settings, once both are known."""
+
+    @classmethod
+    def of(cls, plan: ManagerPlan, host: HostSettings) -> ManagerSettings:
+        return cls(**_fields_of(ManagerPlan, plan), **_fields_of(HostSettings, host))
+
+    @property
+    def manager_url(self) -> str:
+        address = url_host(self.host or self.management_ip)
+        port = "" if self.readiness_port == 80 else f":{self.readiness_port}"
+        return f"http://{address}{port}"
+
+
+def _fields_of(kind: type[ManagerPlan] | type[HostSettings], value: ManagerPlan | HostSettings) -> dict[str, Any]:
+    """The fields `kind` declares, read from `value`, shallow (`dataclasses.asdict` would copy nested values)."""
+    return {field.name: getattr(value, field.name) for field in fields(kind)}

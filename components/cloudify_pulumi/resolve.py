@@ -1,21 +1,35 @@
-"""One manager's settings, from the configuration's text form, validated in one pass.
+"""One manager's settings, judged from typed values in one pass, with the table's defaults and bounds.
 
-Pulumi hands a program its configuration as strings (structured YAML values arrive JSON-encoded), and the
-component turns its args into the same form (`as_config_string`), so both paths are judged by the same code
-and give the same messages. `parse_settings` collects *every* problem before anything is registered, so a bad
-stack fails `pulumi preview` with one message per mistake instead of half-creating a manager. Secrets never
-enter this model: only a marker that they are set.
+The values arrive typed, keyed by setting: from the stack configuration, whose text the stack boundary
+(`stack_config.py`) turned into each setting's type once, or from a program's CloudifyManagerArgs (`inputs.py`).
+Every problem is collected before anything is registered, so a bad stack fails `pulumi preview` with one
+message per mistake instead of half-creating a manager. Secrets never enter this model: only a marker that
+they are set.
+
+Two parts, judged by the same rules:
+- `judge_plan`: the plain settings, which shape the resource graph. Always known when the program runs.
+- `judge_host`: the settings that may be Outputs of other resources (the host, the SSH connection, the names the
+  manager has on it). A value not known yet is *pending*: its own checks wait until it is known, and no host
+  settings are built until every one is, so nothing ever stands in for a value.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from .model import AgentPackage, HostMount, ManagerSettings, PortMapping, SshProxy, TrustyDocker
-from .profiles import DEFAULT_PROFILE, PROFILES, ManagerProfile
+from .model import (
+    AgentPackage,
+    HostMount,
+    HostSettings,
+    ManagerPlan,
+    ManagerSettings,
+    PortMapping,
+    SshProxy,
+    TrustyDocker,
+)
+from .profiles import PROFILES, ManagerProfile
 from .rules import (
     AGENT_TARBALL_DIR,
     APT_VERSION,
@@ -24,9 +38,6 @@ from .rules import (
     CONTAINER_HOSTNAME,
     CONTAINER_PREFIX,
     DATA_VOLUME_KINDS,
-    DEFAULT_DOCKER_APT_REPO,
-    DEFAULT_DOCKER_CLI_URL,
-    DOCKER_APT_KEY_FINGERPRINT,
     FINGERPRINT,
     HOST_KEY,
     LOG_DRIVER,
@@ -44,73 +55,102 @@ from .rules import (
     normalize_capability,
     path_slug,
 )
+from .settings import SETTING
+
+LIST_OR_MAP_AS_TEXT = "must be a YAML list or map in the stack file, not a plain string"
 
 
-def _decode(raw: Mapping[str, str | None], key: str, problems: Problems) -> Any:
-    """A structured value: YAML lists and maps reach the program as JSON text."""
-    value = raw.get(key)
+class Values:
+    """Typed setting values by key, read with the table's defaults and bounds; problems go to `problems`.
+
+    `pending` names the settings whose value is not known yet (an Output): they read as None, and only their
+    presence counts. An empty string reads as unset, as it always has in a stack file.
+    """
+
+    def __init__(self, values: Mapping[str, Any], problems: Problems, pending: Collection[str] = ()) -> None:
+        self._values = values
+        self.problems = problems
+        self.pending = frozenset(pending)
+
+    def given(self, key: str) -> bool:
+        """Set, whether its value is known yet or not."""
+        return key in self.pending or self.raw(key) is not None
+
+    def raw(self, key: str) -> Any:
+        value = None if key in self.pending else self._values.get(key)
+        return None if value == "" else value
+
+    def text(self, key: str, default: str | None = None) -> str | None:
+        value = self.raw(key)
+        if value is None:
+            return None if key in self.pending else default if default is not None else SETTING[key].default
+        if not isinstance(value, str):
+            self.problems.add(key, f"must be text, got {value!r}")
+            return default if default is not None else SETTING[key].default
+        return value
+
+    def number(self, key: str, default: int | None = None) -> int:
+        """A whole number within the setting's bounds; the default (given, or the table's) when unset."""
+        fallback = default if default is not None else SETTING[key].default
+        value = self.raw(key)
+        if value is None:
+            return fallback
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)  # other Pulumi languages send every number as a float
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.problems.add(key, f"must be a whole number, got {value!r}")
+            return fallback
+        bounds = SETTING[key].bounds
+        if bounds is not None and not bounds[0] <= value <= bounds[1]:
+            self.problems.add(key, f"must be between {bounds[0]} and {bounds[1]}, got {value}")
+        return value
+
+    def flag(self, key: str, default: bool | None = None) -> bool:
+        fallback = default if default is not None else SETTING[key].default
+        value = self.raw(key)
+        if value is None:
+            return bool(fallback)
+        if not isinstance(value, bool):
+            self.problems.add(key, f"must be true or false, got {value!r}")
+            return bool(fallback)
+        return value
+
+    def structure(self, key: str) -> Any:
+        """A list or a map; text here is a YAML scalar where the stack file needed a list or a map."""
+        value = self.raw(key)
+        if isinstance(value, str):
+            self.problems.add(key, LIST_OR_MAP_AS_TEXT)
+            return None
+        return value
+
+
+def _string_list(v: Values, key: str) -> list[str] | None:
+    value = v.structure(key)
     if value is None:
         return None
-    try:
-        return json.loads(value)
-    except json.JSONDecodeError:
-        problems.add(key, "must be a YAML list or map in the stack file, not a plain string")
-        return None
-
-
-def _integer(raw: Mapping[str, str | None], key: str, default: int, low: int, high: int,
-             problems: Problems) -> int:
-    value = raw.get(key)
-    if value is None:
-        return default
-    try:
-        number = int(value)
-    except ValueError:
-        problems.add(key, f"must be a whole number, got {value!r}")
-        return default
-    if not low <= number <= high:
-        problems.add(key, f"must be between {low} and {high}, got {number}")
-    return number
-
-
-def _boolean(raw: Mapping[str, str | None], key: str, default: bool, problems: Problems) -> bool:
-    value = raw.get(key)
-    if value is None:
-        return default
-    lowered = value.strip().lower()
-    if lowered in ("true", "false"):
-        return lowered == "true"
-    problems.add(key, f"must be true or false, got {value!r}")
-    return default
-
-
-def _string_list(raw: Mapping[str, str | None], key: str, problems: Problems) -> list[str] | None:
-    value = _decode(raw, key, problems)
-    if value is None:
-        return None
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        problems.add(key, "must be a list of strings")
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        v.problems.add(key, "must be a list of strings")
         return None
     return value
 
 
-def _ports(raw: Mapping[str, str | None], profile: ManagerProfile, problems: Problems
-           ) -> tuple[PortMapping, ...]:
+def _ports(v: Values, profile: ManagerProfile) -> tuple[PortMapping, ...]:
     """Published ports, sorted by container port, one binding per container port.
 
     That is the form the provider reads back (kreuzwerker v4.5.0
     `flattenContainerPorts` sorts by container port, one entry per binding), so
     a preview after `up` shows no change.
     """
-    value = _decode(raw, "ports", problems)
+    value = v.structure("ports")
     if value is None:
         return tuple(PortMapping(p, p) for p in sorted(profile.ports))
+    problems = v.problems
     if not isinstance(value, list) or not value:
         problems.add("ports", "must be a non-empty list of ports (80) or mappings ('8080:80')")
         return ()
     mappings: list[PortMapping] = []
     for entry in value:
-        text = str(entry)
+        text = str(int(entry) if isinstance(entry, float) and entry.is_integer() else entry)
         pieces = text.split(":")
         if isinstance(entry, bool) or len(pieces) > 2 or not all(p.isdigit() for p in pieces):
             problems.add("ports", f"{entry!r} must be a port number or 'hostPort:containerPort'")
@@ -130,10 +170,11 @@ def _ports(raw: Mapping[str, str | None], profile: ManagerProfile, problems: Pro
     return tuple(sorted(mappings, key=lambda m: m.container))
 
 
-def _volume_paths(raw: Mapping[str, str | None], profile: ManagerProfile, problems: Problems) -> tuple[str, ...]:
-    paths = _string_list(raw, "volumePaths", problems)
+def _volume_paths(v: Values, profile: ManagerProfile) -> tuple[str, ...]:
+    paths = _string_list(v, "volumePaths")
     if paths is None:
         return profile.volume_paths
+    problems = v.problems
     if not paths:
         problems.add("volumePaths", "must list at least one path: they are what the data container keeps")
     for path in paths:
@@ -147,14 +188,13 @@ def _volume_paths(raw: Mapping[str, str | None], profile: ManagerProfile, proble
     return tuple(paths)
 
 
-def _capabilities(raw: Mapping[str, str | None], problems: Problems) -> tuple[str, ...]:
+def _capabilities(v: Values) -> tuple[str, ...]:
     """`capAdd` in the form the engine stores: normalised, without duplicates, sorted."""
-    names = _string_list(raw, "capAdd", problems) or []
     normalized: set[str] = set()
-    for name in names:
+    for name in _string_list(v, "capAdd") or []:
         capability = normalize_capability(name)
         if capability != "ALL" and not CAPABILITY.match(capability):
-            problems.add("capAdd", f"{name!r} must be a capability name such as SYS_ADMIN or CAP_NET_ADMIN")
+            v.problems.add("capAdd", f"{name!r} must be a capability name such as SYS_ADMIN or CAP_NET_ADMIN")
             continue
         normalized.add(capability)
     return tuple(sorted(normalized))
@@ -182,12 +222,12 @@ def _agent(name: Any, url: Any, problems: Problems) -> AgentPackage | None:
     return None
 
 
-def _cloudify_packages(raw: Mapping[str, str | None], problems: Problems
-                       ) -> tuple[tuple[AgentPackage, ...], str | None]:
+def _cloudify_packages(v: Values) -> tuple[tuple[AgentPackage, ...], str | None]:
     """Cloudify's `cloudify_packages`: `agents` (name -> URL) and `docker.docker_url`."""
-    value = _decode(raw, "cloudifyPackages", problems)
+    value = v.structure("cloudifyPackages")
     if value is None:
         return (), None
+    problems = v.problems
     if not isinstance(value, dict):
         problems.add("cloudifyPackages", "must be a map with 'agents' and/or 'docker'")
         return (), None
@@ -213,141 +253,108 @@ def _cloudify_packages(raw: Mapping[str, str | None], problems: Problems
     return tuple(agents), docker_url
 
 
-def _host_mounts(raw: Mapping[str, str | None], problems: Problems) -> tuple[HostMount, ...]:
+def _host_mounts(v: Values) -> tuple[HostMount, ...]:
     mounts: list[HostMount] = []
-    for entry in _string_list(raw, "hostMounts", problems) or []:
+    for entry in _string_list(v, "hostMounts") or []:
         pieces = entry.split(":")
         mode = pieces[2] if len(pieces) == 3 else "rw"
         if len(pieces) not in (2, 3) or mode not in ("ro", "rw") or not all(
                 p.startswith("/") for p in pieces[:2]):
-            problems.add("hostMounts", f"{entry!r} must be '/host/path:/container/path[:ro|:rw]'")
+            v.problems.add("hostMounts", f"{entry!r} must be '/host/path:/container/path[:ro|:rw]'")
             continue
         mounts.append(HostMount(pieces[0], pieces[1], mode == "ro"))
     return tuple(mounts)
 
 
-def _tmpfs(raw: Mapping[str, str | None], problems: Problems) -> dict[str, str]:
-    value = _decode(raw, "tmpfs", problems)
+def _tmpfs(v: Values) -> dict[str, str]:
+    value = v.structure("tmpfs")
     if value is None:
         return {}
     if not isinstance(value, dict) or not all(
-            isinstance(k, str) and k.startswith("/") and isinstance(v, str) for k, v in value.items()):
-        problems.add("tmpfs", "must map absolute container paths to mount options ('' for the defaults)")
+            isinstance(k, str) and k.startswith("/") and isinstance(item, str) for k, item in value.items()):
+        v.problems.add("tmpfs", "must map absolute container paths to mount options ('' for the defaults)")
         return {}
     return dict(value)
 
 
-def _docker_host(raw: Mapping[str, str | None], problems: Problems) -> str | None:
-    docker_host = raw.get("dockerHost")
-    if docker_host is None:
-        return None
-    scheme = docker_host.split("://", 1)[0]
-    if scheme not in ("tcp", "unix", "ssh") or "://" not in docker_host:
-        problems.add("dockerHost", f"{docker_host!r} must be a tcp://, ssh:// or unix:// Docker address")
-    if scheme == "tcp" and not all(raw.get(k) for k in ("dockerTlsCaCert", "dockerTlsCert", "dockerTlsKey")):
-        problems.add("dockerHost", "a tcp:// Docker address needs dockerTlsCaCert, dockerTlsCert and "
-                                   "dockerTlsKey (set the key with `pulumi config set --secret dockerTlsKey`)")
-    return docker_host
-
-
-def _profile(raw: Mapping[str, str | None], problems: Problems) -> ManagerProfile:
-    name = raw.get("managerProfile") or DEFAULT_PROFILE
+def _profile(v: Values) -> ManagerProfile:
+    name = v.text("managerProfile")
+    default = PROFILES[SETTING["managerProfile"].default]
     if name not in PROFILES:
-        problems.add("managerProfile", f"{name!r} is not a profile; choose one of {', '.join(sorted(PROFILES))}")
-        return PROFILES[DEFAULT_PROFILE]
+        v.problems.add("managerProfile", f"{name!r} is not a profile; choose one of {', '.join(sorted(PROFILES))}")
+        return default
     return PROFILES[name]
 
 
-def _manager_identity(raw: Mapping[str, str | None], profile: ManagerProfile, name_prefix: str,
-                      problems: Problems) -> tuple[str | None, str | None]:
-    """The container hostname and the host folder of the generated config.yaml."""
-    hostname = raw.get("hostname") or (name_prefix.lower().replace("_", "-").replace(".", "-")
-                                        if profile.fixed_hostname else None)
-    if hostname is not None and not CONTAINER_HOSTNAME.match(hostname):
-        problems.add("hostname", f"{hostname!r} must be a lower-case RFC 1123 host name such as cloudify-manager")
-    config_dir = raw.get("configDir")
-    if config_dir is not None:
-        check_plain_path("configDir", config_dir, "host path", problems)
-    return hostname, config_dir
+def _name_prefix(v: Values) -> str:
+    name_prefix = v.text("namePrefix") or SETTING["namePrefix"].default
+    if not CONTAINER_PREFIX.match(name_prefix):
+        v.problems.add("namePrefix", f"{name_prefix!r} may use only letters, digits, '.', '_' and '-'")
+    return name_prefix
 
 
-def _data_protection(raw: Mapping[str, str | None], problems: Problems) -> tuple[str, str | None, int]:
-    """How the data is kept (`dataVolumes`) and backed up (`backupDir`, `backupsToKeep`)."""
-    kind = raw.get("dataVolumes") or "named"
-    if kind not in DATA_VOLUME_KINDS:
-        problems.add("dataVolumes", f"{kind!r} must be 'named' (one Docker volume per path, kept even if the data "
-                                    "container goes) or 'anonymous' (stacks created before named volumes)")
-    backup_dir = raw.get("backupDir")
-    if backup_dir is not None:
-        check_plain_path("backupDir", backup_dir, "host path", problems)
-    return kind, backup_dir, _integer(raw, "backupsToKeep", 3, 1, 100, problems)
+def _plain_path(v: Values, key: str) -> str | None:
+    path = v.text(key)
+    if path is not None:
+        check_plain_path(key, path, "host path", v.problems)
+    return path
 
 
-def _backup_compression(raw: Mapping[str, str | None], problems: Problems) -> str:
-    compression = raw.get("backupCompression") or "auto"
-    if compression not in BACKUP_COMPRESSIONS:
-        problems.add("backupCompression", f"{compression!r} must be one of {', '.join(BACKUP_COMPRESSIONS)}")
-    return compression
+def _choice(v: Values, key: str, choices: Collection[str], message: str) -> str:
+    """A setting that takes one of a few words; `message` says what each means."""
+    value = v.text(key) or SETTING[key].default
+    if value not in choices:
+        v.problems.add(key, f"{value!r} {message}")
+    return value
+
+
+def _images(v: Values) -> tuple[str, str]:
+    app_image, data_image = v.text("appImage"), v.text("dataImage")
+    if app_image is None:
+        v.problems.add("appImage", "is required: the Cloudify application image, pinned by tag or digest")
+    else:
+        check_image_reference("appImage", app_image, v.problems)
+    if data_image is None:
+        v.problems.add("dataImage", "is required: pin the image the data-only container is created from; "
+                                    "it never follows appImage, or an upgrade would replace the data container")
+    else:
+        check_image_reference("dataImage", data_image, v.problems)
+    return app_image or "", data_image or ""
 
 
 PROXY_DETAIL_KEYS = ("sshProxyUser", "sshProxyPort", "sshProxyHostKey", "sshProxyPrivateKey")
 
 
-def _ssh_proxy(raw: Mapping[str, str | None], host: str | None, ssh_user: str, problems: Problems
-               ) -> SshProxy | None:
-    """The bastion every SSH connection goes through (`sshProxy*`), or None."""
-    proxy_host = raw.get("sshProxyHost") or None
-    if proxy_host is None:
+def _connection_presence(v: Values, *, has_private_key: bool, has_ssh_agent: bool) -> None:
+    """What the SSH connection needs, judged on which settings are set: their values may not be known yet."""
+    if v.given("host") and not has_private_key and not has_ssh_agent:
+        v.problems.add("sshPrivateKey", "host is set but no SSH credential is configured: run "
+                                        "`pulumi config set --secret sshPrivateKey < ~/.ssh/id_ed25519` "
+                                        "or start an ssh-agent (SSH_AUTH_SOCK)")
+    if not v.given("sshProxyHost"):
         for key in PROXY_DETAIL_KEYS:
-            if raw.get(key):
-                problems.add(key, "is set but sshProxyHost is not: set the bastion's address "
-                                  f"(`pulumi config set sshProxyHost bastion.example.com`) or remove {key}")
-        return None
-    if host is None:
-        problems.add("sshProxyHost", "a bastion needs a remote host: set host to the manager host's address as the "
-                                     "bastion reaches it")
-    address = host_address("sshProxyHost", proxy_host, problems)
-    user = raw.get("sshProxyUser") or ssh_user
-    if not SAFE_NAME.match(user):
-        problems.add("sshProxyUser", f"{user!r} is not a valid user name")
-    host_key = _host_key(raw, "sshProxyHostKey", "BASTION", problems)
-    return SshProxy(address, user, _integer(raw, "sshProxyPort", 22, 1, 65535, problems), host_key)
+            if v.given(key):
+                v.problems.add(key, "is set but sshProxyHost is not: set the bastion's address "
+                                    f"(`pulumi config set sshProxyHost bastion.example.com`) or remove {key}")
+    elif not v.given("host"):
+        v.problems.add("sshProxyHost", "a bastion needs a remote host: set host to the manager host's address as "
+                                       "the bastion reaches it")
 
 
-def _host_key(raw: Mapping[str, str | None], key: str, host: str, problems: Problems) -> str | None:
-    """A pinned public host key: one line, type and base64 (it goes into a known_hosts file as it is)."""
-    value = raw.get(key) or None
-    if value is not None and not HOST_KEY.match(value):
-        problems.add(key, "must be one public host key, type and base64 on one line, as "
-                          f"`ssh-keyscan -t ed25519 {host} | cut -d' ' -f2-` prints it (ssh-ed25519 AAAA...)")
-    return value
-
-
-def _container_logs(raw: Mapping[str, str | None], problems: Problems) -> tuple[str, str, int]:
-    """`logDriver` (or `daemon`), and the rotation of json-file and local logs: `logMaxSize`, `logMaxFile`."""
-    driver = raw.get("logDriver") or "json-file"
-    if not LOG_DRIVER.match(driver):
-        problems.add("logDriver", f"{driver!r} must be a Docker log driver name such as json-file or local, or "
-                                  f"'{LOG_DRIVER_OF_THE_DAEMON}' to keep the daemon's default")
-    size = raw.get("logMaxSize") or "50m"
-    if not LOG_SIZE.match(size):
-        problems.add("logMaxSize", f"{size!r} must be a size such as 50m (k, m or g)")
-    return driver, size, _integer(raw, "logMaxFile", 5, 1, 100, problems)
-
-
-def _trusty_docker(raw: Mapping[str, str | None], problems: Problems) -> TrustyDocker:
-    apt_repo = (raw.get("dockerAptRepo") or DEFAULT_DOCKER_APT_REPO).rstrip("/")
+def _trusty_docker(v: Values) -> TrustyDocker:
+    problems = v.problems
+    apt_repo = (v.text("dockerAptRepo") or SETTING["dockerAptRepo"].default).rstrip("/")
     check_http_url("dockerAptRepo", apt_repo, problems)
-    fingerprint = (raw.get("dockerAptKeyFingerprint") or DOCKER_APT_KEY_FINGERPRINT).replace(" ", "").upper()
+    fingerprint = (v.text("dockerAptKeyFingerprint") or "").replace(" ", "").upper()
     if not FINGERPRINT.match(fingerprint):
         problems.add("dockerAptKeyFingerprint", f"{fingerprint!r} must be a 40-digit hexadecimal key fingerprint")
-    version = raw.get("dockerTrustyVersion") or TRUSTY_DOCKER_AUTO
+    version = v.text("dockerTrustyVersion") or TRUSTY_DOCKER_AUTO
     if version != TRUSTY_DOCKER_AUTO and not APT_VERSION.match(version):
         problems.add("dockerTrustyVersion", f"{version!r} must be 'auto' or an apt version such as "
                                             "18.06.1~ce~3-0~ubuntu")
-    cli_url = raw.get("dockerCliUrl") or DEFAULT_DOCKER_CLI_URL
+    cli_url = v.text("dockerCliUrl") or SETTING["dockerCliUrl"].default
     check_http_url("dockerCliUrl", cli_url, problems)
-    cli_sha256 = raw.get("dockerCliSha256")
+    cli_sha256 = v.text("dockerCliSha256")
     if cli_sha256 is not None:
         cli_sha256 = cli_sha256.strip().lower()
         if not SHA256.match(cli_sha256):
@@ -355,129 +362,167 @@ def _trusty_docker(raw: Mapping[str, str | None], problems: Problems) -> TrustyD
     return TrustyDocker(apt_repo, fingerprint, version, cli_url, cli_sha256)
 
 
-def parse_settings(raw: Mapping[str, str | None], *, has_private_key: bool,
-                   has_ssh_agent: bool) -> ManagerSettings:
-    """Validate the whole configuration, raising one `ConfigError` listing every problem.
+def _container_logs(v: Values) -> tuple[str, str, int]:
+    """`logDriver` (or `daemon`), and the rotation of json-file and local logs: `logMaxSize`, `logMaxFile`."""
+    driver = v.text("logDriver") or SETTING["logDriver"].default
+    if not LOG_DRIVER.match(driver):
+        v.problems.add("logDriver", f"{driver!r} must be a Docker log driver name such as json-file or local, or "
+                                    f"'{LOG_DRIVER_OF_THE_DAEMON}' to keep the daemon's default")
+    size = v.text("logMaxSize") or SETTING["logMaxSize"].default
+    if not LOG_SIZE.match(size):
+        v.problems.add("logMaxSize", f"{size!r} must be a size such as 50m (k, m or g)")
+    return driver, size, v.number("logMaxFile")
 
-    `raw` maps setting names to the strings Pulumi provides (None when unset).
-    Secret keys other than the SSH key appear only as a marker that they are
-    set; the key and agent flags say whether an SSH credential exists. This
-    model never holds a secret itself.
-    """
-    problems = Problems()
-    host = raw.get("host") or None
-    if host is not None:
-        host = host_address("host", host, problems)
-    ssh_host_key = _host_key(raw, "sshHostKey", "HOST", problems)
-    if host is not None and not has_private_key and not has_ssh_agent:
-        problems.add("sshPrivateKey", "host is set but no SSH credential is configured: run "
-                                      "`pulumi config set --secret sshPrivateKey < ~/.ssh/id_ed25519` "
-                                      "or start an ssh-agent (SSH_AUTH_SOCK)")
-    ssh_user = raw.get("sshUser") or "ubuntu"
-    if not SAFE_NAME.match(ssh_user):
-        problems.add("sshUser", f"{ssh_user!r} is not a valid user name")
 
-    app_image = raw.get("appImage")
-    data_image = raw.get("dataImage")
-    if app_image is None:
-        problems.add("appImage", "is required: the Cloudify application image, pinned by tag or digest")
-    else:
-        check_image_reference("appImage", app_image, problems)
-    if data_image is None:
-        problems.add("dataImage", "is required: pin the image the data-only container is created from; "
-                                  "it never follows appImage, or an upgrade would replace the data container")
-    else:
-        check_image_reference("dataImage", data_image, problems)
-
-    profile = _profile(raw, problems)
-    ssh_proxy = _ssh_proxy(raw, host, ssh_user, problems)
-    agents, docker_image_url = _cloudify_packages(raw, problems)
-
-    management_ip = raw.get("managementIp") or host or "127.0.0.1"
-    if raw.get("managementIp"):
-        management_ip = host_address("managementIp", management_ip, problems)
-    name_prefix = raw.get("namePrefix") or "cloudify"
-    if not CONTAINER_PREFIX.match(name_prefix):
-        problems.add("namePrefix", f"{name_prefix!r} may use only letters, digits, '.', '_' and '-'")
-    hostname, config_dir = _manager_identity(raw, profile, name_prefix, problems)
-    readiness_path = raw.get("readinessPath") or profile.readiness_path
+def judge_plan(v: Values, *, has_private_key: bool, has_ssh_agent: bool) -> ManagerPlan:
+    """The plain settings of one manager (every problem goes to `v.problems`)."""
+    _connection_presence(v, has_private_key=has_private_key, has_ssh_agent=has_ssh_agent)
+    app_image, data_image = _images(v)
+    profile = _profile(v)
+    agents, docker_image_url = _cloudify_packages(v)
+    readiness_path = v.text("readinessPath") or profile.readiness_path
     if not readiness_path.startswith("/") or any(ch.isspace() for ch in readiness_path):
-        problems.add("readinessPath", f"{readiness_path!r} must be a URL path starting with /")
-    cgroupns_mode = raw.get("cgroupnsMode")
+        v.problems.add("readinessPath", f"{readiness_path!r} must be a URL path starting with /")
+    cgroupns_mode = v.text("cgroupnsMode")
     if cgroupns_mode not in (None, "host", "private"):
-        problems.add("cgroupnsMode", f"{cgroupns_mode!r} must be 'host' or 'private'")
-    data_volumes, backup_dir, backups_to_keep = _data_protection(raw, problems)
-    log_driver, log_max_size, log_max_file = _container_logs(raw, problems)
-
-    settings = ManagerSettings(
-        app_image=app_image or "",
-        data_image=data_image or "",
+        v.problems.add("cgroupnsMode", f"{cgroupns_mode!r} must be 'host' or 'private'")
+    log_driver, log_max_size, log_max_file = _container_logs(v)
+    return ManagerPlan(
+        app_image=app_image,
+        data_image=data_image,
         profile=profile,
-        host=host,
-        ssh_user=ssh_user,
-        ssh_port=_integer(raw, "sshPort", 22, 1, 65535, problems),
-        ssh_host_key=ssh_host_key,
-        ssh_proxy=ssh_proxy,
-        volume_paths=_volume_paths(raw, profile, problems),
-        ports=_ports(raw, profile, problems),
+        is_remote=v.given("host"),
+        has_proxy=v.given("sshProxyHost"),
+        has_hostname=v.given("hostname") or profile.fixed_hostname,
+        volume_paths=_volume_paths(v, profile),
+        ports=_ports(v, profile),
         agents=agents,
         docker_image_url=docker_image_url,
-        management_ip=management_ip,
-        hostname=hostname,
-        config_dir=config_dir,
-        privileged=_boolean(raw, "privileged", False, problems),
-        use_sudo=_boolean(raw, "useSudo", host is not None and ssh_user != "root", problems),
-        trusty_docker=_trusty_docker(raw, problems),
-        docker_host=_docker_host(raw, problems),
-        name_prefix=name_prefix,
+        config_dir=_plain_path(v, "configDir"),
+        privileged=v.flag("privileged"),
+        trusty_docker=_trusty_docker(v),
+        name_prefix=_name_prefix(v),
         readiness_path=readiness_path,
-        readiness_port=_integer(raw, "readinessPort", 80, 1, 65535, problems),
-        readiness_timeout=_integer(raw, "readinessTimeout", profile.readiness_timeout, 1, 3600, problems),
-        tmpfs=_tmpfs(raw, problems),
-        cap_add=_capabilities(raw, problems),
-        security_opts=tuple(_string_list(raw, "securityOpts", problems) or []),
-        host_mounts=_host_mounts(raw, problems),
+        readiness_port=v.number("readinessPort"),
+        readiness_timeout=v.number("readinessTimeout", profile.readiness_timeout),
+        tmpfs=_tmpfs(v),
+        cap_add=_capabilities(v),
+        security_opts=tuple(_string_list(v, "securityOpts") or []),
+        host_mounts=_host_mounts(v),
         cgroupns_mode=cgroupns_mode,
-        app_command=tuple(_string_list(raw, "appCommand", problems) or []),
-        data_volumes=data_volumes,
-        backup_dir=backup_dir,
-        backups_to_keep=backups_to_keep,
-        backup_compression=_backup_compression(raw, problems),
+        app_command=tuple(_string_list(v, "appCommand") or []),
+        data_volumes=_choice(v, "dataVolumes", DATA_VOLUME_KINDS,
+                             "must be 'named' (one Docker volume per path, kept even if the data container goes) "
+                             "or 'anonymous' (stacks created before named volumes)"),
+        backup_dir=_plain_path(v, "backupDir"),
+        backups_to_keep=v.number("backupsToKeep"),
+        backup_compression=_choice(v, "backupCompression", BACKUP_COMPRESSIONS,
+                                   f"must be one of {', '.join(BACKUP_COMPRESSIONS)}"),
         log_driver=log_driver,
         log_max_size=log_max_size,
         log_max_file=log_max_file,
-        healthcheck=_boolean(raw, "healthcheck", True, problems),
-        healthcheck_interval=_integer(raw, "healthcheckInterval", 30, 1, 3600, problems),
-        healthcheck_start_period=_integer(raw, "healthcheckStartPeriod", profile.readiness_timeout, 0, 7200,
-                                          problems),
+        healthcheck=v.flag("healthcheck"),
+        healthcheck_interval=v.number("healthcheckInterval"),
+        healthcheck_start_period=v.number("healthcheckStartPeriod", profile.readiness_timeout),
     )
-    if problems.items:
-        raise ConfigError(problems.items)
-    return settings
 
 
-def as_config_string(value: Any) -> str:
-    """A YAML value as Pulumi hands it to a program: scalars as text, structures as JSON.
-
-    Whole-number floats are written as integers: other Pulumi languages send every number as a float (`22.0`),
-    and `22.0` must never reach a port check or an address.
-    """
-    value = whole_numbers(value)
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return str(value)
-    return json.dumps(value)
+# -- the settings that may be Outputs ---------------------------------------------------------------------------
 
 
-def whole_numbers(value: Any) -> Any:
-    """`22.0` -> `22`, in lists and maps too; other values unchanged."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, list):
-        return [whole_numbers(item) for item in value]
-    if isinstance(value, dict):
-        return {key: whole_numbers(item) for key, item in value.items()}
+def _address(v: Values, key: str) -> str | None:
+    value = v.text(key)
+    return None if value is None else host_address(key, value, v.problems)
+
+
+def _user(v: Values, key: str, default: str | None = None) -> str | None:
+    user = v.text(key, default)
+    if user is not None and not SAFE_NAME.match(user):
+        v.problems.add(key, f"{user!r} is not a valid user name")
+    return user
+
+
+def _host_key(v: Values, key: str, host: str) -> str | None:
+    """A pinned public host key: one line, type and base64 (it goes into a known_hosts file as it is)."""
+    value = v.text(key)
+    if value is not None and not HOST_KEY.match(value):
+        v.problems.add(key, "must be one public host key, type and base64 on one line, as "
+                            f"`ssh-keyscan -t ed25519 {host} | cut -d' ' -f2-` prints it (ssh-ed25519 AAAA...)")
     return value
+
+
+def _ssh_proxy(v: Values, plan: ManagerPlan, ssh_user: str | None) -> SshProxy | None:
+    """The bastion every SSH connection goes through (`sshProxy*`), or None."""
+    if not plan.has_proxy:
+        return None
+    address = _address(v, "sshProxyHost")
+    user = _user(v, "sshProxyUser", ssh_user)
+    host_key = _host_key(v, "sshProxyHostKey", "BASTION")
+    port = v.number("sshProxyPort")
+    if address is None or user is None:
+        return None  # pending
+    return SshProxy(address, user, port, host_key)
+
+
+def _hostname(v: Values, plan: ManagerPlan) -> str | None:
+    """The container hostname: set, or derived from namePrefix where the profile pins the manager's identity."""
+    if v.given("hostname"):
+        hostname = v.text("hostname")
+    elif plan.profile.fixed_hostname:
+        hostname = plan.name_prefix.lower().replace("_", "-").replace(".", "-")
+    else:
+        return None
+    if hostname is not None and not CONTAINER_HOSTNAME.match(hostname):
+        v.problems.add("hostname", f"{hostname!r} must be a lower-case RFC 1123 host name such as cloudify-manager")
+    return hostname
+
+
+TLS_KEYS = ("dockerTlsCaCert", "dockerTlsCert", "dockerTlsKey")
+
+
+def _docker_host(v: Values) -> str | None:
+    docker_host = v.text("dockerHost")
+    if docker_host is None:
+        return None
+    scheme = docker_host.split("://", 1)[0]
+    if scheme not in ("tcp", "unix", "ssh") or "://" not in docker_host:
+        v.problems.add("dockerHost", f"{docker_host!r} must be a tcp://, ssh:// or unix:// Docker address")
+    if scheme == "tcp" and not all(v.given(key) for key in TLS_KEYS):
+        v.problems.add("dockerHost", "a tcp:// Docker address needs dockerTlsCaCert, dockerTlsCert and "
+                                     "dockerTlsKey (set the key with `pulumi config set --secret dockerTlsKey`)")
+    return docker_host
+
+
+def judge_host(v: Values, plan: ManagerPlan) -> HostSettings | None:
+    """The settings that may be Outputs, judged as far as they are known; None while any is pending, or when any
+    setting has a problem (the caller raises them all)."""
+    host = _address(v, "host")
+    ssh_host_key = _host_key(v, "sshHostKey", "HOST")
+    ssh_user = _user(v, "sshUser")
+    ssh_port = v.number("sshPort")
+    ssh_proxy = _ssh_proxy(v, plan, ssh_user)
+    management_ip = _address(v, "managementIp") if v.given("managementIp") else host or "127.0.0.1"
+    hostname = _hostname(v, plan)
+    docker_host = _docker_host(v)
+    use_sudo = v.flag("useSudo", plan.is_remote and ssh_user != "root")
+    if v.pending or v.problems.items:
+        return None
+    assert ssh_user is not None and management_ip is not None  # without problems: set, or the default
+    return HostSettings(host=host, ssh_user=ssh_user, ssh_port=ssh_port, ssh_host_key=ssh_host_key,
+                        ssh_proxy=ssh_proxy, management_ip=management_ip, hostname=hostname,
+                        docker_host=docker_host, use_sudo=use_sudo)
+
+
+def parse_settings(values: Mapping[str, Any], *, has_private_key: bool, has_ssh_agent: bool) -> ManagerSettings:
+    """Judge every setting of one manager, all of them known, raising one `ConfigError` listing every problem.
+
+    `values` maps setting keys to typed values (None when unset); a secret appears only as a marker that it
+    is set, and the key and agent flags say whether an SSH credential exists. This model never holds a secret.
+    """
+    v = Values(values, Problems())
+    plan = judge_plan(v, has_private_key=has_private_key, has_ssh_agent=has_ssh_agent)
+    host = judge_host(v, plan)
+    if v.problems.items:
+        raise ConfigError(v.problems.items)
+    assert host is not None  # nothing is pending
+    return ManagerSettings.of(plan, host)

@@ -1,16 +1,15 @@
 """Read this stack's Pulumi configuration into CloudifyManagerArgs, one per manager, key for key.
 
-The only module that talks to `pulumi.Config`. It judges the whole stack before anything is registered:
-unknown and retired keys, secrets stored in plain text, every manager of `managers` and their conflicts. Then
-it maps each manager's settings onto the args: `appImage` -> `app_image`, numbers, booleans, lists and maps
-decoded from the text Pulumi hands a program, secrets as secret Outputs. Secret values are looked at once, to
-judge them, and never stored in plain form.
+The only module that talks to `pulumi.Config`: the stack boundary. The text Pulumi hands a program becomes typed
+values here, once (`typed.py`), and a `managers` entry merges typed values over them (`fleet.py`). Each manager's
+args (`appImage` -> `app_image`, secrets as secret Outputs) are then judged by the component's own
+`resolve_args`, once, and the stack as a whole: unknown and retired keys, secrets stored in plain text, the
+managers' conflicts. Every problem of the stack is reported together, before anything is registered. Secret
+values are looked at once, to judge them, and never stored in plain form.
 """
 
 from __future__ import annotations
 
-import functools
-import json
 import os
 import typing
 from dataclasses import dataclass
@@ -21,9 +20,12 @@ from pulumi.runtime import config as runtime_config
 
 from .args import CloudifyManagerArgs
 from .docker_endpoint import SshIdentity
-from .fleet import member_settings, parse_fleet
-from .keys import REGISTRY_AUTH_FIELDS, SECRET_KEYS, SECRET_MARKER, SETTING_KEYS, field_name, unknown_keys
-from .rules import ConfigError, parse_registry_auth, secret_problems
+from .fleet import fleet_conflicts, fleet_members
+from .inputs import Resolved, resolve_args
+from .keys import REGISTRY_AUTH_FIELDS, SECRET_KEYS, SETTING_KEYS, STACK_ONLY_KEYS, field_name, unknown_keys
+from .model import ManagerSettings
+from .rules import ConfigError, Problems, parse_registry_auth, secret_problems
+from .typed import from_text
 
 
 def _configured_keys(project: str) -> list[str]:
@@ -35,10 +37,19 @@ def _configured_keys(project: str) -> list[str]:
 
 @dataclass(frozen=True)
 class StackManager:
-    """One manager of this stack: its args, and the folder of its Docker provider's ssh files."""
+    """One manager of this stack: its args, the folder of its Docker provider's ssh files, and the args as the
+    component judged them (each manager is judged once, before any is registered)."""
 
     args: CloudifyManagerArgs
     ssh_identity: SshIdentity
+    resolved: Resolved
+
+    @property
+    def known(self) -> ManagerSettings:
+        """A stack's settings are all known when the program runs (none is another resource's Output)."""
+        if self.resolved.known is None:
+            raise AssertionError("a stack setting is an Output")
+        return self.resolved.known
 
 
 @dataclass(frozen=True)
@@ -53,32 +64,38 @@ def load_managers(config: pulumi.Config | None = None) -> StackManagers:
     """Validate the whole stack configuration, every manager of it, before any resource is registered."""
     config = config or pulumi.Config()
     project, stack = pulumi.get_project(), pulumi.get_stack()
-    raw = {key: config.get(key) for key in SETTING_KEYS if key not in SECRET_KEYS}
+    text = {key: config.get(key) for key in SETTING_KEYS if key not in SECRET_KEYS and key not in STACK_ONLY_KEYS}
     secret_values = {key: config.get(key) for key in SECRET_KEYS}
-    raw.update({key: SECRET_MARKER for key, value in secret_values.items() if value is not None})
     in_plain_text = [key for key, value in secret_values.items()
                      if value is not None and not runtime_config.is_config_secret(config.full_key(key))]
     auth, auth_problems = parse_registry_auth(secret_values["registryAuth"])
-    problems = unknown_keys(_configured_keys(project)) + secret_problems(secret_values, in_plain_text) + auth_problems
-    try:
-        parse_fleet(raw, has_private_key=secret_values["sshPrivateKey"] is not None,
-                    has_ssh_agent=bool(os.environ.get("SSH_AUTH_SOCK")))
-    except ConfigError as error:
-        raise ConfigError(problems + error.problems) from None
-    if problems:
-        raise ConfigError(problems)
+    problems = Problems()
+    problems.items += unknown_keys(_configured_keys(project)) + secret_problems(secret_values, in_plain_text)
+    problems.items += auth_problems
+    values = {key: from_text(key, value) for key, value in text.items() if value is not None}
+    is_fleet = config.get("managers") is not None
+    members = fleet_members(values, config.get("managers"), problems)
     secrets = _secret_args(config, auth)
-    is_fleet = raw.get("managers") is not None
-    return StackManagers({
-        name: StackManager(manager_args(settings, secrets),
-                           SshIdentity.for_stack(project, stack, name if is_fleet else None))
-        for name, settings in member_settings(raw).items()}, is_fleet)
+    has_ssh_agent = bool(os.environ.get("SSH_AUTH_SOCK"))
+    managers: dict[str, StackManager] = {}
+    for name, member in members.items():
+        args = manager_args(member, secrets)
+        try:
+            resolved = resolve_args(args, has_ssh_agent=has_ssh_agent)
+        except ConfigError as error:
+            problems.items += [f"managers.{name}.{problem}" if is_fleet else problem for problem in error.problems]
+            continue
+        managers[name] = StackManager(args, SshIdentity.for_stack(project, stack, name if is_fleet else None),
+                                      resolved)
+    problems.items += fleet_conflicts({name: manager.known for name, manager in managers.items()})
+    if problems.items:
+        raise ConfigError(problems.items)
+    return StackManagers(managers, is_fleet)
 
 
-def manager_args(settings: dict[str, str | None], secrets: dict[str, Any]) -> CloudifyManagerArgs:
-    """One manager's settings (text, by key) and the stack's secrets as CloudifyManagerArgs, key for key."""
-    args: dict[str, Any] = {field_name(key): typed_value(field_name(key), text) for key, text in settings.items()
-                            if text is not None and key not in SECRET_KEYS}
+def manager_args(values: dict[str, Any], secrets: dict[str, Any]) -> CloudifyManagerArgs:
+    """One manager's typed settings, by key, and the stack's secrets as CloudifyManagerArgs, key for key."""
+    args = {field_name(key): value for key, value in values.items() if key not in SECRET_KEYS}
     return typing.cast(CloudifyManagerArgs, args | secrets)
 
 
@@ -89,37 +106,3 @@ def _secret_args(config: pulumi.Config, auth: dict[str, str] | None) -> dict[str
         secrets |= {REGISTRY_AUTH_FIELDS["server"]: auth["server"], REGISTRY_AUTH_FIELDS["username"]: auth["username"],
                     REGISTRY_AUTH_FIELDS["password"]: pulumi.Output.secret(auth["password"])}
     return {field: value for field, value in secrets.items() if value is not None}
-
-
-@functools.cache
-def _value_type(field: str) -> type:
-    """The plain type of a field of CloudifyManagerArgs: `NotRequired[Input[float] | None]` -> float."""
-    pending: list[Any] = [CloudifyManagerArgs.__annotations__[field]]
-    while pending:
-        hint = pending.pop(0)
-        if hint in (str, int, float, bool):
-            return hint
-        if typing.get_origin(hint) in (list, dict):
-            return typing.get_origin(hint)
-        pending += typing.get_args(hint)
-    raise TypeError(f"CloudifyManagerArgs.{field} has no plain type")
-
-
-def typed_value(field: str, text: str) -> Any:
-    """A configuration value as the field's type. Text that is not of that type is passed on unchanged, so that
-    the component reports it with the same message as any other bad value."""
-    kind = _value_type(field)
-    if kind in (int, float):
-        try:
-            return int(text)
-        except ValueError:
-            return text
-    if kind is bool:
-        lowered = text.strip().lower()
-        return lowered == "true" if lowered in ("true", "false") else text
-    if kind in (list, dict):
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError:
-            return text
-    return text
