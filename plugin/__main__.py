@@ -4,7 +4,8 @@ The language host runs `python <this folder>`; the schema is inferred from Cloud
 component's output annotations (pulumi 3.272.0 `pulumi.provider.experimental`).
 """
 
-from cloudify_pulumi import CloudifyManager, __version__
+from cloudify_pulumi import __version__
+from cloudify_pulumi.plugin_host import CloudifyManager
 from pulumi.provider.experimental import component_provider_host
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ import cloudify_pulumi
 import harness
 import pulumi
 import pytest
-from cloudify_pulumi import TYPE_TOKEN, CloudifyManager, CloudifyManagerArgs
+from cloudify_pulumi import TYPE_TOKEN, CloudifyManager, CloudifyManagerArgs, plugin_host
 from cloudify_pulumi.keys import ARGS_FIELDS, INPUT_FIELDS, SETTING_KEYS, STACK_ONLY_KEYS, config_key
 from harness import THROWAWAY_KEY, THROWAWAY_MANAGER_SECRET, is_secret, run_code
 from pulumi.provider.experimental.component import ComponentProvider
@@ -23,7 +23,7 @@ IMAGE = "registry.example.com/cloudify/cloudify-manager:3.2.0"
 
 
 def provider() -> ComponentProvider:
-    return ComponentProvider([CloudifyManager], "cloudify", version=cloudify_pulumi.__version__)
+    return ComponentProvider([plugin_host.CloudifyManager], "cloudify", version=cloudify_pulumi.__version__)
 
 
 def schema() -> dict:
@@ -69,7 +69,7 @@ def test_schema_outputs_are_the_component_outputs():
 
 def test_the_analysed_modules_have_no_postponed_annotations():
     """The analyzer fails on string annotations ('str' object has no attribute '__mro__')."""
-    for module in ("args", "manager"):
+    for module in ("args", "manager", "plugin_host"):
         tree = ast.parse((harness.REPO / "components" / "cloudify_pulumi" / f"{module}.py").read_text())
         futures = [node for node in tree.body if isinstance(node, ast.ImportFrom) and node.module == "__future__"]
         assert not futures, module
@@ -145,4 +145,16 @@ def test_construct_reports_a_bad_wire_value_with_the_settings_message():
 
 def test_the_plugin_entry_point_imports_the_component_it_hosts():
     namespace = runpy.run_path(str(harness.REPO / "plugin" / "__main__.py"), run_name="plugin")
-    assert namespace["CloudifyManager"] is CloudifyManager
+    assert namespace["CloudifyManager"] is plugin_host.CloudifyManager
+
+
+def test_python_programs_see_whole_numbers_as_int_and_the_plugin_takes_a_port_that_is_an_output():
+    """The Python contract says `int`; the plugin's says `number` for a whole number that may be an Output, since
+    the SDK's `int()` of an Output integer input fails (pulumi 3.272.0 provider/experimental/component.py)."""
+    assert "int" in str(CloudifyManagerArgs.__annotations__["ssh_port"])
+    assert "float" not in str(CloudifyManagerArgs.__annotations__["ssh_port"])
+    assert resource()["inputProperties"]["sshPort"]["type"] == "number"
+    assert resource()["inputProperties"]["readinessPort"]["type"] == "integer"
+    wire = construct(lambda: {**WIRE_INPUTS, "host": "10.9.0.4", "sshPrivateKey": THROWAWAY_KEY,
+                              "sshPort": pulumi.Output.from_input(2222.0)})["run"]
+    assert wire.one("pulumi:providers:docker").inputs["host"] == "ssh://ubuntu@10.9.0.4:2222"

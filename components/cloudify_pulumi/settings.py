@@ -70,7 +70,7 @@ def config_key(field: str) -> str:
 # Written once here; resolve.py and the scripts' defaults read them from the table.
 _PORT = (1, 65535)
 SETTINGS: tuple[Setting, ...] = (
-    Setting("host", str, output=True, default_doc="unset: this machine",
+    Setting("host", str, output=True,
             doc="SSH address of the Docker host: a DNS name, an IPv4 or an IPv6 address. Unset: this machine "
                 "(local commands, the local Docker socket)."),
     Setting("sshUser", str, default="ubuntu", output=True,
