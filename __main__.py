@@ -12,8 +12,10 @@ from cloudify_pulumi.stack_config import load_managers
 gc.set_threshold(20_000, 20, 10)
 
 stack = load_managers()
-managers = {name: CloudifyManager(name, manager.args, ssh_identity=manager.ssh_identity, resolved=manager.resolved)
-            for name, manager in stack.managers.items()}
+managers = {
+    name: CloudifyManager(name, manager.args, ssh_identity=manager.ssh_identity, resolved=manager.resolved)
+    for name, manager in stack.managers.items()
+}
 
 if not stack.fleet:
     # One manager: the outputs of earlier releases, unchanged.
@@ -28,11 +30,17 @@ if not stack.fleet:
     if manager.admin_password is not None:
         pulumi.export("adminPassword", manager.admin_password)  # secret: `pulumi stack output --show-secrets`
 else:
-    pulumi.export("managers", {name: {
-        "managerUrl": manager.manager_url,
-        "dockerServerVersion": manager.docker_server_version,
-        "dataContainerName": manager.data_container_name,
-        "appContainerName": manager.app_container_name,
-        "latestBackup": manager.latest_backup,
-        **({"adminPassword": manager.admin_password} if manager.admin_password is not None else {}),
-    } for name, manager in managers.items()})
+    pulumi.export(
+        "managers",
+        {
+            name: {
+                "managerUrl": manager.manager_url,
+                "dockerServerVersion": manager.docker_server_version,
+                "dataContainerName": manager.data_container_name,
+                "appContainerName": manager.app_container_name,
+                "latestBackup": manager.latest_backup,
+                **({"adminPassword": manager.admin_password} if manager.admin_password is not None else {}),
+            }
+            for name, manager in managers.items()
+        },
+    )

@@ -52,8 +52,9 @@ def timed(action: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
-def compare(label: str, subject: Callable[[], object], baseline: Callable[[], object], repeats: int,
-            baseline_label: str) -> float:
+def compare(
+    label: str, subject: Callable[[], object], baseline: Callable[[], object], repeats: int, baseline_label: str
+) -> float:
     """Median of each, interleaved so that both see the same machine; prints and records the ratio."""
     subject()
     baseline()
@@ -62,8 +63,10 @@ def compare(label: str, subject: Callable[[], object], baseline: Callable[[], ob
         theirs.append(timed(baseline))
         ours.append(timed(subject))
     ratio = statistics.median(ours) / statistics.median(theirs)
-    line = (f"{label}: {statistics.median(ours) * 1000:.0f} ms vs {baseline_label}: "
-            f"{statistics.median(theirs) * 1000:.0f} ms = {ratio:.2f}x (n={repeats})")
+    line = (
+        f"{label}: {statistics.median(ours) * 1000:.0f} ms vs {baseline_label}: "
+        f"{statistics.median(theirs) * 1000:.0f} ms = {ratio:.2f}x (n={repeats})"
+    )
     print(line, flush=True)
     ROWS.append((f"{label}, against {baseline_label}", f"{ratio:.2f}x"))
     return ratio
@@ -77,30 +80,53 @@ def check(result: hostbed.Result) -> hostbed.Result:
 
 def under_mocks(program: Path, stack: str, env: dict[str, str] | None = None) -> int:
     """Run `program` in a fresh Python process under the mocks (as each `pulumi preview` does); resources."""
-    done = subprocess.run([sys.executable, str(REPO / "benchmarks" / "run_under_mocks.py"), str(program), stack],
-                          capture_output=True, text=True, env={**os.environ, **(env or {})}, check=True)
+    done = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "run_under_mocks.py"), str(program), stack],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        check=True,
+    )
     return int(done.stdout.strip().splitlines()[-1])
 
 
 def program_costs(repeats: int) -> None:
     """Whole processes, interpreter start and imports included, as the language host runs the program."""
-    compare("render the dev stack under mocks (process)", lambda: under_mocks(MAIN, "dev"),
-            lambda: under_mocks(BASELINE_PROGRAM, "-"), repeats, "empty program importing the same SDKs")
+    compare(
+        "render the dev stack under mocks (process)",
+        lambda: under_mocks(MAIN, "dev"),
+        lambda: under_mocks(BASELINE_PROGRAM, "-"),
+        repeats,
+        "empty program importing the same SDKs",
+    )
     one = {"BASELINE_MANAGERS": "1", "BASELINE_TYPES": json.dumps(types_per_manager("dev"))}
-    compare("render the dev stack under mocks (process)", lambda: under_mocks(MAIN, "dev"),
-            lambda: under_mocks(SAME_TYPES_PROGRAM, "-", one), repeats,
-            "the same resource types, as many, each with only its required inputs")
-    fleet = {"managers": json.dumps({f"m{i}": {"namePrefix": f"m{i}", "ports": f'["{10000 + i}:80"]'}
-                                     for i in range(64)})}
+    compare(
+        "render the dev stack under mocks (process)",
+        lambda: under_mocks(MAIN, "dev"),
+        lambda: under_mocks(SAME_TYPES_PROGRAM, "-", one),
+        repeats,
+        "the same resource types, as many, each with only its required inputs",
+    )
+    fleet = {
+        "managers": json.dumps({f"m{i}": {"namePrefix": f"m{i}", "ports": f'["{10000 + i}:80"]'} for i in range(64)})
+    }
     env = {"BENCH_CONFIG": json.dumps(fleet)}
     registered = under_mocks(MAIN, "prod", env)
-    compare(f"render 64 managers ({registered} resources, process)", lambda: under_mocks(MAIN, "prod", env),
-            lambda: under_mocks(BASELINE_PROGRAM, "-", {"BASELINE_RESOURCES": str(registered)}), max(3, repeats // 3),
-            f"{registered} trivial resources")
+    compare(
+        f"render 64 managers ({registered} resources, process)",
+        lambda: under_mocks(MAIN, "prod", env),
+        lambda: under_mocks(BASELINE_PROGRAM, "-", {"BASELINE_RESOURCES": str(registered)}),
+        max(3, repeats // 3),
+        f"{registered} trivial resources",
+    )
     same = {"BASELINE_MANAGERS": "64", "BASELINE_TYPES": json.dumps(types_per_manager("prod"))}
-    compare("render 64 managers (process)", lambda: under_mocks(MAIN, "prod", env),
-            lambda: under_mocks(SAME_TYPES_PROGRAM, "-", same), max(3, repeats // 3),
-            "the same resource types, as many, each with only its required inputs")
+    compare(
+        "render 64 managers (process)",
+        lambda: under_mocks(MAIN, "prod", env),
+        lambda: under_mocks(SAME_TYPES_PROGRAM, "-", same),
+        max(3, repeats // 3),
+        "the same resource types, as many, each with only its required inputs",
+    )
 
 
 def types_per_manager(stack: str) -> dict[str, int]:
@@ -114,8 +140,13 @@ def docker_step(repeats: int, keys: Path) -> None:
     host = hostbed.SshHost("bench", with_engine=True, docker_group=True, key_dir=keys)
     try:
         ensure = declared_commands(host, namePrefix="cfybench")["docker-engine"]
-        compare("Docker step, Docker already working", lambda: check(host.ssh(ensure)),
-                lambda: check(host.ssh("true")), repeats, "ssh host true")
+        compare(
+            "Docker step, Docker already working",
+            lambda: check(host.ssh(ensure)),
+            lambda: check(host.ssh("true")),
+            repeats,
+            "ssh host true",
+        )
     finally:
         host.remove()
 
@@ -124,7 +155,7 @@ FILL = {
     "random": "head -c {size} /dev/urandom > /srv/{volume}/payload.bin",
     # Repetitive text like database pages: compresses well.
     "text": "yes 'row 0042|cloudify|deployment_update|pending|2026-11-28T06:00:00Z|{{}}' | head -c {size} "
-            "> /srv/{volume}/payload.txt",
+    "> /srv/{volume}/payload.txt",
 }
 
 
@@ -133,17 +164,24 @@ class BackupBed:
 
     def __init__(self, keys: Path, name: str, without: tuple[str, ...] = ()) -> None:
         self.shared = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=keys))
-        self.host = hostbed.SshHost(name, with_engine=True, docker_group=True, key_dir=keys,
-                                    shared_dirs=(str(self.shared),))
+        self.host = hostbed.SshHost(
+            name, with_engine=True, docker_group=True, key_dir=keys, shared_dirs=(str(self.shared),)
+        )
         for command in without:
             self.host.setup(f"rm -f /usr/bin/{command}")
-        self.run = render_for_host(self.host, namePrefix=name, backupDir=str(self.shared), backupsToKeep="1",
-                                   volumePaths='["/srv/random", "/srv/text"]')
+        self.run = render_for_host(
+            self.host,
+            namePrefix=name,
+            backupDir=str(self.shared),
+            backupsToKeep="1",
+            volumePaths='["/srv/random", "/srv/text"]',
+        )
         self.data = self.run.one("docker:index/container:Container", "-data").inputs
         self.app, self.image = f"{name}-manager", hostbed.ensure_image()
         hostbed.create_declared_data_container(self.data, self.image)
-        hostbed.docker("run", "-d", "--name", self.app, "--volumes-from", self.data["name"], self.image,
-                       *hostbed.IDLE_UNTIL_TERM)
+        hostbed.docker(
+            "run", "-d", "--name", self.app, "--volumes-from", self.data["name"], self.image, *hostbed.IDLE_UNTIL_TERM
+        )
         self.create = self.run.commands()["backup"]
         self.key = self.run.one("command:remote:Command", "-backup").inputs["triggers"][0]
         self.rounds = 0
@@ -165,9 +203,11 @@ class BackupBed:
     def plain_copy(self) -> None:
         """The floor: stop the app container, copy the same volumes with a plain tar -cf into the same folder."""
         hostbed.docker("start", self.app)
-        script = (f"sudo docker stop -t 120 {self.app} >/dev/null && sudo docker run --rm --volumes-from "
-                  f"{self.data['name']} -v {self.shared}:/backup -w / {self.image} tar -cf /backup/plain.tar "
-                  "srv/random srv/text && sudo rm -f " + str(self.shared / "plain.tar"))
+        script = (
+            f"sudo docker stop -t 120 {self.app} >/dev/null && sudo docker run --rm --volumes-from "
+            f"{self.data['name']} -v {self.shared}:/backup -w / {self.image} tar -cf /backup/plain.tar "
+            "srv/random srv/text && sudo rm -f " + str(self.shared / "plain.tar")
+        )
         check(self.host.ssh(script))
         time.sleep(1.05)
 
@@ -185,8 +225,13 @@ def backups(repeats: int, keys: Path) -> None:
         bed = BackupBed(keys, f"cfybench{len(ROWS)}", without)
         try:
             bed.fill(100, 100)
-            compare(f"backup step, 200 MiB, {label}", bed.backup, bed.plain_copy, repeats,
-                    "stop + plain tar -cf of the same volumes")
+            compare(
+                f"backup step, 200 MiB, {label}",
+                bed.backup,
+                bed.plain_copy,
+                repeats,
+                "stop + plain tar -cf of the same volumes",
+            )
             print(f"  kept: {bed.kept_size() / MIB:.0f} MiB for 200 MiB", flush=True)
             ROWS.append((f"  archive kept, {label}", f"{bed.kept_size() / MIB:.0f} MiB for 200 MiB"))
             for kind in ("random", "text"):

@@ -25,8 +25,9 @@ def bare(type_token: str, name: str, component: pulumi.ComponentResource, provid
     elif type_token == "docker:index/remoteImage:RemoteImage":
         docker.RemoteImage(name, name="image", opts=on_host)
     elif type_token == "command:remote:Command":
-        command.remote.Command(name, connection=command.remote.ConnectionArgs(host="host"),
-                               opts=pulumi.ResourceOptions(parent=component))
+        command.remote.Command(
+            name, connection=command.remote.ConnectionArgs(host="host"), opts=pulumi.ResourceOptions(parent=component)
+        )
     elif type_token == "command:local:Command":
         command.local.Command(name, opts=pulumi.ResourceOptions(parent=component))
     elif type_token == "random:index/randomPassword:RandomPassword":
@@ -45,7 +46,10 @@ class Manager(pulumi.ComponentResource):
         self.register_outputs({})
 
 
-COUNTS = {token: count for token, count in json.loads(os.environ.get("BASELINE_TYPES", "{}")).items()
-          if token not in ("cloudify:index:CloudifyManager", "pulumi:providers:docker")}
+COUNTS = {
+    token: count
+    for token, count in json.loads(os.environ.get("BASELINE_TYPES", "{}")).items()
+    if token not in ("cloudify:index:CloudifyManager", "pulumi:providers:docker")
+}
 for manager in range(int(os.environ.get("BASELINE_MANAGERS", "0"))):
     Manager(f"m{manager}", COUNTS)

@@ -66,7 +66,8 @@ def estimate(codes: dict[str, int | None], sampled: list[str]) -> tuple[float, f
     stratum = verdicts.count("pending") + len(sampled)  # the mutants the sample stands for
     share = stratum / (killed + survived + stratum)
     return (killed + stratum * rate) / (killed + survived + stratum), 1.96 * share * math.sqrt(
-        rate * (1 - rate) / len(done))
+        rate * (1 - rate) / len(done)
+    )
 
 
 def report(codes: dict[str, int | None], sampled: list[str]) -> None:
@@ -74,12 +75,16 @@ def report(codes: dict[str, int | None], sampled: list[str]) -> None:
     counted = [verdict(code) for name, code in codes.items() if name not in drawn and code is not None]
     pending = sum(1 for name, code in codes.items() if name not in drawn and code is None)
     killed, survived = counted.count("killed"), counted.count("survived")
-    print(f"mutants: {len(codes)}; with a result outside the sample: {len(counted)} ({killed} killed, "
-          f"{survived} survived, {len(counted) - killed - survived} other); without, outside the sample: {pending}")
+    print(
+        f"mutants: {len(codes)}; with a result outside the sample: {len(counted)} ({killed} killed, "
+        f"{survived} survived, {len(counted) - killed - survived} other); without, outside the sample: {pending}"
+    )
     outcomes = [verdict(codes.get(name)) for name in sampled]
     if sampled:
-        print(f"sample: {len(sampled)} drawn, {outcomes.count('killed')} killed, {outcomes.count('survived')} "
-              f"survived, {outcomes.count('pending')} not run yet")
+        print(
+            f"sample: {len(sampled)} drawn, {outcomes.count('killed')} killed, {outcomes.count('survived')} "
+            f"survived, {outcomes.count('pending')} not run yet"
+        )
     score, spread = estimate(codes, sampled)
     if sampled:
         print(f"score, estimated: {score:.1%} (95 % interval {score - spread:.1%} to {score + spread:.1%})")

@@ -42,15 +42,20 @@ RENDERINGS: dict[str, dict[str, str]] = {
     "bastion": {},
     "prod-kitchen-sink": KITCHEN_SINK,
     "prod-cloudify-7": {"managerProfile": "cloudify-7", "managementIp": "10.0.0.5"},
-    "prod-offline": {"cloudifyPackages": json.dumps({"docker": {"docker_url": "https://files.example.com/c.tar"}}),
-                     "dataVolumes": "anonymous"},
+    "prod-offline": {
+        "cloudifyPackages": json.dumps({"docker": {"docker_url": "https://files.example.com/c.tar"}}),
+        "dataVolumes": "anonymous",
+    },
     "prod-tls": {"dockerHost": "tcp://10.0.0.9:2376", "dockerTlsCaCert": "CA", "dockerTlsCert": "CERT"},
     "prod-registry": {},
 }
 EXTRA_SECRETS: dict[str, dict[str, str]] = {
     "prod-tls": {"dockerTlsKey": "throwaway-tls-key"},
-    "prod-registry": {"registryAuth": json.dumps({"server": "registry.example.com", "username": "robot",
-                                                  "password": "throwaway-registry-password"})},
+    "prod-registry": {
+        "registryAuth": json.dumps(
+            {"server": "registry.example.com", "username": "robot", "password": "throwaway-registry-password"}
+        )
+    },
 }
 
 
@@ -84,6 +89,7 @@ def requests(run: Run) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    FIXTURE.write_text(json.dumps({name: requests(render(name)) for name in RENDERINGS}, indent=1,
-                                  sort_keys=True) + "\n")
+    FIXTURE.write_text(
+        json.dumps({name: requests(render(name)) for name in RENDERINGS}, indent=1, sort_keys=True) + "\n"
+    )
     print(f"wrote {FIXTURE}")

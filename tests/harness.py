@@ -82,10 +82,17 @@ class Created:
 class HostMocks(pulumi.runtime.Mocks):
     """Provider stand-ins: IDs derive from inputs, so a changed input means a new ID, as on replacement."""
 
-    def __init__(self, docker_version: str = "24.0.7", distribution: str = "ubuntu 22.04",
-                 client_version: str | None = None, engine_stdout: str | None = None,
-                 backup_file: str = MOCK_BACKUP_FILE, previous_image: str = MOCK_PREVIOUS_IMAGE,
-                 prior: dict[str, Created] | None = None, docker_versions: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        docker_version: str = "24.0.7",
+        distribution: str = "ubuntu 22.04",
+        client_version: str | None = None,
+        engine_stdout: str | None = None,
+        backup_file: str = MOCK_BACKUP_FILE,
+        previous_image: str = MOCK_PREVIOUS_IMAGE,
+        prior: dict[str, Created] | None = None,
+        docker_versions: dict[str, str] | None = None,
+    ) -> None:
         """`engine_stdout`: what a real run of the Docker step printed, to use instead of the model.
         `prior`: in a preview, what the last `up` created (`HostMocks.created` of that run).
         `docker_versions`: the daemon version per SSH host, where hosts differ (default `docker_version`)."""
@@ -107,16 +114,23 @@ class HostMocks(pulumi.runtime.Mocks):
             return self._planned(args.typ, args.name, inputs)
         state = dict(inputs)
         if args.typ in COMMAND_TYPES:
-            version = self.docker_versions.get(unwrap_secrets(inputs.get("connection") or {}).get("host"),
-                                               self.docker_version)
+            version = self.docker_versions.get(
+                unwrap_secrets(inputs.get("connection") or {}).get("host"), self.docker_version
+            )
             state["stdout"] = self._stdout(inputs.get("create", ""), version)
             state["stderr"] = ""
         elif args.typ == "docker:index/remoteImage:RemoteImage":
             state["imageId"] = "sha256:" + digest(inputs["name"])
         elif args.typ == "docker:index/container:Container":
             # What Docker reports of a container's network: the address the example's SSH host is reached at.
-            state["networkDatas"] = [{"ipAddress": self.addresses.get(args.name, "172.30.0." + str(
-                int(digest(args.name)[:2], 16) % 200 + 10)), "networkName": "bridge"}]
+            state["networkDatas"] = [
+                {
+                    "ipAddress": self.addresses.get(
+                        args.name, "172.30.0." + str(int(digest(args.name)[:2], 16) % 200 + 10)
+                    ),
+                    "networkName": "bridge",
+                }
+            ]
         elif args.typ == "random:index/randomPassword:RandomPassword":
             # pulumi-random keeps `result` for as long as the inputs (length, character sets, keepers) stay.
             state["result"] = generated_password(args.name, inputs)
@@ -129,17 +143,22 @@ class HostMocks(pulumi.runtime.Mocks):
         before = self.prior.get(name)
         if before is not None and before.inputs == inputs:
             return before.id, before.state
-        computed = {"command:local:Command": ("stdout", "stderr"), "command:remote:Command": ("stdout", "stderr"),
-                    "docker:index/remoteImage:RemoteImage": ("imageId",),
-                    "docker:index/container:Container": ("networkDatas",)}.get(type_, ())
+        computed = {
+            "command:local:Command": ("stdout", "stderr"),
+            "command:remote:Command": ("stdout", "stderr"),
+            "docker:index/remoteImage:RemoteImage": ("imageId",),
+            "docker:index/container:Container": ("networkDatas",),
+        }.get(type_, ())
         return "", {**inputs, **{key: rpc.UNKNOWN for key in computed}}
 
     def _stdout(self, create: str, docker_version: str) -> str:
         if "ensure_docker.sh" in create and self.engine_stdout is not None:
             return self.engine_stdout
         if "ensure_docker.sh" in create:
-            return (f"HOST_DISTRIBUTION={self.distribution}\nDOCKER_SERVER_VERSION={docker_version}\n"
-                    f"DOCKER_CLIENT_VERSION={self.client_version}\n")
+            return (
+                f"HOST_DISTRIBUTION={self.distribution}\nDOCKER_SERVER_VERSION={docker_version}\n"
+                f"DOCKER_CLIENT_VERSION={self.client_version}\n"
+            )
         if "import_image.sh" in create:
             return f"IMAGE_ID=sha256:{digest(create)}\n"
         if "backup_data.sh" in create:
@@ -181,16 +200,25 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         response = super().RegisterResource(request)
         wire = json_format.MessageToDict(request.object)
         _apply_engine_secret_rules(response, wire, list(request.additionalSecretOutputs))
-        self.registrations.append(Registration(
-            type=request.type, name=request.name, urn=response.urn, parent=request.parent,
-            protect=request.protect if request.HasField("protect") else None,
-            delete_before_replace=request.deleteBeforeReplace,
-            provider=request.provider,
-            dependencies=list(request.dependencies),
-            property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
-            wire_inputs=wire, inputs=unwrap_secrets(wire), replace_on_changes=list(request.replaceOnChanges),
-            additional_secret_outputs=list(request.additionalSecretOutputs),
-            retain_on_delete=request.retainOnDelete, state=json_format.MessageToDict(response.object)))
+        self.registrations.append(
+            Registration(
+                type=request.type,
+                name=request.name,
+                urn=response.urn,
+                parent=request.parent,
+                protect=request.protect if request.HasField("protect") else None,
+                delete_before_replace=request.deleteBeforeReplace,
+                provider=request.provider,
+                dependencies=list(request.dependencies),
+                property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
+                wire_inputs=wire,
+                inputs=unwrap_secrets(wire),
+                replace_on_changes=list(request.replaceOnChanges),
+                additional_secret_outputs=list(request.additionalSecretOutputs),
+                retain_on_delete=request.retainOnDelete,
+                state=json_format.MessageToDict(response.object),
+            )
+        )
         return response
 
     def RegisterResourceOutputs(self, request):  # noqa: N802 - gRPC method name
@@ -273,8 +301,9 @@ class Run:
 
     def commands(self) -> dict[str, str]:
         """Each command resource's `create`, by name without the component prefix."""
-        return {r.name.removeprefix("cloudify-"): r.inputs["create"] for r in self.registrations
-                if r.type in COMMAND_TYPES}
+        return {
+            r.name.removeprefix("cloudify-"): r.inputs["create"] for r in self.registrations if r.type in COMMAND_TYPES
+        }
 
 
 def script_arguments(create: str) -> tuple[str, list[str]]:
@@ -288,8 +317,10 @@ def stack_config(stack: str) -> dict[str, str]:
     """A committed Pulumi.<stack>.yaml as the engine passes it: project defaults applied, values as strings."""
     project = yaml.safe_load((REPO / "Pulumi.yaml").read_text())
     values: dict[str, Any] = {
-        key: spec["default"] for key, spec in project.get("config", {}).items()
-        if isinstance(spec, dict) and "default" in spec}
+        key: spec["default"]
+        for key, spec in project.get("config", {}).items()
+        if isinstance(spec, dict) and "default" in spec
+    }
     stack_file = yaml.safe_load((REPO / f"Pulumi.{stack}.yaml").read_text())
     for key, value in (stack_file.get("config") or {}).items():
         namespace, _, name = key.partition(":")
@@ -298,18 +329,38 @@ def stack_config(stack: str) -> dict[str, str]:
     return {key: as_config_string(value) for key, value in values.items()}
 
 
-def run_program(config: dict[str, str], *, secrets: dict[str, str] | None = None, stack: str | None = None,
-                mocks: HostMocks | None = None, preview: bool = False, program_file: Path = MAIN) -> Run:
+def run_program(
+    config: dict[str, str],
+    *,
+    secrets: dict[str, str] | None = None,
+    stack: str | None = None,
+    mocks: HostMocks | None = None,
+    preview: bool = False,
+    program_file: Path = MAIN,
+) -> Run:
     """Run `__main__.py` with this config (values as Pulumi passes them) and record the engine traffic.
 
     `preview=True` is `pulumi preview`: pass `mocks=HostMocks(prior=<the last up's mocks>.created)` to model
     a stack that exists (without `prior`, a first preview: every output is unknown)."""
-    return run_code(lambda: runpy.run_path(str(program_file), run_name="__main__"), config=config, secrets=secrets,
-                    stack=stack, mocks=mocks, preview=preview)
+    return run_code(
+        lambda: runpy.run_path(str(program_file), run_name="__main__"),
+        config=config,
+        secrets=secrets,
+        stack=stack,
+        mocks=mocks,
+        preview=preview,
+    )
 
 
-def run_code(code: Callable[[], Any], *, config: dict[str, str] | None = None, secrets: dict[str, str] | None = None,
-             stack: str | None = None, mocks: HostMocks | None = None, preview: bool = False) -> Run:
+def run_code(
+    code: Callable[[], Any],
+    *,
+    config: dict[str, str] | None = None,
+    secrets: dict[str, str] | None = None,
+    stack: str | None = None,
+    mocks: HostMocks | None = None,
+    preview: bool = False,
+) -> Run:
     """Run `code` as a Pulumi program under the mocks and record the engine traffic (see `run_program`)."""
     mocks = mocks or HostMocks()
     mocks.preview = preview
@@ -336,8 +387,9 @@ def run_code(code: Callable[[], Any], *, config: dict[str, str] | None = None, s
 def _ignore_unretrieved_failures(loop: asyncio.AbstractEventLoop, context: dict) -> None:
     """A failed run leaves Output futures holding its exception; the test already asserted on it,
     so asyncio need not report each of them again when they are garbage-collected."""
-    if not context.get("message", "").startswith(("Future exception was never retrieved",
-                                                  "Task exception was never retrieved")):
+    if not context.get("message", "").startswith(
+        ("Future exception was never retrieved", "Task exception was never retrieved")
+    ):
         loop.default_exception_handler(context)
 
 
@@ -352,8 +404,14 @@ def stack_secrets(config: dict[str, str]) -> dict[str, str]:
 def render_for_host(host: Any, *, bastion: Any = None, **overrides: str) -> Run:
     """The prod program aimed at an SSH test host (`host.user`@`host.address`:`host.port`) with its real key;
     through `bastion` (an SSH test host with its own key) when given."""
-    config = {**stack_config("prod"), "cloudifyPackages": "{}", **overrides,
-              "host": host.address, "sshUser": host.user, "sshPort": str(host.port)}
+    config = {
+        **stack_config("prod"),
+        "cloudifyPackages": "{}",
+        **overrides,
+        "host": host.address,
+        "sshUser": host.user,
+        "sshPort": str(host.port),
+    }
     secrets = {**stack_secrets(config), "sshPrivateKey": host.key.read_text()}
     if bastion is not None:
         config |= {"sshProxyHost": bastion.address, "sshProxyUser": bastion.user, "sshProxyPort": str(bastion.port)}
@@ -378,8 +436,7 @@ def as_config_string(value: Any) -> str:
     return json.dumps(value)
 
 
-def settings_from_text(raw: dict[str, str | None], *, has_private_key: bool, has_ssh_agent: bool
-                       ) -> ManagerSettings:
+def settings_from_text(raw: dict[str, str | None], *, has_private_key: bool, has_ssh_agent: bool) -> ManagerSettings:
     """One manager's settings from stack-file text, as the program judges them: typed once at the stack
     boundary (`typed.from_text`), then judged by the rules (`resolve.parse_settings`)."""
     values = {key: from_text(key, text) for key, text in raw.items() if text is not None}

@@ -48,16 +48,20 @@ EMITTED: list[str] = []
 WATCHED_SECRETS: set[str] = set()
 
 OS_RELEASES = {
-    "ubuntu-14.04": ('NAME="Ubuntu"\nVERSION="14.04.6 LTS, Trusty Tahr"\nID=ubuntu\nID_LIKE=debian\n'
-                     'PRETTY_NAME="Ubuntu 14.04.6 LTS"\nVERSION_ID="14.04"\n',
-                     "DISTRIB_ID=Ubuntu\nDISTRIB_RELEASE=14.04\nDISTRIB_CODENAME=trusty\n"
-                     'DISTRIB_DESCRIPTION="Ubuntu 14.04.6 LTS"\n'),
-    "ubuntu-16.04": ('NAME="Ubuntu"\nID=ubuntu\nID_LIKE=debian\nPRETTY_NAME="Ubuntu 16.04.7 LTS"\n'
-                     'VERSION_ID="16.04"\n',
-                     "DISTRIB_ID=Ubuntu\nDISTRIB_RELEASE=16.04\nDISTRIB_CODENAME=xenial\n"
-                     'DISTRIB_DESCRIPTION="Ubuntu 16.04.7 LTS"\n'),
-    "centos-7": ('NAME="CentOS Linux"\nVERSION="7 (Core)"\nID="centos"\nID_LIKE="rhel fedora"\n'
-                 'VERSION_ID="7"\nPRETTY_NAME="CentOS Linux 7 (Core)"\n', None),
+    "ubuntu-14.04": (
+        'NAME="Ubuntu"\nVERSION="14.04.6 LTS, Trusty Tahr"\nID=ubuntu\nID_LIKE=debian\n'
+        'PRETTY_NAME="Ubuntu 14.04.6 LTS"\nVERSION_ID="14.04"\n',
+        'DISTRIB_ID=Ubuntu\nDISTRIB_RELEASE=14.04\nDISTRIB_CODENAME=trusty\nDISTRIB_DESCRIPTION="Ubuntu 14.04.6 LTS"\n',
+    ),
+    "ubuntu-16.04": (
+        'NAME="Ubuntu"\nID=ubuntu\nID_LIKE=debian\nPRETTY_NAME="Ubuntu 16.04.7 LTS"\nVERSION_ID="16.04"\n',
+        'DISTRIB_ID=Ubuntu\nDISTRIB_RELEASE=16.04\nDISTRIB_CODENAME=xenial\nDISTRIB_DESCRIPTION="Ubuntu 16.04.7 LTS"\n',
+    ),
+    "centos-7": (
+        'NAME="CentOS Linux"\nVERSION="7 (Core)"\nID="centos"\nID_LIKE="rhel fedora"\n'
+        'VERSION_ID="7"\nPRETTY_NAME="CentOS Linux 7 (Core)"\n',
+        None,
+    ),
     "debian-12": (None, None),  # the image's own, real identity
 }
 
@@ -125,8 +129,11 @@ def _build_rootfs(tarball: Path) -> None:
     CACHE.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=CACHE) as work:
         root = Path(work) / "rootfs"
-        subprocess.run(["debootstrap", "--variant=minbase", f"--include={PACKAGES}", SUITE, str(root), debian_mirror()],
-                       check=True, capture_output=True)
+        subprocess.run(
+            ["debootstrap", "--variant=minbase", f"--include={PACKAGES}", SUITE, str(root), debian_mirror()],
+            check=True,
+            capture_output=True,
+        )
         partial = tarball.with_suffix(".partial")
         subprocess.run(["tar", "-C", str(root), "-cf", str(partial), "."], check=True)
         partial.rename(tarball)
@@ -145,16 +152,20 @@ def real_client_version() -> str:
 
 def docker_step_report(distribution: str, server: str) -> str:
     """What the Docker step prints on a test host whose docker CLI is this machine's, on the default socket."""
-    return (f"HOST_DISTRIBUTION={distribution}\nDOCKER_SERVER_VERSION={server}\n"
-            f"DOCKER_CLIENT_VERSION={real_client_version()}\nDOCKER_ENDPOINT=unix:///var/run/docker.sock\n")
+    return (
+        f"HOST_DISTRIBUTION={distribution}\nDOCKER_SERVER_VERSION={server}\n"
+        f"DOCKER_CLIENT_VERSION={real_client_version()}\nDOCKER_ENDPOINT=unix:///var/run/docker.sock\n"
+    )
 
 
 def engine_socket_gid() -> int:
     """The engine socket's group: scripts/test makes dockerd give it to a `docker` group, not root."""
     gid = os.stat("/var/run/docker.sock").st_gid
     if gid == 0:
-        raise TestBedUnavailable("/var/run/docker.sock is group-owned by root; create a docker group and restart "
-                                 "dockerd (scripts/test does) so that test hosts can grant access by group")
+        raise TestBedUnavailable(
+            "/var/run/docker.sock is group-owned by root; create a docker group and restart "
+            "dockerd (scripts/test does) so that test hosts can grant access by group"
+        )
     return gid
 
 
@@ -174,11 +185,21 @@ class Result:
 class SshHost:
     """A container reached only over SSH, as the command provider reaches a host."""
 
-    def __init__(self, scenario: str, *, key_dir: Path, identity: str = "debian-12", sudo: bool = True,
-                 with_engine: bool = False, engine_socket: str = "/var/run/docker.sock",
-                 client_path: str = "/usr/bin/docker", docker_group: bool = False,
-                 shared_dirs: tuple[str, ...] = (), networks: tuple[str, ...] = (),
-                 allow_from: str | None = None) -> None:
+    def __init__(
+        self,
+        scenario: str,
+        *,
+        key_dir: Path,
+        identity: str = "debian-12",
+        sudo: bool = True,
+        with_engine: bool = False,
+        engine_socket: str = "/var/run/docker.sock",
+        client_path: str = "/usr/bin/docker",
+        docker_group: bool = False,
+        shared_dirs: tuple[str, ...] = (),
+        networks: tuple[str, ...] = (),
+        allow_from: str | None = None,
+    ) -> None:
         """`with_engine`: the real `docker` client at `client_path`, and the engine's socket mounted at
         `engine_socket`, group-owned by a group named `docker` as on a real host; `docker_group`: the user
         is in it. `shared_dirs` are this machine's folders at the same paths, so that what a host command
@@ -212,10 +233,10 @@ class SshHost:
             self.remove()
             raise
 
-    def _configure(self, identity: str, sudo: bool, with_engine: bool, client_path: str,
-                   docker_group: bool) -> None:
-        self.put("/home/tester/.ssh/authorized_keys", self.key.with_suffix(".pub").read_text(), mode="600",
-                 owner="tester")
+    def _configure(self, identity: str, sudo: bool, with_engine: bool, client_path: str, docker_group: bool) -> None:
+        self.put(
+            "/home/tester/.ssh/authorized_keys", self.key.with_suffix(".pub").read_text(), mode="600", owner="tester"
+        )
         if sudo:
             self.put("/etc/sudoers.d/tester", "tester ALL=(ALL) NOPASSWD:ALL\n", mode="440")
         os_release, lsb_release = OS_RELEASES[identity]
@@ -234,8 +255,19 @@ class SshHost:
 
     def put(self, path: str, text: str, *, mode: str = "644", owner: str = "root") -> None:
         """Write a file on the host as root (test bed setup, not the code under test)."""
-        docker("exec", "-i", self.name, "sh", "-c", 'cat > "$1" && chmod "$2" "$1" && chown "$3" "$1"', "put",
-               path, mode, owner, input_text=text)
+        docker(
+            "exec",
+            "-i",
+            self.name,
+            "sh",
+            "-c",
+            'cat > "$1" && chmod "$2" "$1" && chown "$3" "$1"',
+            "put",
+            path,
+            mode,
+            owner,
+            input_text=text,
+        )
 
     def root(self, script: str) -> Result:
         """Run setup or inspection as root, outside SSH."""
@@ -250,13 +282,28 @@ class SshHost:
 
     def address_on(self, network: str) -> str:
         """This host's IPv4 address on a Docker network."""
-        return docker("inspect", "-f", f"{{{{(index .NetworkSettings.Networks \"{network}\").IPAddress}}}}",
-                      self.name).stdout.strip()
+        return docker(
+            "inspect", "-f", f'{{{{(index .NetworkSettings.Networks "{network}").IPAddress}}}}', self.name
+        ).stdout.strip()
 
     def ssh_options(self) -> list[str]:
         """OpenSSH options for this host: batch mode, its key, no known_hosts (the test bed's own access)."""
-        return ["-i", str(self.key), "-p", str(self.port), "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes",
-                "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR"]
+        return [
+            "-i",
+            str(self.key),
+            "-p",
+            str(self.port),
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "IdentitiesOnly=yes",
+            "-o",
+            "StrictHostKeyChecking=no",
+            "-o",
+            "UserKnownHostsFile=/dev/null",
+            "-o",
+            "LogLevel=ERROR",
+        ]
 
     def ssh_argv(self, via: SshHost | None = None) -> list[str]:
         """OpenSSH's argv up to the remote command; through `via` (a bastion, with its own key) when given."""
@@ -269,14 +316,19 @@ class SshHost:
     def exists(self, path: str) -> bool:
         return docker("exec", self.name, "test", "-e", path, check=False).returncode == 0
 
-    def ssh(self, command: str, timeout: float = 120, input_text: str | None = None,
-            via: SshHost | None = None) -> Result:
+    def ssh(
+        self, command: str, timeout: float = 120, input_text: str | None = None, via: SshHost | None = None
+    ) -> Result:
         """Run one command string over real SSH, exactly as the command provider sends it (with its stdin);
         through the bastion `via` when given."""
         done = subprocess.run(
             [*self.ssh_argv(via), command],
-            capture_output=True, text=True, timeout=timeout, input=input_text,
-            stdin=subprocess.DEVNULL if input_text is None else None)
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            input=input_text,
+            stdin=subprocess.DEVNULL if input_text is None else None,
+        )
         EMITTED.extend([done.stdout, done.stderr])
         return Result(done.returncode, done.stdout, done.stderr)
 
@@ -307,9 +359,14 @@ def create_declared_data_container(data_inputs: dict, image: str) -> None:
     paths, or anonymous ones (`dataVolumes: anonymous`). With `start` false the provider only creates it
     (kreuzwerker v4.5.0 resource_docker_container_funcs.go line 584: ContainerStart only `if d.Get("start")`)."""
     assert data_inputs["start"] is False and data_inputs["mustRun"] is False
-    mounts = [arg for volume in data_inputs["volumes"] for arg in (
-        "-v", f"{volume['volumeName']}:{volume['containerPath']}" if "volumeName" in volume
-        else volume["containerPath"])]
+    mounts = [
+        arg
+        for volume in data_inputs["volumes"]
+        for arg in (
+            "-v",
+            f"{volume['volumeName']}:{volume['containerPath']}" if "volumeName" in volume else volume["containerPath"],
+        )
+    ]
     docker("create", "--name", data_inputs["name"], "--label", LABEL, *mounts, image, *data_inputs["command"])
 
 
@@ -345,9 +402,18 @@ def run_declared_app_container(app_inputs: dict, image: str, *command: str, publ
     health = app_inputs.get("healthcheck")
     if health:
         assert health["tests"][0] == "CMD-SHELL" and health["startInterval"] == "0s"
-        args += ["--health-cmd", health["tests"][1], "--health-interval", health["interval"],
-                 "--health-timeout", health["timeout"], "--health-start-period", health["startPeriod"],
-                 "--health-retries", str(int(health["retries"]))]
+        args += [
+            "--health-cmd",
+            health["tests"][1],
+            "--health-interval",
+            health["interval"],
+            "--health-timeout",
+            health["timeout"],
+            "--health-start-period",
+            health["startPeriod"],
+            "--health-retries",
+            str(int(health["retries"])),
+        ]
     docker(*args, image, *(command or app_inputs.get("command", [])))
     return app_inputs["name"]
 
@@ -362,8 +428,11 @@ def wrap_docker(host: SshHost, before: str = "", after: str = "") -> None:
     """Put a `docker` in front of the host's real one (first on PATH, also under sudo's secure_path) that runs
     `before` (it may `exit` to fail a call), then the real client, then `after`, which sees the real exit
     status as $status. One injected failure; everything else is the real engine."""
-    host.put("/usr/local/bin/docker", f"#!/bin/sh\n{before}\n/usr/bin/docker \"$@\"\nstatus=$?\n{after}\n"
-                                      "exit $status\n", mode="755")
+    host.put(
+        "/usr/local/bin/docker",
+        f'#!/bin/sh\n{before}\n/usr/bin/docker "$@"\nstatus=$?\n{after}\nexit $status\n',
+        mode="755",
+    )
 
 
 def start_app_container(name: str, *command: str) -> str:

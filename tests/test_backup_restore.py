@@ -72,8 +72,20 @@ class Manager:
     def start_app(self, image: str, key: str = "created-from-older-inputs") -> None:
         """(Re)create the app container from `image`, carrying replacement key `key` as the program's does."""
         docker("rm", "-f", self.app, check=False)
-        docker("run", "-d", "--name", self.app, "--label", LABEL, "--volumes-from", self.data,
-               "-e", f"{REPLACEMENT_KEY_ENV}={key}", image, *IDLE_UNTIL_TERM)
+        docker(
+            "run",
+            "-d",
+            "--name",
+            self.app,
+            "--label",
+            LABEL,
+            "--volumes-from",
+            self.data,
+            "-e",
+            f"{REPLACEMENT_KEY_ENV}={key}",
+            image,
+            *IDLE_UNTIL_TERM,
+        )
 
     def running(self) -> bool:
         return docker("inspect", "-f", "{{.State.Running}}", self.app).stdout.strip() == "true"
@@ -103,8 +115,14 @@ def make_manager(make_host, engine, tmp_path_factory):
         for command in without:
             host.setup(f"rm -f /usr/bin/{command}")
         prefix = f"cfytest{uuid.uuid4().hex[:8]}"
-        run = render_for_host(host, namePrefix=prefix, backupDir=f"{shared}/{prefix}", backupsToKeep="2",
-                              volumePaths=str(STATE_PATHS).replace("'", '"'), backupCompression=compression)
+        run = render_for_host(
+            host,
+            namePrefix=prefix,
+            backupDir=f"{shared}/{prefix}",
+            backupsToKeep="2",
+            volumePaths=str(STATE_PATHS).replace("'", '"'),
+            backupCompression=compression,
+        )
         create_data_container(run, ensure_image())
         made.append(Manager(host, run, prefix, f"{shared}/{prefix}"))
         return made[-1]
@@ -122,15 +140,21 @@ def manager(make_manager) -> Manager:
 
 def fingerprint(manager: Manager) -> str:
     """Every file under the state paths with its mode and content digest."""
-    return manager.in_app("cd / && find " + " ".join(p.lstrip("/") for p in STATE_PATHS) +
-                          " -type f -exec sha256sum {} + | sort && find " +
-                          " ".join(p.lstrip("/") for p in STATE_PATHS) + " -exec stat -c '%a %n' {} + | sort")
+    return manager.in_app(
+        "cd / && find "
+        + " ".join(p.lstrip("/") for p in STATE_PATHS)
+        + " -type f -exec sha256sum {} + | sort && find "
+        + " ".join(p.lstrip("/") for p in STATE_PATHS)
+        + " -exec stat -c '%a %n' {} + | sort"
+    )
 
 
 def fill(manager: Manager) -> None:
-    manager.in_app("mkdir -p /srv/cfy-state/nested/deeper && head -c 300000 /dev/urandom > /var/lib/cfy-db/base.bin && "
-                   "echo config > /srv/cfy-state/nested/deeper/conf.yaml && echo hidden > /srv/cfy-state/.dotfile && "
-                   "chmod 600 /var/lib/cfy-db/base.bin")
+    manager.in_app(
+        "mkdir -p /srv/cfy-state/nested/deeper && head -c 300000 /dev/urandom > /var/lib/cfy-db/base.bin && "
+        "echo config > /srv/cfy-state/nested/deeper/conf.yaml && echo hidden > /srv/cfy-state/.dotfile && "
+        "chmod 600 /var/lib/cfy-db/base.bin"
+    )
 
 
 def image_with_marker(tag: str) -> str:
@@ -171,12 +195,15 @@ def test_the_first_up_has_nothing_to_back_up(manager):
     assert values(result.stdout) == {"BACKUP_FILE": "", "PREVIOUS_IMAGE": ""}
 
 
-@pytest.mark.parametrize(("compression", "without", "suffix"), [
-    ("auto", (), ".tar.zst"),              # the host has zstd
-    ("auto", ("zstd",), ".tar.gz"),        # a host with gzip only, like Ubuntu 14.04
-    ("gzip", (), ".tar.gz"),
-    ("none", (), ".tar"),
-])
+@pytest.mark.parametrize(
+    ("compression", "without", "suffix"),
+    [
+        ("auto", (), ".tar.zst"),  # the host has zstd
+        ("auto", ("zstd",), ".tar.gz"),  # a host with gzip only, like Ubuntu 14.04
+        ("gzip", (), ".tar.gz"),
+        ("none", (), ".tar"),
+    ],
+)
 def test_backup_then_wipe_then_restore_gives_back_identical_files(make_manager, compression, without, suffix):
     manager = make_manager(compression=compression, without=without)
     manager.start_app(ensure_image())
@@ -186,8 +213,9 @@ def test_backup_then_wipe_then_restore_gives_back_identical_files(make_manager, 
     assert result.returncode == 0, result.stderr
     report = values(result.stdout)
     archive = report["BACKUP_FILE"]
-    assert Path(archive).name.startswith(f"{manager.app}-") and archive.endswith(ensure_image().replace(":", "_")
-                                                                                  + suffix), "the name says its format"
+    assert Path(archive).name.startswith(f"{manager.app}-") and archive.endswith(
+        ensure_image().replace(":", "_") + suffix
+    ), "the name says its format"
     assert report["PREVIOUS_IMAGE"] == ensure_image() and ensure_image().replace(":", "_") in archive
     assert not manager.running(), "the old container is stopped for a consistent copy and left for deletion"
     assert oct(Path(archive).stat().st_mode & 0o777) == "0o600"
@@ -220,8 +248,10 @@ def test_a_gzip_only_host_compresses_blocks_on_every_core_and_restores_them_iden
     assert manager.host.ssh("nproc").stdout.strip() not in ("", "1"), "this test needs a host with two cores"
     manager.start_app(ensure_image())
     fill(manager)
-    manager.in_app("head -c 20000000 /dev/urandom > /var/lib/cfy-db/big.bin && "
-                   "yes 'row|cloudify|pending' | head -c 6000000 > /srv/cfy-state/table.txt")
+    manager.in_app(
+        "head -c 20000000 /dev/urandom > /var/lib/cfy-db/big.bin && "
+        "yes 'row|cloudify|pending' | head -c 6000000 > /srv/cfy-state/table.txt"
+    )
     before = fingerprint(manager)
     result = manager.host.ssh(manager.backup_command())
     assert result.returncode == 0, result.stderr
@@ -325,7 +355,8 @@ exec /bin/gzip "$@"
 
 @pytest.mark.parametrize("tool", sorted(FAILING_BLOCK))
 def test_a_gzip_block_that_cannot_be_written_whole_fails_the_backup_and_starts_the_old_container_again(
-        make_manager, tool):
+    make_manager, tool
+):
     manager = make_manager(without=("zstd",))
     manager.start_app(ensure_image())
     manager.in_app("head -c 12000000 /dev/urandom > /var/lib/cfy-db/big.bin")
@@ -337,8 +368,12 @@ def test_a_gzip_block_that_cannot_be_written_whole_fails_the_backup_and_starts_t
 
 
 # A stand-in manager: answers the readiness path with its image's marker, and stops on SIGTERM as an init does.
-WEB_APP = ["sh", "-c", "mkdir -p /www && cat /IMAGE > /www/version && busybox httpd -f -p 8080 -h /www & "
-                       "trap 'kill $!; exit 0' TERM; wait"]
+WEB_APP = [
+    "sh",
+    "-c",
+    "mkdir -p /www && cat /IMAGE > /www/version && busybox httpd -f -p 8080 -h /www & "
+    "trap 'kill $!; exit 0' TERM; wait",
+]
 
 
 def up_app_side(host: SshHost, run: Run, image: str) -> dict[str, str]:
@@ -370,11 +405,18 @@ def test_upgrade_and_rollback_through_the_declared_steps_keep_the_data(make_host
     made = Manager(host, Run([], {}), prefix, f"{shared}/{prefix}")
 
     def declared(image: str) -> Run:
-        return render_for_host(host, namePrefix=prefix, appImage=image, backupDir=made.backups,
-                               ports=f'["{port}:8080"]', volumePaths=json.dumps(STATE_PATHS),
-                               appCommand=json.dumps(WEB_APP),
-                               readinessPort=str(port), readinessTimeout="30",
-                               cloudifyPackages=json.dumps({"agents": {"a": f"{server.url}/agent.tar.gz"}}))
+        return render_for_host(
+            host,
+            namePrefix=prefix,
+            appImage=image,
+            backupDir=made.backups,
+            ports=f'["{port}:8080"]',
+            volumePaths=json.dumps(STATE_PATHS),
+            appCommand=json.dumps(WEB_APP),
+            readinessPort=str(port),
+            readinessTimeout="30",
+            cloudifyPackages=json.dumps({"agents": {"a": f"{server.url}/agent.tar.gz"}}),
+        )
 
     try:
         first = declared(image_a)
@@ -403,25 +445,32 @@ def test_upgrade_and_rollback_through_the_declared_steps_keep_the_data(make_host
         docker("rmi", "-f", image_a, image_b, check=False)
 
 
-DAMAGE = {"truncated": 'truncate -s 2000 "$out"',
-          "corrupt": 'printf garbage-in-the-middle | dd of="$out" bs=1 seek=3000 conv=notrunc 2>/dev/null'}
+DAMAGE = {
+    "truncated": 'truncate -s 2000 "$out"',
+    "corrupt": 'printf garbage-in-the-middle | dd of="$out" bs=1 seek=3000 conv=notrunc 2>/dev/null',
+}
 
 
 @pytest.mark.parametrize("damage", sorted(DAMAGE))
 @pytest.mark.parametrize(("compression", "compressor"), [("zstd", "zstd"), ("gzip", "gzip")])
 def test_an_archive_that_cannot_be_read_back_is_refused_and_the_old_container_starts_again(
-        make_manager, compression, compressor, damage):
+    make_manager, compression, compressor, damage
+):
     """The compressor exits 0 but the file it wrote is damaged afterwards: the test of the written file refuses
     it before anything is deleted."""
     manager = make_manager(compression=compression)
     manager.start_app(ensure_image())
     fill(manager)
-    manager.host.put(f"/usr/local/bin/{compressor}", f"""#!/bin/sh
+    manager.host.put(
+        f"/usr/local/bin/{compressor}",
+        f"""#!/bin/sh
 /usr/bin/{compressor} "$@" || exit $?
 case "$*" in *-t*|*-d*) exit 0 ;; esac
 out=$(readlink /proc/$$/fd/1)
 {DAMAGE[damage]}
-""", mode="755")
+""",
+        mode="755",
+    )
     result = manager.host.ssh(manager.backup_command(key="new-key"))
     assert result.returncode == 62, result.stderr
     assert "cannot be read back" in result.stderr and "was started again and nothing was deleted" in result.stderr
@@ -544,10 +593,14 @@ def test_the_readme_restore_commands_work_as_written(manager):
     commands = re.sub(r"/var/lib/cloudify-backups/\S+\.tar\.gz", archive, written)
     commands = commands.replace("cloudify-manager", manager.app).replace("cloudify-data", manager.data)
     commands = commands.replace("manager.example.com", f"{manager.host.user}@127.0.0.1")
-    options = (f"-i {manager.host.key} -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null "
-               "-o LogLevel=ERROR")
-    shell = (f"ssh() {{ command ssh {options} -p {manager.host.port} \"$@\"; }}\n"
-             f"scp() {{ command scp {options} -P {manager.host.port} \"$@\"; }}\nset -e\n{commands}")
+    options = (
+        f"-i {manager.host.key} -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null "
+        "-o LogLevel=ERROR"
+    )
+    shell = (
+        f'ssh() {{ command ssh {options} -p {manager.host.port} "$@"; }}\n'
+        f'scp() {{ command scp {options} -P {manager.host.port} "$@"; }}\nset -e\n{commands}'
+    )
     done = subprocess.run(["sh", "-c", shell], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert f"restored {archive} into the volumes of {manager.data}" in done.stderr

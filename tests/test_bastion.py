@@ -37,8 +37,14 @@ from hostbed import SshHost, docker, docker_step_report
 PROVIDER = "pulumi:providers:docker"
 BASTION_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nYmFzdGlvbi1rZXktdGhyb3dhd2F5\n-----END OPENSSH PRIVATE KEY-----"
 PINNED = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBastionKeyForTests"
-BEHIND = {**stack_config("prod"), "host": "10.20.0.5", "sshProxyHost": "bastion.example.com",
-          "sshProxyUser": "jump", "sshProxyPort": "2200", "sshProxyHostKey": PINNED}
+BEHIND = {
+    **stack_config("prod"),
+    "host": "10.20.0.5",
+    "sshProxyHost": "bastion.example.com",
+    "sshProxyUser": "jump",
+    "sshProxyPort": "2200",
+    "sshProxyHostKey": PINNED,
+}
 
 
 def behind(config: dict[str, str] | None = None, **secrets: str) -> Run:
@@ -58,11 +64,17 @@ def test_every_command_goes_through_the_bastion_with_each_hop_pinned_to_its_own_
     assert len(commands) == 4
     for step in commands:
         connection = step.inputs["connection"]
-        assert (connection["host"], connection["hostKey"]) == ("10.20.0.5",
-                                                               "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAITargetKeyForTests")
+        assert (connection["host"], connection["hostKey"]) == (
+            "10.20.0.5",
+            "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAITargetKeyForTests",
+        )
         proxy = connection["proxy"]
         assert {k: proxy[k] for k in ("host", "port", "user", "hostKey")} == {
-            "host": "bastion.example.com", "port": 2200, "user": "jump", "hostKey": PINNED}, step.name
+            "host": "bastion.example.com",
+            "port": 2200,
+            "user": "jump",
+            "hostKey": PINNED,
+        }, step.name
         assert proxy["privateKey"] == THROWAWAY_KEY, "without sshProxyPrivateKey the host's key opens the bastion too"
 
 
@@ -82,12 +94,29 @@ def test_the_providers_ssh_reaches_the_bastion_with_its_own_options_as_one_argum
     run = behind(sshProxyPrivateKey=BASTION_KEY)
     folder = f"~/.ssh/cloudify-pulumi/cloudify-manager-{isolated_home}"
     assert proxy_command(run) == [
-        "ssh", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes",
-        "-o", f"UserKnownHostsFile={folder}/proxy_known_hosts",
-        "-o", "IdentitiesOnly=yes", "-o", f"IdentityFile={folder}/proxy_id",
-        "-l", "jump", "-p", "2200", "-W", "[%h]:%p", "--", "bastion.example.com"]
-    assert not any("ConnectTimeout" in o for o in provider_address(run.one(PROVIDER).inputs)[1]), \
+        "ssh",
+        "-o",
+        "BatchMode=yes",
+        "-o",
+        "StrictHostKeyChecking=yes",
+        "-o",
+        f"UserKnownHostsFile={folder}/proxy_known_hosts",
+        "-o",
+        "IdentitiesOnly=yes",
+        "-o",
+        f"IdentityFile={folder}/proxy_id",
+        "-l",
+        "jump",
+        "-p",
+        "2200",
+        "-W",
+        "[%h]:%p",
+        "--",
+        "bastion.example.com",
+    ]
+    assert not any("ConnectTimeout" in o for o in provider_address(run.one(PROVIDER).inputs)[1]), (
         "docker/cli's connhelper would drop its own 30 s timeout"
+    )
     identity = SshIdentity.for_stack("cloudify-manager", isolated_home)
     key = identity.local_path(identity.proxy_key_file)
     assert key.read_text() == BASTION_KEY + "\n" and oct(key.stat().st_mode & 0o777) == "0o600"
@@ -100,8 +129,13 @@ def test_no_shell_expands_the_proxy_command_differently_from_ssh(shell, tmp_path
     the passwd entry ssh uses: every word is quoted, so the inner ssh gets the `~` and expands it itself."""
     run = behind(sshProxyPrivateKey=BASTION_KEY)
     text = next(o for o in provider_address(run.one(PROVIDER).inputs)[1] if o.startswith("ProxyCommand="))
-    done = subprocess.run([shell, "-c", "printf '%s\\n' " + text.removeprefix("ProxyCommand=")], capture_output=True,
-                          text=True, env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}, cwd=tmp_path)
+    done = subprocess.run(
+        [shell, "-c", "printf '%s\\n' " + text.removeprefix("ProxyCommand=")],
+        capture_output=True,
+        text=True,
+        env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
+        cwd=tmp_path,
+    )
     assert done.stdout.splitlines() == proxy_command(run)
 
 
@@ -115,13 +149,24 @@ def test_without_a_bastion_key_the_hop_uses_the_hosts_key_and_trusts_its_first_k
     assert "sshProxyHostKey is not set: the host key of bastion.example.com is trusted on first use" in caplog.text
 
 
-@pytest.mark.parametrize(("overrides", "secrets", "problem"), [
-    ({"sshProxyUser": "jump"}, {}, "sshProxyUser: is set but sshProxyHost is not"),
-    ({"sshProxyHost": "bastion.example.com", "sshProxyHostKey": "ssh-ed25519 AAAA\nx"}, {}, "sshProxyHostKey: must be"),
-    ({"sshProxyHost": "bastion.example.com", "sshProxyPort": "70000"}, {}, "sshProxyPort: must be between 1 and 65535"),
-    ({"sshProxyHost": "[bastion"}, {}, "sshProxyHost: '[bastion' must be a host name"),
-    ({"sshProxyHost": "bastion.example.com", "sshProxyUser": "a b"}, {}, "sshProxyUser: 'a b' is not a valid user"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "secrets", "problem"),
+    [
+        ({"sshProxyUser": "jump"}, {}, "sshProxyUser: is set but sshProxyHost is not"),
+        (
+            {"sshProxyHost": "bastion.example.com", "sshProxyHostKey": "ssh-ed25519 AAAA\nx"},
+            {},
+            "sshProxyHostKey: must be",
+        ),
+        (
+            {"sshProxyHost": "bastion.example.com", "sshProxyPort": "70000"},
+            {},
+            "sshProxyPort: must be between 1 and 65535",
+        ),
+        ({"sshProxyHost": "[bastion"}, {}, "sshProxyHost: '[bastion' must be a host name"),
+        ({"sshProxyHost": "bastion.example.com", "sshProxyUser": "a b"}, {}, "sshProxyUser: 'a b' is not a valid user"),
+    ],
+)
 def test_bad_bastion_settings_are_refused_naming_the_key(overrides, secrets, problem):
     with pytest.raises(ConfigError) as error:
         behind({**stack_config("prod"), **overrides}, **secrets)
@@ -139,15 +184,22 @@ def test_a_bastion_key_in_plain_text_is_refused():
 
 
 def test_a_fleet_behind_one_bastion_and_an_entry_with_its_own():
-    config = {**BEHIND, "managers": json.dumps({
-        "a": {"host": "10.20.0.5"}, "b": {"host": "10.30.0.5", "sshProxyHost": "other-bastion.example.com"}})}
+    config = {
+        **BEHIND,
+        "managers": json.dumps(
+            {"a": {"host": "10.20.0.5"}, "b": {"host": "10.30.0.5", "sshProxyHost": "other-bastion.example.com"}}
+        ),
+    }
     run = run_program(config, secrets={"sshPrivateKey": THROWAWAY_KEY})
-    proxies = {name: run.one("command:remote:Command", f"{name}-docker-engine").inputs["connection"]["proxy"]["host"]
-               for name in ("a", "b")}
+    proxies = {
+        name: run.one("command:remote:Command", f"{name}-docker-engine").inputs["connection"]["proxy"]["host"]
+        for name in ("a", "b")
+    }
     assert proxies == {"a": "bastion.example.com", "b": "other-bastion.example.com"}
 
 
 # -- on the test bed --------------------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def internal_network(engine):
@@ -160,10 +212,16 @@ def internal_network(engine):
 @pytest.fixture
 def behind_bastion(internal_network, make_host, tmp_path_factory) -> tuple[SshHost, SshHost]:
     """A bastion with its own user key, and a target reachable only through it."""
-    bastion = make_host("bastion", networks=("bridge", internal_network),
-                        key_dir=tmp_path_factory.mktemp("bastion-key"))
-    target = make_host("target", networks=(internal_network,), with_engine=True, docker_group=True,
-                       allow_from=bastion.address_on(internal_network))
+    bastion = make_host(
+        "bastion", networks=("bridge", internal_network), key_dir=tmp_path_factory.mktemp("bastion-key")
+    )
+    target = make_host(
+        "target",
+        networks=(internal_network,),
+        with_engine=True,
+        docker_group=True,
+        allow_from=bastion.address_on(internal_network),
+    )
     target.wait_via(bastion)
     return bastion, target
 

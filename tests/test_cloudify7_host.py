@@ -29,8 +29,20 @@ def stand_in(engine):
 
     def start(script: str) -> str:
         prefix = f"cfytest{uuid.uuid4().hex[:8]}"
-        docker("run", "-d", "--name", f"{prefix}-manager", "--label", LABEL, "--network", "host", ensure_image(),
-               "sh", "-c", script)
+        docker(
+            "run",
+            "-d",
+            "--name",
+            f"{prefix}-manager",
+            "--label",
+            LABEL,
+            "--network",
+            "host",
+            ensure_image(),
+            "sh",
+            "-c",
+            script,
+        )
         started.append(f"{prefix}-manager")
         return prefix
 
@@ -47,10 +59,12 @@ def step(run: Run, suffix: str) -> dict:
     return run.one("command:remote:Command", f"-{suffix}").inputs
 
 
-FINISH_MESSAGE = (f"echo '##################################################'; "
-                  f"echo 'Manager is up at http://10.0.0.10'; echo 'Admin password: {THROWAWAY_ADMIN_PASSWORD}'; "
-                  f"echo 'cfy profiles use 10.0.0.10 -u admin -p {THROWAWAY_ADMIN_PASSWORD} -t default_tenant'; "
-                  f"echo 'sanity: login as admin:{THROWAWAY_ADMIN_PASSWORD} refused'")
+FINISH_MESSAGE = (
+    f"echo '##################################################'; "
+    f"echo 'Manager is up at http://10.0.0.10'; echo 'Admin password: {THROWAWAY_ADMIN_PASSWORD}'; "
+    f"echo 'cfy profiles use 10.0.0.10 -u admin -p {THROWAWAY_ADMIN_PASSWORD} -t default_tenant'; "
+    f"echo 'sanity: login as admin:{THROWAWAY_ADMIN_PASSWORD} refused'"
+)
 
 
 def test_a_failed_readiness_wait_never_shows_the_admin_password(make_host, stand_in):
@@ -68,9 +82,11 @@ def test_a_failed_readiness_wait_never_shows_the_admin_password(make_host, stand
 
 def test_readiness_waits_for_configure_to_finish_after_the_rest_api_answers(make_host, stand_in):
     port = free_port()
-    prefix = stand_in(f"mkdir -p /www/api/v3.1 && echo ok > /www/api/v3.1/ok && "
-                      f"busybox httpd -p 127.0.0.1:{port} -h /www && until [ -f /go ]; do sleep 0.2; done && "
-                      "echo 'Configuration finished successfully!' && exec sleep 600")
+    prefix = stand_in(
+        f"mkdir -p /www/api/v3.1 && echo ok > /www/api/v3.1/ok && "
+        f"busybox httpd -p 127.0.0.1:{port} -h /www && until [ -f /go ]; do sleep 0.2; done && "
+        "echo 'Configuration finished successfully!' && exec sleep 600"
+    )
     host = make_host("configured", with_engine=True)
     ready = step(seven(host, prefix, readinessPort=str(port), readinessTimeout="60"), "ready")
     started = time.monotonic()
@@ -93,8 +109,15 @@ def admin_container(stand_in, exit_code: int = 0) -> str:
     prefix = stand_in("exec sleep 600")
     name = f"{prefix}-manager"
     docker("exec", name, "mkdir", "-p", "/opt/manager/env/bin")
-    docker("exec", "-i", name, "sh", "-c", "cat > /opt/manager/env/bin/python && chmod 755 /opt/manager/env/bin/python",
-           input_text=RECORDING_PYTHON.replace("${STUB_EXIT:-0}", str(exit_code)))
+    docker(
+        "exec",
+        "-i",
+        name,
+        "sh",
+        "-c",
+        "cat > /opt/manager/env/bin/python && chmod 755 /opt/manager/env/bin/python",
+        input_text=RECORDING_PYTHON.replace("${STUB_EXIT:-0}", str(exit_code)),
+    )
     return prefix
 
 
@@ -107,7 +130,7 @@ def test_the_admin_password_reaches_the_managers_python_on_stdin_only(make_host,
     name = f"{prefix}-manager"
     assert docker("exec", name, "cat", "/tmp/python-stdin").stdout == THROWAWAY_ADMIN_PASSWORD
     args = docker("exec", name, "cat", "/tmp/python-args").stdout
-    assert args.startswith("-c\n") and "user_datastore.get_user(\"admin\")" in args
+    assert args.startswith("-c\n") and 'user_datastore.get_user("admin")' in args
     assert THROWAWAY_ADMIN_PASSWORD not in args and THROWAWAY_ADMIN_PASSWORD not in admin["create"]
     assert f"the admin password of the manager in {name} is the configured one" in result.stderr
 

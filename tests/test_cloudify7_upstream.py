@@ -66,8 +66,9 @@ def upstream_validation_errors(config: dict[str, Any], local_addresses: set[str]
     private_ip = config["manager"]["private_ip"]
     if private_ip in local_addresses:
         return []
-    return [f"The provided private IP ({private_ip}) is not associated with any INET-type address available on "
-            "this machine"]
+    return [
+        f"The provided private IP ({private_ip}) is not associated with any INET-type address available on this machine"
+    ]
 
 
 def without(text: str, *keys: str) -> str:
@@ -120,8 +121,10 @@ def up(manager: UpstreamManager, run: Run, *, strip: tuple[str, ...] = ()) -> No
 
 def test_a_changed_admin_password_is_applied_and_never_fails_configure():
     first, changed = render(), render(adminPassword="An0ther-admin-p4ssword")
-    assert first.one("docker:index/container:Container", "-app").inputs != \
-        changed.one("docker:index/container:Container", "-app").inputs, "a new password replaces the app container"
+    assert (
+        first.one("docker:index/container:Container", "-app").inputs
+        != changed.one("docker:index/container:Container", "-app").inputs
+    ), "a new password replaces the app container"
     manager = UpstreamManager()
     up(manager, first)
     up(manager, changed)
@@ -135,8 +138,11 @@ def test_a_changed_admin_password_is_applied_and_never_fails_configure():
 
 def test_the_admin_password_step_follows_readiness_and_every_replacement_with_the_password_secret():
     run = render()
-    step, ready, app = admin_password_step(run), run.one("command:remote:Command", "-ready"), \
-        run.one("docker:index/container:Container", "-app")
+    step, ready, app = (
+        admin_password_step(run),
+        run.one("command:remote:Command", "-ready"),
+        run.one("docker:index/container:Container", "-app"),
+    )
     assert ready.urn in step.dependencies
     assert step.inputs["triggers"] == [run.manager_outputs["appContainerId"]]
     assert step.property_dependencies["triggers"] == [app.urn]
@@ -156,8 +162,28 @@ def test_the_readiness_step_gets_the_password_to_mask_and_waits_for_configure_to
     assert not [r for r in seed.registrations if r.name.endswith("-admin-password")]
 
 
-HOSTILE_PASSWORDS = ["1e3", "0o777", "0x1F", "010", "yes", "off", "null", "~", ".inf", "2001-01-01", "'quoted'",
-                     '"double"', "a: b", "- item", "#comment", "{x}", "[1]", " leading", "trailing ", "ünïcödé"]
+HOSTILE_PASSWORDS = [
+    "1e3",
+    "0o777",
+    "0x1F",
+    "010",
+    "yes",
+    "off",
+    "null",
+    "~",
+    ".inf",
+    "2001-01-01",
+    "'quoted'",
+    '"double"',
+    "a: b",
+    "- item",
+    "#comment",
+    "{x}",
+    "[1]",
+    " leading",
+    "trailing ",
+    "ünïcödé",
+]
 
 
 @pytest.mark.parametrize("password", HOSTILE_PASSWORDS)
@@ -250,16 +276,30 @@ def test_the_shipped_update_does_what_update_admin_password_py_does(tmp_path):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(textwrap.dedent(text))
     record = tmp_path / "record.json"
-    done = subprocess.run([sys.executable, "-c", shipped_update_program()], input=THROWAWAY_ADMIN_PASSWORD + "\n",
-                          text=True, capture_output=True, env={"PYTHONPATH": str(tmp_path), "RECORD": str(record)})
+    done = subprocess.run(
+        [sys.executable, "-c", shipped_update_program()],
+        input=THROWAWAY_ADMIN_PASSWORD + "\n",
+        text=True,
+        capture_output=True,
+        env={"PYTHONPATH": str(tmp_path), "RECORD": str(record)},
+    )
     assert done.returncode == 0, done.stderr
     assert [tuple(e) for e in json.loads(record.read_text())] == [
         ("load", "/opt/manager/cloudify-rest.conf", None),
         ("load", "/opt/manager/rest-security.conf", "security"),
-        ("enter",), ("load_configuration",), ("get_user", "admin"),
-        ("commit", "hashed:" + THROWAWAY_ADMIN_PASSWORD, 0, True), ("exit",)]
-    empty = subprocess.run([sys.executable, "-c", shipped_update_program()], input="", text=True,
-                           capture_output=True, env={"PYTHONPATH": str(tmp_path), "RECORD": str(record)})
+        ("enter",),
+        ("load_configuration",),
+        ("get_user", "admin"),
+        ("commit", "hashed:" + THROWAWAY_ADMIN_PASSWORD, 0, True),
+        ("exit",),
+    ]
+    empty = subprocess.run(
+        [sys.executable, "-c", shipped_update_program()],
+        input="",
+        text=True,
+        capture_output=True,
+        env={"PYTHONPATH": str(tmp_path), "RECORD": str(record)},
+    )
     assert empty.returncode == 82
 
 

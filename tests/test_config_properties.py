@@ -37,41 +37,95 @@ from hypothesis import strategies as st
 
 PROD = stack_config("prod")
 TEXT = st.characters(exclude_categories=("Cs",))
-NASTY = st.sampled_from([
-    "", " ", "\t", "\n", "\u200f", "\u202e", "\u2066", "a\u0301\u0301", "\ufeff", "\x00", "x" * 5000,
-    "$(touch /tmp/pwned)", "`id`", ";rm -rf /", "|", "&&", "'", '"', "\\", "[", "]", "{", "}", "[]", "{}",
-    "-1", "0", "1.5", "65536", "1e309", "nan", "-0", "٣", "１２", "true", "null", "~", "*", "../..", "//",
-])
+NASTY = st.sampled_from(
+    [
+        "",
+        " ",
+        "\t",
+        "\n",
+        "\u200f",
+        "\u202e",
+        "\u2066",
+        "a\u0301\u0301",
+        "\ufeff",
+        "\x00",
+        "x" * 5000,
+        "$(touch /tmp/pwned)",
+        "`id`",
+        ";rm -rf /",
+        "|",
+        "&&",
+        "'",
+        '"',
+        "\\",
+        "[",
+        "]",
+        "{",
+        "}",
+        "[]",
+        "{}",
+        "-1",
+        "0",
+        "1.5",
+        "65536",
+        "1e309",
+        "nan",
+        "-0",
+        "٣",
+        "１２",
+        "true",
+        "null",
+        "~",
+        "*",
+        "../..",
+        "//",
+    ]
+)
 SCALARS = st.one_of(
     NASTY,
     st.text(TEXT, max_size=30),
-    st.integers(min_value=-2**70, max_value=2**70),
+    st.integers(min_value=-(2**70), max_value=2**70),
     st.floats(allow_nan=True, allow_infinity=True),
     st.booleans(),
     st.none(),
 )
 JSON_VALUES = st.recursive(
     SCALARS,
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.one_of(NASTY, st.text(TEXT, max_size=8)),
-                                                                      children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(st.one_of(NASTY, st.text(TEXT, max_size=8)), children, max_size=4)
+    ),
     max_leaves=12,
 )
 # Plausible shapes with nonsense inside, so that the deeper checks of the structured keys are reached too.
 STRUCTURED: dict[str, st.SearchStrategy[Any]] = {
-    "cloudifyPackages": st.fixed_dictionaries({}, optional={
-        "agents": st.dictionaries(st.one_of(NASTY, st.text(TEXT, max_size=8)), JSON_VALUES, max_size=3) | JSON_VALUES,
-        "docker": st.fixed_dictionaries({}, optional={"docker_url": JSON_VALUES}) | JSON_VALUES,
-    }),
-    "managers": st.dictionaries(st.one_of(st.sampled_from(["a", "site-b", "A", "-x", ""]), NASTY),
-                                st.dictionaries(st.sampled_from([*SETTING_KEYS, "nope"]), JSON_VALUES, max_size=3)
-                                | JSON_VALUES, max_size=3),
-    "ports": st.lists(st.one_of(JSON_VALUES, st.integers(-5, 70000),
-                                st.tuples(st.integers(-5, 70000), st.integers(-5, 70000)).map(
-                                    lambda pair: f"{pair[0]}:{pair[1]}")), max_size=5),
-    "tmpfs": st.dictionaries(st.one_of(NASTY, st.text(TEXT, max_size=8).map(lambda t: "/" + t)), JSON_VALUES,
-                             max_size=3),
-    "registryAuth": st.fixed_dictionaries({}, optional={"server": JSON_VALUES, "username": JSON_VALUES,
-                                                        "password": JSON_VALUES}),
+    "cloudifyPackages": st.fixed_dictionaries(
+        {},
+        optional={
+            "agents": st.dictionaries(st.one_of(NASTY, st.text(TEXT, max_size=8)), JSON_VALUES, max_size=3)
+            | JSON_VALUES,
+            "docker": st.fixed_dictionaries({}, optional={"docker_url": JSON_VALUES}) | JSON_VALUES,
+        },
+    ),
+    "managers": st.dictionaries(
+        st.one_of(st.sampled_from(["a", "site-b", "A", "-x", ""]), NASTY),
+        st.dictionaries(st.sampled_from([*SETTING_KEYS, "nope"]), JSON_VALUES, max_size=3) | JSON_VALUES,
+        max_size=3,
+    ),
+    "ports": st.lists(
+        st.one_of(
+            JSON_VALUES,
+            st.integers(-5, 70000),
+            st.tuples(st.integers(-5, 70000), st.integers(-5, 70000)).map(lambda pair: f"{pair[0]}:{pair[1]}"),
+        ),
+        max_size=5,
+    ),
+    "tmpfs": st.dictionaries(
+        st.one_of(NASTY, st.text(TEXT, max_size=8).map(lambda t: "/" + t)), JSON_VALUES, max_size=3
+    ),
+    "registryAuth": st.fixed_dictionaries(
+        {}, optional={"server": JSON_VALUES, "username": JSON_VALUES, "password": JSON_VALUES}
+    ),
 }
 
 
@@ -80,8 +134,10 @@ def value_for(key: str) -> st.SearchStrategy[Any]:
 
 
 def names_the_key(error: ConfigError, key: str) -> bool:
-    return any(problem.startswith((f"{key}:", f"{key}.")) or (key == "managers" and problem.startswith("managers"))
-               for problem in error.problems)
+    return any(
+        problem.startswith((f"{key}:", f"{key}.")) or (key == "managers" and problem.startswith("managers"))
+        for problem in error.problems
+    )
 
 
 def render_with(key: str, value: Any) -> None:
@@ -131,29 +187,45 @@ def test_the_component_refuses_or_accepts_any_python_value_of_its_args_but_never
 
 # -- every crash the properties found, as a plain example ------------------------------------------------------
 
-@pytest.mark.parametrize("host", ["[", "]", "[]", "[1]", "[null]", "[[]]", "a..b", "-a", "[example.com]",
-                                  "host:22", "a b", "\u200f"])
+
+@pytest.mark.parametrize(
+    "host", ["[", "]", "[]", "[1]", "[null]", "[[]]", "a..b", "-a", "[example.com]", "host:22", "a b", "\u200f"]
+)
 def test_a_host_that_is_no_address_is_refused_not_a_crash(host):
     """urlsplit raised ValueError ('Invalid IPv6 URL') on the ssh:// address built from an unchecked host."""
     with pytest.raises(ConfigError) as error:
         render_with("host", host)
-    assert any(p.startswith("host: ") and "must be a host name, an IPv4 address or an IPv6 address" in p
-               for p in error.value.problems)
+    assert any(
+        p.startswith("host: ") and "must be a host name, an IPv4 address or an IPv6 address" in p
+        for p in error.value.problems
+    )
 
 
-@pytest.mark.parametrize(("given_host", "address", "url"), [
-    ("2001:db8::10", "ssh://ubuntu@[2001:db8::10]:22", "http://[2001:db8::10]"),
-    ("[2001:db8::10]", "ssh://ubuntu@[2001:db8::10]:22", "http://[2001:db8::10]"),
-    ("10.0.0.5", "ssh://ubuntu@10.0.0.5:22", "http://10.0.0.5"),
-])
+@pytest.mark.parametrize(
+    ("given_host", "address", "url"),
+    [
+        ("2001:db8::10", "ssh://ubuntu@[2001:db8::10]:22", "http://[2001:db8::10]"),
+        ("[2001:db8::10]", "ssh://ubuntu@[2001:db8::10]:22", "http://[2001:db8::10]"),
+        ("10.0.0.5", "ssh://ubuntu@10.0.0.5:22", "http://10.0.0.5"),
+    ],
+)
 def test_an_ipv6_host_is_bracketed_in_every_url(given_host, address, url):
     run = run_program({**PROD, "host": given_host}, secrets={"sshPrivateKey": THROWAWAY_KEY})
     assert run.one("pulumi:providers:docker").inputs["host"] == address
     assert run.manager_outputs["managerUrl"] == url
 
 
-@pytest.mark.parametrize("host_key", ["\ud800", "ssh-ed25519", "ssh-ed25519 AAAA\nmalicious.example.com ssh-rsa AAAA",
-                                      "AAAAC3NzaC1lZDI1NTE5", "ssh-ed25519 AAAA$(id)", "ssh-dss AAAAB3Nza"])
+@pytest.mark.parametrize(
+    "host_key",
+    [
+        "\ud800",
+        "ssh-ed25519",
+        "ssh-ed25519 AAAA\nmalicious.example.com ssh-rsa AAAA",
+        "AAAAC3NzaC1lZDI1NTE5",
+        "ssh-ed25519 AAAA$(id)",
+        "ssh-dss AAAAB3Nza",
+    ],
+)
 def test_a_malformed_host_key_is_refused_before_it_reaches_known_hosts(host_key):
     """A surrogate crashed the serialisation of the outputs; a second line would have been a second trusted
     known_hosts entry."""
@@ -167,6 +239,10 @@ def test_every_key_the_program_reads_is_documented_and_has_its_properties():
     as unknown); README's configuration reference documents exactly those keys."""
     readme = (REPO / "README.md").read_text()
     table = readme.split("## Configuration reference", 1)[1].split("\n### ", 1)[0]
-    documented = {key for row in table.splitlines() if row.startswith("| `")
-                  for key in re.findall(r"`([A-Za-z][A-Za-z0-9]*)`", row.split("|")[1])}
+    documented = {
+        key
+        for row in table.splitlines()
+        if row.startswith("| `")
+        for key in re.findall(r"`([A-Za-z][A-Za-z0-9]*)`", row.split("|")[1])
+    }
     assert documented == set(SETTING_KEYS)

@@ -26,11 +26,14 @@ def test_the_app_container_keeps_at_most_five_50_megabyte_json_log_files_by_defa
     assert inputs["logOpts"] == {"max-size": "50m", "max-file": "5"}
 
 
-@pytest.mark.parametrize(("overrides", "driver", "options"), [
-    ({"logDriver": "daemon"}, None, None),                     # the daemon's own default driver stays
-    ({"logDriver": "journald"}, "journald", None),             # no rotation options: journald rotates itself
-    ({"logDriver": "local", "logMaxSize": "1g", "logMaxFile": "2"}, "local", {"max-size": "1g", "max-file": "2"}),
-])
+@pytest.mark.parametrize(
+    ("overrides", "driver", "options"),
+    [
+        ({"logDriver": "daemon"}, None, None),  # the daemon's own default driver stays
+        ({"logDriver": "journald"}, "journald", None),  # no rotation options: journald rotates itself
+        ({"logDriver": "local", "logMaxSize": "1g", "logMaxFile": "2"}, "local", {"max-size": "1g", "max-file": "2"}),
+    ],
+)
 def test_the_log_driver_and_its_rotation_follow_the_settings(overrides, driver, options):
     inputs = app(**overrides)
     assert inputs.get("logDriver") == driver and inputs.get("logOpts") == options
@@ -40,8 +43,19 @@ def test_the_healthcheck_asks_the_readiness_path_at_the_container_port_it_is_pub
     inputs = app(ports='["8080:80", 443]', readinessPort="8080", readinessPath="/api/v3.1/ok")
     health = inputs["healthcheck"]
     assert health["tests"][0] == "CMD-SHELL"
-    assert shlex.split(health["tests"][1]) == ["curl", "-fsS", "-o", "/dev/null", "http://127.0.0.1:80/api/v3.1/ok",
-                                               "||", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:80/api/v3.1/ok"]
+    assert shlex.split(health["tests"][1]) == [
+        "curl",
+        "-fsS",
+        "-o",
+        "/dev/null",
+        "http://127.0.0.1:80/api/v3.1/ok",
+        "||",
+        "wget",
+        "-q",
+        "-O",
+        "/dev/null",
+        "http://127.0.0.1:80/api/v3.1/ok",
+    ]
     timing = (health["interval"], health["timeout"], health["startPeriod"], health["retries"])
     assert timing == ("30s", "10s", "3m0s", 3)
 
@@ -60,12 +74,15 @@ def test_the_healthcheck_can_be_switched_off():
     assert "healthcheck" not in app(healthcheck="false")
 
 
-@pytest.mark.parametrize(("key", "value", "message"), [
-    ("logDriver", "JSON FILE", "must be a Docker log driver name"),
-    ("logMaxSize", "50", "must be a size such as 50m"),
-    ("logMaxFile", "0", "must be between 1 and 100"),
-    ("healthcheckInterval", "0", "must be between 1 and 3600"),
-])
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("logDriver", "JSON FILE", "must be a Docker log driver name"),
+        ("logMaxSize", "50", "must be a size such as 50m"),
+        ("logMaxFile", "0", "must be between 1 and 100"),
+        ("healthcheckInterval", "0", "must be between 1 and 3600"),
+    ],
+)
 def test_bad_log_and_health_settings_are_refused_naming_the_key(key, value, message):
     with pytest.raises(ConfigError) as error:
         app(**{key: value})
@@ -73,6 +90,7 @@ def test_bad_log_and_health_settings_are_refused_naming_the_key(key, value, mess
 
 
 # -- on the real engine -----------------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def declared_app(make_host, engine):
@@ -83,15 +101,24 @@ def declared_app(make_host, engine):
     def start(**overrides: str) -> tuple[str, Run]:
         host = make_host("health", with_engine=True)
         port, prefix = free_port(), f"cfytest{uuid.uuid4().hex[:8]}"
-        run = render_for_host(host, namePrefix=prefix, ports=f'["{port}:8080"]', volumePaths='["/srv/state"]',
-                              readinessPort=str(port), readinessPath="/version", healthcheckInterval="1",
-                              healthcheckStartPeriod="1", **overrides)
+        run = render_for_host(
+            host,
+            namePrefix=prefix,
+            ports=f'["{port}:8080"]',
+            volumePaths='["/srv/state"]',
+            readinessPort=str(port),
+            readinessPath="/version",
+            healthcheckInterval="1",
+            healthcheckStartPeriod="1",
+            **overrides,
+        )
         create_declared_data_container(run.one(CONTAINER, "-data").inputs, ensure_image())
         made.extend([f"{prefix}-data", f"{prefix}-srv-state"])
-        server = ("mkdir -p /www && echo ok > /www/version && until [ -f /go ]; do sleep 0.2; done && "
-                  "exec busybox httpd -f -p 8080 -h /www")
-        made.append(run_declared_app_container(run.one(CONTAINER, "-app").inputs, ensure_image(), "sh", "-c",
-                                               server))
+        server = (
+            "mkdir -p /www && echo ok > /www/version && until [ -f /go ]; do sleep 0.2; done && "
+            "exec busybox httpd -f -p 8080 -h /www"
+        )
+        made.append(run_declared_app_container(run.one(CONTAINER, "-app").inputs, ensure_image(), "sh", "-c", server))
         return made[-1], run
 
     yield start

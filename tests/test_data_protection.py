@@ -43,13 +43,17 @@ def test_each_state_path_has_its_own_protected_retained_named_volume():
     run = render()
     volumes = [r for r in run.registrations if r.type == VOLUME]
     expected = {
-        "cloudify-root": "/root", "cloudify-etc-init-d": "/etc/init.d", "cloudify-etc-default": "/etc/default",
-        "cloudify-opt-manager-resources": "/opt/manager/resources", "cloudify-opt-manager-env": "/opt/manager/env",
+        "cloudify-root": "/root",
+        "cloudify-etc-init-d": "/etc/init.d",
+        "cloudify-etc-default": "/etc/default",
+        "cloudify-opt-manager-resources": "/opt/manager/resources",
+        "cloudify-opt-manager-env": "/opt/manager/env",
         "cloudify-etc-service-riemann": "/etc/service/riemann",
         "cloudify-etc-service-elasticsearch-data": "/etc/service/elasticsearch/data",
         "cloudify-etc-service-elasticsearch-logs": "/etc/service/elasticsearch/logs",
         "cloudify-opt-influxdb-shared-data": "/opt/influxdb/shared/data",
-        "cloudify-var-log-cloudify": "/var/log/cloudify"}
+        "cloudify-var-log-cloudify": "/var/log/cloudify",
+    }
     assert sorted(v.inputs["name"] for v in volumes) == sorted(expected)
     assert all(v.protect is True and v.retain_on_delete is True for v in volumes)
     data = run.one(CONTAINER, "-data")
@@ -84,7 +88,8 @@ def test_every_image_stays_on_the_host_so_a_rollback_pulls_nothing(offline):
     if offline:
         assert images == []
         assert "docker rmi" not in " ".join(run.commands().values()) and "image rm" not in " ".join(
-            run.commands().values())
+            run.commands().values()
+        )
     else:
         assert sorted(r.name for r in images) == ["cloudify-app-image", "cloudify-data-image"]
         assert all(r.inputs["keepLocally"] is True for r in images)
@@ -98,21 +103,31 @@ def test_the_backup_step_runs_before_the_app_container_and_after_the_new_image()
     assert run.one(CONTAINER, "-data").urn in backup.dependencies
     script, args = script_arguments(backup.inputs["create"])
     assert script == "backup_data.sh"
-    assert args == ["true", "cloudify-manager", "cloudify-data", "/var/lib/cloudify-backups", "3", backup_key(run)[0],
-                    "auto"]
+    assert args == [
+        "true",
+        "cloudify-manager",
+        "cloudify-data",
+        "/var/lib/cloudify-backups",
+        "3",
+        backup_key(run)[0],
+        "auto",
+    ]
 
 
-@pytest.mark.parametrize(("change", "replaces_app"), [
-    ({"appImage": NEW_IMAGE}, True),
-    ({"tmpfs": '{"/run": ""}'}, True),
-    ({"ports": "[80, 443]"}, True),
-    ({"managementIp": "10.0.0.11"}, True),
-    ({"privileged": "true"}, True),
-    ({"readinessTimeout": "900"}, False),
-    ({"cloudifyPackages": '{"agents": {"a": "https://packages.example.com/a.tar.gz"}}'}, False),
-    ({"backupsToKeep": "5"}, False),
-    ({"backupDir": "/srv/backups"}, False),
-])
+@pytest.mark.parametrize(
+    ("change", "replaces_app"),
+    [
+        ({"appImage": NEW_IMAGE}, True),
+        ({"tmpfs": '{"/run": ""}'}, True),
+        ({"ports": "[80, 443]"}, True),
+        ({"managementIp": "10.0.0.11"}, True),
+        ({"privileged": "true"}, True),
+        ({"readinessTimeout": "900"}, False),
+        ({"cloudifyPackages": '{"agents": {"a": "https://packages.example.com/a.tar.gz"}}'}, False),
+        ({"backupsToKeep": "5"}, False),
+        ({"backupDir": "/srv/backups"}, False),
+    ],
+)
 def test_the_backup_reruns_exactly_when_the_app_container_is_replaced(change, replaces_app):
     before, after = render(), render(**change)
     app_changed = by_name(before)["cloudify-app"] != by_name(after)["cloudify-app"]
@@ -134,15 +149,29 @@ def test_a_rerun_with_nothing_changed_keeps_the_backup_step():
 def test_rolling_back_changes_only_the_app_side_and_returns_to_the_same_inputs():
     first, upgraded, rolled_back = render(), render(appImage=NEW_IMAGE), render()
     changed = {name for name, inputs in by_name(first).items() if by_name(upgraded)[name] != inputs}
-    assert changed == {"cloudify-app-image", "cloudify-backup", "cloudify-app", "cloudify-agent-packages",
-                       "cloudify-ready"}
+    assert changed == {
+        "cloudify-app-image",
+        "cloudify-backup",
+        "cloudify-app",
+        "cloudify-agent-packages",
+        "cloudify-ready",
+    }
     assert by_name(rolled_back) == by_name(first)
 
 
-@pytest.mark.parametrize("change", [
-    {"appImage": NEW_IMAGE}, {"ports": "[80]"}, {"tmpfs": '{"/run": ""}'}, {"managementIp": "10.9.9.9"},
-    {"backupDir": "/srv/backups"}, {"hostname": "other"}, {"readinessPath": "/"}, {"dataVolumes": "named"},
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"appImage": NEW_IMAGE},
+        {"ports": "[80]"},
+        {"tmpfs": '{"/run": ""}'},
+        {"managementIp": "10.9.9.9"},
+        {"backupDir": "/srv/backups"},
+        {"hostname": "other"},
+        {"readinessPath": "/"},
+        {"dataVolumes": "named"},
+    ],
+)
 def test_no_configuration_change_touches_the_data_container_or_its_volumes(change):
     """The only way to lose them is to unprotect them on purpose: nothing a stack setting does gets there."""
     before, after = render(), render(**change)
@@ -154,15 +183,21 @@ def test_no_configuration_change_touches_the_data_container_or_its_volumes(chang
         assert registration.delete_before_replace is False
 
 
-@pytest.mark.parametrize(("archive", "previous"), [
-    ("/var/lib/cloudify-backups/cloudify-manager-20261128T060000Z-cloudify_manager_3.1.0.tar.gz",
-     "registry.example.com/cloudify/cloudify-manager:3.1.0"),
-    ("/srv/backups/cloudify-manager-20270101T000000Z-sha256_0123.tar.gz", "sha256:0123"),
-])
+@pytest.mark.parametrize(
+    ("archive", "previous"),
+    [
+        (
+            "/var/lib/cloudify-backups/cloudify-manager-20261128T060000Z-cloudify_manager_3.1.0.tar.gz",
+            "registry.example.com/cloudify/cloudify-manager:3.1.0",
+        ),
+        ("/srv/backups/cloudify-manager-20270101T000000Z-sha256_0123.tar.gz", "sha256:0123"),
+    ],
+)
 def test_the_newest_backup_is_a_stack_output_and_the_readiness_step_knows_the_way_back(archive, previous):
     """Whatever the backup step reports on the host flows into the output and the readiness step's way back."""
-    run = run_program(PROD, secrets={"sshPrivateKey": THROWAWAY_KEY},
-                      mocks=HostMocks(backup_file=archive, previous_image=previous))
+    run = run_program(
+        PROD, secrets={"sshPrivateKey": THROWAWAY_KEY}, mocks=HostMocks(backup_file=archive, previous_image=previous)
+    )
     assert run.manager_outputs["latestBackup"] == archive
     _, args = script_arguments(run.one("command:remote:Command", "-ready").inputs["create"])
     assert args[5:8] == ["cloudify-data", archive, previous]
@@ -174,7 +209,8 @@ def test_the_registry_password_stays_secret_everywhere():
     provider = run.one(PROVIDER)
     assert any(REGISTRY_PASSWORD in s for s in secret_strings(provider.wire_inputs)), "it reaches the provider"
     assert json.loads(provider.inputs["registryAuth"]) == [
-        {"address": "registry.example.com", "username": "deployer", "password": REGISTRY_PASSWORD}]
+        {"address": "registry.example.com", "username": "deployer", "password": REGISTRY_PASSWORD}
+    ]
     for registration in run.registrations:
         assert not any(REGISTRY_PASSWORD in s for s in plain_strings(registration.wire_inputs)), registration.name
         assert REGISTRY_PASSWORD not in json.dumps(registration.inputs.get("create", ""))
@@ -182,11 +218,14 @@ def test_the_registry_password_stays_secret_everywhere():
         assert not any(REGISTRY_PASSWORD in s for s in plain_strings(outputs))
 
 
-@pytest.mark.parametrize("auth", [
-    {"server": "registry.example.com", "username": "deployer"},
-    {"server": "registry.example.com", "password": REGISTRY_PASSWORD},
-    {"server": "not a host", "username": "deployer", "password": REGISTRY_PASSWORD},
-])
+@pytest.mark.parametrize(
+    "auth",
+    [
+        {"server": "registry.example.com", "username": "deployer"},
+        {"server": "registry.example.com", "password": REGISTRY_PASSWORD},
+        {"server": "not a host", "username": "deployer", "password": REGISTRY_PASSWORD},
+    ],
+)
 def test_incomplete_registry_auth_is_refused_without_echoing_the_password(auth):
     with pytest.raises(ConfigError, match="registryAuth: ") as error:
         run_program(PROD, secrets={"sshPrivateKey": THROWAWAY_KEY, "registryAuth": json.dumps(auth)})
@@ -194,15 +233,22 @@ def test_incomplete_registry_auth_is_refused_without_echoing_the_password(auth):
     assert last_registrations() == []
 
 
-@pytest.mark.parametrize("auth", ['{"server": "registry.example.com"', '["registry.example.com"]',
-                                  '{"server": "registry.example.com", "username": "", "password": "x"}'])
+@pytest.mark.parametrize(
+    "auth",
+    [
+        '{"server": "registry.example.com"',
+        '["registry.example.com"]',
+        '{"server": "registry.example.com", "username": "", "password": "x"}',
+    ],
+)
 def test_registry_auth_of_the_wrong_shape_is_refused_with_the_commands_that_set_it(auth):
     with pytest.raises(ConfigError) as error:
         run_program(PROD, secrets={"sshPrivateKey": THROWAWAY_KEY, "registryAuth": auth})
     assert error.value.problems == [
         "registryAuth: must be a map with server, username and password: `pulumi config set --path "
         "registryAuth.server registry.example.com`, likewise registryAuth.username, and `pulumi config set "
-        "--secret --path registryAuth.password`"]
+        "--secret --path registryAuth.password`"
+    ]
 
 
 def test_an_unpinned_host_key_is_warned_about_and_a_pinned_one_is_not(caplog):

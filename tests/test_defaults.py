@@ -48,13 +48,16 @@ def test_on_this_machine_the_management_ip_is_loopback():
     assert manager["private_ip"] == manager["public_ip"] == "127.0.0.1"
 
 
-@pytest.mark.parametrize(("stack", "overrides", "use_sudo"), [
-    ("prod", {}, "true"),                                   # a remote login other than root
-    ("prod", {"sshUser": "root"}, "false"),                 # root needs no sudo
-    ("prod", {"sshUser": "root", "useSudo": "true"}, "true"),
-    ("prod", {"useSudo": "false"}, "false"),
-    ("dev", {}, "false"),                                   # this machine: Docker as the user running pulumi
-])
+@pytest.mark.parametrize(
+    ("stack", "overrides", "use_sudo"),
+    [
+        ("prod", {}, "true"),  # a remote login other than root
+        ("prod", {"sshUser": "root"}, "false"),  # root needs no sudo
+        ("prod", {"sshUser": "root", "useSudo": "true"}, "true"),
+        ("prod", {"useSudo": "false"}, "false"),
+        ("dev", {}, "false"),  # this machine: Docker as the user running pulumi
+    ],
+)
 def test_sudo_is_used_exactly_for_a_remote_login_other_than_root_unless_set(stack, overrides, use_sudo):
     run = render(stack, **overrides)
     for step, create in run.commands().items():

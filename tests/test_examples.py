@@ -1,7 +1,6 @@
 """examples/: the Python program that makes its own host and bootstraps the manager onto the host's Output
 address, under the mocks and on the test bed; the YAML program against the plugin's schema."""
 
-
 import harness
 import pytest
 import yaml
@@ -16,8 +15,13 @@ IMAGE = "registry.example.com/cloudify/cloudify-manager:3.2.0"
 def render_example(address: str, key: str = THROWAWAY_KEY, **config: str) -> harness.Run:
     mocks = HostMocks()
     mocks.addresses["ssh-host"] = address
-    settings = {"sshHostImage": "example/sshd-docker:1", "sshPublicKey": "ssh-ed25519 AAAAexample",
-                "appImage": IMAGE, "dataImage": IMAGE, **config}
+    settings = {
+        "sshHostImage": "example/sshd-docker:1",
+        "sshPublicKey": "ssh-ed25519 AAAAexample",
+        "appImage": IMAGE,
+        "dataImage": IMAGE,
+        **config,
+    }
     return run_program(settings, secrets={"sshPrivateKey": key}, mocks=mocks, program_file=EXAMPLE)
 
 

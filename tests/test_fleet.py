@@ -62,14 +62,17 @@ def test_a_stack_without_managers_exports_the_outputs_of_the_previous_release(st
     assert set(previous["exported"]) <= set(exported)
     loop = asyncio.get_event_loop()
     values = {name: loop.run_until_complete(output.future()) for name, output in exported.items()}
-    assert values == {name: unwrap_secrets(run.manager_outputs[name]) for name in exported}, \
+    assert values == {name: unwrap_secrets(run.manager_outputs[name]) for name in exported}, (
         "each export is the component's output"
+    )
     for name in ("managerUrl", "dockerServerVersion", "dataContainerName", "appContainerName"):
         assert values[name] == previous[name], name
 
 
-SITES = {"site-a": {"host": "a.example.com", "managementIp": "10.1.0.10"},
-         "site-b": {"host": "b.example.com", "managementIp": "10.2.0.10", "appImage": "cloudify/manager:3.2.1"}}
+SITES = {
+    "site-a": {"host": "a.example.com", "managementIp": "10.1.0.10"},
+    "site-b": {"host": "b.example.com", "managementIp": "10.2.0.10", "appImage": "cloudify/manager:3.2.1"},
+}
 
 
 def test_each_manager_gets_its_own_connection_provider_and_overrides():
@@ -77,15 +80,18 @@ def test_each_manager_gets_its_own_connection_provider_and_overrides():
     for name, host in (("site-a", "a.example.com"), ("site-b", "b.example.com")):
         provider = run.one(PROVIDER, f"{name}-docker")
         assert provider.inputs["host"] == f"ssh://ubuntu@{host}:22"
-        assert "cloudify-pulumi/cloudify-manager-" in provider.inputs["sshOpts"] and f"/{name}/id" in \
-            provider.inputs["sshOpts"], "each manager has its own identity folder (its own known_hosts)"
+        assert (
+            "cloudify-pulumi/cloudify-manager-" in provider.inputs["sshOpts"]
+            and f"/{name}/id" in provider.inputs["sshOpts"]
+        ), "each manager has its own identity folder (its own known_hosts)"
         engine = run.one("command:remote:Command", f"{name}-docker-engine")
         assert engine.inputs["connection"]["host"] == host
         for child in (r for r in run.registrations if r.parent == run.one(COMPONENT, name).urn):
             if child.type.startswith("docker:"):
                 assert child.provider.startswith(provider.urn + "::"), child.name
-    assert run.one("docker:index/remoteImage:RemoteImage", "site-b-app-image").inputs["name"] == \
-        "cloudify/manager:3.2.1"
+    assert (
+        run.one("docker:index/remoteImage:RemoteImage", "site-b-app-image").inputs["name"] == "cloudify/manager:3.2.1"
+    )
     assert run.one("docker:index/remoteImage:RemoteImage", "site-a-app-image").inputs["name"] == PROD["appImage"]
 
 
@@ -106,12 +112,16 @@ def test_each_manager_has_its_own_outputs(monkeypatch):
     exported: dict[str, object] = {}
     monkeypatch.setattr(pulumi, "export", lambda name, value: exported.__setitem__(name, value))
     config = {**PROD, "managers": json.dumps(SITES)}
-    run = run_program(config, secrets={"sshPrivateKey": THROWAWAY_KEY},
-                      mocks=HostMocks(docker_versions={"a.example.com": "27.3.1", "b.example.com": "26.1.5"}))
+    run = run_program(
+        config,
+        secrets={"sshPrivateKey": THROWAWAY_KEY},
+        mocks=HostMocks(docker_versions={"a.example.com": "27.3.1", "b.example.com": "26.1.5"}),
+    )
     assert set(exported) == {"managers"}, "a fleet exports one map, keyed by manager"
     assert {name: set(values) for name, values in exported["managers"].items()} == {
         name: {"managerUrl", "dockerServerVersion", "dataContainerName", "appContainerName", "latestBackup"}
-        for name in SITES}
+        for name in SITES
+    }
     outputs = {name: run.outputs[run.one(COMPONENT, name).urn] for name in SITES}
     assert outputs["site-a"]["managerUrl"] == "http://a.example.com"
     assert outputs["site-b"]["appContainerName"] == "cloudify-manager"
@@ -133,25 +143,35 @@ def test_duplicate_manager_names_are_refused():
 
 def test_two_managers_on_one_host_with_one_name_prefix_are_refused():
     problems = problems_of({"one": {"host": "h.example.com"}, "two": {"host": "h.example.com", "ports": "[8080]"}})
-    assert problems == ["managers: one and two both use namePrefix 'cloudify' on h.example.com: their containers "
-                        "and volumes would collide; give one its own namePrefix"]
+    assert problems == [
+        "managers: one and two both use namePrefix 'cloudify' on h.example.com: their containers "
+        "and volumes would collide; give one its own namePrefix"
+    ]
 
 
 def test_two_managers_on_one_host_publishing_one_port_are_refused():
-    problems = problems_of({"one": {"host": "h.example.com", "ports": [80, 443]},
-                            "two": {"host": "h.example.com", "namePrefix": "second", "ports": ["443:443"]}})
-    assert problems == ["managers: one and two both publish host port(s) 443 on h.example.com; give one its own "
-                        "ports"]
+    problems = problems_of(
+        {
+            "one": {"host": "h.example.com", "ports": [80, 443]},
+            "two": {"host": "h.example.com", "namePrefix": "second", "ports": ["443:443"]},
+        }
+    )
+    assert problems == ["managers: one and two both publish host port(s) 443 on h.example.com; give one its own ports"]
 
 
 def test_two_managers_on_this_machine_sharing_ports_are_refused_naming_each_port():
     local = {key: value for key, value in PROD.items() if key not in ("host", "sshUser")}
-    config = {**local, "managers": json.dumps({"one": {"ports": [80, 443, 8080]},
-                                                "two": {"namePrefix": "second", "ports": ["8080:80", "443:443"]}})}
+    config = {
+        **local,
+        "managers": json.dumps(
+            {"one": {"ports": [80, 443, 8080]}, "two": {"namePrefix": "second", "ports": ["8080:80", "443:443"]}}
+        ),
+    }
     with pytest.raises(ConfigError) as error:
         run_program(config, secrets={})
     assert error.value.problems == [
-        "managers: one and two both publish host port(s) 443, 8080 on this machine; give one its own ports"]
+        "managers: one and two both publish host port(s) 443, 8080 on this machine; give one its own ports"
+    ]
 
 
 def test_two_managers_named_twice_each_are_refused_in_one_message():
@@ -159,34 +179,40 @@ def test_two_managers_named_twice_each_are_refused_in_one_message():
     assert problems_of(None, raw=raw) == ["managers: 'a', 'b' listed more than once: names must be unique"]
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    ("{not json", "managers: must be a map in the stack file: manager name -> its settings"),
-    ("{}", "managers: must be a non-empty map: manager name -> its settings"),
-    ('["one"]', "managers: must be a non-empty map: manager name -> its settings"),
-    ('{"one": "h.example.com"}', "managers.one: must be a map of settings (an empty map {} inherits them all)"),
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("{not json", "managers: must be a map in the stack file: manager name -> its settings"),
+        ("{}", "managers: must be a non-empty map: manager name -> its settings"),
+        ('["one"]', "managers: must be a non-empty map: manager name -> its settings"),
+        ('{"one": "h.example.com"}', "managers.one: must be a map of settings (an empty map {} inherits them all)"),
+    ],
+)
 def test_a_managers_value_of_the_wrong_shape_is_refused_saying_what_it_must_be(raw, expected):
     assert problems_of(None, raw=raw) == [expected]
 
 
 def test_an_override_of_a_setting_that_does_not_exist_is_refused():
     problems = problems_of({"one": {"host": "h.example.com", "apImage": "x/y:1"}})
-    assert problems == ["managers.one.apImage: unknown setting: a manager can override "
-                        f"{', '.join(OVERRIDABLE_KEYS)}"]
+    assert problems == [f"managers.one.apImage: unknown setting: a manager can override {', '.join(OVERRIDABLE_KEYS)}"]
 
 
 def test_secrets_and_invalid_values_in_an_entry_name_the_entry():
     problems = problems_of({"one": {"host": "h.example.com", "sshPrivateKey": "x", "ports": [70000]}})
-    assert problems == ["managers.one.sshPrivateKey: secrets are set once, at the top level, for every manager",
-                        "managers.one.ports: 70000 is out of range: ports are 1-65535"]
+    assert problems == [
+        "managers.one.sshPrivateKey: secrets are set once, at the top level, for every manager",
+        "managers.one.ports: 70000 is out of range: ports are 1-65535",
+    ]
 
 
 def test_an_invalid_manager_name_is_refused_before_any_resource():
     assert problems_of({"Site A": {}}) == [
-        "managers: 'Site A' must be a lower-case name of letters, digits and '-' (it names the manager's resources)"]
+        "managers: 'Site A' must be a lower-case name of letters, digits and '-' (it names the manager's resources)"
+    ]
 
 
 # -- on real SSH hosts ---------------------------------------------------------------
+
 
 @pytest.mark.hosts
 def test_a_two_host_stack_runs_its_docker_and_agent_steps_on_both_and_connects_to_each(make_host, engine, tmp_path):
@@ -194,11 +220,21 @@ def test_a_two_host_stack_runs_its_docker_and_agent_steps_on_both_and_connects_t
     www.mkdir()
     (www / "agent.tar.gz").write_bytes(b"agent\n")
     server = PackageServer(www)
-    hosts = {"site-a": make_host("site-a", with_engine=True, docker_group=True),
-             "site-b": make_host("site-b", with_engine=True, docker_group=True)}
+    hosts = {
+        "site-a": make_host("site-a", with_engine=True, docker_group=True),
+        "site-b": make_host("site-b", with_engine=True, docker_group=True),
+    }
     prefixes = {name: f"cfy{name[-1]}{uuid.uuid4().hex[:6]}" for name in hosts}
-    managers = {name: {"host": "127.0.0.1", "sshUser": host.user, "sshPort": host.port, "namePrefix": prefixes[name],
-                       "ports": [8000 + i]} for i, (name, host) in enumerate(hosts.items())}
+    managers = {
+        name: {
+            "host": "127.0.0.1",
+            "sshUser": host.user,
+            "sshPort": host.port,
+            "namePrefix": prefixes[name],
+            "ports": [8000 + i],
+        }
+        for i, (name, host) in enumerate(hosts.items())
+    }
     # Both test hosts share this machine's address: one key opens both (same test key folder).
     packages = json.dumps({"agents": {"a": f"{server.url}/agent.tar.gz"}})
     config = {**PROD, "cloudifyPackages": packages, "managers": json.dumps(managers)}

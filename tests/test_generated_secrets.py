@@ -30,8 +30,9 @@ DEV = stack_config("dev")
 RANDOM = "random:index/randomPassword:RandomPassword"
 
 
-def render(config: dict[str, str] | None = None, *, mocks: HostMocks | None = None, preview: bool = False,
-           **secrets: str) -> Run:
+def render(
+    config: dict[str, str] | None = None, *, mocks: HostMocks | None = None, preview: bool = False, **secrets: str
+) -> Run:
     return run_program(config or DEV, secrets=secrets, mocks=mocks, preview=preview)
 
 
@@ -84,8 +85,13 @@ def test_switching_from_a_generated_to_a_set_password_replaces_only_the_app_side
     set_later = render(adminPassword=THROWAWAY_ADMIN_PASSWORD)
     old = {r.name: r.inputs for r in first.registrations}
     changed = {r.name for r in set_later.registrations if old.get(r.name) != r.inputs}
-    assert changed == {"cloudify-manager-config", "cloudify-backup", "cloudify-app", "cloudify-ready",
-                       "cloudify-admin-password"}, "the config, then a backup and a new app container"
+    assert changed == {
+        "cloudify-manager-config",
+        "cloudify-backup",
+        "cloudify-app",
+        "cloudify-ready",
+        "cloudify-admin-password",
+    }, "the config, then a backup and a new app container"
 
 
 def test_nothing_is_regenerated_on_a_second_run():

@@ -41,11 +41,14 @@ def test_trusty_with_working_docker_installs_nothing(make_host, engine):
     assert not host.exists("/etc/apt/sources.list.d/docker.list") and not host.exists("/usr/local/bin/docker")
 
 
-@pytest.mark.parametrize(("identity", "named"), [
-    ("debian-12", "Debian GNU/Linux 12 (bookworm)"),
-    ("ubuntu-16.04", "Ubuntu 16.04.7 LTS"),
-    ("centos-7", "CentOS Linux 7 (Core)"),
-])
+@pytest.mark.parametrize(
+    ("identity", "named"),
+    [
+        ("debian-12", "Debian GNU/Linux 12 (bookworm)"),
+        ("ubuntu-16.04", "Ubuntu 16.04.7 LTS"),
+        ("centos-7", "CentOS Linux 7 (Core)"),
+    ],
+)
 def test_other_distributions_without_docker_fail_without_installing(make_host, identity, named):
     host = make_host(identity, identity=identity)
     host.put("/usr/local/bin/apt-get", "#!/bin/sh\ntouch /tmp/apt-get-ran\n", mode="755")
@@ -62,8 +65,9 @@ def test_host_with_working_docker_prints_the_server_and_client_versions(make_hos
     result = host.ssh(declared_commands(host)["docker-engine"])
     assert result.returncode == 0, result.stderr
     assert result.stdout == docker_step_report("debian 12", engine)
-    assert checked_docker_host(settings_from_text({**stack_config("prod")}, has_private_key=True, has_ssh_agent=False),
-                               result.stdout).startswith("ssh://")
+    assert checked_docker_host(
+        settings_from_text({**stack_config("prod")}, has_private_key=True, has_ssh_agent=False), result.stdout
+    ).startswith("ssh://")
 
 
 INIT_SCRIPT = """#!/bin/sh
@@ -93,6 +97,7 @@ def test_daemon_that_cannot_start_fails_clearly(make_host):
 
 # -- what runs against the application container -----------------------------
 
+
 @pytest.fixture
 def package_server(tmp_path):
     root = tmp_path / "www"
@@ -107,12 +112,13 @@ def build_deb(folder: Path, name: str, version: str, depends: str | None = None)
     (tree / "DEBIAN").mkdir(parents=True)
     (tree / "DEBIAN/control").write_text(
         f"Package: {name}\nVersion: {version}\nArchitecture: all\nMaintainer: tests <t@example.com>\n"
-        + (f"Depends: {depends}\n" if depends else "") + "Description: test agent package\n")
+        + (f"Depends: {depends}\n" if depends else "")
+        + "Description: test agent package\n"
+    )
     (tree / f"opt/{name}").mkdir(parents=True)
     (tree / f"opt/{name}/VERSION").write_text(version + "\n")
     deb = folder / f"{name}_{version}_all.deb"
-    subprocess.run(["dpkg-deb", "--root-owner-group", "--build", str(tree), str(deb)], check=True,
-                   capture_output=True)
+    subprocess.run(["dpkg-deb", "--root-owner-group", "--build", str(tree), str(deb)], check=True, capture_output=True)
     return deb
 
 
@@ -147,14 +153,17 @@ def agents_config(**agents: str) -> str:
     return json.dumps({"agents": agents})
 
 
-def test_agent_packages_are_installed_inside_the_app_container_idempotently(
-        make_host, package_server, app_container):
+def test_agent_packages_are_installed_inside_the_app_container_idempotently(make_host, package_server, app_container):
     prefix, container = app_container("sleep", "3600")
     deb = build_deb(package_server.root, "cloudify-test-agent", "3.2.0")
     tarball = build_tarball(package_server.root / "Ubuntu-trusty-agent.tar.gz", b"agent files\n")
     host = make_host("agents", with_engine=True)
-    create = declared_commands(host, namePrefix=prefix, cloudifyPackages=agents_config(
-        ubuntu_deb=f"{package_server.url}/{deb.name}", ubuntu_tar=f"{package_server.url}/{tarball.name}"),
+    create = declared_commands(
+        host,
+        namePrefix=prefix,
+        cloudifyPackages=agents_config(
+            ubuntu_deb=f"{package_server.url}/{deb.name}", ubuntu_tar=f"{package_server.url}/{tarball.name}"
+        ),
     )["agent-packages"]
 
     first = host.ssh(create)
@@ -180,21 +189,22 @@ def test_agent_url_answering_404_fails_naming_the_url(make_host, package_server,
     prefix, _ = app_container("sleep", "3600")
     missing = f"{package_server.url}/missing-agent_1.0_all.deb"
     host = make_host("agents404", with_engine=True)
-    create = declared_commands(host, namePrefix=prefix,
-                      cloudifyPackages=agents_config(ubuntu=missing))["agent-packages"]
+    create = declared_commands(host, namePrefix=prefix, cloudifyPackages=agents_config(ubuntu=missing))[
+        "agent-packages"
+    ]
     result = host.ssh(create)
     assert result.returncode == 20
     assert f"could not download agent package {missing}" in result.stderr
 
 
-def test_hostile_agent_url_is_inert_on_host_and_in_container(make_host, package_server,
-                                                            app_container):
+def test_hostile_agent_url_is_inert_on_host_and_in_container(make_host, package_server, app_container):
     prefix, container = app_container("sleep", "3600")
     payload = "a$(touch${IFS}/tmp/pwned)b`touch${IFS}/tmp/pwned2`;touch${IFS}/tmp/pwned3;'\".deb"
     hostile = f"{package_server.url}/{payload}"
     host = make_host("hostile", with_engine=True)
-    create = declared_commands(host, namePrefix=prefix,
-                      cloudifyPackages=agents_config(ubuntu=hostile))["agent-packages"]
+    create = declared_commands(host, namePrefix=prefix, cloudifyPackages=agents_config(ubuntu=hostile))[
+        "agent-packages"
+    ]
     result = host.ssh(create)
     assert result.returncode == 20 and hostile in result.stderr
     for marker in ("/tmp/pwned", "/tmp/pwned2", "/tmp/pwned3"):
@@ -211,8 +221,12 @@ def test_offline_image_is_imported_from_docker_url(make_host, package_server, en
     tag = uuid.uuid4().hex[:8]
     data_image, app_image = f"cfytest/data:{tag}", f"cfytest/app:{tag}"
     host = make_host("import", with_engine=True)
-    commands = declared_commands(host, appImage=app_image, dataImage=data_image, cloudifyPackages=json.dumps(
-        {"docker": {"docker_url": f"{package_server.url}/cloudify-docker.tar"}}))
+    commands = declared_commands(
+        host,
+        appImage=app_image,
+        dataImage=data_image,
+        cloudifyPackages=json.dumps({"docker": {"docker_url": f"{package_server.url}/cloudify-docker.tar"}}),
+    )
     try:
         for step, image in (("data-image-import", data_image), ("app-image-import", app_image)):
             result = host.ssh(commands[step])
@@ -227,12 +241,17 @@ def test_offline_image_is_imported_from_docker_url(make_host, package_server, en
 
 # -- readiness -----------------------------------------------------------------
 
+
 @pytest.fixture
 def web_container(app_container):
     """An app container answering HTTP on a free port of the host network, and logging a marker."""
     port = free_port()
-    prefix, _ = app_container("sh", "-c", "mkdir -p /www && echo ok > /www/version && echo MANAGER-LOG-MARKER && "
-                                          f"exec busybox httpd -f -p 127.0.0.1:{port} -h /www")
+    prefix, _ = app_container(
+        "sh",
+        "-c",
+        "mkdir -p /www && echo ok > /www/version && echo MANAGER-LOG-MARKER && "
+        f"exec busybox httpd -f -p 127.0.0.1:{port} -h /www",
+    )
     return prefix, port
 
 
@@ -249,20 +268,22 @@ def test_readiness_succeeds_once_the_rest_port_answers(make_host, web_container)
 def test_readiness_timeout_fails_with_the_container_log(make_host, web_container):
     prefix, port = web_container
     host = make_host("notready", with_engine=True)
-    create = declared_commands(host, namePrefix=prefix, readinessPort=str(port),
-                      readinessPath="/not-there", readinessTimeout="3")["ready"]
+    create = declared_commands(
+        host, namePrefix=prefix, readinessPort=str(port), readinessPath="/not-there", readinessTimeout="3"
+    )["ready"]
     result = host.ssh(create)
     assert result.returncode == 40
     assert f"did not answer http://127.0.0.1:{port}/not-there within 3 seconds" in result.stderr
     assert "MANAGER-LOG-MARKER" in result.stderr
-    assert (f"sudo sh restore_backup.sh false {prefix}-manager {prefix}-data {MOCK_BACKUP_FILE}" in result.stderr
-            and f"pulumi config set appImage {MOCK_PREVIOUS_IMAGE}; pulumi up" in result.stderr), result.stderr
+    assert (
+        f"sudo sh restore_backup.sh false {prefix}-manager {prefix}-data {MOCK_BACKUP_FILE}" in result.stderr
+        and f"pulumi config set appImage {MOCK_PREVIOUS_IMAGE}; pulumi up" in result.stderr
+    ), result.stderr
 
 
 def readiness_failing_at_once(host, prefix: str, code: int):
     """The declared readiness step, with a long timeout, must fail with `code` well before it."""
-    create = declared_commands(host, namePrefix=prefix, readinessPort=str(free_port()),
-                               readinessTimeout="120")["ready"]
+    create = declared_commands(host, namePrefix=prefix, readinessPort=str(free_port()), readinessTimeout="120")["ready"]
     started = time.monotonic()
     result = host.ssh(create)
     assert result.returncode == code, result.stderr
@@ -273,8 +294,10 @@ def readiness_failing_at_once(host, prefix: str, code: int):
 def test_readiness_reports_a_database_schema_mismatch_at_once_with_the_way_back(make_host, app_container):
     """cloudify-manager-install 7.0.4 restservice/db.py `validate_schema_version` refuses a database written by
     another schema revision; the manager then never answers, so waiting out the timeout would say nothing."""
-    message = ("ValidationError: Database schema version mismatch: this manager expects schema revision "
-               "8e8314b1d848 but the database is 272e61bf5f4a)")
+    message = (
+        "ValidationError: Database schema version mismatch: this manager expects schema revision "
+        "8e8314b1d848 but the database is 272e61bf5f4a)"
+    )
     prefix, _ = app_container("sh", "-c", f"echo '{message}' && exec sleep 600")
     result = readiness_failing_at_once(make_host("schema", with_engine=True), prefix, 43)
     assert f"pulumi config set appImage {MOCK_PREVIOUS_IMAGE}; pulumi up" in result.stderr
@@ -283,9 +306,13 @@ def test_readiness_reports_a_database_schema_mismatch_at_once_with_the_way_back(
 
 def test_a_long_readiness_wait_reports_progress_until_the_manager_answers(make_host, app_container):
     port = free_port()
-    prefix, container = app_container("sh", "-c", "mkdir -p /www && echo ok > /www/version && "
-                                                  "until [ -f /www/go ]; do sleep 0.2; done && "
-                                                  f"exec busybox httpd -f -p 127.0.0.1:{port} -h /www")
+    prefix, container = app_container(
+        "sh",
+        "-c",
+        "mkdir -p /www && echo ok > /www/version && "
+        "until [ -f /www/go ]; do sleep 0.2; done && "
+        f"exec busybox httpd -f -p 127.0.0.1:{port} -h /www",
+    )
     host = make_host("slow", with_engine=True)
     create = declared_commands(host, namePrefix=prefix, readinessPort=str(port), readinessTimeout="60")["ready"]
     # The manager starts answering 13 s into the wait, whatever the test bed's own start-up took.
@@ -302,13 +329,17 @@ def test_a_long_readiness_wait_reports_progress_until_the_manager_answers(make_h
 def test_a_readiness_wait_that_times_out_reports_progress_then_fails(make_host, web_container):
     prefix, port = web_container
     host = make_host("slow-timeout", with_engine=True)
-    result = host.ssh(declared_commands(host, namePrefix=prefix, readinessPort=str(port),
-                                        readinessPath="/not-there", readinessTimeout="12")["ready"])
+    result = host.ssh(
+        declared_commands(
+            host, namePrefix=prefix, readinessPort=str(port), readinessPath="/not-there", readinessTimeout="12"
+        )["ready"]
+    )
     assert result.returncode == 40
     url = f"http://127.0.0.1:{port}/not-there"
     progress = [line for line in result.stderr.splitlines() if "s elapsed" in line]
     assert len(progress) == 1 and re.fullmatch(
-        rf"wait-ready: waiting for {re.escape(url)}: 1[0-2] s elapsed, [0-2] s left", progress[0]), progress
+        rf"wait-ready: waiting for {re.escape(url)}: 1[0-2] s elapsed, [0-2] s left", progress[0]
+    ), progress
     assert f"did not answer {url} within 12 seconds" in result.stderr
 
 
@@ -328,11 +359,13 @@ def test_readiness_needs_an_http_client_on_the_host(make_host, web_container):
 
 
 def test_a_readiness_failure_shows_the_last_40_lines_of_the_container_log(make_host, app_container):
-    prefix, _ = app_container("sh", "-c", "i=1; while [ $i -le 100 ]; do echo log-line-$i; i=$((i+1)); done; "
-                                          "exec sleep 600")
+    prefix, _ = app_container(
+        "sh", "-c", "i=1; while [ $i -le 100 ]; do echo log-line-$i; i=$((i+1)); done; exec sleep 600"
+    )
     host = make_host("log-tail", with_engine=True)
-    result = host.ssh(declared_commands(host, namePrefix=prefix, readinessPort=str(free_port()),
-                                        readinessTimeout="3")["ready"])
+    result = host.ssh(
+        declared_commands(host, namePrefix=prefix, readinessPort=str(free_port()), readinessTimeout="3")["ready"]
+    )
     assert result.returncode == 40, result.stderr
     shown = re.findall(r"^log-line-(\d+)$", result.stderr, re.M)
     assert shown == [str(n) for n in range(61, 101)]
@@ -343,8 +376,9 @@ def test_an_agent_package_that_dpkg_refuses_fails_naming_it(make_host, package_s
     deb = build_deb(package_server.root, "cloudify-broken-agent", "1.0", depends="no-such-package-anywhere")
     url = f"{package_server.url}/{deb.name}"
     host = make_host("agents-dpkg", with_engine=True)
-    result = host.ssh(declared_commands(host, namePrefix=prefix, cloudifyPackages=agents_config(a=url))[
-        "agent-packages"])
+    result = host.ssh(
+        declared_commands(host, namePrefix=prefix, cloudifyPackages=agents_config(a=url))["agent-packages"]
+    )
     assert result.returncode == 21, result.stderr
     assert f"dpkg could not install the package from {url} inside container {prefix}-manager" in result.stderr
 
@@ -354,24 +388,34 @@ def test_agents_need_a_running_app_container(make_host, package_server, app_cont
     docker("stop", "-t", "0", container)
     tarball = build_tarball(package_server.root / "agent.tar.gz", b"x\n")
     host = make_host("agents-stopped", with_engine=True)
-    result = host.ssh(declared_commands(host, namePrefix=prefix, cloudifyPackages=agents_config(
-        a=f"{package_server.url}/{tarball.name}"))["agent-packages"])
+    result = host.ssh(
+        declared_commands(
+            host, namePrefix=prefix, cloudifyPackages=agents_config(a=f"{package_server.url}/{tarball.name}")
+        )["agent-packages"]
+    )
     assert result.returncode == 22, result.stderr
     assert f"container {container} is not running; check 'docker logs {container}'" in result.stderr
 
 
-@pytest.mark.parametrize(("served", "code", "message"), [
-    (None, 30, "could not download the image tarball"),
-    (b"this is not a tar archive\n" * 100, 31, "docker import of"),
-])
+@pytest.mark.parametrize(
+    ("served", "code", "message"),
+    [
+        (None, 30, "could not download the image tarball"),
+        (b"this is not a tar archive\n" * 100, 31, "docker import of"),
+    ],
+)
 def test_offline_import_failures_name_the_tarball(make_host, package_server, engine, served, code, message):
     if served is not None:
         (package_server.root / "cloudify-docker.tar").write_bytes(served)
     url = f"{package_server.url}/cloudify-docker.tar"
     tag = uuid.uuid4().hex[:8]
     host = make_host("import-fails", with_engine=True)
-    commands = declared_commands(host, appImage=f"cfytest/app:{tag}", dataImage=f"cfytest/data:{tag}",
-                                 cloudifyPackages=json.dumps({"docker": {"docker_url": url}}))
+    commands = declared_commands(
+        host,
+        appImage=f"cfytest/app:{tag}",
+        dataImage=f"cfytest/data:{tag}",
+        cloudifyPackages=json.dumps({"docker": {"docker_url": url}}),
+    )
     try:
         result = host.ssh(commands["data-image-import"])
         assert result.returncode == code, result.stderr

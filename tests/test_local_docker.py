@@ -62,8 +62,10 @@ def test_docker_host_is_the_endpoint_given_to_the_provider(other_socket):
 def test_the_current_docker_context_is_the_endpoint_given_to_the_provider(other_socket, tmp_path):
     config = tmp_path / "docker-config"
     env = clean_env(DOCKER_CONFIG=str(config))
-    for args in (["context", "create", "cfytest-desktop", "--docker", f"host={other_socket}"],
-                 ["context", "use", "cfytest-desktop"]):
+    for args in (
+        ["context", "create", "cfytest-desktop", "--docker", f"host={other_socket}"],
+        ["context", "use", "cfytest-desktop"],
+    ):
         subprocess.run(["docker", *args], env=env, check=True, capture_output=True)
     result = run_locally(declared_local_step(), env)
     assert result.returncode == 0, result.stderr

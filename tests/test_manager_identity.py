@@ -51,10 +51,21 @@ def test_cloudify_7_profile_gives_the_images_paths_ports_readiness_and_no_system
     run = render()
     data, manager = run.one(CONTAINER, "-data").inputs, app(run).inputs
     assert [v["containerPath"] for v in data["volumes"]] == [
-        "/etc/cloudify", "/var/lib/pgsql", "/var/lib/rabbitmq", "/opt/manager/resources",
-        "/opt/mgmtworker/env/plugins", "/opt/mgmtworker/work", "/var/log/cloudify", "/opt/cloudify-stage/dist/userData"]
-    assert [(p["internal"], p["external"]) for p in manager["ports"]] == [(80, 80), (443, 443), (5671, 5671),
-                                                                          (53333, 53333)]
+        "/etc/cloudify",
+        "/var/lib/pgsql",
+        "/var/lib/rabbitmq",
+        "/opt/manager/resources",
+        "/opt/mgmtworker/env/plugins",
+        "/opt/mgmtworker/work",
+        "/var/log/cloudify",
+        "/opt/cloudify-stage/dist/userData",
+    ]
+    assert [(p["internal"], p["external"]) for p in manager["ports"]] == [
+        (80, 80),
+        (443, 443),
+        (5671, 5671),
+        (53333, 53333),
+    ]
     for systemd_only in ("capabilities", "securityOpts", "cgroupnsMode", "tmpfs", "privileged"):
         assert not manager.get(systemd_only), systemd_only
     assert manager["hostname"] == "cloudify"
@@ -66,16 +77,30 @@ def test_cloudify_7_profile_gives_the_images_paths_ports_readiness_and_no_system
 def test_the_generated_config_pins_identity_services_and_rest_keys():
     text = config_step(render()).inputs["stdin"]
     document = yaml.safe_load(text)
-    assert document["manager"] == {"hostname": "cloudify", "private_ip": "10.0.0.10", "public_ip": "10.0.0.10",
-                                   "security": {"admin_password": THROWAWAY_ADMIN_PASSWORD}}
-    assert document["services_to_install"] == ["database_service", "queue_service", "manager_service",
-                                               "monitoring_service"]
+    assert document["manager"] == {
+        "hostname": "cloudify",
+        "private_ip": "10.0.0.10",
+        "public_ip": "10.0.0.10",
+        "security": {"admin_password": THROWAWAY_ADMIN_PASSWORD},
+    }
+    assert document["services_to_install"] == [
+        "database_service",
+        "queue_service",
+        "manager_service",
+        "monitoring_service",
+    ]
     keys = document["flask_security"]
     # The names and fixed values Cloudify generates itself (cloudify-manager-install 7.0.4
     # restservice.py `_generate_flask_security_config`, lines 136-141): a misspelt key would be ignored and
     # regenerated on every start.
-    assert set(keys) == {"hash_salt", "secret_key", "encoding_alphabet", "encoding_block_size",
-                         "encoding_min_length", "encryption_key"}
+    assert set(keys) == {
+        "hash_salt",
+        "secret_key",
+        "encoding_alphabet",
+        "encoding_block_size",
+        "encoding_min_length",
+        "encryption_key",
+    }
     assert (keys["encoding_block_size"], keys["encoding_min_length"]) == (24, 5)
     assert keys == flask_security(THROWAWAY_MANAGER_SECRET), "derived from managerSecret, stable"
     alphabet = keys["encoding_alphabet"]
@@ -86,14 +111,18 @@ def test_the_generated_config_pins_identity_services_and_rest_keys():
 def test_config_reaches_the_host_on_stdin_only_and_stays_secret():
     run = render()
     step = config_step(run)
-    assert any(THROWAWAY_ADMIN_PASSWORD in s for s in secret_strings(step.wire_inputs["stdin"])), \
+    assert any(THROWAWAY_ADMIN_PASSWORD in s for s in secret_strings(step.wire_inputs["stdin"])), (
         "the password reaches stdin, as a secret"
+    )
     assert "stdin" in step.additional_secret_outputs, "the state's copy of stdin is secret too"
     assert THROWAWAY_ADMIN_PASSWORD not in step.inputs["create"]
     for registration in run.registrations:
         plain = " ".join(plain_strings(registration.wire_inputs))
-        for secret in (THROWAWAY_ADMIN_PASSWORD, THROWAWAY_MANAGER_SECRET, flask_security(THROWAWAY_MANAGER_SECRET)
-                       ["encryption_key"]):
+        for secret in (
+            THROWAWAY_ADMIN_PASSWORD,
+            THROWAWAY_MANAGER_SECRET,
+            flask_security(THROWAWAY_MANAGER_SECRET)["encryption_key"],
+        ):
             assert secret not in plain, registration.name
     for outputs in run.outputs.values():
         assert THROWAWAY_ADMIN_PASSWORD not in json.dumps(plain_strings(outputs))
@@ -102,8 +131,12 @@ def test_config_reaches_the_host_on_stdin_only_and_stays_secret():
 def test_the_app_container_mounts_the_config_read_only_and_waits_for_it():
     run = render()
     manager, step = app(run), config_step(run)
-    assert {"type": "bind", "source": "/etc/cloudify-pulumi/cloudify/config.yaml",
-            "target": "/etc/cloudify/config.yaml", "readOnly": True} in manager.inputs["mounts"]
+    assert {
+        "type": "bind",
+        "source": "/etc/cloudify-pulumi/cloudify/config.yaml",
+        "target": "/etc/cloudify/config.yaml",
+        "readOnly": True,
+    } in manager.inputs["mounts"]
     assert step.urn in manager.property_dependencies["envs"], "created only once the file is written"
     engine = run.one("command:remote:Command", "-docker-engine")
     assert engine.urn in step.dependencies
@@ -128,15 +161,26 @@ def test_the_seed_profile_keeps_its_shape():
     run = render(stack_config("prod"))
     assert not [r for r in run.registrations if r.name.endswith("-manager-config")]
     assert [e for e in app(run).inputs["envs"] if not e.startswith("CLOUDIFY_PULUMI_REPLACEMENT_KEY=")] == [
-        "MANAGEMENT_IP=10.0.0.10"]
+        "MANAGEMENT_IP=10.0.0.10"
+    ]
     assert "hostname" not in app(run).inputs and "mounts" not in app(run).inputs
 
 
 def test_explicit_settings_override_the_profile():
-    run = render({**SEVEN, "volumePaths": '["/etc/cloudify", "/var/lib/pgsql"]', "ports": '["8080:80"]',
-                  "readinessPath": "/custom", "hostname": "mgr-1", "configDir": "/srv/cfy"})
-    assert [v["containerPath"] for v in run.one(CONTAINER, "-data").inputs["volumes"]] == ["/etc/cloudify",
-                                                                                            "/var/lib/pgsql"]
+    run = render(
+        {
+            **SEVEN,
+            "volumePaths": '["/etc/cloudify", "/var/lib/pgsql"]',
+            "ports": '["8080:80"]',
+            "readinessPath": "/custom",
+            "hostname": "mgr-1",
+            "configDir": "/srv/cfy",
+        }
+    )
+    assert [v["containerPath"] for v in run.one(CONTAINER, "-data").inputs["volumes"]] == [
+        "/etc/cloudify",
+        "/var/lib/pgsql",
+    ]
     assert [(p["internal"], p["external"]) for p in app(run).inputs["ports"]] == [(80, 8080)]
     assert app(run).inputs["hostname"] == "mgr-1"
     assert script_arguments(config_step(run).inputs["create"]) == ("write_manager_config.sh", ["true", "/srv/cfy"])
@@ -145,8 +189,9 @@ def test_explicit_settings_override_the_profile():
 
 
 @pytest.mark.hosts
-def test_the_config_written_over_ssh_is_private_and_the_app_container_sees_it_read_only(make_host, engine,
-                                                                                       tmp_path_factory):
+def test_the_config_written_over_ssh_is_private_and_the_app_container_sees_it_read_only(
+    make_host, engine, tmp_path_factory
+):
     shared = str(tmp_path_factory.mktemp("cfyconf"))
     host = make_host("config", with_engine=True, docker_group=True, shared_dirs=(shared,))
     prefix = f"cfytest{uuid.uuid4().hex[:8]}"
@@ -175,5 +220,10 @@ def test_the_config_written_over_ssh_is_private_and_the_app_container_sees_it_re
         assert docker("exec", manager, "cat", "/etc/cloudify/config.yaml").stdout == step["stdin"]
     finally:
         docker("rm", "-f", "-v", manager, data, check=False)
-        docker("volume", "rm", "-f", *[f"{prefix}-{path_slug(p)}" for p in PROFILES["cloudify-7"].volume_paths],
-               check=False)
+        docker(
+            "volume",
+            "rm",
+            "-f",
+            *[f"{prefix}-{path_slug(p)}" for p in PROFILES["cloudify-7"].volume_paths],
+            check=False,
+        )

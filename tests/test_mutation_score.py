@@ -17,8 +17,9 @@ from harness import REPO
 @pytest.fixture
 def scoring(monkeypatch):
     stats = types.ModuleType("mutmut.stats")
-    stats.status_by_exit_code = defaultdict(lambda: "suspicious",
-                                            {1: "killed", 0: "survived", 36: "timeout", 33: "no tests"})
+    stats.status_by_exit_code = defaultdict(
+        lambda: "suspicious", {1: "killed", 0: "survived", 36: "timeout", 33: "no tests"}
+    )
     monkeypatch.setitem(sys.modules, "mutmut", types.ModuleType("mutmut"))
     monkeypatch.setitem(sys.modules, "mutmut.stats", stats)
     spec = importlib.util.spec_from_file_location("mutation_score", REPO / "scripts" / "mutation_score.py")
@@ -28,8 +29,11 @@ def scoring(monkeypatch):
 
 
 def codes(killed: int, survived: int, pending: int) -> dict[str, int | None]:
-    return {**{f"k{i}": 1 for i in range(killed)}, **{f"s{i}": 0 for i in range(survived)},
-            **{f"p{i}": None for i in range(pending)}}
+    return {
+        **{f"k{i}": 1 for i in range(killed)},
+        **{f"s{i}": 0 for i in range(survived)},
+        **{f"p{i}": None for i in range(pending)},
+    }
 
 
 def test_a_whole_census_scores_killed_over_killed_and_survived(scoring):

@@ -63,8 +63,16 @@ def test_host_like_inputs_accept_outputs_and_graph_shaping_inputs_are_plain():
 
 def test_schema_outputs_are_the_component_outputs():
     outputs = resource()["properties"]
-    assert set(outputs) == {"managerUrl", "dockerServerVersion", "dataContainerName", "dataContainerId",
-                            "appContainerName", "appContainerId", "latestBackup", "adminPassword"}
+    assert set(outputs) == {
+        "managerUrl",
+        "dockerServerVersion",
+        "dataContainerName",
+        "dataContainerId",
+        "appContainerName",
+        "appContainerId",
+        "latestBackup",
+        "adminPassword",
+    }
 
 
 def test_the_analysed_modules_have_no_postponed_annotations():
@@ -76,7 +84,11 @@ def test_the_analysed_modules_have_no_postponed_annotations():
 
 
 WIRE_INPUTS = {
-    "appImage": IMAGE, "dataImage": IMAGE, "sshPort": 2222.0, "readinessPort": 80.0, "backupsToKeep": 2.0,
+    "appImage": IMAGE,
+    "dataImage": IMAGE,
+    "sshPort": 2222.0,
+    "readinessPort": 80.0,
+    "backupsToKeep": 2.0,
     "managerProfile": "cloudify-7",
 }
 
@@ -89,8 +101,7 @@ def construct(inputs: dict | typing.Callable[[], dict]) -> dict:
     def code():
         given = inputs() if callable(inputs) else inputs
         result = provider().construct("cfy", TYPE_TOKEN, given, pulumi.ResourceOptions())
-        return pulumi.Output.all(result.urn, result.state).apply(
-            lambda values: state.update(values[1], urn=values[0]))
+        return pulumi.Output.all(result.urn, result.state).apply(lambda values: state.update(values[1], urn=values[0]))
 
     return {"run": run_code(code), "state": state}
 
@@ -100,12 +111,28 @@ def python_path(args: CloudifyManagerArgs) -> harness.Run:
 
 
 def test_construct_from_wire_inputs_registers_what_the_python_path_registers():
-    wire = construct(lambda: {**WIRE_INPUTS, "host": pulumi.Output.from_input("10.9.0.4"),
-                              "sshPrivateKey": pulumi.Output.secret(THROWAWAY_KEY),
-                              "managerSecret": pulumi.Output.secret(THROWAWAY_MANAGER_SECRET)})["run"]
-    python = python_path({"app_image": IMAGE, "data_image": IMAGE, "ssh_port": 2222, "readiness_port": 80,
-                          "backups_to_keep": 2, "manager_profile": "cloudify-7", "host": "10.9.0.4",
-                          "ssh_private_key": THROWAWAY_KEY, "manager_secret": THROWAWAY_MANAGER_SECRET})
+    wire = construct(
+        lambda: {
+            **WIRE_INPUTS,
+            "host": pulumi.Output.from_input("10.9.0.4"),
+            "sshPrivateKey": pulumi.Output.secret(THROWAWAY_KEY),
+            "managerSecret": pulumi.Output.secret(THROWAWAY_MANAGER_SECRET),
+        }
+    )["run"]
+    python = python_path(
+        {
+            "app_image": IMAGE,
+            "data_image": IMAGE,
+            "ssh_port": 2222,
+            "readiness_port": 80,
+            "backups_to_keep": 2,
+            "manager_profile": "cloudify-7",
+            "host": "10.9.0.4",
+            "ssh_private_key": THROWAWAY_KEY,
+            "manager_secret": THROWAWAY_MANAGER_SECRET,
+        }
+    )
+
     def names(run: harness.Run) -> list[tuple[str, str]]:
         return sorted((r.type, r.name) for r in run.registrations)
 
@@ -118,22 +145,42 @@ def test_construct_from_wire_inputs_registers_what_the_python_path_registers():
 
 def test_construct_keeps_secrets_secret_though_the_schema_has_no_secret_flag():
     # The engine sends what a YAML program wrote in plain text as a plain string: the component marks it.
-    result = construct({**WIRE_INPUTS, "host": "10.9.0.4", "sshPrivateKey": THROWAWAY_KEY,
-                        "adminPassword": "Adm1n-from-yaml", "managerSecret": THROWAWAY_MANAGER_SECRET,
-                        "registryServer": "registry.example.com", "registryUsername": "robot",
-                        "registryPassword": "registry-pass-from-yaml", "dockerHost": "tcp://10.9.0.4:2376",
-                        "dockerTlsCaCert": "CA PEM", "dockerTlsCert": "CERT PEM", "dockerTlsKey": "tls-key-from-yaml"})
+    result = construct(
+        {
+            **WIRE_INPUTS,
+            "host": "10.9.0.4",
+            "sshPrivateKey": THROWAWAY_KEY,
+            "adminPassword": "Adm1n-from-yaml",
+            "managerSecret": THROWAWAY_MANAGER_SECRET,
+            "registryServer": "registry.example.com",
+            "registryUsername": "robot",
+            "registryPassword": "registry-pass-from-yaml",
+            "dockerHost": "tcp://10.9.0.4:2376",
+            "dockerTlsCaCert": "CA PEM",
+            "dockerTlsCert": "CERT PEM",
+            "dockerTlsKey": "tls-key-from-yaml",
+        }
+    )
     run = result["run"]
     for step in (r for r in run.registrations if r.type == "command:remote:Command"):
         assert is_secret(step.wire_inputs["connection"]), step.name
-    shown = json.dumps([harness.plain_strings(r.wire_inputs) + harness.plain_strings(r.state)
-                        for r in run.registrations] + [harness.plain_strings(run.outputs)])
+    shown = json.dumps(
+        [harness.plain_strings(r.wire_inputs) + harness.plain_strings(r.state) for r in run.registrations]
+        + [harness.plain_strings(run.outputs)]
+    )
     # Provider configuration travels JSON-encoded (pulumi-docker's SDK, `pulumi.runtime.to_json`).
-    assert json.loads(run.one("pulumi:providers:docker").inputs["registryAuth"])[0]["password"] == \
-        "registry-pass-from-yaml"
+    assert (
+        json.loads(run.one("pulumi:providers:docker").inputs["registryAuth"])[0]["password"]
+        == "registry-pass-from-yaml"
+    )
     assert run.one("pulumi:providers:docker").inputs["keyMaterial"] == "tls-key-from-yaml"
-    for secret in (THROWAWAY_MANAGER_SECRET, "Adm1n-from-yaml", "PRIVATE KEY", "registry-pass-from-yaml",
-                   "tls-key-from-yaml"):
+    for secret in (
+        THROWAWAY_MANAGER_SECRET,
+        "Adm1n-from-yaml",
+        "PRIVATE KEY",
+        "registry-pass-from-yaml",
+        "tls-key-from-yaml",
+    ):
         assert secret not in shown
     assert is_secret(run.outputs[result["state"]["urn"]]["adminPassword"])
 
@@ -155,6 +202,12 @@ def test_python_programs_see_whole_numbers_as_int_and_the_plugin_takes_a_port_th
     assert "float" not in str(CloudifyManagerArgs.__annotations__["ssh_port"])
     assert resource()["inputProperties"]["sshPort"]["type"] == "number"
     assert resource()["inputProperties"]["readinessPort"]["type"] == "integer"
-    wire = construct(lambda: {**WIRE_INPUTS, "host": "10.9.0.4", "sshPrivateKey": THROWAWAY_KEY,
-                              "sshPort": pulumi.Output.from_input(2222.0)})["run"]
+    wire = construct(
+        lambda: {
+            **WIRE_INPUTS,
+            "host": "10.9.0.4",
+            "sshPrivateKey": THROWAWAY_KEY,
+            "sshPort": pulumi.Output.from_input(2222.0),
+        }
+    )["run"]
     assert wire.one("pulumi:providers:docker").inputs["host"] == "ssh://ubuntu@10.9.0.4:2222"

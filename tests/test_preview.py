@@ -82,15 +82,19 @@ def test_a_preview_after_up_with_nothing_changed_plans_nothing(stack):
 def readme_upgrade_preview() -> dict[str, tuple[str, str, bool]]:
     """README's `pulumi preview` listing of an appImage upgrade: name -> (type, action, delete first)."""
     text = (REPO / "README.md").read_text()
-    block = text.split("pulumi config set appImage registry.example.com/cloudify/cloudify-manager:3.3.0\n"
-                       "pulumi preview\n", 1)[1].split("pulumi up\n", 1)[0]
+    block = text.split(
+        "pulumi config set appImage registry.example.com/cloudify/cloudify-manager:3.3.0\npulumi preview\n", 1
+    )[1].split("pulumi up\n", 1)[0]
     rows = re.findall(r"^#  \+- (\S+)\s+(\S+)\s+(\w+)\s+\[diff: [^\]]*\](\s+\(delete first\))?$", block, re.M)
     assert rows, "README's upgrade section lists the planned steps"
     return {name: (type_, action, bool(first)) for type_, name, action, first in rows}
 
 
-TYPES = {"docker:RemoteImage": "docker:index/remoteImage:RemoteImage", "docker:Container": CONTAINER,
-         "command:remote:Command": "command:remote:Command"}
+TYPES = {
+    "docker:RemoteImage": "docker:index/remoteImage:RemoteImage",
+    "docker:Container": CONTAINER,
+    "command:remote:Command": "command:remote:Command",
+}
 
 
 def test_an_upgrade_preview_plans_exactly_what_readme_shows():
@@ -110,8 +114,9 @@ def test_an_upgrade_preview_knows_every_input_of_the_data_side():
     applied = up("prod")
     planned = preview("prod", applied, appImage=NEW_IMAGE)
     state = {r.name: r.inputs for r in applied.registrations}
-    data_side = [r for r in planned.registrations
-                 if r.type == "docker:index/volume:Volume" or r.name == "cloudify-data"]
+    data_side = [
+        r for r in planned.registrations if r.type == "docker:index/volume:Volume" or r.name == "cloudify-data"
+    ]
     assert len(data_side) == 11
     for registration in data_side:
         assert not has_unknown(registration.wire_inputs) and registration.inputs == state[registration.name]

@@ -68,8 +68,10 @@ def _ports_read_back(value: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _mounts_read_back(value: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """`getDockerContainerMounts`: target, source, type and read_only (false when unset) of every mount."""
-    return [{"target": m["target"], "source": m["source"], "type": m["type"], "readOnly": bool(m.get("readOnly"))}
-            for m in value]
+    return [
+        {"target": m["target"], "source": m["source"], "type": m["type"], "readOnly": bool(m.get("readOnly"))}
+        for m in value
+    ]
 
 
 def _parse_go_duration(text: str) -> int:
@@ -113,28 +115,39 @@ PROVIDER_TABLE: dict[str, Attribute] = {
     "image": Attribute(_same, "replace", "C:141-145 ForceNew; F:839-845 a sha256: value reads back container.Image"),
     "hostname": Attribute(_same, "replace", "C:148-152 ForceNew; F:847 Config.Hostname"),
     "command": Attribute(_same, "replace", "C:163-167 ForceNew; F:849 Config.Cmd"),
-    "ports": Attribute(_ports_read_back, "replace", "C:487-491 ForceNew; F:800-803 flattenContainerPorts "
-                       "(resource_docker_container_structures.go), only while running or must_run"),
+    "ports": Attribute(
+        _ports_read_back,
+        "replace",
+        "C:487-491 ForceNew; F:800-803 flattenContainerPorts "
+        "(resource_docker_container_structures.go), only while running or must_run",
+    ),
     "capabilities": Attribute(_capabilities_read_back, "replace", "C:262-266 ForceNew; F:870-877 HostConfig.CapAdd"),
-    "tmpfs": Attribute(_same, "ignored", "C:482-486 no ForceNew; F:883 HostConfig.Tmpfs; F:1015-1018 not in "
-                       "Update's attribute list"),
-    "mounts": Attribute(_mounts_read_back, "replace", "C:328-332 ForceNew; F:881 getDockerContainerMounts",
-                        unordered=True),
+    "tmpfs": Attribute(
+        _same, "ignored", "C:482-486 no ForceNew; F:883 HostConfig.Tmpfs; F:1015-1018 not in Update's attribute list"
+    ),
+    "mounts": Attribute(
+        _mounts_read_back, "replace", "C:328-332 ForceNew; F:881 getDockerContainerMounts", unordered=True
+    ),
     "securityOpts": Attribute(_same, "replace", "C:291-295 ForceNew; F:854 HostConfig.SecurityOpt", unordered=True),
     "restart": Attribute(_same, "update", "C:230 no ForceNew; F:857 RestartPolicy.Name; F:1015-1021 Update"),
     "privileged": Attribute(_same, "replace", "C:656-660 ForceNew; F:900 HostConfig.Privileged"),
     "mustRun": Attribute(_same, "update", "C:122 no ForceNew; F:819-822 set false when stopped; F:998 Update"),
-    "envs": Attribute(None, "replace", "C:590-594 ForceNew; F:891-896 'We decided not to set the environment "
-                      "variables'"),
+    "envs": Attribute(
+        None, "replace", "C:590-594 ForceNew; F:891-896 'We decided not to set the environment variables'"
+    ),
     "volumes": Attribute(None, "replace", "C:434-438 ForceNew; F:882 '// volumes': not read"),
     "cgroupnsMode": Attribute(None, "replace", "C:1176-1180 ForceNew; not read in F"),
     "start": Attribute(None, "create-only", "C:72 no ForceNew; F:584 consulted at create; F:831 not read"),
     "removeVolumes": Attribute(None, "create-only", "C:256 no ForceNew; F:1101 consulted at delete; not read"),
     "logDriver": Attribute(_same, "replace", "C:886-892 ForceNew, Computed; F:261 sent as LogConfig.Type; F:951 read"),
-    "logOpts": Attribute(_same, "replace", "C:894-899 ForceNew; F:388 sent as given; F:952, 983-989 read back as "
-                         "stored when declared"),
-    "healthcheck": Attribute(_healthcheck_read_back, "ignored", "C:1045-1100 no ForceNew, Computed; F:139-160 sent; "
-                             "F:960-970 read; not in Update's list F:1015-1018"),
+    "logOpts": Attribute(
+        _same, "replace", "C:894-899 ForceNew; F:388 sent as given; F:952, 983-989 read back as stored when declared"
+    ),
+    "healthcheck": Attribute(
+        _healthcheck_read_back,
+        "ignored",
+        "C:1045-1100 no ForceNew, Computed; F:139-160 sent; F:960-970 read; not in Update's list F:1015-1018",
+    ),
 }
 
 

@@ -35,8 +35,6 @@ COMPONENT = "cloudify:index:CloudifyManager"
 LOCAL_DOCKER_VERSION = "27.3.1"  # what the mocked local Docker step reports in this module
 
 
-
-
 def remote_run(**overrides: str) -> Run:
     config = {**stack_config("prod"), **overrides}
     return run_program(config, secrets={"sshPrivateKey": PRIVATE_KEY})
@@ -46,8 +44,11 @@ def remote_run(**overrides: str) -> Run:
 def local_run(tmp_path_factory) -> Run:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("HOME", str(tmp_path_factory.mktemp("home")))
-        return run_program(stack_config("dev"), secrets=stack_secrets(stack_config("dev")),
-                           mocks=HostMocks(docker_version=LOCAL_DOCKER_VERSION))
+        return run_program(
+            stack_config("dev"),
+            secrets=stack_secrets(stack_config("dev")),
+            mocks=HostMocks(docker_version=LOCAL_DOCKER_VERSION),
+        )
 
 
 def test_data_container_is_protected_and_app_container_is_not():
@@ -69,13 +70,29 @@ def test_data_container_is_created_once_never_started_and_keeps_its_volumes():
     data = run.one(CONTAINER, "-data").inputs
     assert data["start"] is False and data["mustRun"] is False and data["removeVolumes"] is False
     assert [v["containerPath"] for v in data["volumes"]] == [
-        "/root", "/etc/init.d", "/etc/default", "/opt/manager/resources", "/opt/manager/env",
-        "/etc/service/riemann", "/etc/service/elasticsearch/data", "/etc/service/elasticsearch/logs",
-        "/opt/influxdb/shared/data", "/var/log/cloudify"]
+        "/root",
+        "/etc/init.d",
+        "/etc/default",
+        "/opt/manager/resources",
+        "/opt/manager/env",
+        "/etc/service/riemann",
+        "/etc/service/elasticsearch/data",
+        "/etc/service/elasticsearch/logs",
+        "/opt/influxdb/shared/data",
+        "/var/log/cloudify",
+    ]
     assert [v["volumeName"] for v in data["volumes"]] == [
-        "cloudify-root", "cloudify-etc-init-d", "cloudify-etc-default", "cloudify-opt-manager-resources",
-        "cloudify-opt-manager-env", "cloudify-etc-service-riemann", "cloudify-etc-service-elasticsearch-data",
-        "cloudify-etc-service-elasticsearch-logs", "cloudify-opt-influxdb-shared-data", "cloudify-var-log-cloudify"]
+        "cloudify-root",
+        "cloudify-etc-init-d",
+        "cloudify-etc-default",
+        "cloudify-opt-manager-resources",
+        "cloudify-opt-manager-env",
+        "cloudify-etc-service-riemann",
+        "cloudify-etc-service-elasticsearch-data",
+        "cloudify-etc-service-elasticsearch-logs",
+        "cloudify-opt-influxdb-shared-data",
+        "cloudify-var-log-cloudify",
+    ]
 
 
 def test_app_container_uses_the_data_containers_volumes_and_depends_on_it():
@@ -130,9 +147,16 @@ def test_agent_command_names_every_configured_package():
     script, args = script_arguments(run.one("command:remote:Command", "-agent-packages").inputs["create"])
     base = "https://packages.example.com/cloudify/3.2.0/"
     assert script == "install_agents.sh"
-    assert args == ["true", "cloudify-manager",
-                    "deb", base + "cloudify-ubuntu-agent_3.2.0-ga-b200_amd64.deb", "-",
-                    "deb", base + "cloudify-centos-final-agent_3.2.0-ga-b200_amd64.deb", "-"]
+    assert args == [
+        "true",
+        "cloudify-manager",
+        "deb",
+        base + "cloudify-ubuntu-agent_3.2.0-ga-b200_amd64.deb",
+        "-",
+        "deb",
+        base + "cloudify-centos-final-agent_3.2.0-ga-b200_amd64.deb",
+        "-",
+    ]
 
 
 def test_private_key_is_a_secret_everywhere():
@@ -158,8 +182,7 @@ def test_provider_ssh_key_is_written_where_ssh_expands_tilde_not_under_home(isol
     assert not (tmp_path / ".ssh").exists(), "$HOME is not where ssh looks"
 
 
-@pytest.mark.parametrize(("port", "known_as"), [("22", "manager.example.com"),
-                                               ("2222", "[manager.example.com]:2222")])
+@pytest.mark.parametrize(("port", "known_as"), [("22", "manager.example.com"), ("2222", "[manager.example.com]:2222")])
 def test_a_pinned_host_key_is_given_to_every_command_and_to_the_providers_ssh(isolated_home: str, port, known_as):
     """What each side does with it is its own: pulumi-command v1.2.1 checks `host_key` in its Go SSH client
     (provider/pkg/provider/remote/connection.go), which cannot run here; the provider's system ssh refusing a
@@ -198,15 +221,20 @@ def test_cap_add_on_a_daemon_older_than_18_09_fails_before_any_container():
     """Below API 1.40 the daemon prefixes CAP_ again (moby v28.5.2 client/container_create.go)."""
     mocks = HostMocks(docker_version="18.06.1-ce", client_version="20.10.24", distribution="ubuntu 14.04")
     with pytest.raises(DockerHostError, match=r"capAdd.*18\.06\.1-ce.*CAP_CAP_.*pulumi config rm capAdd"):
-        run_program({**stack_config("prod"), "capAdd": '["NET_ADMIN"]'}, secrets={"sshPrivateKey": PRIVATE_KEY},
-                    mocks=mocks)
+        run_program(
+            {**stack_config("prod"), "capAdd": '["NET_ADMIN"]'}, secrets={"sshPrivateKey": PRIVATE_KEY}, mocks=mocks
+        )
     assert [r.type for r in last_registrations()] == [COMPONENT, "command:remote:Command"]
 
 
 def test_old_docker_over_tcp_with_tls_is_accepted_and_tls_key_stays_secret():
     mocks = HostMocks(docker_version="18.06.3-ce", distribution="ubuntu 14.04")
-    config = {**stack_config("prod"), "dockerHost": "tcp://manager.example.com:2376",
-              "dockerTlsCaCert": "CA-PEM", "dockerTlsCert": "CERT-PEM"}
+    config = {
+        **stack_config("prod"),
+        "dockerHost": "tcp://manager.example.com:2376",
+        "dockerTlsCaCert": "CA-PEM",
+        "dockerTlsCert": "CERT-PEM",
+    }
     run = run_program(config, secrets={"sshPrivateKey": PRIVATE_KEY, "dockerTlsKey": "TLS-KEY-PEM"}, mocks=mocks)
     provider = run.one(PROVIDER)
     assert provider.inputs["host"] == "tcp://manager.example.com:2376"
@@ -246,8 +274,16 @@ def test_commands_are_the_shipped_scripts_with_quoted_arguments(local_run):
 
 def test_outputs_are_registered_on_the_component(local_run):
     outputs = local_run.manager_outputs
-    assert set(outputs) == {"managerUrl", "dockerServerVersion", "dataContainerName", "dataContainerId",
-                            "appContainerName", "appContainerId", "latestBackup", "adminPassword"}
+    assert set(outputs) == {
+        "managerUrl",
+        "dockerServerVersion",
+        "dataContainerName",
+        "dataContainerId",
+        "appContainerName",
+        "appContainerId",
+        "latestBackup",
+        "adminPassword",
+    }
     assert is_secret(outputs["adminPassword"])
     assert outputs["appContainerName"] == "cloudify-manager"
 
@@ -278,8 +314,9 @@ def test_with_an_ssh_agent_and_no_key_the_connections_leave_the_key_to_the_agent
 
 
 def test_a_stack_of_several_managers_may_rely_on_an_ssh_agent_too(monkeypatch):
-    run = agent_run(monkeypatch, managers=json.dumps({"one": {"host": "a.example.com"},
-                                                      "two": {"host": "b.example.com"}}))
+    run = agent_run(
+        monkeypatch, managers=json.dumps({"one": {"host": "a.example.com"}, "two": {"host": "b.example.com"}})
+    )
     assert len([r for r in run.registrations if r.type == PROVIDER]) == 2
 
 

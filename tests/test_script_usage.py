@@ -14,9 +14,16 @@ import pytest
 from cloudify_pulumi import host_scripts
 
 SCRIPTS = sorted(p.name for p in host_scripts.SCRIPTS_DIR.glob("*.sh") if p.name != "common.sh")
-ARGUMENT_COUNTS = {"backup_data.sh": 7, "ensure_docker.sh": 7, "import_image.sh": 4, "restore_backup.sh": 4,
-                   "wait_ready.sh": 10, "write_manager_config.sh": 2, "install_agents.sh": 2,
-                   "set_admin_password.sh": 2}
+ARGUMENT_COUNTS = {
+    "backup_data.sh": 7,
+    "ensure_docker.sh": 7,
+    "import_image.sh": 4,
+    "restore_backup.sh": 4,
+    "wait_ready.sh": 10,
+    "write_manager_config.sh": 2,
+    "install_agents.sh": 2,
+    "set_admin_password.sh": 2,
+}
 
 
 @pytest.fixture(autouse=True)
@@ -33,8 +40,13 @@ def recording_stubs(tmp_path, monkeypatch):
 
 
 def run_shipped(script: str, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["sh", "-c", host_scripts.shipped_script(script), script, *args], capture_output=True,
-                          text=True, stdin=subprocess.DEVNULL, timeout=30)
+    return subprocess.run(
+        ["sh", "-c", host_scripts.shipped_script(script), script, *args],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=30,
+    )
 
 
 def test_every_script_is_listed():
@@ -51,15 +63,22 @@ def test_a_wrong_number_of_arguments_is_a_usage_error(script):
         assert result.stdout == ""
 
 
-@pytest.mark.parametrize(("script", "args", "message"), [
-    ("backup_data.sh", ["true", "app", "data", "/srv/b", "three", "key", "auto"], "KEEP must be a whole number"),
-    ("backup_data.sh", ["sometimes", "app", "data", "/srv/b", "3", "key", "none"], "USE_SUDO must be true or false"),
-    ("backup_data.sh", ["true", "app", "data", "/srv/b", "3", "key", "lz4"], "COMPRESSION must be auto, zstd"),
-    ("restore_backup.sh", ["false", "app", "data", "/srv/b/x.zip"], "ARCHIVE must be a .tar.zst, .tar.gz or .tar"),
-    ("restore_backup.sh", ["false", "app", "data", "relative.tar.gz"], "ARCHIVE must be an absolute path"),
-    ("import_image.sh", ["false", "http://x/i.tar", "img:1", "sometimes"], "MODE must be always or if-missing"),
-    ("write_manager_config.sh", ["false", "relative/dir"], "DIR must be an absolute path"),
-])
+@pytest.mark.parametrize(
+    ("script", "args", "message"),
+    [
+        ("backup_data.sh", ["true", "app", "data", "/srv/b", "three", "key", "auto"], "KEEP must be a whole number"),
+        (
+            "backup_data.sh",
+            ["sometimes", "app", "data", "/srv/b", "3", "key", "none"],
+            "USE_SUDO must be true or false",
+        ),
+        ("backup_data.sh", ["true", "app", "data", "/srv/b", "3", "key", "lz4"], "COMPRESSION must be auto, zstd"),
+        ("restore_backup.sh", ["false", "app", "data", "/srv/b/x.zip"], "ARCHIVE must be a .tar.zst, .tar.gz or .tar"),
+        ("restore_backup.sh", ["false", "app", "data", "relative.tar.gz"], "ARCHIVE must be an absolute path"),
+        ("import_image.sh", ["false", "http://x/i.tar", "img:1", "sometimes"], "MODE must be always or if-missing"),
+        ("write_manager_config.sh", ["false", "relative/dir"], "DIR must be an absolute path"),
+    ],
+)
 def test_a_malformed_argument_is_a_usage_error_naming_it(script, args, message):
     result = run_shipped(script, *args)
     assert result.returncode == 2, result.stderr

@@ -8,18 +8,18 @@ import sys
 import generate
 import pytest
 import yaml
-from harness import REPO
-
 from cloudify_pulumi import CloudifyManagerArgs
 from cloudify_pulumi.keys import ARGS_FIELDS
 from cloudify_pulumi.settings import SETTING, SETTINGS, Setting
+from harness import REPO
 
 PULUMI_TYPES = {str: "string", int: "integer", bool: "boolean"}
 
 
 def test_every_generated_file_is_what_the_table_gives():
-    done = subprocess.run([sys.executable, str(REPO / "scripts" / "generate.py"), "--check"], capture_output=True,
-                          text=True)
+    done = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "generate.py"), "--check"], capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stderr
 
 

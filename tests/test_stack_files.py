@@ -14,8 +14,6 @@ from harness import REPO, run_program, stack_config, stack_secrets
 STACK_FILES = sorted(REPO.glob("Pulumi.*.yaml"))
 
 
-
-
 def test_the_dev_prod_and_sites_stacks_are_committed():
     assert {p.name for p in STACK_FILES} >= {"Pulumi.dev.yaml", "Pulumi.prod.yaml", "Pulumi.sites.yaml"}
 
@@ -67,13 +65,15 @@ def test_component_reports_the_docker_version_from_the_install_step(docker_versi
         assert url == "http://127.0.0.1"
         ran.append(version)
 
-    pulumi.runtime.set_mocks(HostMocks(docker_version=docker_version), project="cloudify-manager", stack="t",
-                             preview=False)
+    pulumi.runtime.set_mocks(
+        HostMocks(docker_version=docker_version), project="cloudify-manager", stack="t", preview=False
+    )
 
     @pulumi.runtime.test
     def program():
-        manager = CloudifyManager("cfy", CloudifyManagerArgs(app_image="cloudify/manager:3.2.0",
-                                                             data_image="cloudify/manager:3.2.0"))
+        manager = CloudifyManager(
+            "cfy", CloudifyManagerArgs(app_image="cloudify/manager:3.2.0", data_image="cloudify/manager:3.2.0")
+        )
         return pulumi.Output.all(manager.docker_server_version, manager.manager_url).apply(check)
 
     program()

@@ -40,7 +40,9 @@ RECORD = f'printf "%s %s %s\\n" "$(id -u)" "$(basename "$0")" "$*" >> {LOG}\n'
 
 STUBS = {
     # apt-get: records; installing docker-ce lays down what the package would, with 18.06's CLI.
-    "apt-get": "#!/bin/sh\n" + RECORD + r"""
+    "apt-get": "#!/bin/sh\n"
+    + RECORD
+    + r"""
 [ -e /etc/stub-apt-installs-nothing ] && exit 0
 for arg in "$@"; do
     case "$arg" in docker-ce=*)
@@ -65,7 +67,9 @@ done
     "apt-key": "#!/bin/sh\n" + RECORD + '[ "$1" = add ] && cp "$2" /tmp/apt-key-added\n',
     "apt-mark": "#!/bin/sh\n" + RECORD,
     # curl: records, then serves the fixture named like the URL's last path segment (404 when absent).
-    "curl": "#!/bin/sh\n" + RECORD + """out= url=
+    "curl": "#!/bin/sh\n"
+    + RECORD
+    + """out= url=
 while [ $# -gt 0 ]; do case "$1" in -o) out=$2; shift 2 ;; -*) shift ;; *) url=$1; shift ;; esac; done
 [ -f "/srv/fixtures/${url##*/}" ] || exit 22
 cp "/srv/fixtures/${url##*/}" "$out"
@@ -87,10 +91,12 @@ def fixtures(tmp_path_factory) -> Fixtures:
     folder = tmp_path_factory.mktemp("fixtures")
     gnupg = tmp_path_factory.mktemp("gnupg")
     gpg = ["gpg", "--homedir", str(gnupg), "--batch"]
-    subprocess.run([*gpg, "--passphrase", "", "--quick-gen-key", "Test Repo <repo@example.com>", "ed25519", "sign",
-                    "never"], check=True, capture_output=True)
-    (folder / "gpg").write_bytes(subprocess.run([*gpg, "--armor", "--export"], check=True,
-                                                capture_output=True).stdout)
+    subprocess.run(
+        [*gpg, "--passphrase", "", "--quick-gen-key", "Test Repo <repo@example.com>", "ed25519", "sign", "never"],
+        check=True,
+        capture_output=True,
+    )
+    (folder / "gpg").write_bytes(subprocess.run([*gpg, "--armor", "--export"], check=True, capture_output=True).stdout)
     listing = subprocess.run([*gpg, "--with-colons", "--fingerprint"], check=True, capture_output=True, text=True)
     fingerprint = next(line.split(":")[9] for line in listing.stdout.splitlines() if line.startswith("fpr:"))
     tarball = folder / "docker-20.10.24.tgz"
@@ -102,8 +108,14 @@ def fixtures(tmp_path_factory) -> Fixtures:
 def trusty_host(make_host, fixtures: Fixtures, kernel: str = "3.13.0-170-generic", **options) -> SshHost:
     """Ubuntu 14.04 without Docker; the engine's socket waits at /outer for `service docker start`.
     What the network serves is in /srv/fixtures (the curl stub serves a URL's last path segment from there)."""
-    host = make_host("trusty", identity="ubuntu-14.04", with_engine=True, engine_socket="/outer/docker.sock",
-                     client_path="/opt/engine-cli/docker", **options)
+    host = make_host(
+        "trusty",
+        identity="ubuntu-14.04",
+        with_engine=True,
+        engine_socket="/outer/docker.sock",
+        client_path="/opt/engine-cli/docker",
+        **options,
+    )
     for name, text in STUBS.items():
         host.put(f"/usr/local/bin/{name}", text, mode="755")
     host.put("/etc/stub-kernel", kernel + "\n")
@@ -123,12 +135,16 @@ def settings(fixtures: Fixtures, **overrides: str) -> dict[str, str]:
     return {"dockerAptKeyFingerprint": fixtures.fingerprint, "dockerCliSha256": fixtures.cli_sha256, **overrides}
 
 
-@pytest.mark.parametrize(("kernel", "version"), [
-    ("3.13.0-170-generic", "18.06.1~ce~3-0~ubuntu"),  # trusty's stock kernel: 18.06.2+'s runc fix needs 4.x
-    ("4.4.0-148-generic", "18.06.3~ce~3-0~ubuntu"),   # the HWE kernel: the last trusty build
-])
+@pytest.mark.parametrize(
+    ("kernel", "version"),
+    [
+        ("3.13.0-170-generic", "18.06.1~ce~3-0~ubuntu"),  # trusty's stock kernel: 18.06.2+'s runc fix needs 4.x
+        ("4.4.0-148-generic", "18.06.3~ce~3-0~ubuntu"),  # the HWE kernel: the last trusty build
+    ],
+)
 def test_trusty_installs_docker_from_the_apt_repository_and_serves_the_providers_connection(
-        make_host, fixtures, engine, kernel, version):
+    make_host, fixtures, engine, kernel, version
+):
     host = trusty_host(make_host, fixtures, kernel)
     run = render_for_host(host, **settings(fixtures))
     result = host.ssh(run.commands()["docker-engine"])
@@ -144,8 +160,10 @@ def test_trusty_installs_docker_from_the_apt_repository_and_serves_the_providers
         "0 apt-mark hold docker-ce",
         f"1000 curl -fsSL --retry 2 -o /tmp/TMP/docker.tgz {CLI_URL}",
     ]
-    assert host.root("cat /etc/apt/sources.list.d/docker.list").stdout == \
-        f"deb [arch=amd64] {REPO}/linux/ubuntu trusty stable\n"
+    assert (
+        host.root("cat /etc/apt/sources.list.d/docker.list").stdout
+        == f"deb [arch=amd64] {REPO}/linux/ubuntu trusty stable\n"
+    )
     assert host.root("cmp /tmp/apt-key-added /srv/fixtures/gpg").returncode == 0, "apt trusts the checked key"
     assert f"installing docker-ce {version} from {REPO}" in result.stderr
 
@@ -199,12 +217,16 @@ def test_trusty_user_without_sudo_gets_a_clear_message_and_nothing_is_done(make_
 
 def test_hostile_repository_url_reaches_the_host_as_inert_data(make_host, fixtures):
     host = trusty_host(make_host, fixtures)
-    hostile = "https://mirror.example.com/d?a=$(touch${IFS}/tmp/pwned)&b=`touch${IFS}/tmp/pwned2`;touch${IFS}/tmp/pwned3'\""
+    hostile = (
+        "https://mirror.example.com/d?a=$(touch${IFS}/tmp/pwned)&b=`touch${IFS}/tmp/pwned2`;touch${IFS}/tmp/pwned3'\""
+    )
     result = host.ssh(render_for_host(host, **settings(fixtures, dockerAptRepo=hostile)).commands()["docker-engine"])
     assert result.returncode == 0, result.stderr
     assert calls(host)[2] == f"1000 curl -fsSL --retry 2 -o /tmp/TMP {hostile}/linux/ubuntu/gpg"
-    assert host.root("cat /etc/apt/sources.list.d/docker.list").stdout == \
-        f"deb [arch=amd64] {hostile}/linux/ubuntu trusty stable\n"
+    assert (
+        host.root("cat /etc/apt/sources.list.d/docker.list").stdout
+        == f"deb [arch=amd64] {hostile}/linux/ubuntu trusty stable\n"
+    )
     for marker in ("/tmp/pwned", "/tmp/pwned2", "/tmp/pwned3"):
         assert not host.exists(marker)
 
@@ -215,8 +237,11 @@ def test_trusty_refuses_a_key_file_that_holds_another_key_besides_the_pinned_one
     gnupg.mkdir(mode=0o700)
     gpg = ["gpg", "--homedir", str(gnupg), "--batch"]
     subprocess.run([*gpg, "--import", str(fixtures.folder / "gpg")], check=True, capture_output=True)
-    subprocess.run([*gpg, "--passphrase", "", "--quick-gen-key", "Intruder <x@example.com>", "ed25519", "sign",
-                    "never"], check=True, capture_output=True)
+    subprocess.run(
+        [*gpg, "--passphrase", "", "--quick-gen-key", "Intruder <x@example.com>", "ed25519", "sign", "never"],
+        check=True,
+        capture_output=True,
+    )
     both = subprocess.run([*gpg, "--armor", "--export"], check=True, capture_output=True).stdout
     host = trusty_host(make_host, fixtures)
     host.put("/srv/fixtures/gpg", both.decode())
@@ -254,8 +279,9 @@ def test_trusty_refuses_a_static_cli_older_than_dial_stdio_needs(make_host, fixt
     host = trusty_host(make_host, fixtures)
     docker("cp", str(old), f"{host.name}:/srv/fixtures/{old.name}")
     url = f"{REPO}/linux/static/stable/x86_64/{old.name}"
-    run = render_for_host(host, **settings(fixtures, dockerCliUrl=url,
-                                           dockerCliSha256=hashlib.sha256(old.read_bytes()).hexdigest()))
+    run = render_for_host(
+        host, **settings(fixtures, dockerCliUrl=url, dockerCliSha256=hashlib.sha256(old.read_bytes()).hexdigest())
+    )
     result = host.ssh(run.commands()["docker-engine"])
     assert result.returncode == 16, result.stderr
     assert f"/usr/local/bin/docker from {url} reports version '18.06.1-ce', older than 18.09" in result.stderr

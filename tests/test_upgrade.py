@@ -7,8 +7,13 @@ from harness import Run, run_program, stack_config
 from test_provider_readback import CONTAINER, PROVIDER_TABLE
 
 APP_SIDE = {"cloudify-app-image", "cloudify-backup", "cloudify-app", "cloudify-agent-packages", "cloudify-ready"}
-OFFLINE_APP_SIDE = {"cloudify-app-image-import", "cloudify-backup", "cloudify-app", "cloudify-agent-packages",
-                    "cloudify-ready"}
+OFFLINE_APP_SIDE = {
+    "cloudify-app-image-import",
+    "cloudify-backup",
+    "cloudify-app",
+    "cloudify-agent-packages",
+    "cloudify-ready",
+}
 
 
 def inputs_by_name(run: Run) -> dict[str, dict]:
@@ -32,9 +37,11 @@ def test_changing_app_image_changes_only_the_app_side():
 
 
 def test_offline_upgrade_changes_only_the_app_side():
-    config = {**stack_config("prod"),
-              "cloudifyPackages": '{"docker": {"docker_url": "http://mirror.example.com/cloudify.tar"},'
-                                  ' "agents": {"ubuntu": "http://mirror.example.com/agent.deb"}}'}
+    config = {
+        **stack_config("prod"),
+        "cloudifyPackages": '{"docker": {"docker_url": "http://mirror.example.com/cloudify.tar"},'
+        ' "agents": {"ubuntu": "http://mirror.example.com/agent.deb"}}',
+    }
     assert upgrade(config, "registry.example.com/cloudify/cloudify-manager:3.3.0") == OFFLINE_APP_SIDE
 
 
@@ -66,14 +73,18 @@ def test_changing_data_image_is_a_replacement_of_the_protected_data_container_th
     """README: dataImage is not upgradable in place; the data moves by backup, unprotect and restore."""
     config = stack_config("prod")
     before = run_program(config, secrets={"sshPrivateKey": PRIVATE_KEY})
-    after = run_program({**config, "dataImage": "registry.example.com/cloudify/cloudify-manager:3.3.0"},
-                        secrets={"sshPrivateKey": PRIVATE_KEY})
+    after = run_program(
+        {**config, "dataImage": "registry.example.com/cloudify/cloudify-manager:3.3.0"},
+        secrets={"sshPrivateKey": PRIVATE_KEY},
+    )
     assert replaced_and_protected(before, after) == {"cloudify-data"}
 
 
 def test_an_app_image_upgrade_replaces_nothing_protected():
     config = stack_config("prod")
     before = run_program(config, secrets={"sshPrivateKey": PRIVATE_KEY})
-    after = run_program({**config, "appImage": "registry.example.com/cloudify/cloudify-manager:3.3.0"},
-                        secrets={"sshPrivateKey": PRIVATE_KEY})
+    after = run_program(
+        {**config, "appImage": "registry.example.com/cloudify/cloudify-manager:3.3.0"},
+        secrets={"sshPrivateKey": PRIVATE_KEY},
+    )
     assert replaced_and_protected(before, after) == set()

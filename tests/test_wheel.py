@@ -31,8 +31,12 @@ def wheel(tmp_path_factory) -> Path:
             shutil.copytree(source, work / "src" / name, ignore=shutil.ignore_patterns("__pycache__"))
         else:
             shutil.copy(source, work / "src" / name)
-    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(work / "dist"),
-                            str(work / "src")], capture_output=True, text=True, timeout=600)
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(work / "dist"), str(work / "src")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert built.returncode == 0, built.stderr
     (found,) = (work / "dist").glob("cloudify_pulumi-*.whl")
     return found
@@ -41,8 +45,12 @@ def wheel(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def installed(wheel, tmp_path_factory) -> Path:
     target = tmp_path_factory.mktemp("site")
-    done = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target),
-                           str(wheel)], capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr
     return target
 
@@ -64,12 +72,22 @@ def test_a_program_outside_the_checkout_renders_from_the_installed_wheel_with_an
     consumer.mkdir()
     shutil.copy(REPO / "examples" / "python" / "__main__.py", consumer / "__main__.py")
     shutil.copy(REPO / "tests" / "wheel_consumer.py", consumer / "wheel_consumer.py")
-    config = {"sshHostImage": "example/sshd-docker:1", "sshPublicKey": "ssh-ed25519 AAAAexample",
-              "appImage": "registry.example.com/cloudify/cloudify-manager:3.2.0",
-              "dataImage": "registry.example.com/cloudify/cloudify-manager:3.2.0", "sshPrivateKey": THROWAWAY_KEY}
+    config = {
+        "sshHostImage": "example/sshd-docker:1",
+        "sshPublicKey": "ssh-ed25519 AAAAexample",
+        "appImage": "registry.example.com/cloudify/cloudify-manager:3.2.0",
+        "dataImage": "registry.example.com/cloudify/cloudify-manager:3.2.0",
+        "sshPrivateKey": THROWAWAY_KEY,
+    }
     env = {**os.environ, "PYTHONPATH": str(installed), "HOME": str(tmp_path)}
-    done = subprocess.run([sys.executable, "-s", "wheel_consumer.py", "__main__.py", json.dumps(config)],
-                          cwd=consumer, env=env, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-s", "wheel_consumer.py", "__main__.py", json.dumps(config)],
+        cwd=consumer,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert Path(result["library"]).is_relative_to(installed), "the library came from the wheel, not the checkout"

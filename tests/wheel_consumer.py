@@ -29,8 +29,9 @@ class Mocks(pulumi.runtime.Mocks):
         if args.typ.startswith("command:"):
             state["stdout"], state["stderr"] = "", ""
         if args.typ.startswith("command:") and "ensure_docker.sh" in state.get("create", ""):
-            state["stdout"] = ("HOST_DISTRIBUTION=ubuntu 22.04\nDOCKER_SERVER_VERSION=24.0.7\n"
-                               "DOCKER_CLIENT_VERSION=24.0.7\n")
+            state["stdout"] = (
+                "HOST_DISTRIBUTION=ubuntu 22.04\nDOCKER_SERVER_VERSION=24.0.7\nDOCKER_CLIENT_VERSION=24.0.7\n"
+            )
         if args.typ == "docker:index/remoteImage:RemoteImage":
             state["imageId"] = "sha256:" + "0" * 64
         return f"{args.name}-id", state
@@ -46,9 +47,15 @@ class Recorder(pulumi_mocks.MockMonitor):
 
     def RegisterResource(self, request):  # noqa: N802 - gRPC method name
         response = super().RegisterResource(request)
-        self.seen.append({"type": request.type, "name": request.name, "urn": response.urn,
-                          "dependencies": list(request.dependencies),
-                          "inputs": json_format.MessageToDict(request.object)})
+        self.seen.append(
+            {
+                "type": request.type,
+                "name": request.name,
+                "urn": response.urn,
+                "dependencies": list(request.dependencies),
+                "inputs": json_format.MessageToDict(request.object),
+            }
+        )
         return response
 
 

@@ -13,5 +13,14 @@ from .rules import ConfigError
 
 __version__ = "1.1.0"  # the one source: pyproject.toml reads it (tool.setuptools.dynamic)
 
-__all__ = ["PROFILES", "TYPE_TOKEN", "CloudifyManager", "CloudifyManagerArgs", "ConfigError", "ManagerProfile",
-           "ManagerSettings", "__version__", "parse_settings"]
+__all__ = [
+    "PROFILES",
+    "TYPE_TOKEN",
+    "CloudifyManager",
+    "CloudifyManagerArgs",
+    "ConfigError",
+    "ManagerProfile",
+    "ManagerSettings",
+    "__version__",
+    "parse_settings",
+]

@@ -24,26 +24,39 @@ MANAGER_CONFIG_TARGET = "/etc/cloudify/config.yaml"
 CONFIG_REVISION_ENV = "CLOUDIFY_CONFIG_REVISION"
 
 
-def app_inputs(plan: ManagerPlan, settings: pulumi.Output[ManagerSettings], image_id: pulumi.Input[str],
-               data_container_name: pulumi.Input[str], config_revision: pulumi.Output[str] | None) -> dict[str, Any]:
+def app_inputs(
+    plan: ManagerPlan,
+    settings: pulumi.Output[ManagerSettings],
+    image_id: pulumi.Input[str],
+    data_container_name: pulumi.Input[str],
+    config_revision: pulumi.Output[str] | None,
+) -> dict[str, Any]:
     """Every input of the application container but its restart policy and replacement key."""
     envs: list[pulumi.Input[str]] = []
     if plan.profile.management_ip_env:
         envs.append(settings.apply(lambda s: f"MANAGEMENT_IP={s.management_ip}"))
-    mounts: list[dict[str, Any]] = [{"type": "bind", "source": m.source, "target": m.target,
-                                     "read_only": m.read_only} for m in plan.host_mounts]
+    mounts: list[dict[str, Any]] = [
+        {"type": "bind", "source": m.source, "target": m.target, "read_only": m.read_only} for m in plan.host_mounts
+    ]
     if config_revision is not None:
         envs.append(config_revision.apply(lambda revision: f"{CONFIG_REVISION_ENV}={revision}"))
-        mounts.append({"type": "bind", "source": f"{plan.manager_config_dir}/config.yaml",
-                       "target": MANAGER_CONFIG_TARGET, "read_only": True})
+        mounts.append(
+            {
+                "type": "bind",
+                "source": f"{plan.manager_config_dir}/config.yaml",
+                "target": MANAGER_CONFIG_TARGET,
+                "read_only": True,
+            }
+        )
     inputs: dict[str, Any] = {
         "name": plan.app_container_name,
         "image": image_id,
         "hostname": settings.apply(lambda s: s.hostname) if plan.has_hostname else None,
         "command": list(plan.app_command) or None,
         "volumes": [{"from_container": data_container_name}],
-        "ports": [{"internal": p.container, "external": p.host, "ip": "0.0.0.0", "protocol": "tcp"}
-                  for p in plan.ports],
+        "ports": [
+            {"internal": p.container, "external": p.host, "ip": "0.0.0.0", "protocol": "tcp"} for p in plan.ports
+        ],
         "envs": envs or None,
         "privileged": plan.privileged,
         "tmpfs": dict(plan.tmpfs) or None,
@@ -68,8 +81,10 @@ def log_config(plan: ManagerPlan) -> dict[str, Any]:
         return {}
     if plan.log_driver not in ROTATING_LOG_DRIVERS:
         return {"log_driver": plan.log_driver}
-    return {"log_driver": plan.log_driver,
-            "log_opts": {"max-size": plan.log_max_size, "max-file": str(plan.log_max_file)}}
+    return {
+        "log_driver": plan.log_driver,
+        "log_opts": {"max-size": plan.log_max_size, "max-file": str(plan.log_max_file)},
+    }
 
 
 def healthcheck(plan: ManagerPlan) -> dict[str, Any] | None:
@@ -87,9 +102,14 @@ def healthcheck(plan: ManagerPlan) -> dict[str, Any] | None:
     port = next((p.container for p in plan.ports if p.host == plan.readiness_port), plan.readiness_port)
     url = shlex.quote(f"http://127.0.0.1:{port}{plan.readiness_path}")
     probe = f"curl -fsS -o /dev/null {url} || wget -q -O /dev/null {url}"
-    return {"tests": ["CMD-SHELL", probe], "interval": go_duration(plan.healthcheck_interval),
-            "timeout": go_duration(10), "start_period": go_duration(plan.healthcheck_start_period),
-            "start_interval": go_duration(0), "retries": 3}
+    return {
+        "tests": ["CMD-SHELL", probe],
+        "interval": go_duration(plan.healthcheck_interval),
+        "timeout": go_duration(10),
+        "start_period": go_duration(plan.healthcheck_start_period),
+        "start_interval": go_duration(0),
+        "retries": 3,
+    }
 
 
 def go_duration(seconds: int) -> str:

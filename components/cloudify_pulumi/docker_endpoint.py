@@ -55,8 +55,12 @@ def parse_host_report(stdout: str) -> HostReport:
     version = values.get("DOCKER_SERVER_VERSION", "")
     if not version:
         raise DockerHostError(f"the Docker install step printed no DOCKER_SERVER_VERSION line; it printed:\n{stdout}")
-    return HostReport(values.get("HOST_DISTRIBUTION", "unknown"), version, values.get("DOCKER_CLIENT_VERSION", ""),
-                      values.get("DOCKER_ENDPOINT", ""))
+    return HostReport(
+        values.get("HOST_DISTRIBUTION", "unknown"),
+        version,
+        values.get("DOCKER_CLIENT_VERSION", ""),
+        values.get("DOCKER_ENDPOINT", ""),
+    )
 
 
 def version_tuple(version: str) -> tuple[int, ...]:
@@ -160,8 +164,18 @@ class SshIdentity:
         "ConnectTimeout" stays out of it: docker/cli v28.5.2's connhelper drops its own 30 s timeout when it
         appears anywhere in the options.
         """
-        words = ["ssh", *_hop_options(proxy.host_key, self.proxy_known_hosts_file, key_file),
-                 "-l", proxy.user, "-p", str(proxy.port), "-W", "[%h]:%p", "--", proxy.host]
+        words = [
+            "ssh",
+            *_hop_options(proxy.host_key, self.proxy_known_hosts_file, key_file),
+            "-l",
+            proxy.user,
+            "-p",
+            str(proxy.port),
+            "-W",
+            "[%h]:%p",
+            "--",
+            proxy.host,
+        ]
         return "ProxyCommand=" + " ".join(shlex.quote(word) for word in words)
 
     def local_path(self, path: str) -> Path:
@@ -176,14 +190,18 @@ class SshIdentity:
         if private_key is not None:
             _write_private(key_file, _key_text(private_key))
         if settings.ssh_host_key:
-            _write_private(self.local_path(self.known_hosts_file),
-                           f"{_known_host(settings.host or '', settings.ssh_port)} {settings.ssh_host_key}\n")
+            _write_private(
+                self.local_path(self.known_hosts_file),
+                f"{_known_host(settings.host or '', settings.ssh_port)} {settings.ssh_host_key}\n",
+            )
         proxy = settings.ssh_proxy
         if proxy is not None and proxy_private_key is not None:
             _write_private(self.local_path(self.proxy_key_file), _key_text(proxy_private_key))
         if proxy is not None and proxy.host_key:
-            _write_private(self.local_path(self.proxy_known_hosts_file),
-                           f"{_known_host(proxy.host, proxy.port)} {proxy.host_key}\n")
+            _write_private(
+                self.local_path(self.proxy_known_hosts_file),
+                f"{_known_host(proxy.host, proxy.port)} {proxy.host_key}\n",
+            )
         return self.key_file
 
 
@@ -191,8 +209,14 @@ def _hop_options(host_key: str | None, known_hosts_file: str, key_file: str | No
     """One SSH hop's options: batch mode, its own known_hosts (strict when its key is pinned, else trust on
     first use) and, when given, its own key and no other."""
     checking = "yes" if host_key else "accept-new"
-    opts = ["-o", "BatchMode=yes", "-o", f"StrictHostKeyChecking={checking}",
-            "-o", f"UserKnownHostsFile={known_hosts_file}"]
+    opts = [
+        "-o",
+        "BatchMode=yes",
+        "-o",
+        f"StrictHostKeyChecking={checking}",
+        "-o",
+        f"UserKnownHostsFile={known_hosts_file}",
+    ]
     if key_file is not None:
         opts += ["-o", "IdentitiesOnly=yes", "-o", f"IdentityFile={key_file}"]
     return opts

@@ -43,8 +43,10 @@ def _manager_entries(value: str, problems: Problems) -> dict[str, dict[str, Any]
     valid: dict[str, dict[str, Any]] = {}
     for name, overrides in entries.items():
         if not _MANAGER_NAME.match(name):
-            problems.add("managers", f"{name!r} must be a lower-case name of letters, digits and '-' (it names "
-                                     "the manager's resources)")
+            problems.add(
+                "managers",
+                f"{name!r} must be a lower-case name of letters, digits and '-' (it names the manager's resources)",
+            )
         elif not isinstance(overrides, dict):
             problems.add(f"managers.{name}", "must be a map of settings (an empty map {} inherits them all)")
         else:
@@ -57,8 +59,9 @@ def _entry_problems(name: str, overrides: Mapping[str, Any], problems: Problems)
         if key in SECRET_KEYS:
             problems.add(f"managers.{name}.{key}", "secrets are set once, at the top level, for every manager")
         else:
-            problems.add(f"managers.{name}.{key}", f"unknown setting: a manager can override "
-                                                   f"{', '.join(OVERRIDABLE_KEYS)}")
+            problems.add(
+                f"managers.{name}.{key}", f"unknown setting: a manager can override {', '.join(OVERRIDABLE_KEYS)}"
+            )
 
 
 def _fleet_conflicts(fleet: Mapping[str, ManagerSettings], problems: Problems) -> None:
@@ -69,19 +72,24 @@ def _fleet_conflicts(fleet: Mapping[str, ManagerSettings], problems: Problems) -
     for host, members in by_host.items():
         where = host or "this machine"
         for i, (first, a) in enumerate(members):
-            for second, b in members[i + 1:]:
+            for second, b in members[i + 1 :]:
                 if a.name_prefix == b.name_prefix:
-                    problems.add("managers", f"{first} and {second} both use namePrefix {a.name_prefix!r} on "
-                                             f"{where}: their containers and volumes would collide; give one its "
-                                             "own namePrefix")
+                    problems.add(
+                        "managers",
+                        f"{first} and {second} both use namePrefix {a.name_prefix!r} on "
+                        f"{where}: their containers and volumes would collide; give one its "
+                        "own namePrefix",
+                    )
                 shared = sorted({p.host for p in a.ports} & {p.host for p in b.ports})
                 if shared:
-                    problems.add("managers", f"{first} and {second} both publish host port(s) "
-                                             f"{', '.join(map(str, shared))} on {where}; give one its own ports")
+                    problems.add(
+                        "managers",
+                        f"{first} and {second} both publish host port(s) "
+                        f"{', '.join(map(str, shared))} on {where}; give one its own ports",
+                    )
 
 
-def fleet_members(values: Mapping[str, Any], managers: str | None, problems: Problems
-                  ) -> dict[str, dict[str, Any]]:
+def fleet_members(values: Mapping[str, Any], managers: str | None, problems: Problems) -> dict[str, dict[str, Any]]:
     """Every manager of the stack, by name, as typed values: `managers` entries over the top-level settings, or
     the one manager `cloudify` of a stack without `managers`, exactly as before.
 
@@ -93,8 +101,10 @@ def fleet_members(values: Mapping[str, Any], managers: str | None, problems: Pro
     members: dict[str, dict[str, Any]] = {}
     for name, overrides in _manager_entries(managers, problems).items():
         _entry_problems(name, overrides, problems)
-        members[name] = {**values, **{key: typed(key, value) for key, value in overrides.items()
-                                      if key in OVERRIDABLE_KEYS}}
+        members[name] = {
+            **values,
+            **{key: typed(key, value) for key, value in overrides.items() if key in OVERRIDABLE_KEYS},
+        }
     return members
 
 

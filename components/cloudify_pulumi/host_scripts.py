@@ -47,8 +47,16 @@ def ensure_docker(settings: ManagerSettings, provider_ssh_user: str | None) -> s
     """Make Docker usable on the host (install online only on Ubuntu 14.04), and usable by
     `provider_ssh_user`, the user the Docker provider's ssh:// connection logs in as (None: no ssh://)."""
     trusty = settings.trusty_docker
-    return invocation("ensure_docker.sh", _flag(settings.use_sudo), provider_ssh_user or "-", trusty.apt_repo,
-                      trusty.apt_key_fingerprint, trusty.version, trusty.cli_url, trusty.cli_sha256 or "-")
+    return invocation(
+        "ensure_docker.sh",
+        _flag(settings.use_sudo),
+        provider_ssh_user or "-",
+        trusty.apt_repo,
+        trusty.apt_key_fingerprint,
+        trusty.version,
+        trusty.cli_url,
+        trusty.cli_sha256 or "-",
+    )
 
 
 def write_manager_config(settings: ManagerSettings) -> str:
@@ -79,10 +87,19 @@ def wait_ready(settings: ManagerSettings, container: str, backup_file: str, prev
     with the container log and the way back. Profiles with a generated config.yaml send the admin password on
     stdin, so that the script can mask it in the log it shows."""
     profile = settings.profile
-    return invocation("wait_ready.sh", _flag(settings.use_sudo), container,
-                      str(settings.readiness_port), settings.readiness_path,
-                      str(settings.readiness_timeout), settings.data_container_name, backup_file, previous_image,
-                      profile.ready_log_line or "-", _flag(profile.manager_config))
+    return invocation(
+        "wait_ready.sh",
+        _flag(settings.use_sudo),
+        container,
+        str(settings.readiness_port),
+        settings.readiness_path,
+        str(settings.readiness_timeout),
+        settings.data_container_name,
+        backup_file,
+        previous_image,
+        profile.ready_log_line or "-",
+        _flag(profile.manager_config),
+    )
 
 
 def set_admin_password(settings: ManagerSettings, container: str) -> str:
@@ -92,9 +109,16 @@ def set_admin_password(settings: ManagerSettings, container: str) -> str:
 
 def backup_data(settings: ManagerSettings, replacement_key: str) -> str:
     """Stop the old app container and archive the data volumes, before the container is replaced."""
-    return invocation("backup_data.sh", _flag(settings.use_sudo), settings.app_container_name,
-                      settings.data_container_name, settings.backup_folder, str(settings.backups_to_keep),
-                      replacement_key, settings.backup_compression)
+    return invocation(
+        "backup_data.sh",
+        _flag(settings.use_sudo),
+        settings.app_container_name,
+        settings.data_container_name,
+        settings.backup_folder,
+        str(settings.backups_to_keep),
+        replacement_key,
+        settings.backup_compression,
+    )
 
 
 def parse_key_values(stdout: str) -> dict[str, str]:

@@ -57,11 +57,14 @@ def resolve_args(args: Mapping[str, Any], *, has_ssh_agent: bool) -> Resolved:
     """Judge every plain value now, raising one ConfigError with every problem; judge the Outputs once known."""
     given = {field: value for field, value in args.items() if value is not None}
     problems = Problems()
-    problems.items += [f"{field}: unknown field (known: {', '.join(ARGS_FIELDS)})"
-                       for field in sorted(set(given) - set(ARGS_FIELDS))]
-    problems.items += [f"{config_key(field)}: must be a plain value, not an Output: it shapes the resource graph"
-                       for field in sorted(given) if field in ARGS_FIELDS and field not in INPUT_FIELDS
-                       and is_output(given[field])]
+    problems.items += [
+        f"{field}: unknown field (known: {', '.join(ARGS_FIELDS)})" for field in sorted(set(given) - set(ARGS_FIELDS))
+    ]
+    problems.items += [
+        f"{config_key(field)}: must be a plain value, not an Output: it shapes the resource graph"
+        for field in sorted(given)
+        if field in ARGS_FIELDS and field not in INPUT_FIELDS and is_output(given[field])
+    ]
     problems.items += _secret_problems(given) + _registry_problems(given)
     values = _values(given)
     pending = {key for key, value in values.items() if is_output(value)}
@@ -76,13 +79,17 @@ def resolve_args(args: Mapping[str, Any], *, has_ssh_agent: bool) -> Resolved:
         settings = pulumi.Output.from_input(known)
     else:
         settings = pulumi.Output.all(**{key: values[key] for key in pending}).apply(
-            lambda resolved: _settings_once_known(plan, {**values, **resolved}))
+            lambda resolved: _settings_once_known(plan, {**values, **resolved})
+        )
     secrets = {field: _checked_secret(field, given[field]) for field in sorted(SECRET_FIELDS & set(given))}
     registry = None
     if REGISTRY_AUTH_FIELDS["server"] in given:
         registry = (given["registry_server"], given["registry_username"], secrets["registry_password"])
-    tls = {field: _for_tcp(settings, secrets.get(field, given.get(field))) for field in TLS_FIELDS
-           } if "docker_tls_key" in given else {}
+    tls = (
+        {field: _for_tcp(settings, secrets.get(field, given.get(field))) for field in TLS_FIELDS}
+        if "docker_tls_key" in given
+        else {}
+    )
     return Resolved(args, plan, settings, known, secrets, registry, tls)
 
 
@@ -99,13 +106,17 @@ def _settings_once_known(plan: ManagerPlan, values: Mapping[str, Any]) -> Manage
 def _for_tcp(settings: pulumi.Output[ManagerSettings], material: Any) -> pulumi.Output[str | None]:
     """TLS material goes to the provider only when it connects over tcp://, as in every earlier release."""
     return pulumi.Output.all(settings, material).apply(
-        lambda values: values[1] if (values[0].docker_host or "").startswith("tcp://") else None)
+        lambda values: values[1] if (values[0].docker_host or "").startswith("tcp://") else None
+    )
 
 
 def _values(given: Mapping[str, Any]) -> dict[str, Any]:
     """The fields by setting key; a secret only as the marker that it is set (its value is judged apart)."""
-    return {config_key(field): SECRET_MARKER if field in SECRET_FIELDS else value
-            for field, value in given.items() if field in ARGS_FIELDS and field not in REGISTRY_AUTH_FIELDS.values()}
+    return {
+        config_key(field): SECRET_MARKER if field in SECRET_FIELDS else value
+        for field, value in given.items()
+        if field in ARGS_FIELDS and field not in REGISTRY_AUTH_FIELDS.values()
+    }
 
 
 def _secret_problems(given: Mapping[str, Any]) -> list[str]:
@@ -121,8 +132,10 @@ def _registry_problems(given: Mapping[str, Any]) -> list[str]:
     if not present:
         return []
     if len(present) < len(fields):
-        return [f"registryAuth: set registry_server, registry_username and registry_password together (missing: "
-                f"{', '.join(f for f in fields if f not in given)})"]
+        return [
+            f"registryAuth: set registry_server, registry_username and registry_password together (missing: "
+            f"{', '.join(f for f in fields if f not in given)})"
+        ]
     server, username = given["registry_server"], given["registry_username"]
     if is_output(server) or is_output(username):
         return []

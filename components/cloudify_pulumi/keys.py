@@ -18,7 +18,7 @@ SINGLE_MANAGER_NAME = "cloudify"  # a stack without `managers`: the name (and UR
 # Keys an earlier release read: naming them beats "unknown setting".
 RETIRED_KEYS: dict[str, str] = {
     "dockerInstallUrl": "no longer used: get.docker.com cannot install on Ubuntu 14.04 any more; Docker is "
-                        "installed from Docker's apt repository (dockerAptRepo, dockerTrustyVersion)",
+    "installed from Docker's apt repository (dockerAptRepo, dockerTrustyVersion)",
 }
 
 
@@ -35,13 +35,18 @@ def unknown_keys(keys: list[str]) -> list[str]:
 
 # The one structured secret, flattened in the args (settings.Setting.fields).
 REGISTRY_AUTH_FIELDS: dict[str, str] = {
-    name.removeprefix("registry_"): name for name, _ in SETTING["registryAuth"].fields}
+    name.removeprefix("registry_"): name for name, _ in SETTING["registryAuth"].fields
+}
 SECRET_MARKER = "<secret is set>"  # what a message may show of a secret: that it is set, never its value
 
 
 def _fields(setting_filter) -> tuple[str, ...]:  # type: ignore[no-untyped-def]
-    return tuple(field for setting in SETTINGS if not setting.stack_only and setting_filter(setting)
-                 for field in ([name for name, _ in setting.fields] or [setting.field]))
+    return tuple(
+        field
+        for setting in SETTINGS
+        if not setting.stack_only and setting_filter(setting)
+        for field in ([name for name, _ in setting.fields] or [setting.field])
+    )
 
 
 # The component's args, one field per setting (a structured secret flattened).
@@ -51,4 +56,5 @@ ARGS_FIELDS: tuple[str, ...] = _fields(lambda setting: True)
 INPUT_FIELDS: frozenset[str] = frozenset(_fields(lambda setting: setting.output))
 SECRET_FIELDS: frozenset[str] = frozenset(
     {setting.field for setting in SETTINGS if setting.secret and not setting.fields}
-    | {REGISTRY_AUTH_FIELDS["password"]})
+    | {REGISTRY_AUTH_FIELDS["password"]}
+)

@@ -90,8 +90,15 @@ class CloudifyManager(pulumi.ComponentResource):
     admin_password: pulumi.Output[str] | None
     """The manager's admin password, secret: set or generated (None for profiles without one)."""
 
-    def __init__(self, name: str, args: CloudifyManagerArgs, opts: pulumi.ResourceOptions | None = None, *,
-                 ssh_identity: SshIdentity | None = None, resolved: Resolved | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        args: CloudifyManagerArgs,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        ssh_identity: SshIdentity | None = None,
+        resolved: Resolved | None = None,
+    ) -> None:
         """`ssh_identity`: where the Docker provider's ssh finds this manager's key and known hosts; by default
         a folder per project, stack and resource name. `resolved`: these args as `resolve_args` already judged
         them (a stack judges all its managers before it registers any); ignored unless made from `args`."""
@@ -109,15 +116,17 @@ class CloudifyManager(pulumi.ComponentResource):
         self._connection = self._ssh_connection()
         self._settings.apply(_warn_unpinned_host_keys)
 
-        engine = self._host_command("docker-engine", self._from_settings(
-            lambda s: host_scripts.ensure_docker(s, provider_ssh_user(s))))
+        engine = self._host_command(
+            "docker-engine", self._from_settings(lambda s: host_scripts.ensure_docker(s, provider_ssh_user(s)))
+        )
         provider = self._docker_provider(engine)
         data_image_id, app_image_id = self._images(engine, provider)
         data = self._data_container(data_image_id, provider)
         config = self._manager_config(engine)
         inputs = app_inputs(self._plan, self._settings, app_image_id, data.name, config)
         replacement_key = pulumi.Output.from_input(inputs).apply(
-            lambda resolved: hashlib.sha256(json.dumps(resolved, sort_keys=True).encode()).hexdigest())
+            lambda resolved: hashlib.sha256(json.dumps(resolved, sort_keys=True).encode()).hexdigest()
+        )
         backup = self._backup(replacement_key, data)
         app = self._app_container(inputs, replacement_key, backup, data, provider)
         agents = self._agent_packages(app)
@@ -133,16 +142,18 @@ class CloudifyManager(pulumi.ComponentResource):
         self.manager_url = pulumi.Output.all(ready.id, self._settings).apply(lambda values: values[1].manager_url)
         self.latest_backup = report.apply(lambda values: values.get("BACKUP_FILE", ""))
         self.admin_password = self._admin_password_input()
-        self.register_outputs({
-            **({"adminPassword": self.admin_password} if self.admin_password is not None else {}),
-            "latestBackup": self.latest_backup,
-            "managerUrl": self.manager_url,
-            "dockerServerVersion": self.docker_server_version,
-            "dataContainerName": self.data_container_name,
-            "dataContainerId": self.data_container_id,
-            "appContainerName": self.app_container_name,
-            "appContainerId": self.app_container_id,
-        })
+        self.register_outputs(
+            {
+                **({"adminPassword": self.admin_password} if self.admin_password is not None else {}),
+                "latestBackup": self.latest_backup,
+                "managerUrl": self.manager_url,
+                "dockerServerVersion": self.docker_server_version,
+                "dataContainerName": self.data_container_name,
+                "dataContainerId": self.data_container_id,
+                "appContainerName": self.app_container_name,
+                "appContainerId": self.app_container_id,
+            }
+        )
 
     def _from_settings(self, read: Callable[[ManagerSettings], T]) -> pulumi.Output[T]:
         """A value derived from the real settings: it follows (and depends on) any Output they came from."""
@@ -160,10 +171,15 @@ class CloudifyManager(pulumi.ComponentResource):
         """
         if not self._plan.profile.manager_config:
             return None
-        admin = random.RandomPassword(f"{self._name}-generated-admin-password", length=24, special=False,
-                                      opts=pulumi.ResourceOptions(parent=self))
-        secret = random.RandomPassword(f"{self._name}-generated-manager-secret", length=48, special=False,
-                                       opts=pulumi.ResourceOptions(parent=self, protect=True))
+        admin = random.RandomPassword(
+            f"{self._name}-generated-admin-password", length=24, special=False, opts=pulumi.ResourceOptions(parent=self)
+        )
+        secret = random.RandomPassword(
+            f"{self._name}-generated-manager-secret",
+            length=48,
+            special=False,
+            opts=pulumi.ResourceOptions(parent=self, protect=True),
+        )
         return (self._given.get("admin_password", admin.result), self._given.get("manager_secret", secret.result))
 
     # -- host commands -------------------------------------------------------
@@ -181,16 +197,26 @@ class CloudifyManager(pulumi.ComponentResource):
                 port=self._from_settings(lambda s: _bastion(s).port),
                 user=self._from_settings(lambda s: _bastion(s).user),
                 host_key=self._from_settings(lambda s: _bastion(s).host_key),
-                private_key=self._given.get("ssh_proxy_private_key", key))
+                private_key=self._given.get("ssh_proxy_private_key", key),
+            )
         return command.remote.ConnectionArgs(
-            host=self._from_settings(lambda s: s.host), port=self._from_settings(lambda s: s.ssh_port),
-            user=self._from_settings(lambda s: s.ssh_user), private_key=key,
-            host_key=self._from_settings(lambda s: s.ssh_host_key), proxy=proxy)
+            host=self._from_settings(lambda s: s.host),
+            port=self._from_settings(lambda s: s.ssh_port),
+            user=self._from_settings(lambda s: s.ssh_user),
+            private_key=key,
+            host_key=self._from_settings(lambda s: s.ssh_host_key),
+            proxy=proxy,
+        )
 
-    def _host_command(self, suffix: str, create: pulumi.Input[str], *,
-                      triggers: list[pulumi.Input[str]] | None = None,
-                      depends_on: list[pulumi.Resource] | None = None,
-                      stdin: pulumi.Input[str] | None = None) -> HostCommand:
+    def _host_command(
+        self,
+        suffix: str,
+        create: pulumi.Input[str],
+        *,
+        triggers: list[pulumi.Input[str]] | None = None,
+        depends_on: list[pulumi.Resource] | None = None,
+        stdin: pulumi.Input[str] | None = None,
+    ) -> HostCommand:
         """A command on the Docker host: over SSH, or locally when `host` is unset.
 
         `stdin` carries secrets (never the command line, which `ps` shows); it is
@@ -198,15 +224,28 @@ class CloudifyManager(pulumi.ComponentResource):
         The scripts' progress lines (stderr) stream into `pulumi up` as they come;
         stdout holds only their KEY=value results and is not logged.
         """
-        opts = pulumi.ResourceOptions(parent=self, depends_on=depends_on or [],
-                                      additional_secret_outputs=["stdin"] if stdin is not None else None)
+        opts = pulumi.ResourceOptions(
+            parent=self, depends_on=depends_on or [], additional_secret_outputs=["stdin"] if stdin is not None else None
+        )
         resource_name = f"{self._name}-{suffix}"
         if self._connection is None:
-            return command.local.Command(resource_name, create=create, triggers=triggers, stdin=stdin,
-                                         logging=command.local.Logging.STDERR, opts=opts)
-        return command.remote.Command(resource_name, connection=self._connection, create=create,
-                                      triggers=triggers, stdin=stdin, logging=command.remote.Logging.STDERR,
-                                      opts=opts)
+            return command.local.Command(
+                resource_name,
+                create=create,
+                triggers=triggers,
+                stdin=stdin,
+                logging=command.local.Logging.STDERR,
+                opts=opts,
+            )
+        return command.remote.Command(
+            resource_name,
+            connection=self._connection,
+            create=create,
+            triggers=triggers,
+            stdin=stdin,
+            logging=command.remote.Logging.STDERR,
+            opts=opts,
+        )
 
     def _manager_config(self, engine: HostCommand) -> pulumi.Output[str] | None:
         """Write config.yaml on the host; returns its keyed revision (None for profiles without one).
@@ -217,12 +256,17 @@ class CloudifyManager(pulumi.ComponentResource):
         if self._secrets is None:  # profiles with manager_config have them (_manager_secrets)
             return None
         admin_password, manager_secret = self._secrets
-        text = pulumi.Output.secret(pulumi.Output.all(self._settings, admin_password, manager_secret).apply(
-            lambda values: manager_config.render(*values)))
-        step = self._host_command("manager-config", self._from_settings(host_scripts.write_manager_config),
-                                  stdin=text, depends_on=[engine])
-        revision = pulumi.Output.unsecret(pulumi.Output.all(manager_secret, text).apply(
-            lambda values: manager_config.revision(*values)))
+        text = pulumi.Output.secret(
+            pulumi.Output.all(self._settings, admin_password, manager_secret).apply(
+                lambda values: manager_config.render(*values)
+            )
+        )
+        step = self._host_command(
+            "manager-config", self._from_settings(host_scripts.write_manager_config), stdin=text, depends_on=[engine]
+        )
+        revision = pulumi.Output.unsecret(
+            pulumi.Output.all(manager_secret, text).apply(lambda values: manager_config.revision(*values))
+        )
         # The revision is only known to be current once the file is written.
         return pulumi.Output.all(step.id, revision).apply(lambda values: values[1])
 
@@ -239,39 +283,50 @@ class CloudifyManager(pulumi.ComponentResource):
             proxy_key = self._given.get("ssh_proxy_private_key") if self._plan.has_proxy else None
             written = pulumi.Output.all(self._settings, key, proxy_key).apply(lambda values: identity.write(*values))
             ready = pulumi.Output.unsecret(written)
-            ssh_opts = self._from_settings(lambda s: identity.ssh_opts(
-                s, with_key=key is not None, with_proxy_key=proxy_key is not None))
+            ssh_opts = self._from_settings(
+                lambda s: identity.ssh_opts(s, with_key=key is not None, with_proxy_key=proxy_key is not None)
+            )
         address = pulumi.Output.all(engine.stdout, ready, self._settings).apply(
-            lambda values: checked_docker_host(values[2], values[0]))
+            lambda values: checked_docker_host(values[2], values[0])
+        )
         registry = self._registry
         return docker.Provider(
             f"{self._name}-docker",
             host=address,
             ssh_opts=ssh_opts,
-            registry_auth=[docker.ProviderRegistryAuthArgs(
-                address=registry[0], username=registry[1], password=registry[2])] if registry else None,
+            registry_auth=[
+                docker.ProviderRegistryAuthArgs(address=registry[0], username=registry[1], password=registry[2])
+            ]
+            if registry
+            else None,
             ca_material=self._tls.get("docker_tls_ca_cert"),
             cert_material=self._tls.get("docker_tls_cert"),
             key_material=self._tls.get("docker_tls_key"),
-            opts=pulumi.ResourceOptions(parent=self))
+            opts=pulumi.ResourceOptions(parent=self),
+        )
 
-    def _images(self, engine: HostCommand, provider: docker.Provider
-                ) -> tuple[pulumi.Output[str], pulumi.Output[str]]:
+    def _images(self, engine: HostCommand, provider: docker.Provider) -> tuple[pulumi.Output[str], pulumi.Output[str]]:
         """Image IDs for the data and app containers: pulled, or imported offline."""
         s = self._plan
         if s.docker_image_url is not None:
-            data_import = self._host_command("data-image-import", self._from_settings(
-                lambda real: host_scripts.import_image(real, real.data_image, only_if_missing=True)),
-                depends_on=[engine])
-            app_import = self._host_command("app-image-import", self._from_settings(
-                lambda real: host_scripts.import_image(real, real.app_image, only_if_missing=False)),
-                depends_on=[engine, data_import])
+            data_import = self._host_command(
+                "data-image-import",
+                self._from_settings(
+                    lambda real: host_scripts.import_image(real, real.data_image, only_if_missing=True)
+                ),
+                depends_on=[engine],
+            )
+            app_import = self._host_command(
+                "app-image-import",
+                self._from_settings(
+                    lambda real: host_scripts.import_image(real, real.app_image, only_if_missing=False)
+                ),
+                depends_on=[engine, data_import],
+            )
             return _imported_id(data_import), _imported_id(app_import)
         child = pulumi.ResourceOptions(parent=self, provider=provider)
-        data = docker.RemoteImage(f"{self._name}-data-image", name=s.data_image,
-                                  keep_locally=True, opts=child)
-        app = docker.RemoteImage(f"{self._name}-app-image", name=s.app_image,
-                                 keep_locally=True, opts=child)
+        data = docker.RemoteImage(f"{self._name}-data-image", name=s.data_image, keep_locally=True, opts=child)
+        app = docker.RemoteImage(f"{self._name}-app-image", name=s.app_image, keep_locally=True, opts=child)
         return data.image_id, app.image_id
 
     def _data_container(self, image_id: pulumi.Input[str], provider: docker.Provider) -> docker.Container:
@@ -284,9 +339,15 @@ class CloudifyManager(pulumi.ComponentResource):
         s = self._plan
         kept = pulumi.ResourceOptions(parent=self, provider=provider, protect=True, retain_on_delete=True)
         if s.data_volumes == "named":
-            volumes = [docker.ContainerVolumeArgs(container_path=path, volume_name=docker.Volume(
-                f"{self._name}-volume-{path_slug(path)}", name=s.volume_name(path), opts=kept).name)
-                for path in s.volume_paths]
+            volumes = [
+                docker.ContainerVolumeArgs(
+                    container_path=path,
+                    volume_name=docker.Volume(
+                        f"{self._name}-volume-{path_slug(path)}", name=s.volume_name(path), opts=kept
+                    ).name,
+                )
+                for path in s.volume_paths
+            ]
         else:
             volumes = [docker.ContainerVolumeArgs(container_path=p) for p in s.volume_paths]
         return docker.Container(
@@ -298,7 +359,8 @@ class CloudifyManager(pulumi.ComponentResource):
             start=False,
             must_run=False,
             remove_volumes=False,
-            opts=kept)
+            opts=kept,
+        )
 
     def _backup(self, replacement_key: pulumi.Output[str], data: docker.Container) -> HostCommand:
         """Archive the data before the app container is replaced; a no-op when it is not.
@@ -311,11 +373,18 @@ class CloudifyManager(pulumi.ComponentResource):
         any other reason (a new backupDir) backs nothing up and stops nothing.
         """
         create = pulumi.Output.all(self._settings, replacement_key).apply(
-            lambda values: host_scripts.backup_data(*values))
+            lambda values: host_scripts.backup_data(*values)
+        )
         return self._host_command("backup", create, triggers=[replacement_key], depends_on=[data])
 
-    def _app_container(self, app_inputs: dict[str, Any], replacement_key: pulumi.Output[str], backup: HostCommand,
-                       data: docker.Container, provider: docker.Provider) -> docker.Container:
+    def _app_container(
+        self,
+        app_inputs: dict[str, Any],
+        replacement_key: pulumi.Output[str],
+        backup: HostCommand,
+        data: docker.Container,
+        provider: docker.Provider,
+    ) -> docker.Container:
         """The Cloudify application; replaced (delete first) on every image or config change.
 
         Created only after the backup step (which needs the old container) ran.
@@ -329,8 +398,15 @@ class CloudifyManager(pulumi.ComponentResource):
             **{**app_inputs, "envs": envs},
             restart="always",
             must_run=True,
-            opts=pulumi.ResourceOptions(parent=self, provider=provider, protect=False, delete_before_replace=True,
-                                        replace_on_changes=["tmpfs", "healthcheck"], depends_on=[data, backup]))
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                provider=provider,
+                protect=False,
+                delete_before_replace=True,
+                replace_on_changes=["tmpfs", "healthcheck"],
+                depends_on=[data, backup],
+            ),
+        )
 
     # -- after the app container ----------------------------------------------
 
@@ -341,15 +417,19 @@ class CloudifyManager(pulumi.ComponentResource):
         create = pulumi.Output.all(self._settings, app.name).apply(lambda values: host_scripts.install_agents(*values))
         return self._host_command("agent-packages", create, triggers=[app.id], depends_on=[app])
 
-    def _readiness(self, app: docker.Container, agents: HostCommand | None,
-                   backup_report: pulumi.Output[dict[str, str]]) -> HostCommand:
+    def _readiness(
+        self, app: docker.Container, agents: HostCommand | None, backup_report: pulumi.Output[dict[str, str]]
+    ) -> HostCommand:
         """Block until the manager answers its REST port (the container log and the way back on failure)."""
         create = pulumi.Output.all(self._settings, app.name, backup_report).apply(
-            lambda values: host_scripts.wait_ready(values[0], values[1], values[2].get("BACKUP_FILE", ""),
-                                                   values[2].get("PREVIOUS_IMAGE", "")))
+            lambda values: host_scripts.wait_ready(
+                values[0], values[1], values[2].get("BACKUP_FILE", ""), values[2].get("PREVIOUS_IMAGE", "")
+            )
+        )
         after = [app] + ([agents] if agents is not None else [])
-        return self._host_command("ready", create, triggers=[app.id], depends_on=after,
-                                  stdin=self._admin_password_input())
+        return self._host_command(
+            "ready", create, triggers=[app.id], depends_on=after, stdin=self._admin_password_input()
+        )
 
     def _admin_password_input(self) -> pulumi.Output[str] | None:
         """The admin password as a secret, for profiles that configure one (None otherwise)."""
@@ -364,7 +444,8 @@ class CloudifyManager(pulumi.ComponentResource):
         if password is None:
             return None
         create = pulumi.Output.all(self._settings, app.name).apply(
-            lambda values: host_scripts.set_admin_password(*values))
+            lambda values: host_scripts.set_admin_password(*values)
+        )
         return self._host_command("admin-password", create, triggers=[app.id], depends_on=[ready], stdin=password)
 
 
@@ -388,5 +469,7 @@ def _warn_unpinned_host_keys(settings: ManagerSettings) -> None:
     if settings.ssh_proxy is not None and not settings.ssh_proxy.host_key:
         unpinned.append(("sshProxyHostKey", settings.ssh_proxy.host))
     for key, host in unpinned:
-        pulumi.warn(f"{key} is not set: the host key of {host} is trusted on first use. Pin it: "
-                    f"pulumi config set {key} \"$(ssh-keyscan -t ed25519 {host} | cut -d' ' -f2-)\"")
+        pulumi.warn(
+            f"{key} is not set: the host key of {host} is trusted on first use. Pin it: "
+            f"pulumi config set {key} \"$(ssh-keyscan -t ed25519 {host} | cut -d' ' -f2-)\""
+        )

@@ -85,7 +85,8 @@ class _QuotedStrings(yaml.SafeDumper):
 
 
 _QuotedStrings.add_representer(
-    str, lambda dumper, value: dumper.represent_scalar("tag:yaml.org,2002:str", value, style='"'))
+    str, lambda dumper, value: dumper.represent_scalar("tag:yaml.org,2002:str", value, style='"')
+)
 
 
 def render(settings: ManagerSettings, admin_password: str, manager_secret: str) -> str:

@@ -165,8 +165,11 @@ def _ports(v: Values, profile: ManagerProfile) -> tuple[PortMapping, ...]:
         problems.add("ports", f"host port {port} is published more than once")
     container_ports = [m.container for m in set(mappings)]
     for port in sorted({p for p in container_ports if container_ports.count(p) > 1}):
-        problems.add("ports", f"container port {port} is published more than once: publish each container port "
-                              "once (the Docker provider would replace the container on every update)")
+        problems.add(
+            "ports",
+            f"container port {port} is published more than once: publish each container port "
+            "once (the Docker provider would replace the container on every update)",
+        )
     return tuple(sorted(mappings, key=lambda m: m.container))
 
 
@@ -183,8 +186,11 @@ def _volume_paths(v: Values, profile: ManagerProfile) -> tuple[str, ...]:
         problems.add("volumePaths", f"{path!r} is listed more than once")
     slugs = [path_slug(p) for p in set(paths)]
     for slug in sorted({s for s in slugs if slugs.count(s) > 1 or not s}):
-        problems.add("volumePaths", f"paths that differ only in punctuation or case would share the volume "
-                                    f"name '<namePrefix>-{slug}'; rename one")
+        problems.add(
+            "volumePaths",
+            f"paths that differ only in punctuation or case would share the volume "
+            f"name '<namePrefix>-{slug}'; rename one",
+        )
     return tuple(paths)
 
 
@@ -258,8 +264,7 @@ def _host_mounts(v: Values) -> tuple[HostMount, ...]:
     for entry in _string_list(v, "hostMounts") or []:
         pieces = entry.split(":")
         mode = pieces[2] if len(pieces) == 3 else "rw"
-        if len(pieces) not in (2, 3) or mode not in ("ro", "rw") or not all(
-                p.startswith("/") for p in pieces[:2]):
+        if len(pieces) not in (2, 3) or mode not in ("ro", "rw") or not all(p.startswith("/") for p in pieces[:2]):
             v.problems.add("hostMounts", f"{entry!r} must be '/host/path:/container/path[:ro|:rw]'")
             continue
         mounts.append(HostMount(pieces[0], pieces[1], mode == "ro"))
@@ -271,7 +276,8 @@ def _tmpfs(v: Values) -> dict[str, str]:
     if value is None:
         return {}
     if not isinstance(value, dict) or not all(
-            isinstance(k, str) and k.startswith("/") and isinstance(item, str) for k, item in value.items()):
+        isinstance(k, str) and k.startswith("/") and isinstance(item, str) for k, item in value.items()
+    ):
         v.problems.add("tmpfs", "must map absolute container paths to mount options ('' for the defaults)")
         return {}
     return dict(value)
@@ -315,8 +321,11 @@ def _images(v: Values) -> tuple[str, str]:
     else:
         check_image_reference("appImage", app_image, v.problems)
     if data_image is None:
-        v.problems.add("dataImage", "is required: pin the image the data-only container is created from; "
-                                    "it never follows appImage, or an upgrade would replace the data container")
+        v.problems.add(
+            "dataImage",
+            "is required: pin the image the data-only container is created from; "
+            "it never follows appImage, or an upgrade would replace the data container",
+        )
     else:
         check_image_reference("dataImage", data_image, v.problems)
     return app_image or "", data_image or ""
@@ -328,17 +337,25 @@ PROXY_DETAIL_KEYS = ("sshProxyUser", "sshProxyPort", "sshProxyHostKey", "sshProx
 def _connection_presence(v: Values, *, has_private_key: bool, has_ssh_agent: bool) -> None:
     """What the SSH connection needs, judged on which settings are set: their values may not be known yet."""
     if v.given("host") and not has_private_key and not has_ssh_agent:
-        v.problems.add("sshPrivateKey", "host is set but no SSH credential is configured: run "
-                                        "`pulumi config set --secret sshPrivateKey < ~/.ssh/id_ed25519` "
-                                        "or start an ssh-agent (SSH_AUTH_SOCK)")
+        v.problems.add(
+            "sshPrivateKey",
+            "host is set but no SSH credential is configured: run "
+            "`pulumi config set --secret sshPrivateKey < ~/.ssh/id_ed25519` "
+            "or start an ssh-agent (SSH_AUTH_SOCK)",
+        )
     if not v.given("sshProxyHost"):
         for key in PROXY_DETAIL_KEYS:
             if v.given(key):
-                v.problems.add(key, "is set but sshProxyHost is not: set the bastion's address "
-                                    f"(`pulumi config set sshProxyHost bastion.example.com`) or remove {key}")
+                v.problems.add(
+                    key,
+                    "is set but sshProxyHost is not: set the bastion's address "
+                    f"(`pulumi config set sshProxyHost bastion.example.com`) or remove {key}",
+                )
     elif not v.given("host"):
-        v.problems.add("sshProxyHost", "a bastion needs a remote host: set host to the manager host's address as "
-                                       "the bastion reaches it")
+        v.problems.add(
+            "sshProxyHost",
+            "a bastion needs a remote host: set host to the manager host's address as the bastion reaches it",
+        )
 
 
 def _trusty_docker(v: Values) -> TrustyDocker:
@@ -350,8 +367,9 @@ def _trusty_docker(v: Values) -> TrustyDocker:
         problems.add("dockerAptKeyFingerprint", f"{fingerprint!r} must be a 40-digit hexadecimal key fingerprint")
     version = v.text("dockerTrustyVersion") or TRUSTY_DOCKER_AUTO
     if version != TRUSTY_DOCKER_AUTO and not APT_VERSION.match(version):
-        problems.add("dockerTrustyVersion", f"{version!r} must be 'auto' or an apt version such as "
-                                            "18.06.1~ce~3-0~ubuntu")
+        problems.add(
+            "dockerTrustyVersion", f"{version!r} must be 'auto' or an apt version such as 18.06.1~ce~3-0~ubuntu"
+        )
     cli_url = v.text("dockerCliUrl") or SETTING["dockerCliUrl"].default
     check_http_url("dockerCliUrl", cli_url, problems)
     cli_sha256 = v.text("dockerCliSha256")
@@ -366,8 +384,11 @@ def _container_logs(v: Values) -> tuple[str, str, int]:
     """`logDriver` (or `daemon`), and the rotation of json-file and local logs: `logMaxSize`, `logMaxFile`."""
     driver = v.text("logDriver") or SETTING["logDriver"].default
     if not LOG_DRIVER.match(driver):
-        v.problems.add("logDriver", f"{driver!r} must be a Docker log driver name such as json-file or local, or "
-                                    f"'{LOG_DRIVER_OF_THE_DAEMON}' to keep the daemon's default")
+        v.problems.add(
+            "logDriver",
+            f"{driver!r} must be a Docker log driver name such as json-file or local, or "
+            f"'{LOG_DRIVER_OF_THE_DAEMON}' to keep the daemon's default",
+        )
     size = v.text("logMaxSize") or SETTING["logMaxSize"].default
     if not LOG_SIZE.match(size):
         v.problems.add("logMaxSize", f"{size!r} must be a size such as 50m (k, m or g)")
@@ -411,13 +432,18 @@ def judge_plan(v: Values, *, has_private_key: bool, has_ssh_agent: bool) -> Mana
         host_mounts=_host_mounts(v),
         cgroupns_mode=cgroupns_mode,
         app_command=tuple(_string_list(v, "appCommand") or []),
-        data_volumes=_choice(v, "dataVolumes", DATA_VOLUME_KINDS,
-                             "must be 'named' (one Docker volume per path, kept even if the data container goes) "
-                             "or 'anonymous' (stacks created before named volumes)"),
+        data_volumes=_choice(
+            v,
+            "dataVolumes",
+            DATA_VOLUME_KINDS,
+            "must be 'named' (one Docker volume per path, kept even if the data container goes) "
+            "or 'anonymous' (stacks created before named volumes)",
+        ),
         backup_dir=_plain_path(v, "backupDir"),
         backups_to_keep=v.number("backupsToKeep"),
-        backup_compression=_choice(v, "backupCompression", BACKUP_COMPRESSIONS,
-                                   f"must be one of {', '.join(BACKUP_COMPRESSIONS)}"),
+        backup_compression=_choice(
+            v, "backupCompression", BACKUP_COMPRESSIONS, f"must be one of {', '.join(BACKUP_COMPRESSIONS)}"
+        ),
         log_driver=log_driver,
         log_max_size=log_max_size,
         log_max_file=log_max_file,
@@ -446,8 +472,11 @@ def _host_key(v: Values, key: str, host: str) -> str | None:
     """A pinned public host key: one line, type and base64 (it goes into a known_hosts file as it is)."""
     value = v.text(key)
     if value is not None and not HOST_KEY.match(value):
-        v.problems.add(key, "must be one public host key, type and base64 on one line, as "
-                            f"`ssh-keyscan -t ed25519 {host} | cut -d' ' -f2-` prints it (ssh-ed25519 AAAA...)")
+        v.problems.add(
+            key,
+            "must be one public host key, type and base64 on one line, as "
+            f"`ssh-keyscan -t ed25519 {host} | cut -d' ' -f2-` prints it (ssh-ed25519 AAAA...)",
+        )
     return value
 
 
@@ -488,8 +517,11 @@ def _docker_host(v: Values) -> str | None:
     if scheme not in ("tcp", "unix", "ssh") or "://" not in docker_host:
         v.problems.add("dockerHost", f"{docker_host!r} must be a tcp://, ssh:// or unix:// Docker address")
     if scheme == "tcp" and not all(v.given(key) for key in TLS_KEYS):
-        v.problems.add("dockerHost", "a tcp:// Docker address needs dockerTlsCaCert, dockerTlsCert and "
-                                     "dockerTlsKey (set the key with `pulumi config set --secret dockerTlsKey`)")
+        v.problems.add(
+            "dockerHost",
+            "a tcp:// Docker address needs dockerTlsCaCert, dockerTlsCert and "
+            "dockerTlsKey (set the key with `pulumi config set --secret dockerTlsKey`)",
+        )
     return docker_host
 
 
@@ -508,9 +540,17 @@ def judge_host(v: Values, plan: ManagerPlan) -> HostSettings | None:
     if v.pending or v.problems.items:
         return None
     assert ssh_user is not None and management_ip is not None  # without problems: set, or the default
-    return HostSettings(host=host, ssh_user=ssh_user, ssh_port=ssh_port, ssh_host_key=ssh_host_key,
-                        ssh_proxy=ssh_proxy, management_ip=management_ip, hostname=hostname,
-                        docker_host=docker_host, use_sudo=use_sudo)
+    return HostSettings(
+        host=host,
+        ssh_user=ssh_user,
+        ssh_port=ssh_port,
+        ssh_host_key=ssh_host_key,
+        ssh_proxy=ssh_proxy,
+        management_ip=management_ip,
+        hostname=hostname,
+        docker_host=docker_host,
+        use_sudo=use_sudo,
+    )
 
 
 def parse_settings(values: Mapping[str, Any], *, has_private_key: bool, has_ssh_agent: bool) -> ManagerSettings:

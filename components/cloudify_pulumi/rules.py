@@ -85,8 +85,10 @@ DNS_NAME = re.compile(rf"^(?=.{{1,253}}$){DNS_LABEL}(?:\.{DNS_LABEL})*\.?$")
 
 
 # An OpenSSH public host key as ssh-keyscan prints it after the host: type and base64 key, one line.
-HOST_KEY = re.compile(r"^(?:ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(?:256|384|521)|sk-ssh-ed25519@openssh\.com|"
-                       r"sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+/]+={0,3}$")
+HOST_KEY = re.compile(
+    r"^(?:ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(?:256|384|521)|sk-ssh-ed25519@openssh\.com|"
+    r"sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+/]+={0,3}$"
+)
 
 
 CAPABILITY = re.compile(r"^CAP_[A-Z][A-Z0-9_]*$")  # after normalize_capability
@@ -155,8 +157,7 @@ def check_plain_path(key: str, path: str, what: str, problems: Problems) -> None
     """An absolute path of plain words (letters, digits, '.', '_', '-'), without '..': safe as a shell word,
     a Docker mount point and a volume-name slug."""
     if not HOST_DIRECTORY.match(path) or "/../" in f"{path}/":
-        problems.add(key, f"{path!r} must be an absolute {what} of letters, digits, '.', '_', '-' and '/' "
-                          "without '..'")
+        problems.add(key, f"{path!r} must be an absolute {what} of letters, digits, '.', '_', '-' and '/' without '..'")
 
 
 def path_slug(path: str) -> str:
@@ -178,12 +179,17 @@ def check_image_reference(key: str, reference: str, problems: Problems) -> None:
     """A pinned, well-formed image reference: an upgrade is a change of this string."""
     match = IMAGE_REFERENCE.match(reference)
     if match is None:
-        problems.add(key, f"{reference!r} is not a valid Docker image reference "
-                          "(expected [registry/]name:tag or name@sha256:digest)")
+        problems.add(
+            key,
+            f"{reference!r} is not a valid Docker image reference (expected [registry/]name:tag or name@sha256:digest)",
+        )
         return
     if match.group("digest") is None and match.group("tag") in (None, "latest"):
-        problems.add(key, f"{reference!r} must pin a tag or digest other than 'latest': "
-                          "upgrades and rollbacks are driven by changing this value")
+        problems.add(
+            key,
+            f"{reference!r} must pin a tag or digest other than 'latest': "
+            "upgrades and rollbacks are driven by changing this value",
+        )
 
 
 def check_http_url(key: str, url: str, problems: Problems) -> bool:
@@ -219,12 +225,16 @@ def secret_problems(values: Mapping[str, str | None], stored_in_plain_text: Coll
     `stored_in_plain_text` names secret keys that were set without `--secret`:
     they sit readable in Pulumi.<stack>.yaml and in the state.
     """
-    problems = [f"{key}: is stored in plain text in the stack file; set it again with "
-                f"`pulumi config set --secret {key}`" for key in sorted(stored_in_plain_text)]
+    problems = [
+        f"{key}: is stored in plain text in the stack file; set it again with `pulumi config set --secret {key}`"
+        for key in sorted(stored_in_plain_text)
+    ]
     manager_secret = values.get("managerSecret")
     if manager_secret is not None and len(manager_secret) < MIN_MANAGER_SECRET_LENGTH:
-        problems.append(f"managerSecret: must be at least {MIN_MANAGER_SECRET_LENGTH} characters; generate one with "
-                        "`openssl rand -base64 48 | pulumi config set --secret managerSecret`")
+        problems.append(
+            f"managerSecret: must be at least {MIN_MANAGER_SECRET_LENGTH} characters; generate one with "
+            "`openssl rand -base64 48 | pulumi config set --secret managerSecret`"
+        )
     admin_password = values.get("adminPassword")
     if admin_password is not None and (not admin_password or any(ord(ch) < 32 for ch in admin_password)):
         problems.append("adminPassword: must be non-empty and contain no control characters")
@@ -239,11 +249,16 @@ def parse_registry_auth(value: str | None) -> tuple[dict[str, str] | None, list[
         auth = json.loads(value)
     except json.JSONDecodeError:
         auth = None
-    if not isinstance(auth, dict) or set(auth) != {"server", "username", "password"} or not all(
-            isinstance(v, str) and v for v in auth.values()):
-        return None, ["registryAuth: must be a map with server, username and password: "
-                      "`pulumi config set --path registryAuth.server registry.example.com`, likewise "
-                      "registryAuth.username, and `pulumi config set --secret --path registryAuth.password`"]
+    if (
+        not isinstance(auth, dict)
+        or set(auth) != {"server", "username", "password"}
+        or not all(isinstance(v, str) and v for v in auth.values())
+    ):
+        return None, [
+            "registryAuth: must be a map with server, username and password: "
+            "`pulumi config set --path registryAuth.server registry.example.com`, likewise "
+            "registryAuth.username, and `pulumi config set --secret --path registryAuth.password`"
+        ]
     if not REGISTRY.match(auth["server"]):
         return None, [f"registryAuth: server {auth['server']!r} must be a registry host such as registry.example.com"]
     return auth, []

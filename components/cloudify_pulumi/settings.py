@@ -70,147 +70,337 @@ def config_key(field: str) -> str:
 # Written once here; resolve.py and the scripts' defaults read them from the table.
 _PORT = (1, 65535)
 SETTINGS: tuple[Setting, ...] = (
-    Setting("host", str, output=True,
-            doc="SSH address of the Docker host: a DNS name, an IPv4 or an IPv6 address. Unset: this machine "
-                "(local commands, the local Docker socket)."),
-    Setting("sshUser", str, default="ubuntu", output=True,
-            doc="SSH user. Its login shell must be POSIX (sh, bash, dash, zsh)."),
+    Setting(
+        "host",
+        str,
+        output=True,
+        doc="SSH address of the Docker host: a DNS name, an IPv4 or an IPv6 address. Unset: this machine "
+        "(local commands, the local Docker socket).",
+    ),
+    Setting(
+        "sshUser",
+        str,
+        default="ubuntu",
+        output=True,
+        doc="SSH user. Its login shell must be POSIX (sh, bash, dash, zsh).",
+    ),
     Setting("sshPort", int, default=22, output=True, bounds=_PORT, doc="SSH port of the Docker host."),
-    Setting("sshPrivateKey", str, secret=True, output=True, per_manager=False,
-            doc="Private key for SSH. Required with `host` unless an ssh-agent (`SSH_AUTH_SOCK`) holds the key."),
-    Setting("sshHostKey", str, output=True,
-            doc="The host's public key (`ssh-ed25519 AAAA...`), pinned. Without it the SSH commands do not verify "
-                "the host key (the command provider ignores it), and the Docker provider's `ssh` trusts the key "
-                "on first use and then refuses a changed one. Set it for production."),
-    Setting("sshProxyHost", str, output=True,
-            doc="A bastion (jump host) every SSH connection goes through; `host` is then the address the bastion "
-                "reaches (docs/connectivity.md)."),
+    Setting(
+        "sshPrivateKey",
+        str,
+        secret=True,
+        output=True,
+        per_manager=False,
+        doc="Private key for SSH. Required with `host` unless an ssh-agent (`SSH_AUTH_SOCK`) holds the key.",
+    ),
+    Setting(
+        "sshHostKey",
+        str,
+        output=True,
+        doc="The host's public key (`ssh-ed25519 AAAA...`), pinned. Without it the SSH commands do not verify "
+        "the host key (the command provider ignores it), and the Docker provider's `ssh` trusts the key "
+        "on first use and then refuses a changed one. Set it for production.",
+    ),
+    Setting(
+        "sshProxyHost",
+        str,
+        output=True,
+        doc="A bastion (jump host) every SSH connection goes through; `host` is then the address the bastion "
+        "reaches (docs/connectivity.md).",
+    ),
     Setting("sshProxyUser", str, output=True, default_doc="`sshUser`", doc="The bastion's SSH user."),
     Setting("sshProxyPort", int, default=22, output=True, bounds=_PORT, doc="The bastion's SSH port."),
-    Setting("sshProxyHostKey", str, output=True,
-            doc="The bastion's public host key, pinned; unset, the Docker provider's `ssh` trusts it on first use, "
-                "with a warning."),
-    Setting("sshProxyPrivateKey", str, secret=True, output=True, per_manager=False,
-            default_doc="the host's `sshPrivateKey`", doc="The bastion's private key, when it is not the host's."),
-    Setting("appImage", str, required=True,
-            doc="Cloudify application image, pinned by tag or digest (`latest` is refused). Changing it upgrades "
-                "only the application container, after a backup of the data."),
-    Setting("dataImage", str, required=True,
-            doc="Image the data-only container is created from, once. Pinned separately: it never follows "
-                "`appImage`."),
-    Setting("volumePaths", list, default_doc="the profile's",
-            doc="Absolute container paths the data container holds as volumes."),
-    Setting("ports", list, default_doc="the profile's",
-            doc="Published ports: a number (the same on host and container) or `\"hostPort:containerPort\"`. Host "
-                "ports and container ports must each be unique; the list is sorted by container port."),
-    Setting("cloudifyPackages", dict, item="Any",
-            doc="Cloudify's `cloudify_packages`: `agents` maps a name to the http(s) URL of a `.deb` (installed with "
-                "`dpkg -i`, skipped when that version is installed) or a `.tar.gz` (placed under "
-                "`/opt/manager/resources/packages/agents/`, skipped when identical); `docker: {docker_url: ...}` "
-                "imports the images from that tarball on the host instead of pulling them."),
-    Setting("managementIp", str, output=True, default_doc="`host`, else `127.0.0.1`",
-            doc="The manager's address: `MANAGEMENT_IP` (cloudify-3.2), or `private_ip` and `public_ip` in "
-                "config.yaml (cloudify-7)."),
-    Setting("privileged", bool, default=False,
-            doc="Run the application container privileged (SELinux hosts)."),
-    Setting("useSudo", bool, default_doc="`true` when `host` is set and `sshUser` is not `root`",
-            doc="Run Docker and installs through `sudo -n` (never prompts)."),
-    Setting("dockerAptRepo", str, default="https://download.docker.com",
-            doc="Ubuntu 14.04 only: Docker's apt repository or a mirror of it (`<repo>/linux/ubuntu trusty stable`, "
-                "key at `<repo>/linux/ubuntu/gpg`)."),
-    Setting("dockerAptKeyFingerprint", str, default="9DC858229FC7DD38854AE2D88D81803C0EBFCD88",
-            doc="Ubuntu 14.04 only: the repository key must have exactly this fingerprint (Docker's) and be the only "
-                "key in the file, or nothing is installed. Change it only for a mirror that re-signs."),
-    Setting("dockerTrustyVersion", str, default="auto",
-            doc="Ubuntu 14.04 only: `auto` installs `18.06.1~ce~3-0~ubuntu` on a 3.x kernel and "
-                "`18.06.3~ce~3-0~ubuntu` on 4.x+ (its CVE-2019-5736 runc fix needs 4.x); or an apt version. It is "
-                "held (`apt-mark hold`)."),
-    Setting("dockerCliUrl", str, default="https://download.docker.com/linux/static/stable/x86_64/docker-20.10.24.tgz",
-            doc="Ubuntu 14.04 with `ssh://` only: a static Docker CLI (18.09+) installed at `/usr/local/bin/docker` "
-                "for the provider's `docker system dial-stdio`."),
-    Setting("dockerCliSha256", str, default_doc="none: required where that CLI is installed",
-            doc="SHA-256 of `dockerCliUrl` (`curl -fsSL <url> | sha256sum`). Without it the Docker step stops "
-                "before changing anything where the CLI is needed."),
-    Setting("dockerHost", str, output=True, default_doc="`ssh://sshUser@host:sshPort`, or the local endpoint",
-            doc="Docker address for the provider: `ssh://`, `unix://`, or `tcp://host:2376`, which needs the three "
-                "TLS settings."),
+    Setting(
+        "sshProxyHostKey",
+        str,
+        output=True,
+        doc="The bastion's public host key, pinned; unset, the Docker provider's `ssh` trusts it on first use, "
+        "with a warning.",
+    ),
+    Setting(
+        "sshProxyPrivateKey",
+        str,
+        secret=True,
+        output=True,
+        per_manager=False,
+        default_doc="the host's `sshPrivateKey`",
+        doc="The bastion's private key, when it is not the host's.",
+    ),
+    Setting(
+        "appImage",
+        str,
+        required=True,
+        doc="Cloudify application image, pinned by tag or digest (`latest` is refused). Changing it upgrades "
+        "only the application container, after a backup of the data.",
+    ),
+    Setting(
+        "dataImage",
+        str,
+        required=True,
+        doc="Image the data-only container is created from, once. Pinned separately: it never follows `appImage`.",
+    ),
+    Setting(
+        "volumePaths",
+        list,
+        default_doc="the profile's",
+        doc="Absolute container paths the data container holds as volumes.",
+    ),
+    Setting(
+        "ports",
+        list,
+        default_doc="the profile's",
+        doc='Published ports: a number (the same on host and container) or `"hostPort:containerPort"`. Host '
+        "ports and container ports must each be unique; the list is sorted by container port.",
+    ),
+    Setting(
+        "cloudifyPackages",
+        dict,
+        item="Any",
+        doc="Cloudify's `cloudify_packages`: `agents` maps a name to the http(s) URL of a `.deb` (installed with "
+        "`dpkg -i`, skipped when that version is installed) or a `.tar.gz` (placed under "
+        "`/opt/manager/resources/packages/agents/`, skipped when identical); `docker: {docker_url: ...}` "
+        "imports the images from that tarball on the host instead of pulling them.",
+    ),
+    Setting(
+        "managementIp",
+        str,
+        output=True,
+        default_doc="`host`, else `127.0.0.1`",
+        doc="The manager's address: `MANAGEMENT_IP` (cloudify-3.2), or `private_ip` and `public_ip` in "
+        "config.yaml (cloudify-7).",
+    ),
+    Setting("privileged", bool, default=False, doc="Run the application container privileged (SELinux hosts)."),
+    Setting(
+        "useSudo",
+        bool,
+        default_doc="`true` when `host` is set and `sshUser` is not `root`",
+        doc="Run Docker and installs through `sudo -n` (never prompts).",
+    ),
+    Setting(
+        "dockerAptRepo",
+        str,
+        default="https://download.docker.com",
+        doc="Ubuntu 14.04 only: Docker's apt repository or a mirror of it (`<repo>/linux/ubuntu trusty stable`, "
+        "key at `<repo>/linux/ubuntu/gpg`).",
+    ),
+    Setting(
+        "dockerAptKeyFingerprint",
+        str,
+        default="9DC858229FC7DD38854AE2D88D81803C0EBFCD88",
+        doc="Ubuntu 14.04 only: the repository key must have exactly this fingerprint (Docker's) and be the only "
+        "key in the file, or nothing is installed. Change it only for a mirror that re-signs.",
+    ),
+    Setting(
+        "dockerTrustyVersion",
+        str,
+        default="auto",
+        doc="Ubuntu 14.04 only: `auto` installs `18.06.1~ce~3-0~ubuntu` on a 3.x kernel and "
+        "`18.06.3~ce~3-0~ubuntu` on 4.x+ (its CVE-2019-5736 runc fix needs 4.x); or an apt version. It is "
+        "held (`apt-mark hold`).",
+    ),
+    Setting(
+        "dockerCliUrl",
+        str,
+        default="https://download.docker.com/linux/static/stable/x86_64/docker-20.10.24.tgz",
+        doc="Ubuntu 14.04 with `ssh://` only: a static Docker CLI (18.09+) installed at `/usr/local/bin/docker` "
+        "for the provider's `docker system dial-stdio`.",
+    ),
+    Setting(
+        "dockerCliSha256",
+        str,
+        default_doc="none: required where that CLI is installed",
+        doc="SHA-256 of `dockerCliUrl` (`curl -fsSL <url> | sha256sum`). Without it the Docker step stops "
+        "before changing anything where the CLI is needed.",
+    ),
+    Setting(
+        "dockerHost",
+        str,
+        output=True,
+        default_doc="`ssh://sshUser@host:sshPort`, or the local endpoint",
+        doc="Docker address for the provider: `ssh://`, `unix://`, or `tcp://host:2376`, which needs the three "
+        "TLS settings.",
+    ),
     Setting("dockerTlsCaCert", str, output=True, doc="PEM CA certificate for a `tcp://` `dockerHost`."),
     Setting("dockerTlsCert", str, output=True, doc="PEM client certificate for a `tcp://` `dockerHost`."),
-    Setting("dockerTlsKey", str, secret=True, output=True, per_manager=False,
-            doc="PEM client key for a `tcp://` `dockerHost`."),
-    Setting("namePrefix", str, default="cloudify",
-            doc="Containers are `<namePrefix>-data` and `<namePrefix>-manager`; volumes `<namePrefix>-<path slug>`."),
-    Setting("readinessPath", str, default_doc="the profile's",
-            doc="URL path `pulumi up` waits on: `GET http://127.0.0.1:<readinessPort><readinessPath>` on the host "
-                "must answer 2xx or 3xx (with `cloudify-7`, configure must also have logged its end)."),
+    Setting(
+        "dockerTlsKey",
+        str,
+        secret=True,
+        output=True,
+        per_manager=False,
+        doc="PEM client key for a `tcp://` `dockerHost`.",
+    ),
+    Setting(
+        "namePrefix",
+        str,
+        default="cloudify",
+        doc="Containers are `<namePrefix>-data` and `<namePrefix>-manager`; volumes `<namePrefix>-<path slug>`.",
+    ),
+    Setting(
+        "readinessPath",
+        str,
+        default_doc="the profile's",
+        doc="URL path `pulumi up` waits on: `GET http://127.0.0.1:<readinessPort><readinessPath>` on the host "
+        "must answer 2xx or 3xx (with `cloudify-7`, configure must also have logged its end).",
+    ),
     Setting("readinessPort", int, default=80, bounds=_PORT, doc="Host port of the manager's REST API."),
-    Setting("readinessTimeout", int, default_doc="the profile's", bounds=(1, 3600),
-            doc="Seconds `pulumi up` waits for the manager; on timeout it fails with the last 40 lines of the "
-                "container log, the admin password masked."),
-    Setting("tmpfs", dict, doc="Container path -> tmpfs mount options (`\"\"` for the defaults). A change replaces "
-                               "the application container (the provider's update would ignore it)."),
-    Setting("capAdd", list,
-            doc="Extra capabilities; `sys_admin`, `SYS_ADMIN` and `CAP_SYS_ADMIN` are all declared as "
-                "`CAP_SYS_ADMIN`, the form the engine stores. Refused on Docker older than 18.09."),
+    Setting(
+        "readinessTimeout",
+        int,
+        default_doc="the profile's",
+        bounds=(1, 3600),
+        doc="Seconds `pulumi up` waits for the manager; on timeout it fails with the last 40 lines of the "
+        "container log, the admin password masked.",
+    ),
+    Setting(
+        "tmpfs",
+        dict,
+        doc='Container path -> tmpfs mount options (`""` for the defaults). A change replaces '
+        "the application container (the provider's update would ignore it).",
+    ),
+    Setting(
+        "capAdd",
+        list,
+        doc="Extra capabilities; `sys_admin`, `SYS_ADMIN` and `CAP_SYS_ADMIN` are all declared as "
+        "`CAP_SYS_ADMIN`, the form the engine stores. Refused on Docker older than 18.09.",
+    ),
     Setting("securityOpts", list, doc="Security options of the application container."),
-    Setting("hostMounts", list, doc="Bind mounts `\"/host/path:/container/path[:ro|:rw]\"`."),
+    Setting("hostMounts", list, doc='Bind mounts `"/host/path:/container/path[:ro|:rw]"`.'),
     Setting("cgroupnsMode", str, doc="Cgroup namespace of the application container: `host` or `private`."),
-    Setting("appCommand", list, default_doc="the image's",
-            doc="Command of the application container (needed for images made with `docker import`, which have "
-                "none)."),
-    Setting("managerProfile", str, default="cloudify-3.2",
-            doc="What the image needs (paths, ports, readiness, identity): `cloudify-3.2` or `cloudify-7`. Explicit "
-                "settings override the profile's values."),
-    Setting("hostname", str, output=True, default_doc="`namePrefix` with `cloudify-7`, else the engine's",
-            doc="Fixed hostname of the application container (RFC 1123, lower case). Cloudify 7 stores it as the "
-                "manager's name: a new one makes configure try to join a cluster."),
-    Setting("configDir", str,
-            default_doc="`/etc/cloudify-pulumi/<namePrefix>` on a remote host, `~/.cloudify-pulumi/<namePrefix>` "
-                        "(passwd home) on this machine",
-            doc="Host folder (mode 0700) of the generated `config.yaml` (mode 0600; cloudify-7)."),
-    Setting("adminPassword", str, secret=True, output=True, per_manager=False,
-            default_doc="generated (24 characters) with `cloudify-7`",
-            doc="The manager's admin password (cloudify-7), written to its config.yaml and set in its database after "
-                "every replacement of the application container; a change replaces that container (after a "
-                "backup). Never printed."),
-    Setting("managerSecret", str, secret=True, output=True, per_manager=False,
-            default_doc="generated (48 characters, protected) with `cloudify-7`",
-            doc="32+ characters, set once and never changed (cloudify-7): the REST service's hash salt, secret key, "
-                "encoding alphabet and encryption key derive from it. A new one makes stored secrets unreadable."),
-    Setting("dataVolumes", str, default="named",
-            doc="`named`: one Docker volume per state path, kept even if the data container goes. `anonymous`: the "
-                "data container's own volumes, as releases before named volumes made them; set it on such stacks."),
-    Setting("backupDir", str,
-            default_doc="`/var/lib/cloudify-backups` on a remote host, `~/.cloudify-pulumi/backups` (passwd home) on "
-                        "this machine",
-            doc="Host folder (mode 0700) of the backup archives (mode 0600)."),
-    Setting("backupsToKeep", int, default=3, bounds=(1, 100),
-            doc="How many archives of this manager are kept; older ones are deleted after a successful backup."),
-    Setting("backupCompression", str, default="auto",
-            doc="How the backup is compressed on the host, at the fastest level: `auto` (zstd if the host has it, "
-                "else gzip), `zstd`, `gzip` or `none` (a plain `.tar`)."),
-    Setting("registryAuth", dict, secret=True, output=True, per_manager=False,
-            doc="Private registry credentials for image pulls: `server`, `username` and the secret `password` "
-                "(`pulumi config set --secret --path registryAuth.password`).",
-            fields=(("registry_server", "Private registry for image pulls (`registry.example.com`); with "
-                                        "`registry_username` and `registry_password`."),
-                    ("registry_username", "User of the private registry."),
-                    ("registry_password", "Secret. Password of the private registry."))),
-    Setting("logDriver", str, default="json-file",
-            doc="Log driver of the application container; `daemon` declares none and keeps the Docker daemon's "
-                "default."),
-    Setting("logMaxSize", str, default="50m",
-            doc="Rotation size of the `json-file` and `local` drivers' logs (`max-size`)."),
+    Setting(
+        "appCommand",
+        list,
+        default_doc="the image's",
+        doc="Command of the application container (needed for images made with `docker import`, which have none).",
+    ),
+    Setting(
+        "managerProfile",
+        str,
+        default="cloudify-3.2",
+        doc="What the image needs (paths, ports, readiness, identity): `cloudify-3.2` or `cloudify-7`. Explicit "
+        "settings override the profile's values.",
+    ),
+    Setting(
+        "hostname",
+        str,
+        output=True,
+        default_doc="`namePrefix` with `cloudify-7`, else the engine's",
+        doc="Fixed hostname of the application container (RFC 1123, lower case). Cloudify 7 stores it as the "
+        "manager's name: a new one makes configure try to join a cluster.",
+    ),
+    Setting(
+        "configDir",
+        str,
+        default_doc="`/etc/cloudify-pulumi/<namePrefix>` on a remote host, `~/.cloudify-pulumi/<namePrefix>` "
+        "(passwd home) on this machine",
+        doc="Host folder (mode 0700) of the generated `config.yaml` (mode 0600; cloudify-7).",
+    ),
+    Setting(
+        "adminPassword",
+        str,
+        secret=True,
+        output=True,
+        per_manager=False,
+        default_doc="generated (24 characters) with `cloudify-7`",
+        doc="The manager's admin password (cloudify-7), written to its config.yaml and set in its database after "
+        "every replacement of the application container; a change replaces that container (after a "
+        "backup). Never printed.",
+    ),
+    Setting(
+        "managerSecret",
+        str,
+        secret=True,
+        output=True,
+        per_manager=False,
+        default_doc="generated (48 characters, protected) with `cloudify-7`",
+        doc="32+ characters, set once and never changed (cloudify-7): the REST service's hash salt, secret key, "
+        "encoding alphabet and encryption key derive from it. A new one makes stored secrets unreadable.",
+    ),
+    Setting(
+        "dataVolumes",
+        str,
+        default="named",
+        doc="`named`: one Docker volume per state path, kept even if the data container goes. `anonymous`: the "
+        "data container's own volumes, as releases before named volumes made them; set it on such stacks.",
+    ),
+    Setting(
+        "backupDir",
+        str,
+        default_doc="`/var/lib/cloudify-backups` on a remote host, `~/.cloudify-pulumi/backups` (passwd home) on "
+        "this machine",
+        doc="Host folder (mode 0700) of the backup archives (mode 0600).",
+    ),
+    Setting(
+        "backupsToKeep",
+        int,
+        default=3,
+        bounds=(1, 100),
+        doc="How many archives of this manager are kept; older ones are deleted after a successful backup.",
+    ),
+    Setting(
+        "backupCompression",
+        str,
+        default="auto",
+        doc="How the backup is compressed on the host, at the fastest level: `auto` (zstd if the host has it, "
+        "else gzip), `zstd`, `gzip` or `none` (a plain `.tar`).",
+    ),
+    Setting(
+        "registryAuth",
+        dict,
+        secret=True,
+        output=True,
+        per_manager=False,
+        doc="Private registry credentials for image pulls: `server`, `username` and the secret `password` "
+        "(`pulumi config set --secret --path registryAuth.password`).",
+        fields=(
+            (
+                "registry_server",
+                "Private registry for image pulls (`registry.example.com`); with "
+                "`registry_username` and `registry_password`.",
+            ),
+            ("registry_username", "User of the private registry."),
+            ("registry_password", "Secret. Password of the private registry."),
+        ),
+    ),
+    Setting(
+        "logDriver",
+        str,
+        default="json-file",
+        doc="Log driver of the application container; `daemon` declares none and keeps the Docker daemon's default.",
+    ),
+    Setting(
+        "logMaxSize", str, default="50m", doc="Rotation size of the `json-file` and `local` drivers' logs (`max-size`)."
+    ),
     Setting("logMaxFile", int, default=5, bounds=(1, 100), doc="Rotated log files kept (`max-file`)."),
-    Setting("healthcheck", bool, default=True,
-            doc="A Docker healthcheck on `readinessPath` inside the container, so that `docker ps` and monitoring "
-                "that reads Docker health see whether the manager answers."),
-    Setting("healthcheckInterval", int, default=30, bounds=(1, 3600),
-            doc="Seconds between health checks (timeout 10 s, 3 retries)."),
-    Setting("healthcheckStartPeriod", int, default_doc="the profile's readiness time", bounds=(0, 7200),
-            doc="Seconds before health check failures count."),
-    Setting("managers", dict, item="Any", per_manager=False, stack_only=True,
-            doc="Several managers from one stack: manager name -> the settings it overrides (any but the secrets; "
-                "`{}` inherits them all). Without it the stack has the one manager `cloudify`."),
+    Setting(
+        "healthcheck",
+        bool,
+        default=True,
+        doc="A Docker healthcheck on `readinessPath` inside the container, so that `docker ps` and monitoring "
+        "that reads Docker health see whether the manager answers.",
+    ),
+    Setting(
+        "healthcheckInterval",
+        int,
+        default=30,
+        bounds=(1, 3600),
+        doc="Seconds between health checks (timeout 10 s, 3 retries).",
+    ),
+    Setting(
+        "healthcheckStartPeriod",
+        int,
+        default_doc="the profile's readiness time",
+        bounds=(0, 7200),
+        doc="Seconds before health check failures count.",
+    ),
+    Setting(
+        "managers",
+        dict,
+        item="Any",
+        per_manager=False,
+        stack_only=True,
+        doc="Several managers from one stack: manager name -> the settings it overrides (any but the secrets; "
+        "`{}` inherits them all). Without it the stack has the one manager `cloudify`.",
+    ),
 )
 SETTING: dict[str, Setting] = {setting.key: setting for setting in SETTINGS}

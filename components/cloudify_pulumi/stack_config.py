@@ -32,7 +32,7 @@ def _configured_keys(project: str) -> list[str]:
     """Every key set under this project's namespace, however Pulumi passed it in."""
     names = set(runtime_config.CONFIG.get()) | set(runtime_config.get_config_env())
     prefix = f"{project}:"
-    return [name[len(prefix):] for name in names if name.startswith(prefix)]
+    return [name[len(prefix) :] for name in names if name.startswith(prefix)]
 
 
 @dataclass(frozen=True)
@@ -66,8 +66,11 @@ def load_managers(config: pulumi.Config | None = None) -> StackManagers:
     project, stack = pulumi.get_project(), pulumi.get_stack()
     text = {key: config.get(key) for key in SETTING_KEYS if key not in SECRET_KEYS and key not in STACK_ONLY_KEYS}
     secret_values = {key: config.get(key) for key in SECRET_KEYS}
-    in_plain_text = [key for key, value in secret_values.items()
-                     if value is not None and not runtime_config.is_config_secret(config.full_key(key))]
+    in_plain_text = [
+        key
+        for key, value in secret_values.items()
+        if value is not None and not runtime_config.is_config_secret(config.full_key(key))
+    ]
     auth, auth_problems = parse_registry_auth(secret_values["registryAuth"])
     problems = Problems()
     problems.items += unknown_keys(_configured_keys(project)) + secret_problems(secret_values, in_plain_text)
@@ -85,8 +88,7 @@ def load_managers(config: pulumi.Config | None = None) -> StackManagers:
         except ConfigError as error:
             problems.items += [f"managers.{name}.{problem}" if is_fleet else problem for problem in error.problems]
             continue
-        managers[name] = StackManager(args, SshIdentity.for_stack(project, stack, name if is_fleet else None),
-                                      resolved)
+        managers[name] = StackManager(args, SshIdentity.for_stack(project, stack, name if is_fleet else None), resolved)
     problems.items += fleet_conflicts({name: manager.known for name, manager in managers.items()})
     if problems.items:
         raise ConfigError(problems.items)
@@ -103,6 +105,9 @@ def _secret_args(config: pulumi.Config, auth: dict[str, str] | None) -> dict[str
     """The secret settings as secret Outputs; `registryAuth` flattened into its three fields."""
     secrets: dict[str, Any] = {field_name(key): config.get_secret(key) for key in SECRET_KEYS if key != "registryAuth"}
     if auth is not None:
-        secrets |= {REGISTRY_AUTH_FIELDS["server"]: auth["server"], REGISTRY_AUTH_FIELDS["username"]: auth["username"],
-                    REGISTRY_AUTH_FIELDS["password"]: pulumi.Output.secret(auth["password"])}
+        secrets |= {
+            REGISTRY_AUTH_FIELDS["server"]: auth["server"],
+            REGISTRY_AUTH_FIELDS["username"]: auth["username"],
+            REGISTRY_AUTH_FIELDS["password"]: pulumi.Output.secret(auth["password"]),
+        }
     return {field: value for field, value in secrets.items() if value is not None}
