@@ -48,11 +48,6 @@ def m(name: str, path: str, old: str, new: str, why: str, *tests: str) -> Mutant
 
 
 T = "tests/"
-BACKUP = T + "test_backup_restore.py::"
-HOST = T + "test_host_scripts.py::"
-TRUSTY = T + "test_trusty_install.py::"
-USAGE = T + "test_script_usage.py::"
-CONN = T + "test_provider_connection.py::"
 
 MUTANTS: tuple[Mutant, ...] = (
     # -- the six that once escaped ------------------------------------------------------------------------------
@@ -64,7 +59,7 @@ MUTANTS: tuple[Mutant, ...] = (
         "            kept = pulumi.ResourceOptions(parent=self, provider=provider)\n",
         "anonymous mode: the data container without protect and retainOnDelete",
         T
-        + "test_data_protection.py::test_with_anonymous_volumes_the_data_container_is_as_protected_as_with_named_ones",
+        + "engine/test_data_protection.py::test_with_anonymous_volumes_the_data_container_is_as_protected_as_with_named_ones",
     ),
     m(
         "E2",
@@ -73,7 +68,7 @@ MUTANTS: tuple[Mutant, ...] = (
         '            remove_volumes=s.data_volumes == "anonymous",\n',
         "anonymous mode: the data container with remove_volumes=True",
         T
-        + "test_data_protection.py::test_with_anonymous_volumes_the_data_container_is_as_protected_as_with_named_ones",
+        + "engine/test_data_protection.py::test_with_anonymous_volumes_the_data_container_is_as_protected_as_with_named_ones",
     ),
     m(
         "E3",
@@ -81,7 +76,7 @@ MUTANTS: tuple[Mutant, ...] = (
         "            remove_volumes=False,\n",
         "            remove_volumes=s.privileged,\n",
         "remove_volumes=True in one configuration only",
-        T + "test_provider_readback.py::test_create_only_inputs_never_depend_on_configuration",
+        T + "engine/test_provider_readback.py::test_create_only_inputs_never_depend_on_configuration",
     ),
     m(
         "E4",
@@ -89,7 +84,7 @@ MUTANTS: tuple[Mutant, ...] = (
         'app = docker.RemoteImage(f"{self._name}-app-image", name=s.app_image, keep_locally=True, opts=child)',
         'app = docker.RemoteImage(f"{self._name}-app-image", name=s.app_image, keep_locally=False, opts=child)',
         "the app image not kept on the host: a rollback would pull",
-        T + "test_data_protection.py::test_every_image_stays_on_the_host_so_a_rollback_pulls_nothing",
+        T + "engine/test_data_protection.py::test_every_image_stays_on_the_host_so_a_rollback_pulls_nothing",
     ),
     m(
         "E5",
@@ -97,7 +92,7 @@ MUTANTS: tuple[Mutant, ...] = (
         'as_root sh -c \'ls -1t "$1"/"$2"-*.tar* | tail',
         'as_root sh -c \'ls -1tr "$1"/"$2"-*.tar* | tail',
         "pruning deletes the newest archives, the one just taken among them",
-        BACKUP + "test_pruning_keeps_the_newest_backups_to_keep_archives",
+        T + "hosts/test_backup_restore.py::test_pruning_keeps_the_newest_backups_to_keep_archives",
     ),
     m(
         "E6",
@@ -105,7 +100,8 @@ MUTANTS: tuple[Mutant, ...] = (
         "grep -c '^pub:')\" -eq 1 ]",
         "grep -c '^pub:')\" -ge 1 ]",
         "a repository key file with several keys is trusted",
-        TRUSTY + "test_trusty_refuses_a_key_file_that_holds_another_key_besides_the_pinned_one",
+        T
+        + "hosts/test_trusty_install.py::test_trusty_refuses_a_key_file_that_holds_another_key_besides_the_pinned_one",
     ),
     # -- the cloudify-7 profile against the 7.0 image -----------------------------------------------------------
     m(
@@ -114,7 +110,7 @@ MUTANTS: tuple[Mutant, ...] = (
         '        "validations": {"skip_validations": True},\n',
         "",
         "configure's private-IP validation fails a LAN managementIp",
-        T + "test_cloudify7_upstream.py::test_a_lan_management_ip_passes_configures_validation",
+        T + "engine/test_cloudify7_upstream.py::test_a_lan_management_ip_passes_configures_validation",
     ),
     m(
         "K7-sanity",
@@ -122,7 +118,7 @@ MUTANTS: tuple[Mutant, ...] = (
         '        "sanity": {"skip_sanity": True},\n',
         "",
         "a changed adminPassword fails configure's sanity (401)",
-        T + "test_cloudify7_upstream.py::test_a_changed_admin_password_is_applied_and_never_fails_configure",
+        T + "engine/test_cloudify7_upstream.py::test_a_changed_admin_password_is_applied_and_never_fails_configure",
     ),
     m(
         "K7-quote",
@@ -130,7 +126,7 @@ MUTANTS: tuple[Mutant, ...] = (
         "value, style='\"')\n",
         "value)\n",
         "a password such as 1e3 is read back by Cloudify as a number",
-        T + "test_cloudify7_upstream.py::test_every_value_reads_back_the_same_in_cloudifys_yaml_1_2_reader",
+        T + "engine/test_cloudify7_upstream.py::test_every_value_reads_back_the_same_in_cloudifys_yaml_1_2_reader",
     ),
     m(
         "K7-admin-step",
@@ -138,7 +134,7 @@ MUTANTS: tuple[Mutant, ...] = (
         "        ready = self._admin_password(app, ready) or ready\n",
         "",
         "a changed adminPassword never reaches the manager's database",
-        T + "test_cloudify7_upstream.py::test_a_changed_admin_password_is_applied_and_never_fails_configure",
+        T + "engine/test_cloudify7_upstream.py::test_a_changed_admin_password_is_applied_and_never_fails_configure",
     ),
     m(
         "K7-userdata",
@@ -147,7 +143,7 @@ MUTANTS: tuple[Mutant, ...] = (
         "",
         "the UI's user data is lost on every upgrade",
         T
-        + "test_cloudify7_upstream.py::test_the_ui_user_data_is_a_state_path_and_existing_stacks_can_keep_their_data_container",
+        + "engine/test_cloudify7_upstream.py::test_the_ui_user_data_is_a_state_path_and_existing_stacks_can_keep_their_data_container",
     ),
     m(
         "K7-configured",
@@ -155,7 +151,7 @@ MUTANTS: tuple[Mutant, ...] = (
         "        answers && configured && {",
         "        answers && {",
         "readiness ends before configure has finished",
-        T + "test_cloudify7_host.py::test_readiness_waits_for_configure_to_finish_after_the_rest_api_answers",
+        T + "hosts/test_cloudify7_host.py::test_readiness_waits_for_configure_to_finish_after_the_rest_api_answers",
     ),
     m(
         "K7-mask",
@@ -163,7 +159,7 @@ MUTANTS: tuple[Mutant, ...] = (
         "| masked >&2",
         ">&2",
         "the admin password from the container log is shown",
-        T + "test_cloudify7_host.py::test_a_failed_readiness_wait_never_shows_the_admin_password",
+        T + "hosts/test_cloudify7_host.py::test_a_failed_readiness_wait_never_shows_the_admin_password",
     ),
     m(
         "K7-mask-literal",
@@ -171,7 +167,7 @@ MUTANTS: tuple[Mutant, ...] = (
         '            if (secret != "") {',
         "            if (0) {",
         "the admin password is shown where no known pattern masks it",
-        T + "test_cloudify7_host.py::test_a_failed_readiness_wait_never_shows_the_admin_password",
+        T + "hosts/test_cloudify7_host.py::test_a_failed_readiness_wait_never_shows_the_admin_password",
     ),
     m(
         "P80",
@@ -179,7 +175,7 @@ MUTANTS: tuple[Mutant, ...] = (
         "        fail 80 ",
         "        fail 1 ",
         "exit 80: a stopped manager is not named",
-        T + "test_cloudify7_host.py::test_the_admin_password_needs_a_running_manager",
+        T + "hosts/test_cloudify7_host.py::test_the_admin_password_needs_a_running_manager",
     ),
     m(
         "P81",
@@ -187,7 +183,7 @@ MUTANTS: tuple[Mutant, ...] = (
         "    *) fail 81 ",
         "    *) fail 1 ",
         "exit 81: a refused update is not named",
-        T + "test_cloudify7_host.py::test_an_admin_password_the_manager_refuses_fails_naming_the_container",
+        T + "hosts/test_cloudify7_host.py::test_an_admin_password_the_manager_refuses_fails_naming_the_container",
     ),
     m(
         "P82",
@@ -195,7 +191,7 @@ MUTANTS: tuple[Mutant, ...] = (
         "    sys.exit(82)",
         "    pass",
         "exit 82: an empty password is set",
-        T + "test_cloudify7_upstream.py::test_the_shipped_update_does_what_update_admin_password_py_does",
+        T + "engine/test_cloudify7_upstream.py::test_the_shipped_update_does_what_update_admin_password_py_does",
     ),
     m(
         "P2",
@@ -203,7 +199,7 @@ MUTANTS: tuple[Mutant, ...] = (
         "[ $# -eq 2 ] ||",
         "[ $# -ge 0 ] ||",
         "exit 2: wrong argument count accepted",
-        USAGE + "test_a_wrong_number_of_arguments_is_a_usage_error",
+        T + "shell/test_script_usage.py::test_a_wrong_number_of_arguments_is_a_usage_error",
     ),
     # -- container logs and health ---------------------------------------------------------------------------
     m(
@@ -213,7 +209,7 @@ MUTANTS: tuple[Mutant, ...] = (
         "",
         "the app container's json-file log grows without bound",
         T
-        + "test_container_health_and_logs.py::test_the_app_container_keeps_at_most_five_50_megabyte_json_log_files_by_default",
+        + "engine/test_container_health_and_logs.py::test_the_app_container_keeps_at_most_five_50_megabyte_json_log_files_by_default",
     ),
     m(
         "L-health-replace",
@@ -221,7 +217,7 @@ MUTANTS: tuple[Mutant, ...] = (
         'replace_on_changes=["tmpfs", "healthcheck"]',
         'replace_on_changes=["tmpfs"]',
         "a healthcheck change shows in preview and is never applied",
-        T + "test_provider_readback.py::test_no_declared_change_is_silently_ignored",
+        T + "engine/test_provider_readback.py::test_no_declared_change_is_silently_ignored",
     ),
     m(
         "L-health-quote",
@@ -229,7 +225,8 @@ MUTANTS: tuple[Mutant, ...] = (
         '    url = shlex.quote(f"http://127.0.0.1:{port}{plan.readiness_path}")',
         '    url = f"http://127.0.0.1:{port}{plan.readiness_path}"',
         "the readiness path reaches the healthcheck's shell as code",
-        T + "test_container_health_and_logs.py::test_a_hostile_readiness_path_stays_one_word_in_the_healthcheck_shell",
+        T
+        + "engine/test_container_health_and_logs.py::test_a_hostile_readiness_path_stays_one_word_in_the_healthcheck_shell",
     ),
     m(
         "L-duration",
@@ -237,7 +234,7 @@ MUTANTS: tuple[Mutant, ...] = (
         '        return f"{minutes}m{secs}s"',
         '        return f"{minutes}m"',
         "healthcheck durations read back differently: a perpetual diff",
-        T + "test_provider_readback.py::test_the_declared_durations_are_already_in_the_form_go_writes_them",
+        T + "engine/test_provider_readback.py::test_the_declared_durations_are_already_in_the_form_go_writes_them",
     ),
     # -- generated secrets ------------------------------------------------------------------------------------
     m(
@@ -246,7 +243,8 @@ MUTANTS: tuple[Mutant, ...] = (
         "opts=pulumi.ResourceOptions(parent=self, protect=True),\n",
         "opts=pulumi.ResourceOptions(parent=self),\n",
         "the generated manager secret can be deleted, and every stored secret with it",
-        T + "test_generated_secrets.py::test_the_generated_manager_secret_is_protected_and_the_admin_password_is_not",
+        T
+        + "engine/test_generated_secrets.py::test_the_generated_manager_secret_is_protected_and_the_admin_password_is_not",
     ),
     m(
         "G-set-wins",
@@ -254,7 +252,7 @@ MUTANTS: tuple[Mutant, ...] = (
         'return (self._given.get("admin_password", admin.result),',
         "return (admin.result,",
         "a set adminPassword is ignored for the generated one",
-        T + "test_generated_secrets.py::test_set_values_win_and_the_generators_stay_declared",
+        T + "engine/test_generated_secrets.py::test_set_values_win_and_the_generators_stay_declared",
     ),
     # -- behind a bastion -------------------------------------------------------------------------------------
     m(
@@ -263,7 +261,7 @@ MUTANTS: tuple[Mutant, ...] = (
         '            opts += ["-o", self._proxy_command(settings.ssh_proxy, proxy_key)]\n',
         "",
         "the Docker provider's ssh tries the target directly",
-        T + "test_bastion.py::test_the_providers_own_connection_reaches_the_target_through_the_bastion",
+        T + "hosts/test_bastion_hosts.py::test_the_providers_own_connection_reaches_the_target_through_the_bastion",
     ),
     m(
         "X-command-hop",
@@ -271,7 +269,7 @@ MUTANTS: tuple[Mutant, ...] = (
         "            proxy=proxy,\n        )",
         "        )",
         "the host steps try the target directly",
-        T + "test_bastion.py::test_every_command_goes_through_the_bastion_with_each_hop_pinned_to_its_own_key",
+        T + "engine/test_bastion.py::test_every_command_goes_through_the_bastion_with_each_hop_pinned_to_its_own_key",
     ),
     m(
         "X-quote",
@@ -279,7 +277,7 @@ MUTANTS: tuple[Mutant, ...] = (
         '" ".join(shlex.quote(word) for word in words)',
         '" ".join(words)',
         "bash expands ~ in the bastion hop from $HOME, not where the keys are",
-        T + "test_bastion.py::test_no_shell_expands_the_proxy_command_differently_from_ssh",
+        T + "engine/test_bastion.py::test_no_shell_expands_the_proxy_command_differently_from_ssh",
     ),
     m(
         "X-pin",
@@ -287,7 +285,7 @@ MUTANTS: tuple[Mutant, ...] = (
         '    checking = "yes" if host_key else "accept-new"\n',
         '    checking = "accept-new"\n',
         "a pinned host key (bastion or host) is not enforced strictly",
-        T + "test_bastion.py::test_the_providers_ssh_reaches_the_bastion_with_its_own_options_as_one_argument",
+        T + "engine/test_bastion.py::test_the_providers_ssh_reaches_the_bastion_with_its_own_options_as_one_argument",
     ),
     m(
         "X-own-key",
@@ -295,7 +293,26 @@ MUTANTS: tuple[Mutant, ...] = (
         'private_key=self._given.get("ssh_proxy_private_key", key),',
         "private_key=key,",
         "the bastion's own key is ignored by the host steps",
-        T + "test_bastion.py::test_the_bastion_has_its_own_key_when_one_is_set_and_it_stays_secret",
+        T + "engine/test_bastion.py::test_the_bastion_has_its_own_key_when_one_is_set_and_it_stays_secret",
+    ),
+    # -- usage errors touch nothing ------------------------------------------------------------------------------
+    m(
+        "U-late-check",
+        S + "write_manager_config.sh",
+        """    case "$DIR" in /*) ;; *) fail 2 "DIR must be an absolute path, got '$DIR'" ;; esac
+    require_root_access
+    if ! as_root mkdir -p "$DIR" || ! as_root chmod 700 "$DIR"; then
+        fail 51 "could not create $DIR with mode 0700 (configDir)"
+    fi
+""",
+        """    require_root_access
+    if ! as_root mkdir -p "$DIR" || ! as_root chmod 700 "$DIR"; then
+        fail 51 "could not create $DIR with mode 0700 (configDir)"
+    fi
+    case "$DIR" in /*) ;; *) fail 2 "DIR must be an absolute path, got '$DIR'" ;; esac
+""",
+        "a relative configDir is refused only after its folder was made (in the working folder)",
+        T + "shell/test_script_usage.py::test_a_malformed_argument_is_a_usage_error_naming_it",
     ),
     # -- the library: Outputs as inputs ------------------------------------------------------------------------
     m(
@@ -304,7 +321,7 @@ MUTANTS: tuple[Mutant, ...] = (
         "            value = int(value)  # other Pulumi languages send every number as a float\n",
         "            pass\n",
         "a port from another language reaches an address as 2222.0",
-        T + "test_library.py::test_whole_number_floats_are_read_as_integers_and_never_printed_as_floats",
+        T + "engine/test_library.py::test_whole_number_floats_are_read_as_integers_and_never_printed_as_floats",
     ),
     m(
         "O-host",
@@ -312,7 +329,7 @@ MUTANTS: tuple[Mutant, ...] = (
         "port=self._from_settings(lambda s: s.ssh_port),",
         "port=22,",
         "the host steps connect on the default SSH port, not on the VM's",
-        T + "test_library.py::test_an_output_host_reaches_every_host_step_the_provider_and_the_manager_url",
+        T + "engine/test_library.py::test_an_output_host_reaches_every_host_step_the_provider_and_the_manager_url",
     ),
     m(
         "O-hostname",
@@ -320,7 +337,7 @@ MUTANTS: tuple[Mutant, ...] = (
         '"hostname": settings.apply(lambda s: s.hostname) if plan.has_hostname',
         '"hostname": plan.name_prefix if plan.has_hostname',
         "an Output hostname is declared as the name prefix, not as its value",
-        T + "test_library.py::test_settings_given_as_outputs_reach_the_resources_once_known",
+        T + "engine/test_library.py::test_settings_given_as_outputs_reach_the_resources_once_known",
     ),
     m(
         "O-secret",
@@ -328,7 +345,7 @@ MUTANTS: tuple[Mutant, ...] = (
         "    return pulumi.Output.secret(pulumi.Output.from_input(value).apply(checked))",
         "    return pulumi.Output.from_input(value).apply(checked)",
         "a registry password a YAML program sends in plain text lands in the state",
-        T + "test_plugin.py::test_construct_keeps_secrets_secret_though_the_schema_has_no_secret_flag",
+        T + "packaging/test_plugin.py::test_construct_keeps_secrets_secret_though_the_schema_has_no_secret_flag",
     ),
     m(
         "O-tls",
@@ -336,7 +353,7 @@ MUTANTS: tuple[Mutant, ...] = (
         '        lambda values: values[1] if (values[0].docker_host or "").startswith("tcp://") else None\n',
         "        lambda values: values[1]\n",
         "TLS material is sent to a provider that connects over ssh://, a change for earlier stacks",
-        T + "test_library.py::test_tls_material_reaches_the_provider_only_for_a_tcp_docker_host",
+        T + "engine/test_library.py::test_tls_material_reaches_the_provider_only_for_a_tcp_docker_host",
     ),
     # -- common.sh ---------------------------------------------------------------------------------------------
     m(
@@ -345,7 +362,7 @@ MUTANTS: tuple[Mutant, ...] = (
         "        sudo -n true 2>/dev/null ||\n",
         "        true ||\n",
         "exit 11: a user without passwordless sudo is not stopped early",
-        TRUSTY + "test_trusty_user_without_sudo_gets_a_clear_message_and_nothing_is_done",
+        T + "hosts/test_trusty_install.py::test_trusty_user_without_sudo_gets_a_clear_message_and_nothing_is_done",
     ),
     m(
         "C2",
@@ -353,7 +370,7 @@ MUTANTS: tuple[Mutant, ...] = (
         '    *) fail 2 "USE_SUDO must be true or false',
         '    *) say "USE_SUDO must be true or false',
         "exit 2: a malformed USE_SUDO is accepted",
-        USAGE + "test_a_malformed_argument_is_a_usage_error_naming_it",
+        T + "shell/test_script_usage.py::test_a_malformed_argument_is_a_usage_error_naming_it",
     ),
     # -- backup_data.sh ----------------------------------------------------------------------------------------
     m(
@@ -362,7 +379,7 @@ MUTANTS: tuple[Mutant, ...] = (
         "[ $# -eq 7 ] ||",
         "[ $# -ge 0 ] ||",
         "exit 2: wrong argument count accepted",
-        USAGE + "test_a_wrong_number_of_arguments_is_a_usage_error",
+        T + "shell/test_script_usage.py::test_a_wrong_number_of_arguments_is_a_usage_error",
     ),
     m(
         "B2k",
@@ -370,7 +387,7 @@ MUTANTS: tuple[Mutant, ...] = (
         "    case \"$KEEP\" in '' | *[!0-9]*) fail 2",
         '    case "$KEEP" in x) fail 2',
         "exit 2: a KEEP that is not a number is accepted",
-        USAGE + "test_a_malformed_argument_is_a_usage_error_naming_it",
+        T + "shell/test_script_usage.py::test_a_malformed_argument_is_a_usage_error_naming_it",
     ),
     m(
         "B-first",
@@ -378,7 +395,7 @@ MUTANTS: tuple[Mutant, ...] = (
         "    if ! docker_inspect '{{.Id}}' \"$APP\" >/dev/null; then",
         "    if false; then",
         "the first up (no container yet) is not recognised",
-        BACKUP + "test_the_first_up_has_nothing_to_back_up",
+        T + "hosts/test_backup_restore.py::test_the_first_up_has_nothing_to_back_up",
     ),
     m(
         "B-key",
@@ -386,7 +403,7 @@ MUTANTS: tuple[Mutant, ...] = (
         'grep -qxF "CLOUDIFY_PULUMI_REPLACEMENT_KEY=$KEY"',
         'grep -qxF "CLOUDIFY_PULUMI_REPLACEMENT_KEY=x$KEY"',
         "a rerun for another reason stops the manager and archives again",
-        BACKUP + "test_a_second_run_with_nothing_changed_archives_nothing",
+        T + "hosts/test_backup_restore.py::test_a_second_run_with_nothing_changed_archives_nothing",
     ),
     m(
         "B60",
@@ -394,7 +411,7 @@ MUTANTS: tuple[Mutant, ...] = (
         '        fail 60 "the backup folder',
         '        say "the backup folder',
         "exit 60: an unwritable backupDir is not refused before the stop",
-        BACKUP + "test_an_unwritable_backup_folder_stops_before_anything_is_stopped",
+        T + "hosts/test_backup_restore.py::test_an_unwritable_backup_folder_stops_before_anything_is_stopped",
     ),
     m(
         "B61",
@@ -402,7 +419,7 @@ MUTANTS: tuple[Mutant, ...] = (
         'restart_and_fail 61 "archiving',
         'restart_and_fail 1 "archiving',
         "exit 61: a failed archive is not reported as such",
-        BACKUP + "test_a_full_disk_fails_the_backup_and_starts_the_old_container_again",
+        T + "hosts/test_backup_restore.py::test_a_full_disk_fails_the_backup_and_starts_the_old_container_again",
     ),
     m(
         "B61-start",
@@ -410,7 +427,7 @@ MUTANTS: tuple[Mutant, ...] = (
         '        if as_root docker start "$APP" >/dev/null 2>&1; then',
         "        if true; then",
         "a failed backup leaves the manager stopped",
-        BACKUP + "test_a_full_disk_fails_the_backup_and_starts_the_old_container_again",
+        T + "hosts/test_backup_restore.py::test_a_full_disk_fails_the_backup_and_starts_the_old_container_again",
     ),
     m(
         "B61-partial",
@@ -418,7 +435,7 @@ MUTANTS: tuple[Mutant, ...] = (
         '    as_root rm -f "$PARTIAL"\n',
         "    :\n",
         "a failed backup leaves a partial archive",
-        BACKUP + "test_a_full_disk_fails_the_backup_and_starts_the_old_container_again",
+        T + "hosts/test_backup_restore.py::test_a_full_disk_fails_the_backup_and_starts_the_old_container_again",
     ),
     m(
         "B62",
@@ -426,7 +443,8 @@ MUTANTS: tuple[Mutant, ...] = (
         '    test_archive "$PARTIAL" >/dev/null 2>&1 ||',
         "    true ||",
         "exit 62: a truncated archive is kept as a backup",
-        BACKUP + "test_an_archive_that_cannot_be_read_back_is_refused_and_the_old_container_starts_again",
+        T
+        + "hosts/test_backup_restore.py::test_an_archive_that_cannot_be_read_back_is_refused_and_the_old_container_starts_again",
     ),
     m(
         "B63",
@@ -434,7 +452,7 @@ MUTANTS: tuple[Mutant, ...] = (
         '"$APP" >/dev/null || restart_and_fail 63',
         '"$APP" >/dev/null || true',
         "exit 63: a container that could not be stopped is archived while running",
-        BACKUP + "test_a_container_that_cannot_be_stopped_is_not_archived",
+        T + "hosts/test_backup_restore.py::test_a_container_that_cannot_be_stopped_is_not_archived",
     ),
     m(
         "B-listing",
@@ -442,7 +460,7 @@ MUTANTS: tuple[Mutant, ...] = (
         '[ "$source" = 0 ] && [ "$(cat "$work/compressed")" = 0 ] && [ "$listed" = 0 ]',
         '[ "$source" = 0 ] && [ "$(cat "$work/compressed")" = 0 ]',
         "a tar stream cut short is kept as a backup",
-        BACKUP + "test_a_tar_stream_cut_short_is_refused_in_the_same_pass",
+        T + "hosts/test_backup_restore.py::test_a_tar_stream_cut_short_is_refused_in_the_same_pass",
     ),
     m(
         "B64",
@@ -450,7 +468,7 @@ MUTANTS: tuple[Mutant, ...] = (
         "            fail 64 ",
         "            say ",
         "exit 64: zstd asked for but missing is not named before the stop",
-        BACKUP + "test_zstd_asked_for_on_a_host_without_it_stops_before_anything",
+        T + "hosts/test_backup_restore.py::test_zstd_asked_for_on_a_host_without_it_stops_before_anything",
     ),
     m(
         "B-format",
@@ -458,7 +476,7 @@ MUTANTS: tuple[Mutant, ...] = (
         "    auto) if command -v zstd >/dev/null 2>&1; then COMPRESSION=zstd; else COMPRESSION=gzip; fi ;;",
         "    auto) COMPRESSION=gzip ;;",
         "auto never uses the host's zstd",
-        BACKUP + "test_backup_then_wipe_then_restore_gives_back_identical_files",
+        T + "hosts/test_backup_restore.py::test_backup_then_wipe_then_restore_gives_back_identical_files",
     ),
     m(
         "B-stop",
@@ -466,7 +484,7 @@ MUTANTS: tuple[Mutant, ...] = (
         '    as_root docker stop -t 120 "$APP" >/dev/null ||',
         "    true ||",
         "the data is archived while the manager writes to it",
-        BACKUP + "test_backup_then_wipe_then_restore_gives_back_identical_files",
+        T + "hosts/test_backup_restore.py::test_backup_then_wipe_then_restore_gives_back_identical_files",
     ),
     m(
         "B-append",
@@ -474,7 +492,8 @@ MUTANTS: tuple[Mutant, ...] = (
         'cat "$work/$_block.gz" >> "$1"',
         'cat "$work/$_block.gz" > "$1"',
         "each gzip block overwrites the archive instead of being appended (the file still tests whole)",
-        BACKUP + "test_a_gzip_only_host_compresses_blocks_on_every_core_and_restores_them_identically",
+        T
+        + "hosts/test_backup_restore.py::test_a_gzip_only_host_compresses_blocks_on_every_core_and_restores_them_identically",
     ),
     m(
         "B-cores",
@@ -482,7 +501,8 @@ MUTANTS: tuple[Mutant, ...] = (
         '    [ "$workers" -le 4 ] || workers=4\n',
         "    workers=1\n",
         "a gzip-only host compresses on one core",
-        BACKUP + "test_a_gzip_only_host_compresses_blocks_on_every_core_and_restores_them_identically",
+        T
+        + "hosts/test_backup_restore.py::test_a_gzip_only_host_compresses_blocks_on_every_core_and_restores_them_identically",
     ),
     m(
         "B-block",
@@ -490,7 +510,8 @@ MUTANTS: tuple[Mutant, ...] = (
         'of="$work/$started" 2> /dev/null || { drain_blocks; return 1; }',
         'of="$work/$started" 2> /dev/null || true',
         "a gzip block that could not be written is passed over",
-        BACKUP + "test_a_gzip_block_that_cannot_be_written_whole_fails_the_backup_and_starts_the_old_container_again",
+        T
+        + "hosts/test_backup_restore.py::test_a_gzip_block_that_cannot_be_written_whole_fails_the_backup_and_starts_the_old_container_again",
     ),
     m(
         "B-gzip",
@@ -498,7 +519,8 @@ MUTANTS: tuple[Mutant, ...] = (
         "    drain_blocks\n    return 1\n}",
         "    drain_blocks\n    return 0\n}",
         "a gzip block that failed is left out of the archive",
-        BACKUP + "test_a_gzip_block_that_cannot_be_written_whole_fails_the_backup_and_starts_the_old_container_again",
+        T
+        + "hosts/test_backup_restore.py::test_a_gzip_block_that_cannot_be_written_whole_fails_the_backup_and_starts_the_old_container_again",
     ),
     # -- restore_backup.sh -------------------------------------------------------------------------------------
     m(
@@ -507,7 +529,7 @@ MUTANTS: tuple[Mutant, ...] = (
         "[ $# -eq 4 ] ||",
         "[ $# -ge 0 ] ||",
         "exit 2: wrong argument count accepted",
-        USAGE + "test_a_wrong_number_of_arguments_is_a_usage_error",
+        T + "shell/test_script_usage.py::test_a_wrong_number_of_arguments_is_a_usage_error",
     ),
     m(
         "R2a",
@@ -515,7 +537,7 @@ MUTANTS: tuple[Mutant, ...] = (
         '    case "$ARCHIVE" in /*) ;; *) fail 2',
         '    case "$ARCHIVE" in *) ;; x) fail 2',
         "exit 2: a relative archive path is accepted",
-        USAGE + "test_a_malformed_argument_is_a_usage_error_naming_it",
+        T + "shell/test_script_usage.py::test_a_malformed_argument_is_a_usage_error_naming_it",
     ),
     m(
         "R70",
@@ -523,7 +545,8 @@ MUTANTS: tuple[Mutant, ...] = (
         '    as_root $_test "$ARCHIVE" >/dev/null 2>&1 || fail 70',
         "    true || fail 70",
         "exit 70: a missing or unreadable archive stops the manager first",
-        BACKUP + "test_restore_refuses_a_missing_or_unreadable_archive_before_stopping_anything",
+        T
+        + "hosts/test_backup_restore.py::test_restore_refuses_a_missing_or_unreadable_archive_before_stopping_anything",
     ),
     m(
         "R71",
@@ -531,7 +554,7 @@ MUTANTS: tuple[Mutant, ...] = (
         '"$APP") || fail 71',
         '"$APP") || _image=missing',
         "exit 71: a missing app container is not named",
-        BACKUP + "test_restore_needs_the_app_container_to_restore_for",
+        T + "hosts/test_backup_restore.py::test_restore_needs_the_app_container_to_restore_for",
     ),
     m(
         "R72",
@@ -539,7 +562,7 @@ MUTANTS: tuple[Mutant, ...] = (
         '        fail 72 "restoring',
         '        fail 1 "restoring',
         "exit 72: a failed restore is not reported as such",
-        BACKUP + "test_a_failed_restore_leaves_the_app_container_stopped_and_says_so",
+        T + "hosts/test_backup_restore.py::test_a_failed_restore_leaves_the_app_container_stopped_and_says_so",
     ),
     m(
         "R-empty",
@@ -547,7 +570,7 @@ MUTANTS: tuple[Mutant, ...] = (
         '    rm -rf "$path"/* "$path"/.[!.]* "$path"/..?* || exit 1\n',
         "    :\n",
         "files that were not in the archive survive a restore",
-        BACKUP + "test_backup_then_wipe_then_restore_gives_back_identical_files",
+        T + "hosts/test_backup_restore.py::test_backup_then_wipe_then_restore_gives_back_identical_files",
     ),
     m(
         "R-start",
@@ -555,7 +578,7 @@ MUTANTS: tuple[Mutant, ...] = (
         '        as_root docker start "$APP" >/dev/null || fail 72',
         "        true || fail 72",
         "a restored manager is not started again",
-        BACKUP + "test_backup_then_wipe_then_restore_gives_back_identical_files",
+        T + "hosts/test_backup_restore.py::test_backup_then_wipe_then_restore_gives_back_identical_files",
     ),
     # -- wait_ready.sh -----------------------------------------------------------------------------------------
     m(
@@ -564,7 +587,7 @@ MUTANTS: tuple[Mutant, ...] = (
         "if [ $# -ne 10 ]; then",
         "if false; then",
         "exit 2: wrong argument count accepted",
-        USAGE + "test_a_wrong_number_of_arguments_is_a_usage_error",
+        T + "shell/test_script_usage.py::test_a_wrong_number_of_arguments_is_a_usage_error",
     ),
     m(
         "W-wait",
@@ -572,7 +595,7 @@ MUTANTS: tuple[Mutant, ...] = (
         "        answers && configured && { say",
         "        true && { say",
         "readiness never waits for the manager",
-        HOST + "test_a_long_readiness_wait_reports_progress_until_the_manager_answers",
+        T + "hosts/test_host_scripts.py::test_a_long_readiness_wait_reports_progress_until_the_manager_answers",
     ),
     m(
         "W-progress",
@@ -580,7 +603,7 @@ MUTANTS: tuple[Mutant, ...] = (
         "progress_every 10 ",
         "progress_every 20 ",
         "no progress line every 10 s",
-        HOST + "test_a_long_readiness_wait_reports_progress_until_the_manager_answers",
+        T + "hosts/test_host_scripts.py::test_a_long_readiness_wait_reports_progress_until_the_manager_answers",
     ),
     m(
         "W40",
@@ -588,7 +611,7 @@ MUTANTS: tuple[Mutant, ...] = (
         "show_log_and_fail 40 ",
         "show_log_and_fail 1 ",
         "exit 40: a timeout is not one",
-        HOST + "test_readiness_timeout_fails_with_the_container_log",
+        T + "hosts/test_host_scripts.py::test_readiness_timeout_fails_with_the_container_log",
     ),
     m(
         "W41",
@@ -596,7 +619,7 @@ MUTANTS: tuple[Mutant, ...] = (
         "show_log_and_fail 41 ",
         "show_log_and_fail 40 ",
         "exit 41: a stopped container is reported as a timeout",
-        HOST + "test_readiness_fails_at_once_when_the_container_stops",
+        T + "hosts/test_host_scripts.py::test_readiness_fails_at_once_when_the_container_stops",
     ),
     m(
         "W42",
@@ -604,7 +627,7 @@ MUTANTS: tuple[Mutant, ...] = (
         '        fail 42 "neither curl',
         '        fail 1 "neither curl',
         "exit 42: no HTTP client is not named",
-        HOST + "test_readiness_needs_an_http_client_on_the_host",
+        T + "hosts/test_host_scripts.py::test_readiness_needs_an_http_client_on_the_host",
     ),
     m(
         "W43",
@@ -612,7 +635,7 @@ MUTANTS: tuple[Mutant, ...] = (
         "show_log_and_fail 43 ",
         "show_log_and_fail 40 ",
         "exit 43: a schema mismatch is reported as a timeout",
-        HOST + "test_readiness_reports_a_database_schema_mismatch_at_once_with_the_way_back",
+        T + "hosts/test_host_scripts.py::test_readiness_reports_a_database_schema_mismatch_at_once_with_the_way_back",
     ),
     m(
         "W-tail",
@@ -620,7 +643,7 @@ MUTANTS: tuple[Mutant, ...] = (
         "docker logs --tail 40 ",
         "docker logs --tail 60 ",
         "a failure shows more than the last 40 log lines",
-        HOST + "test_a_readiness_failure_shows_the_last_40_lines_of_the_container_log",
+        T + "hosts/test_host_scripts.py::test_a_readiness_failure_shows_the_last_40_lines_of_the_container_log",
     ),
     m(
         "W-way-back",
@@ -628,7 +651,7 @@ MUTANTS: tuple[Mutant, ...] = (
         "then: pulumi config set appImage $PREVIOUS_IMAGE; pulumi up",
         "then: pulumi up",
         "a failure does not name the image to go back to",
-        HOST + "test_readiness_timeout_fails_with_the_container_log",
+        T + "hosts/test_host_scripts.py::test_readiness_timeout_fails_with_the_container_log",
     ),
     # -- ensure_docker.sh --------------------------------------------------------------------------------------
     m(
@@ -637,7 +660,7 @@ MUTANTS: tuple[Mutant, ...] = (
         "if [ $# -ne 7 ]; then",
         "if false; then",
         "exit 2: wrong argument count accepted",
-        USAGE + "test_a_wrong_number_of_arguments_is_a_usage_error",
+        T + "shell/test_script_usage.py::test_a_wrong_number_of_arguments_is_a_usage_error",
     ),
     m(
         "D10",
@@ -645,7 +668,7 @@ MUTANTS: tuple[Mutant, ...] = (
         "        is_trusty || fail 10",
         "        true || fail 10",
         "exit 10: Docker is installed on a distribution other than Ubuntu 14.04",
-        HOST + "test_other_distributions_without_docker_fail_without_installing",
+        T + "hosts/test_host_scripts.py::test_other_distributions_without_docker_fail_without_installing",
     ),
     m(
         "D12",
@@ -653,7 +676,7 @@ MUTANTS: tuple[Mutant, ...] = (
         "        start_daemon || fail 12",
         "        start_daemon || fail 1",
         "exit 12: a daemon that cannot start is not named",
-        HOST + "test_daemon_that_cannot_start_fails_clearly",
+        T + "hosts/test_host_scripts.py::test_daemon_that_cannot_start_fails_clearly",
     ),
     # The test host has no systemd, and `service` is in /usr/sbin, off a non-root login's PATH (as on Debian
     # and Ubuntu): the init script is what starts the daemon there.
@@ -663,7 +686,7 @@ MUTANTS: tuple[Mutant, ...] = (
         "        as_root /etc/init.d/docker start\n",
         "        /etc/init.d/docker start\n",
         "the stopped daemon is started without root",
-        HOST + "test_stopped_daemon_is_started_as_root",
+        T + "hosts/test_host_scripts.py::test_stopped_daemon_is_started_as_root",
     ),
     m(
         "D13",
@@ -671,7 +694,7 @@ MUTANTS: tuple[Mutant, ...] = (
         "        fail 13 \"could not download Docker's repository key",
         "        fail 1 \"could not download Docker's repository key",
         "exit 13: a failed download is not named",
-        TRUSTY + "test_trusty_names_the_key_url_when_it_cannot_be_downloaded",
+        T + "hosts/test_trusty_install.py::test_trusty_names_the_key_url_when_it_cannot_be_downloaded",
     ),
     m(
         "D14",
@@ -679,7 +702,7 @@ MUTANTS: tuple[Mutant, ...] = (
         'fail 14 "docker-ce $_version is installed but no docker command',
         'fail 1 "docker-ce $_version is installed but no docker command',
         "exit 14: a package without docker",
-        TRUSTY + "test_trusty_stops_when_the_installed_package_left_no_docker_command",
+        T + "hosts/test_trusty_install.py::test_trusty_stops_when_the_installed_package_left_no_docker_command",
     ),
     m(
         "D15",
@@ -687,7 +710,7 @@ MUTANTS: tuple[Mutant, ...] = (
         '    [ "$CLI_SHA256" != - ] && return 0\n',
         "    return 0\n",
         "exit 15: the static CLI is installed without a checksum to check",
-        TRUSTY + "test_trusty_without_a_cli_checksum_fails_before_changing_anything",
+        T + "hosts/test_trusty_install.py::test_trusty_without_a_cli_checksum_fails_before_changing_anything",
     ),
     m(
         "D16",
@@ -695,7 +718,7 @@ MUTANTS: tuple[Mutant, ...] = (
         "client_serves_ssh || fail 16",
         "client_serves_ssh || true",
         "exit 16: a static CLI too old for dial-stdio is accepted",
-        TRUSTY + "test_trusty_refuses_a_static_cli_older_than_dial_stdio_needs",
+        T + "hosts/test_trusty_install.py::test_trusty_refuses_a_static_cli_older_than_dial_stdio_needs",
     ),
     m(
         "D17",
@@ -703,7 +726,7 @@ MUTANTS: tuple[Mutant, ...] = (
         '    fail 17 "user $1 cannot open $DOCKER_SOCKET (group $_group)',
         '    fail 1 "user $1 cannot open $DOCKER_SOCKET (group $_group)',
         "exit 17: the missing access is not named",
-        CONN + "test_a_user_without_sudo_or_group_gets_the_exact_command_to_run",
+        T + "hosts/test_provider_connection.py::test_a_user_without_sudo_or_group_gets_the_exact_command_to_run",
     ),
     m(
         "D-group",
@@ -711,7 +734,8 @@ MUTANTS: tuple[Mutant, ...] = (
         '    as_root usermod -aG "$_group" "$PROVIDER_USER" ||',
         "    true ||",
         "the provider's user is never given access to the socket",
-        CONN + "test_a_sudo_only_user_is_refused_until_the_docker_step_adds_it_to_the_group",
+        T
+        + "hosts/test_provider_connection.py::test_a_sudo_only_user_is_refused_until_the_docker_step_adds_it_to_the_group",
     ),
     m(
         "D18",
@@ -719,7 +743,7 @@ MUTANTS: tuple[Mutant, ...] = (
         '    if [ "$_found" != "$KEY_FINGERPRINT" ]; then',
         "    if false; then",
         "exit 18: a repository key with another fingerprint is trusted",
-        TRUSTY + "test_trusty_refuses_a_repository_key_with_another_fingerprint",
+        T + "hosts/test_trusty_install.py::test_trusty_refuses_a_repository_key_with_another_fingerprint",
     ),
     m(
         "D19",
@@ -727,7 +751,7 @@ MUTANTS: tuple[Mutant, ...] = (
         '    if [ "$_sum" != "$CLI_SHA256" ]; then',
         "    if false; then",
         "exit 19: a CLI tarball with another checksum is installed",
-        TRUSTY + "test_trusty_refuses_a_cli_tarball_with_another_checksum",
+        T + "hosts/test_trusty_install.py::test_trusty_refuses_a_cli_tarball_with_another_checksum",
     ),
     m(
         "D-hold",
@@ -735,7 +759,8 @@ MUTANTS: tuple[Mutant, ...] = (
         "    as_root apt-mark hold docker-ce >&2 ||",
         "    true ||",
         "the installed docker-ce is not held at its version",
-        TRUSTY + "test_trusty_installs_docker_from_the_apt_repository_and_serves_the_providers_connection",
+        T
+        + "hosts/test_trusty_install.py::test_trusty_installs_docker_from_the_apt_repository_and_serves_the_providers_connection",
     ),
     m(
         "D-unquote",
@@ -743,7 +768,7 @@ MUTANTS: tuple[Mutant, ...] = (
         '    \\"*\\")\n',
         '    \\"*\\"-no)\n',
         "os-release values keep their double quotes (the distribution is misnamed)",
-        HOST + "test_other_distributions_without_docker_fail_without_installing",
+        T + "hosts/test_host_scripts.py::test_other_distributions_without_docker_fail_without_installing",
     ),
     m(
         "D-minor",
@@ -751,7 +776,7 @@ MUTANTS: tuple[Mutant, ...] = (
         "    _minor=${1#*.}\n",
         "    _minor=$1\n",
         "the minor version is read as the major (18.06 passes as 18.18)",
-        TRUSTY + "test_trusty_refuses_a_static_cli_older_than_dial_stdio_needs",
+        T + "hosts/test_trusty_install.py::test_trusty_refuses_a_static_cli_older_than_dial_stdio_needs",
     ),
     # -- install_agents.sh -------------------------------------------------------------------------------------
     m(
@@ -760,7 +785,7 @@ MUTANTS: tuple[Mutant, ...] = (
         "if [ $# -lt 2 ] || [ $((($# - 2) % 3)) -ne 0 ]; then",
         "if false; then",
         "exit 2: wrong argument count accepted",
-        USAGE + "test_a_wrong_number_of_arguments_is_a_usage_error",
+        T + "shell/test_script_usage.py::test_a_wrong_number_of_arguments_is_a_usage_error",
     ),
     m(
         "A20",
@@ -768,7 +793,7 @@ MUTANTS: tuple[Mutant, ...] = (
         '            fail 20 "could not download',
         '            fail 1 "could not download',
         "exit 20: a failed download is not named",
-        HOST + "test_agent_url_answering_404_fails_naming_the_url",
+        T + "hosts/test_host_scripts.py::test_agent_url_answering_404_fails_naming_the_url",
     ),
     m(
         "A21",
@@ -776,7 +801,7 @@ MUTANTS: tuple[Mutant, ...] = (
         '        fail 21 "dpkg could not install',
         '        fail 1 "dpkg could not install',
         "exit 21: a refused package is not named",
-        HOST + "test_an_agent_package_that_dpkg_refuses_fails_naming_it",
+        T + "hosts/test_host_scripts.py::test_an_agent_package_that_dpkg_refuses_fails_naming_it",
     ),
     m(
         "A22",
@@ -784,7 +809,7 @@ MUTANTS: tuple[Mutant, ...] = (
         "    container_running || fail 22",
         "    true || fail 22",
         "exit 22: a stopped app container is not named",
-        HOST + "test_agents_need_a_running_app_container",
+        T + "hosts/test_host_scripts.py::test_agents_need_a_running_app_container",
     ),
     m(
         "A-deb",
@@ -792,7 +817,7 @@ MUTANTS: tuple[Mutant, ...] = (
         '= "install ok installed $ver" ]',
         '= "never" ]',
         "an installed agent package is installed again on every run",
-        HOST + "test_agent_packages_are_installed_inside_the_app_container_idempotently",
+        T + "hosts/test_host_scripts.py::test_agent_packages_are_installed_inside_the_app_container_idempotently",
     ),
     m(
         "A-tar",
@@ -800,7 +825,7 @@ MUTANTS: tuple[Mutant, ...] = (
         '    if [ "$_want" = "$_have" ]; then',
         "    if false; then",
         "an identical agent tarball is copied again on every run",
-        HOST + "test_agent_packages_are_installed_inside_the_app_container_idempotently",
+        T + "hosts/test_host_scripts.py::test_agent_packages_are_installed_inside_the_app_container_idempotently",
     ),
     # -- import_image.sh ---------------------------------------------------------------------------------------
     m(
@@ -809,7 +834,7 @@ MUTANTS: tuple[Mutant, ...] = (
         "[ $# -eq 4 ] ||",
         "[ $# -ge 0 ] ||",
         "exit 2: wrong argument count accepted",
-        USAGE + "test_a_wrong_number_of_arguments_is_a_usage_error",
+        T + "shell/test_script_usage.py::test_a_wrong_number_of_arguments_is_a_usage_error",
     ),
     m(
         "I30",
@@ -817,7 +842,7 @@ MUTANTS: tuple[Mutant, ...] = (
         "        fail 30 ",
         "        fail 1 ",
         "exit 30: a failed download is not named",
-        HOST + "test_offline_import_failures_name_the_tarball",
+        T + "hosts/test_host_scripts.py::test_offline_import_failures_name_the_tarball",
     ),
     m(
         "I31",
@@ -825,7 +850,7 @@ MUTANTS: tuple[Mutant, ...] = (
         "        fail 31 ",
         "        fail 1 ",
         "exit 31: a failed import is not named",
-        HOST + "test_offline_import_failures_name_the_tarball",
+        T + "hosts/test_host_scripts.py::test_offline_import_failures_name_the_tarball",
     ),
     m(
         "I-once",
@@ -833,7 +858,7 @@ MUTANTS: tuple[Mutant, ...] = (
         '    if [ "$MODE" = if-missing ] && _id=$(image_id); then',
         "    if false; then",
         "the data image is imported again on every run",
-        HOST + "test_offline_image_is_imported_from_docker_url",
+        T + "hosts/test_host_scripts.py::test_offline_image_is_imported_from_docker_url",
     ),
     # -- write_manager_config.sh -------------------------------------------------------------------------------
     m(
@@ -842,7 +867,7 @@ MUTANTS: tuple[Mutant, ...] = (
         "[ $# -eq 2 ] ||",
         "[ $# -ge 0 ] ||",
         "exit 2: wrong argument count accepted",
-        USAGE + "test_a_wrong_number_of_arguments_is_a_usage_error",
+        T + "shell/test_script_usage.py::test_a_wrong_number_of_arguments_is_a_usage_error",
     ),
     m(
         "M50",
@@ -851,7 +876,7 @@ MUTANTS: tuple[Mutant, ...] = (
         ":",
         "exit 50: empty input replaces the manager's config",
         T
-        + "test_manager_identity.py::test_the_config_written_over_ssh_is_private_and_the_app_container_sees_it_read_only",
+        + "hosts/test_manager_identity_hosts.py::test_the_config_written_over_ssh_is_private_and_the_app_container_sees_it_read_only",
     ),
     m(
         "M51",
@@ -859,7 +884,7 @@ MUTANTS: tuple[Mutant, ...] = (
         '        fail 51 "could not create',
         '        fail 1 "could not create',
         "exit 51: an unwritable configDir is not named",
-        HOST + "test_a_config_folder_that_cannot_be_created_fails_naming_the_setting",
+        T + "hosts/test_host_scripts.py::test_a_config_folder_that_cannot_be_created_fails_naming_the_setting",
     ),
     m(
         "M-mode",
@@ -868,7 +893,7 @@ MUTANTS: tuple[Mutant, ...] = (
         'chmod 644 "$1.new"',
         "the config with the admin password is world-readable",
         T
-        + "test_manager_identity.py::test_the_config_written_over_ssh_is_private_and_the_app_container_sees_it_read_only",
+        + "hosts/test_manager_identity_hosts.py::test_the_config_written_over_ssh_is_private_and_the_app_container_sees_it_read_only",
     ),
 )
 

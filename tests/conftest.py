@@ -18,13 +18,21 @@ settings.register_profile("long", max_examples=400, deadline=None, print_blob=Tr
 settings.load_profile(os.environ.get("CLOUDIFY_PROPERTIES", "ci"))
 
 
+HOST_TIER = Path(__file__).resolve().parent / "hosts"
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under mutmut only (README, "Mutation testing"): run the fastest tests first.
+    """The tiers are folders: every test under tests/hosts needs the test bed and is marked `hosts`.
+
+    Under mutmut only (README, "Mutation testing"): run the fastest tests first.
 
     mutmut 3.8.1 hands pytest each mutant's covering tests in set order and stops at the first failure, so
     a mutant the fast tests kill may wait behind the slow ones. Its own test durations (mutmut-stats.json,
     in the `mutants/` folder it runs from) give the order. Which tests run is unchanged; a normal run is
     untouched."""
+    for item in items:
+        if item.path.is_relative_to(HOST_TIER):
+            item.add_marker(pytest.mark.hosts)
     stats = Path("mutmut-stats.json")
     if "MUTANT_UNDER_TEST" not in os.environ or not stats.is_file():
         return

@@ -441,3 +441,21 @@ def settings_from_text(raw: dict[str, str | None], *, has_private_key: bool, has
     boundary (`typed.from_text`), then judged by the rules (`resolve.parse_settings`)."""
     values = {key: from_text(key, text) for key, text in raw.items() if text is not None}
     return parse_settings(values, has_private_key=has_private_key, has_ssh_agent=has_ssh_agent)
+
+
+PYTHON_EXAMPLE = REPO / "examples" / "python" / "__main__.py"
+EXAMPLE_IMAGE = "registry.example.com/cloudify/cloudify-manager:3.2.0"
+
+
+def render_example(address: str, key: str = THROWAWAY_KEY, **config: str) -> Run:
+    """examples/python under the mocks, its SSH host container created at `address`."""
+    mocks = HostMocks()
+    mocks.addresses["ssh-host"] = address
+    settings = {
+        "sshHostImage": "example/sshd-docker:1",
+        "sshPublicKey": "ssh-ed25519 AAAAexample",
+        "appImage": EXAMPLE_IMAGE,
+        "dataImage": EXAMPLE_IMAGE,
+        **config,
+    }
+    return run_program(settings, secrets={"sshPrivateKey": key}, mocks=mocks, program_file=PYTHON_EXAMPLE)

@@ -3,8 +3,8 @@ wheel and its dependencies, but not this checkout; print what it registered as J
 
     python -s tests/wheel_consumer.py <program.py> <config as JSON>
 
-Used by tests/test_wheel.py. It stands alone (no harness import), because the harness imports `cloudify_pulumi`
-from the checkout, which is exactly what must not be on the path here.
+Used by tests/packaging/test_wheel.py. It stands alone (no harness import), because the harness imports
+`cloudify_pulumi` from the checkout, which is exactly what must not be on the path here.
 """
 
 import asyncio

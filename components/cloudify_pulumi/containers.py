@@ -2,7 +2,7 @@
 
 Kept as data so that the backup step's trigger is derived from exactly what the container is given, and cannot
 drift from it. Every value is declared as kreuzwerker/terraform-provider-docker v4.5.0
-`resourceDockerContainerRead` stores it, so a second `up` plans nothing (tests/test_provider_readback.py).
+`resourceDockerContainerRead` stores it, so a second `up` plans nothing (tests/engine/test_provider_readback.py).
 
 `plan` (the plain settings, see inputs.py) decides which inputs exist and holds every graph-shaping value; values
 that may come from another resource's Output (the hostname, the management IP) are read from `settings`.

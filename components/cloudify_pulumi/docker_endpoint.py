@@ -92,7 +92,7 @@ def docker_host_address(settings: ManagerSettings, local_endpoint: str = "") -> 
     and Colima are not on the default socket)."""
     if settings.docker_host is not None:
         return settings.docker_host
-    if settings.is_remote:
+    if settings.host is not None:
         return f"ssh://{settings.ssh_user}@{url_host(settings.host)}:{settings.ssh_port}"
     return local_endpoint or LOCAL_DOCKER_SOCKET
 

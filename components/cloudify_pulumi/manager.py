@@ -38,13 +38,14 @@ made it; nothing is created inside an `apply`, and the graph's shape comes from 
 
 Every container input is declared in the form the provider reads back
 (kreuzwerker/terraform-provider-docker v4.5.0 `resourceDockerContainerRead`),
-so a second `up` plans nothing; tests/test_provider_readback.py holds the table.
+so a second `up` plans nothing; tests/engine/test_provider_readback.py holds the table.
 """
 
 import hashlib
 import json
 import os
-from collections.abc import Callable
+import typing
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import pulumi
@@ -196,15 +197,15 @@ class CloudifyManager(pulumi.ComponentResource):
                 host=self._from_settings(lambda s: _bastion(s).host),
                 port=self._from_settings(lambda s: _bastion(s).port),
                 user=self._from_settings(lambda s: _bastion(s).user),
-                host_key=self._from_settings(lambda s: _bastion(s).host_key),
+                host_key=_unset_when_none(self._from_settings(lambda s: _bastion(s).host_key)),
                 private_key=self._given.get("ssh_proxy_private_key", key),
             )
         return command.remote.ConnectionArgs(
-            host=self._from_settings(lambda s: s.host),
+            host=self._from_settings(_remote_host),
             port=self._from_settings(lambda s: s.ssh_port),
             user=self._from_settings(lambda s: s.ssh_user),
             private_key=key,
-            host_key=self._from_settings(lambda s: s.ssh_host_key),
+            host_key=_unset_when_none(self._from_settings(lambda s: s.ssh_host_key)),
             proxy=proxy,
         )
 
@@ -214,7 +215,7 @@ class CloudifyManager(pulumi.ComponentResource):
         create: pulumi.Input[str],
         *,
         triggers: list[pulumi.Input[str]] | None = None,
-        depends_on: list[pulumi.Resource] | None = None,
+        depends_on: Sequence[pulumi.Resource] | None = None,
         stdin: pulumi.Input[str] | None = None,
     ) -> HostCommand:
         """A command on the Docker host: over SSH, or locally when `host` is unset.
@@ -225,7 +226,9 @@ class CloudifyManager(pulumi.ComponentResource):
         stdout holds only their KEY=value results and is not logged.
         """
         opts = pulumi.ResourceOptions(
-            parent=self, depends_on=depends_on or [], additional_secret_outputs=["stdin"] if stdin is not None else None
+            parent=self,
+            depends_on=list(depends_on or []),
+            additional_secret_outputs=["stdin"] if stdin is not None else None,
         )
         resource_name = f"{self._name}-{suffix}"
         if self._connection is None:
@@ -256,7 +259,7 @@ class CloudifyManager(pulumi.ComponentResource):
         if self._secrets is None:  # profiles with manager_config have them (_manager_secrets)
             return None
         admin_password, manager_secret = self._secrets
-        text = pulumi.Output.secret(
+        text: pulumi.Output[str] = pulumi.Output.secret(
             pulumi.Output.all(self._settings, admin_password, manager_secret).apply(
                 lambda values: manager_config.render(*values)
             )
@@ -447,6 +450,19 @@ class CloudifyManager(pulumi.ComponentResource):
             lambda values: host_scripts.set_admin_password(*values)
         )
         return self._host_command("admin-password", create, triggers=[app.id], depends_on=[ready], stdin=password)
+
+
+def _remote_host(settings: ManagerSettings) -> str:
+    """The host of a plan that is remote (`ManagerPlan.is_remote`)."""
+    if settings.host is None:
+        raise AssertionError("the plan is remote, the settings have no host")
+    return settings.host
+
+
+def _unset_when_none(value: pulumi.Output[str | None]) -> pulumi.Output[str]:
+    """An optional input whose Output may resolve to None: the engine reads None as unset, which is what the
+    provider's schema means by an optional `Input[str]` (the SDK's typing has no `Input[str | None]`)."""
+    return typing.cast(pulumi.Output[str], value)
 
 
 def _bastion(settings: ManagerSettings) -> SshProxy:

@@ -9,26 +9,20 @@ data container's /etc/cloudify volume.
 from __future__ import annotations
 
 import json
-import uuid
 
-import pytest
 import yaml
 from cloudify_pulumi.manager_config import flask_security
-from cloudify_pulumi.profiles import PROFILES
-from cloudify_pulumi.rules import path_slug
 from harness import (
     THROWAWAY_ADMIN_PASSWORD,
     THROWAWAY_MANAGER_SECRET,
     Run,
     plain_strings,
-    render_for_host,
     run_program,
     script_arguments,
     secret_strings,
     stack_config,
     stack_secrets,
 )
-from hostbed import create_declared_data_container, docker, ensure_image, run_declared_app_container
 
 CONTAINER = "docker:index/container:Container"
 SEVEN = {**stack_config("prod"), "managerProfile": "cloudify-7"}
@@ -186,44 +180,3 @@ def test_explicit_settings_override_the_profile():
     assert script_arguments(config_step(run).inputs["create"]) == ("write_manager_config.sh", ["true", "/srv/cfy"])
     assert any(m["source"] == "/srv/cfy/config.yaml" for m in app(run).inputs["mounts"])
     assert script_arguments(run.one("command:remote:Command", "-ready").inputs["create"])[1][3] == "/custom"
-
-
-@pytest.mark.hosts
-def test_the_config_written_over_ssh_is_private_and_the_app_container_sees_it_read_only(
-    make_host, engine, tmp_path_factory
-):
-    shared = str(tmp_path_factory.mktemp("cfyconf"))
-    host = make_host("config", with_engine=True, docker_group=True, shared_dirs=(shared,))
-    prefix = f"cfytest{uuid.uuid4().hex[:8]}"
-    run = render_for_host(host, managerProfile="cloudify-7", namePrefix=prefix, configDir=f"{shared}/{prefix}")
-    step = config_step(run).inputs
-    written = host.ssh(step["create"], input_text=step["stdin"])
-    assert written.returncode == 0, written.stderr
-    path = f"{shared}/{prefix}/config.yaml"
-    assert written.stdout == f"CONFIG_FILE={path}\n"
-    assert THROWAWAY_ADMIN_PASSWORD not in written.stdout + written.stderr
-    assert host.root(f"stat -c '%a %U' {path} {shared}/{prefix}").stdout.split("\n")[:2] == ["600 root", "700 root"]
-
-    # The engine side, built as declared: the data container holding /etc/cloudify as a named volume, then the
-    # app container from its registered inputs (--volumes-from, and the read-only bind mount on that volume).
-    data, manager = f"{prefix}-data", f"{prefix}-manager"
-    try:
-        create_declared_data_container(run.one(CONTAINER, "-data").inputs, ensure_image())
-        run_declared_app_container(app(run).inputs, ensure_image(), "sleep", "600", publish=False)
-        inside = docker("exec", manager, "cat", "/etc/cloudify/config.yaml").stdout
-        assert inside == step["stdin"]
-        assert docker("exec", manager, "sh", "-c", "echo x >> /etc/cloudify/config.yaml", check=False).returncode != 0
-        assert docker("exec", manager, "sh", "-c", "touch /etc/cloudify/kept && ls /etc/cloudify").returncode == 0
-
-        again = host.ssh(step["create"], input_text="")
-        assert again.returncode == 50 and "nothing was written" in again.stderr
-        assert docker("exec", manager, "cat", "/etc/cloudify/config.yaml").stdout == step["stdin"]
-    finally:
-        docker("rm", "-f", "-v", manager, data, check=False)
-        docker(
-            "volume",
-            "rm",
-            "-f",
-            *[f"{prefix}-{path_slug(p)}" for p in PROFILES["cloudify-7"].volume_paths],
-            check=False,
-        )

@@ -16,7 +16,7 @@ and nested nonsense inside the structured keys. Text never holds a lone UTF-16
 surrogate: a stack file is UTF-8, which cannot encode one.
 
 CI runs a fixed seed and `max_examples` from the `ci` profile (conftest.py);
-`CLOUDIFY_PROPERTIES=long scripts/test tests/test_config_properties.py`
+`CLOUDIFY_PROPERTIES=long scripts/test tests/engine/test_config_properties.py`
 searches longer, with a new seed each run.
 """
 

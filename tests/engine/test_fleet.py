@@ -5,15 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import uuid
 
 import pulumi
 import pytest
 from cloudify_pulumi.keys import OVERRIDABLE_KEYS
 from cloudify_pulumi.rules import ConfigError
-from connhelper import ping, provider_address
 from harness import REPO, THROWAWAY_KEY, HostMocks, Run, run_program, stack_config, stack_secrets, unwrap_secrets
-from hostbed import PackageServer, docker, start_app_container
 
 COMPONENT = "cloudify:index:CloudifyManager"
 PROVIDER = "pulumi:providers:docker"
@@ -209,50 +206,3 @@ def test_an_invalid_manager_name_is_refused_before_any_resource():
     assert problems_of({"Site A": {}}) == [
         "managers: 'Site A' must be a lower-case name of letters, digits and '-' (it names the manager's resources)"
     ]
-
-
-# -- on real SSH hosts ---------------------------------------------------------------
-
-
-@pytest.mark.hosts
-def test_a_two_host_stack_runs_its_docker_and_agent_steps_on_both_and_connects_to_each(make_host, engine, tmp_path):
-    www = tmp_path / "www"
-    www.mkdir()
-    (www / "agent.tar.gz").write_bytes(b"agent\n")
-    server = PackageServer(www)
-    hosts = {
-        "site-a": make_host("site-a", with_engine=True, docker_group=True),
-        "site-b": make_host("site-b", with_engine=True, docker_group=True),
-    }
-    prefixes = {name: f"cfy{name[-1]}{uuid.uuid4().hex[:6]}" for name in hosts}
-    managers = {
-        name: {
-            "host": "127.0.0.1",
-            "sshUser": host.user,
-            "sshPort": host.port,
-            "namePrefix": prefixes[name],
-            "ports": [8000 + i],
-        }
-        for i, (name, host) in enumerate(hosts.items())
-    }
-    # Both test hosts share this machine's address: one key opens both (same test key folder).
-    packages = json.dumps({"agents": {"a": f"{server.url}/agent.tar.gz"}})
-    config = {**PROD, "cloudifyPackages": packages, "managers": json.dumps(managers)}
-    run = run_program(config, secrets={"sshPrivateKey": hosts["site-a"].key.read_text()})
-    started = []
-    try:
-        for name, host in hosts.items():
-            engine_step = run.one("command:remote:Command", f"{name}-docker-engine").inputs["create"]
-            assert host.ssh(engine_step).returncode == 0
-            started.append(start_app_container(f"{prefixes[name]}-manager", "sleep", "600"))
-            agents = run.one("command:remote:Command", f"{name}-agent-packages").inputs["create"]
-            result = host.ssh(agents)
-            assert result.returncode == 0, result.stderr
-            placed = docker("exec", started[-1], "cat", "/opt/manager/resources/packages/agents/agent.tar.gz")
-            assert placed.stdout == "agent\n"
-            connection = ping(*provider_address(run.one(PROVIDER, f"{name}-docker").inputs))
-            assert connection.answered_ok, connection.stderr
-    finally:
-        server.close()
-        for name in started:
-            docker("rm", "-f", name, check=False)

@@ -1,5 +1,5 @@
 """What the Docker step reports, read back, and the refusals it leads to, word for word: these messages are what
-a user sees when `pulumi up` stops after the Docker step (tests/test_resource_graph.py runs them through the
+a user sees when `pulumi up` stops after the Docker step (tests/engine/test_resource_graph.py runs them through the
 program; here every branch and default is pinned)."""
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """The host scripts refuse malformed arguments with exit 2 before they touch anything.
 
 These run the shipped text (`common.sh` inlined, as the component sends it)
-on this machine with `sh -c`, with `docker`, `sudo`, `curl` and `wget` on the
-PATH replaced by stubs that record every call: a usage error must be found
-before any of them is used.
+on this machine with `sh -c`, in an empty working folder, with `docker`,
+`sudo`, `curl`, `wget` and every tool that changes files (`mkdir`, `chmod`,
+`rm`, ...) on the PATH replaced by stubs that record every call: a usage
+error must be found before any of them is used, and the folder stays empty.
 """
 
 from __future__ import annotations
@@ -26,17 +27,26 @@ ARGUMENT_COUNTS = {
 }
 
 
+TOUCHING_TOOLS = ("docker", "sudo", "curl", "wget", "mkdir", "chmod", "chown", "touch", "rm", "mv", "cp", "tee",
+                  "ln", "install", "tar", "gzip", "zstd", "dd")
+
+
 @pytest.fixture(autouse=True)
 def recording_stubs(tmp_path, monkeypatch):
-    """Stubs first on the PATH; after the test, none of them was called."""
+    """Stubs first on the PATH; after the test, none of them was called and the working folder is empty."""
+    stubs, workdir = tmp_path / "stubs", tmp_path / "work"
+    stubs.mkdir()
+    workdir.mkdir()
     log = tmp_path / "calls"
-    for tool in ("docker", "sudo", "curl", "wget"):
-        stub = tmp_path / tool
+    for tool in TOUCHING_TOOLS:
+        stub = stubs / tool
         stub.write_text(f'#!/bin/sh\necho "{tool} $*" >> {log}\nexit 1\n')
         stub.chmod(0o755)
-    monkeypatch.setenv("PATH", f"{tmp_path}:/usr/bin:/bin")
+    monkeypatch.setenv("PATH", f"{stubs}:/usr/bin:/bin")
+    monkeypatch.chdir(workdir)
     yield
     assert not log.exists(), log.read_text()
+    assert list(workdir.iterdir()) == [], "a usage error left something behind"
 
 
 def run_shipped(script: str, *args: str) -> subprocess.CompletedProcess:

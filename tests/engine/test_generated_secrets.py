@@ -24,7 +24,8 @@ from harness import (
     secret_strings,
     stack_config,
 )
-from test_preview import planned_changes
+
+from engine.test_preview import planned_changes
 
 DEV = stack_config("dev")
 RANDOM = "random:index/randomPassword:RandomPassword"

@@ -34,7 +34,8 @@ from harness import (
     stack_secrets,
 )
 from ruamel.yaml import YAML
-from test_upgrade import replaced_and_protected
+
+from engine.test_upgrade import replaced_and_protected
 
 SEVEN = {**stack_config("prod"), "managerProfile": "cloudify-7"}  # managementIp 10.0.0.10: a LAN address
 CONTAINER_ADDRESSES = {"127.0.0.1", "172.17.0.2"}  # a container on Docker's default bridge

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from harness import THROWAWAY_KEY as PRIVATE_KEY
 from harness import Run, run_program, stack_config
-from test_provider_readback import CONTAINER, PROVIDER_TABLE
+
+from engine.test_provider_readback import CONTAINER, PROVIDER_TABLE
 
 APP_SIDE = {"cloudify-app-image", "cloudify-backup", "cloudify-app", "cloudify-agent-packages", "cloudify-ready"}
 OFFLINE_APP_SIDE = {
@@ -56,7 +57,7 @@ def replaced_and_protected(before: Run, after: Run) -> set[str]:
     """Containers the plan would replace although protected: the engine fails such a plan (pulumi/pulumi
     pkg/resource/deploy/step_generator.go: `if new.Protect && old.Protect` -> "unable to replace resource ...
     as it is currently marked for protection"). Which inputs replace a container is the provider's
-    (tests/test_provider_readback.py PROVIDER_TABLE, kreuzwerker v4.5.0 ForceNew)."""
+    (tests/engine/test_provider_readback.py PROVIDER_TABLE, kreuzwerker v4.5.0 ForceNew)."""
     old = {r.name: r for r in before.registrations}
     refused = set()
     for new in after.registrations:
