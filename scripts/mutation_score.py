@@ -1,6 +1,6 @@
 """The mutation score of components/*.py from mutmut's results, whole or estimated from a sample.
 
-mutmut 3.8.1 needs five to six hours on a 2-core machine for every mutant of this code (README, "Mutation
+mutmut 3.8.1 needs five to six hours on a 2-core machine for every mutant of this code (docs/testing.md, "Mutation
 testing"). A run records each mutant's result as it goes (mutants/components/*.meta) and resumes where it
 stopped, so the census grows across sessions; until it is whole, the score is estimated: the mutants with a
 result are counted, and the rest are represented by a uniform random sample, run by name.

@@ -24,7 +24,7 @@ HOST_TIER = Path(__file__).resolve().parent / "hosts"
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The tiers are folders: every test under tests/hosts needs the test bed and is marked `hosts`.
 
-    Under mutmut only (README, "Mutation testing"): run the fastest tests first.
+    Under mutmut only (docs/testing.md, "Mutation score"): run the fastest tests first.
 
     mutmut 3.8.1 hands pytest each mutant's covering tests in set order and stops at the first failure, so
     a mutant the fast tests kill may wait behind the slow ones. Its own test durations (mutmut-stats.json,

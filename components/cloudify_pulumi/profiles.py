@@ -6,7 +6,7 @@ container replacement), so that a stack names `managerProfile` instead of
 copying a list of flags. Every key a profile sets can still be overridden by
 the stack's own setting of the same name.
 
-Where each fact comes from (also listed in README):
+Where each fact comes from (also listed in docs/cloudify-7.md):
 
 - `cloudify-3.2`: cloudify-manager-blueprints 3.2 `simple-manager-blueprint.yaml`
   and cloudify-cli 3.2 `cloudify_cli/bootstrap/tasks.py` (the seed's paths,

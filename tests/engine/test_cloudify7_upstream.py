@@ -205,7 +205,7 @@ def test_plain_pyyaml_output_is_what_broke_yaml_1_2():
 def test_the_ui_user_data_is_a_state_path_and_existing_stacks_can_keep_their_data_container():
     """cloudify-helm after_hook.yaml lines 69-71 and 99 keep /opt/cloudify-stage/dist/userData. A stack made
     before it was a state path would have its protected data container replaced, which the engine refuses;
-    README says to keep the old list in volumePaths, which changes nothing protected."""
+    CHANGELOG.md (1.0.0) says to keep the old list in volumePaths, which changes nothing protected."""
     assert "/opt/cloudify-stage/dist/userData" in PROFILES["cloudify-7"].volume_paths
     old_paths = [p for p in PROFILES["cloudify-7"].volume_paths if p != "/opt/cloudify-stage/dist/userData"]
     earlier = render({**SEVEN, "volumePaths": json.dumps(old_paths)})

@@ -236,9 +236,8 @@ def test_a_malformed_host_key_is_refused_before_it_reaches_known_hosts(host_key)
 
 def test_every_key_the_program_reads_is_documented_and_has_its_properties():
     """The properties are parametrised over SETTING_KEYS, the keys the program reads (any other key is refused
-    as unknown); README's configuration reference documents exactly those keys."""
-    readme = (REPO / "README.md").read_text()
-    table = readme.split("## Configuration reference", 1)[1].split("\n### ", 1)[0]
+    as unknown); the configuration reference documents exactly those keys."""
+    table = (REPO / "docs" / "configuration.md").read_text()
     documented = {
         key
         for row in table.splitlines()

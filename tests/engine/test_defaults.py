@@ -1,4 +1,4 @@
-"""The defaults README's configuration reference promises, as the program applies them to what it declares."""
+"""The defaults the configuration reference (docs/configuration.md) promises, as the program applies them to what it declares."""
 
 from __future__ import annotations
 

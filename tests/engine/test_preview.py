@@ -1,11 +1,11 @@
-"""`pulumi preview` under the mocks: unknown values flow through the program, and the plan matches README.
+"""`pulumi preview` under the mocks: unknown values flow through the program, and the plan matches docs/operations.md.
 
 The harness models preview as the engine runs it (tests/harness.py): a
 resource whose inputs equal those of the last `up` keeps its outputs; any
 other one gets an unknown ID and unknown computed outputs (pulumi-command
 v1.2.1: `stdout` is unknown whenever an input changes). The program must
 register the same graph from unknowns, validate nothing that is not known yet,
-and plan exactly what README's upgrade section shows.
+and plan exactly what the upgrade section of docs/operations.md shows.
 """
 
 from __future__ import annotations
@@ -79,14 +79,17 @@ def test_a_preview_after_up_with_nothing_changed_plans_nothing(stack):
     assert planned_changes(applied, preview(stack, applied)) == {}
 
 
-def readme_upgrade_preview() -> dict[str, tuple[str, str, bool]]:
-    """README's `pulumi preview` listing of an appImage upgrade: name -> (type, action, delete first)."""
-    text = (REPO / "README.md").read_text()
+OPERATIONS = REPO / "docs" / "operations.md"
+
+
+def documented_upgrade_preview() -> dict[str, tuple[str, str, bool]]:
+    """docs/operations.md's `pulumi preview` listing of an appImage upgrade: name -> (type, action, delete first)."""
+    text = OPERATIONS.read_text()
     block = text.split(
         "pulumi config set appImage registry.example.com/cloudify/cloudify-manager:3.3.0\npulumi preview\n", 1
     )[1].split("pulumi up\n", 1)[0]
     rows = re.findall(r"^#  \+- (\S+)\s+(\S+)\s+(\w+)\s+\[diff: [^\]]*\](\s+\(delete first\))?$", block, re.M)
-    assert rows, "README's upgrade section lists the planned steps"
+    assert rows, "the upgrade section of docs/operations.md lists the planned steps"
     return {name: (type_, action, bool(first)) for type_, name, action, first in rows}
 
 
@@ -97,16 +100,16 @@ TYPES = {
 }
 
 
-def test_an_upgrade_preview_plans_exactly_what_readme_shows():
+def test_an_upgrade_preview_plans_exactly_what_the_operations_page_shows():
     applied = up("prod")
     changes = planned_changes(applied, preview("prod", applied, appImage=NEW_IMAGE))
-    listed = readme_upgrade_preview()
+    listed = documented_upgrade_preview()
     assert set(changes) == set(listed)
     for name, (type_, action, delete_first) in listed.items():
         assert changes[name].type == TYPES[type_], name
         assert action == "replace"
         assert changes[name].delete_before_replace is delete_first, name
-    assert "nothing else: no volume, no data container" in (REPO / "README.md").read_text()
+    assert "nothing else: no volume, no data container" in OPERATIONS.read_text()
 
 
 def test_an_upgrade_preview_knows_every_input_of_the_data_side():
@@ -147,7 +150,7 @@ def with_release_1_0_0_scripts(applied: Run, stack: str) -> tuple[dict, dict[str
 
 
 def test_the_first_preview_after_1_0_0_plans_the_two_changed_steps_and_what_reads_their_reports():
-    """README, "Upgrading this program itself": the Docker and backup steps run once more; the provider's address
+    """CHANGELOG.md, 1.1.0: the Docker and backup steps run once more; the provider's address
     (from the Docker step) and the readiness step's arguments (from the backup's report) are unknown until they
     have; nothing of the data side or the app container is planned."""
     state, inputs = with_release_1_0_0_scripts(up("prod"), "prod")

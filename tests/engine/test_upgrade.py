@@ -71,7 +71,7 @@ def replaced_and_protected(before: Run, after: Run) -> set[str]:
 
 
 def test_changing_data_image_is_a_replacement_of_the_protected_data_container_that_the_engine_refuses():
-    """README: dataImage is not upgradable in place; the data moves by backup, unprotect and restore."""
+    """docs/operations.md: dataImage is not upgradable in place; the data moves by backup, unprotect and restore."""
     config = stack_config("prod")
     before = run_program(config, secrets={"sshPrivateKey": PRIVATE_KEY})
     after = run_program(

@@ -573,13 +573,13 @@ def test_deleting_the_app_container_as_the_provider_does_keeps_the_data(make_hos
         docker("volume", "rm", "-f", f"{prefix}-srv-cfy-state", check=False)
 
 
-def readme_restore_commands() -> str:
-    """The restore commands exactly as README prints them."""
-    section = (REPO / "README.md").read_text().split("### Restore", 1)[1]
+def documented_restore_commands() -> str:
+    """The restore commands exactly as docs/operations.md prints them."""
+    section = (REPO / "docs" / "operations.md").read_text().split("## Restore", 1)[1]
     return section.split("```sh\n", 1)[1].split("```", 1)[0]
 
 
-def test_the_readme_restore_commands_work_as_written(manager):
+def test_the_documented_restore_commands_work_as_written(manager):
     manager.start_app(ensure_image())
     fill(manager)
     before = fingerprint(manager)
@@ -587,7 +587,7 @@ def test_the_readme_restore_commands_work_as_written(manager):
     docker("start", manager.app)
     manager.in_app("rm -rf /srv/cfy-state/nested && echo junk > /srv/cfy-state/junk")
 
-    written = readme_restore_commands()
+    written = documented_restore_commands()
     scripts = "components/cloudify_pulumi/scripts"
     assert written.startswith(f"scp {scripts}/common.sh {scripts}/restore_backup.sh ")
     commands = re.sub(r"/var/lib/cloudify-backups/\S+\.tar\.gz", archive, written)
