@@ -79,7 +79,8 @@ def test_with_anonymous_volumes_the_data_container_is_as_protected_as_with_named
 
 @pytest.mark.parametrize("offline", [False, True], ids=["pulled", "imported"])
 def test_every_image_stays_on_the_host_so_a_rollback_pulls_nothing(offline):
-    """docs/operations.md: a rollback to the previous appImage needs no registry. The provider deletes the image from the
+    """docs/operations.md: a rollback to the previous appImage needs no registry. The provider deletes the image from
+    the
     host when a RemoteImage with keep_locally false is replaced (kreuzwerker v4.5.0
     resource_docker_image_funcs.go `resourceDockerImageDelete`, line 190); `docker import` never deletes."""
     packages = '{"docker": {"docker_url": "http://mirror.example.com/cloudify.tar"}}' if offline else "{}"

@@ -1,4 +1,5 @@
-"""The defaults the configuration reference (docs/configuration.md) promises, as the program applies them to what it declares."""
+"""The defaults the configuration reference (docs/configuration.md) promises, as the program applies them to what it
+declares."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""scripts/mutation_score.py, whose arithmetic gives the mutation score in docs/testing.md. mutmut itself is not installed with
+"""scripts/mutation_score.py, whose arithmetic gives the mutation score in docs/testing.md. mutmut itself is not
+installed with
 the test requirements, so its exit-code table is stood in for by the codes used here (mutmut 3.8.1
 `mutmut/stats.py` `status_by_exit_code`: 1 killed, 0 survived, 36 timeout, 33 no tests)."""
 

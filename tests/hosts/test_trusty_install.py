@@ -232,7 +232,8 @@ def test_hostile_repository_url_reaches_the_host_as_inert_data(make_host, fixtur
 
 
 def test_trusty_refuses_a_key_file_that_holds_another_key_besides_the_pinned_one(make_host, fixtures, tmp_path):
-    """apt-key would trust every key in the file, so the pinned fingerprint must be the only key (docs/connectivity.md)."""
+    """apt-key would trust every key in the file, so the pinned fingerprint must be the only key
+    (docs/connectivity.md)."""
     gnupg = tmp_path / "gnupg"
     gnupg.mkdir(mode=0o700)
     gpg = ["gpg", "--homedir", str(gnupg), "--batch"]

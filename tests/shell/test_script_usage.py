@@ -27,8 +27,26 @@ ARGUMENT_COUNTS = {
 }
 
 
-TOUCHING_TOOLS = ("docker", "sudo", "curl", "wget", "mkdir", "chmod", "chown", "touch", "rm", "mv", "cp", "tee",
-                  "ln", "install", "tar", "gzip", "zstd", "dd")
+TOUCHING_TOOLS = (
+    "docker",
+    "sudo",
+    "curl",
+    "wget",
+    "mkdir",
+    "chmod",
+    "chown",
+    "touch",
+    "rm",
+    "mv",
+    "cp",
+    "tee",
+    "ln",
+    "install",
+    "tar",
+    "gzip",
+    "zstd",
+    "dd",
+)
 
 
 @pytest.fixture(autouse=True)
