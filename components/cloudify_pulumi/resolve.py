@@ -89,6 +89,13 @@ class Values:
             return default if default is not None else SETTING[key].default
         return value
 
+    def word(self, key: str, default: str | None = None) -> str:
+        """Text that always has a value: set, or the default (given, or the table's)."""
+        value = self.text(key, default)
+        if value is None:
+            raise AssertionError(f"{key} has no default")
+        return value
+
     def number(self, key: str, default: int | None = None) -> int:
         """A whole number within the setting's bounds; the default (given, or the table's) when unset."""
         fallback = default if default is not None else SETTING[key].default
@@ -284,7 +291,7 @@ def _tmpfs(v: Values) -> dict[str, str]:
 
 
 def _profile(v: Values) -> ManagerProfile:
-    name = v.text("managerProfile")
+    name = v.word("managerProfile")
     default = PROFILES[SETTING["managerProfile"].default]
     if name not in PROFILES:
         v.problems.add("managerProfile", f"{name!r} is not a profile; choose one of {', '.join(sorted(PROFILES))}")
@@ -293,7 +300,7 @@ def _profile(v: Values) -> ManagerProfile:
 
 
 def _name_prefix(v: Values) -> str:
-    name_prefix = v.text("namePrefix") or SETTING["namePrefix"].default
+    name_prefix = v.word("namePrefix")
     if not CONTAINER_PREFIX.match(name_prefix):
         v.problems.add("namePrefix", f"{name_prefix!r} may use only letters, digits, '.', '_' and '-'")
     return name_prefix
@@ -308,7 +315,7 @@ def _plain_path(v: Values, key: str) -> str | None:
 
 def _choice(v: Values, key: str, choices: Collection[str], message: str) -> str:
     """A setting that takes one of a few words; `message` says what each means."""
-    value = v.text(key) or SETTING[key].default
+    value = v.word(key)
     if value not in choices:
         v.problems.add(key, f"{value!r} {message}")
     return value
@@ -360,17 +367,17 @@ def _connection_presence(v: Values, *, has_private_key: bool, has_ssh_agent: boo
 
 def _trusty_docker(v: Values) -> TrustyDocker:
     problems = v.problems
-    apt_repo = (v.text("dockerAptRepo") or SETTING["dockerAptRepo"].default).rstrip("/")
+    apt_repo = (v.word("dockerAptRepo")).rstrip("/")
     check_http_url("dockerAptRepo", apt_repo, problems)
-    fingerprint = (v.text("dockerAptKeyFingerprint") or "").replace(" ", "").upper()
+    fingerprint = v.word("dockerAptKeyFingerprint").replace(" ", "").upper()
     if not FINGERPRINT.match(fingerprint):
         problems.add("dockerAptKeyFingerprint", f"{fingerprint!r} must be a 40-digit hexadecimal key fingerprint")
-    version = v.text("dockerTrustyVersion") or TRUSTY_DOCKER_AUTO
+    version = v.word("dockerTrustyVersion")
     if version != TRUSTY_DOCKER_AUTO and not APT_VERSION.match(version):
         problems.add(
             "dockerTrustyVersion", f"{version!r} must be 'auto' or an apt version such as 18.06.1~ce~3-0~ubuntu"
         )
-    cli_url = v.text("dockerCliUrl") or SETTING["dockerCliUrl"].default
+    cli_url = v.word("dockerCliUrl")
     check_http_url("dockerCliUrl", cli_url, problems)
     cli_sha256 = v.text("dockerCliSha256")
     if cli_sha256 is not None:
@@ -382,14 +389,14 @@ def _trusty_docker(v: Values) -> TrustyDocker:
 
 def _container_logs(v: Values) -> tuple[str, str, int]:
     """`logDriver` (or `daemon`), and the rotation of json-file and local logs: `logMaxSize`, `logMaxFile`."""
-    driver = v.text("logDriver") or SETTING["logDriver"].default
+    driver = v.word("logDriver")
     if not LOG_DRIVER.match(driver):
         v.problems.add(
             "logDriver",
             f"{driver!r} must be a Docker log driver name such as json-file or local, or "
             f"'{LOG_DRIVER_OF_THE_DAEMON}' to keep the daemon's default",
         )
-    size = v.text("logMaxSize") or SETTING["logMaxSize"].default
+    size = v.word("logMaxSize")
     if not LOG_SIZE.match(size):
         v.problems.add("logMaxSize", f"{size!r} must be a size such as 50m (k, m or g)")
     return driver, size, v.number("logMaxFile")
@@ -401,7 +408,7 @@ def judge_plan(v: Values, *, has_private_key: bool, has_ssh_agent: bool) -> Mana
     app_image, data_image = _images(v)
     profile = _profile(v)
     agents, docker_image_url = _cloudify_packages(v)
-    readiness_path = v.text("readinessPath") or profile.readiness_path
+    readiness_path = v.word("readinessPath", profile.readiness_path)
     if not readiness_path.startswith("/") or any(ch.isspace() for ch in readiness_path):
         v.problems.add("readinessPath", f"{readiness_path!r} must be a URL path starting with /")
     cgroupns_mode = v.text("cgroupnsMode")
