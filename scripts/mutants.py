@@ -584,7 +584,7 @@ MUTANTS: tuple[Mutant, ...] = (
     m(
         "W2",
         S + "wait_ready.sh",
-        "if [ $# -ne 10 ]; then",
+        "if [ $# -ne 10 ] && [ $# -ne 11 ]; then",
         "if false; then",
         "exit 2: wrong argument count accepted",
         T + "shell/test_script_usage.py::test_a_wrong_number_of_arguments_is_a_usage_error",
@@ -894,6 +894,63 @@ MUTANTS: tuple[Mutant, ...] = (
         "the config with the admin password is world-readable",
         T
         + "hosts/test_manager_identity_hosts.py::test_the_config_written_over_ssh_is_private_and_the_app_container_sees_it_read_only",
+    ),
+    # -- network exposure (issue 23) -----------------------------------------------------------------------------
+    m(
+        "N-agents-all",
+        "components/cloudify_pulumi/model.py",
+        "        if role == AGENTS:\n            return self.management_ip\n",
+        '        if role == AGENTS:\n            return "0.0.0.0"\n',
+        "0.0.0.0 back on the agent ports",
+        T + "engine/test_network_exposure.py::test_a_remote_3_2_manager_publishes_public_ports_everywhere_agent_ports_"
+        "on_the_management_ip_and_no_internal",
+        T + "hosts/test_network_exposure_hosts.py::test_the_declared_bindings_are_what_docker_publishes_and_what_a_"
+        "client_elsewhere_can_reach",
+    ),
+    m(
+        "N-internal",
+        "components/cloudify_pulumi/profiles.py",
+        "for p in self.ports if p.role != INTERNAL",
+        "for p in self.ports",
+        "the profile's internal ports published again",
+        T + "engine/test_network_exposure.py::test_a_remote_3_2_manager_publishes_public_ports_everywhere_agent_ports_"
+        "on_the_management_ip_and_no_internal",
+        T + "hosts/test_network_exposure_hosts.py::test_the_declared_bindings_are_what_docker_publishes_and_what_a_"
+        "client_elsewhere_can_reach",
+    ),
+    m(
+        "N-local-all",
+        "components/cloudify_pulumi/resolve.py",
+        '        return "0.0.0.0" if v.given("host") else "127.0.0.1"',
+        '        return "0.0.0.0"',
+        "a manager on this machine published on every address",
+        T + "engine/test_network_exposure.py::test_a_manager_on_this_machine_is_published_on_loopback_only",
+    ),
+    m(
+        "N-unowned",
+        "components/cloudify_pulumi/docker_endpoint.py",
+        "        if address in WILDCARDS or address in report.addresses:",
+        "        if True:",
+        "an address the host does not own reaches Docker's create",
+        T + "engine/test_network_exposure.py::test_a_nat_address_as_management_ip_stops_the_program_after_the_"
+        "docker_step_before_any_container",
+    ),
+    m(
+        "N-report",
+        S + "ensure_docker.sh",
+        '$1 == "/32" && $2 == "host" && $3 == "LOCAL"',
+        '$1 == "/32" && $2 == "link"',
+        "the Docker step reports no IPv4 address of the host",
+        T + "hosts/test_host_scripts.py::test_host_with_working_docker_prints_the_server_and_client_versions",
+    ),
+    m(
+        "N-ready-address",
+        "components/cloudify_pulumi/model.py",
+        '        return {"0.0.0.0": LOOPBACK, "::": "::1"}.get(address, address)',
+        "        return LOOPBACK",
+        "the readiness check looks on loopback for a port published elsewhere",
+        T + "engine/test_network_exposure.py::test_the_readiness_check_reaches_the_public_port_on_the_address_it_is_"
+        "published_on",
     ),
 )
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import http.server
+import ipaddress
 import os
 import shutil
 import socket
@@ -150,11 +151,12 @@ def real_client_version() -> str:
     return out.split("Docker version ", 1)[1].split(",", 1)[0]
 
 
-def docker_step_report(distribution: str, server: str) -> str:
+def docker_step_report(distribution: str, server: str, host: SshHost) -> str:
     """What the Docker step prints on a test host whose docker CLI is this machine's, on the default socket."""
     return (
         f"HOST_DISTRIBUTION={distribution}\nDOCKER_SERVER_VERSION={server}\n"
         f"DOCKER_CLIENT_VERSION={real_client_version()}\nDOCKER_ENDPOINT=unix:///var/run/docker.sock\n"
+        f"HOST_ADDRESSES={' '.join(host.own_addresses())}\n"
     )
 
 
@@ -312,6 +314,20 @@ class SshHost:
             hop = " ".join(["ssh", *via.ssh_options(), "-W", "'[%h]:%p'", f"{via.user}@{via.address}"])
             argv += ["-o", f"ProxyCommand={hop}"]
         return [*argv, f"{self.user}@{self.address}"]
+
+    def own_addresses(self) -> list[str]:
+        """The host's addresses as ensure_docker.sh reports them (IPv4 dotted, IPv6 as 32 hex digits, sorted),
+        read by another route: this machine's `ip -o addr show` inside the container's network namespace."""
+        pid = docker("inspect", "-f", "{{.State.Pid}}", self.name).stdout.strip()
+        shown = subprocess.run(
+            ["nsenter", "-t", pid, "-n", "ip", "-o", "addr", "show"], check=True, capture_output=True, text=True
+        ).stdout
+        found = set()
+        for line in shown.splitlines():
+            family, address = line.split()[2:4]
+            ip = ipaddress.ip_address(address.split("/")[0])
+            found.add(ip.exploded.replace(":", "") if family == "inet6" else str(ip))
+        return sorted(found)
 
     def exists(self, path: str) -> bool:
         return docker("exec", self.name, "test", "-e", path, check=False).returncode == 0

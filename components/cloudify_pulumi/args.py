@@ -64,8 +64,15 @@ class CloudifyManagerArgs(TypedDict):
     volume_paths: NotRequired[list[str] | None]
     """Absolute container paths the data container holds as volumes. Default: the profile's."""
     ports: NotRequired[list[str] | None]
-    """Published ports: a number (the same on host and container) or `"hostPort:containerPort"`. Host ports and
-    container ports must each be unique; the list is sorted by container port. Default: the profile's."""
+    """Published ports: a number (the same on host and container), `"hostPort:containerPort"` or
+    `"address:hostPort:containerPort"` (an IPv6 address in brackets). Without an address, the port's role decides it
+    (docs/network-exposure.md): public ports on `publicAddress`, agent ports on `managementIp`, the profile's
+    internal ports on 127.0.0.1, any other port on `publicAddress`. Host ports and container ports must each be
+    unique; the list is sorted by container port. Default: the profile's public and agent ports."""
+    public_address: NotRequired[str | None]
+    """Host address the public ports (UI and REST) are published on: an IPv4 or IPv6 address of the Docker host, or
+    `0.0.0.0` for all of them. Docker's published ports bypass the host's firewall (ufw, firewalld), so this address
+    is the exposure. Default: `0.0.0.0` with `host` set, else `127.0.0.1`."""
     cloudify_packages: NotRequired[dict[str, Any] | None]
     """Cloudify's `cloudify_packages`: `agents` maps a name to the http(s) URL of a `.deb` (installed with `dpkg
     -i`, skipped when that version is installed) or a `.tar.gz` (placed under
@@ -219,8 +226,15 @@ class CloudifyManagerPluginArgs(TypedDict):
     volume_paths: NotRequired[list[str] | None]
     """Absolute container paths the data container holds as volumes. Default: the profile's."""
     ports: NotRequired[list[str] | None]
-    """Published ports: a number (the same on host and container) or `"hostPort:containerPort"`. Host ports and
-    container ports must each be unique; the list is sorted by container port. Default: the profile's."""
+    """Published ports: a number (the same on host and container), `"hostPort:containerPort"` or
+    `"address:hostPort:containerPort"` (an IPv6 address in brackets). Without an address, the port's role decides it
+    (docs/network-exposure.md): public ports on `publicAddress`, agent ports on `managementIp`, the profile's
+    internal ports on 127.0.0.1, any other port on `publicAddress`. Host ports and container ports must each be
+    unique; the list is sorted by container port. Default: the profile's public and agent ports."""
+    public_address: NotRequired[str | None]
+    """Host address the public ports (UI and REST) are published on: an IPv4 or IPv6 address of the Docker host, or
+    `0.0.0.0` for all of them. Docker's published ports bypass the host's firewall (ufw, firewalld), so this address
+    is the exposure. Default: `0.0.0.0` with `host` set, else `127.0.0.1`."""
     cloudify_packages: NotRequired[dict[str, Any] | None]
     """Cloudify's `cloudify_packages`: `agents` maps a name to the http(s) URL of a `.deb` (installed with `dpkg
     -i`, skipped when that version is installed) or a `.tar.gz` (placed under

@@ -54,9 +54,7 @@ def app_inputs(
         "hostname": settings.apply(lambda s: s.hostname) if plan.has_hostname else None,
         "command": list(plan.app_command) or None,
         "volumes": [{"from_container": data_container_name}],
-        "ports": [
-            {"internal": p.container, "external": p.host, "ip": "0.0.0.0", "protocol": "tcp"} for p in plan.ports
-        ],
+        "ports": settings.apply(published_ports),
         "envs": envs or None,
         "privileged": plan.privileged,
         "tmpfs": dict(plan.tmpfs) or None,
@@ -68,6 +66,15 @@ def app_inputs(
         "healthcheck": healthcheck(plan),
     }
     return {key: value for key, value in inputs.items() if value is not None}
+
+
+def published_ports(settings: ManagerSettings) -> list[dict[str, Any]]:
+    """Each port on the address its role calls for (`ManagerSettings.binding_address`), never on every address
+    unless asked: Docker's published ports bypass the host's firewall."""
+    return [
+        {"internal": p.container, "external": p.host, "ip": settings.binding_address(p), "protocol": "tcp"}
+        for p in settings.ports
+    ]
 
 
 def log_config(plan: ManagerPlan) -> dict[str, Any]:

@@ -8,6 +8,7 @@ the chosen transport fails the deployment before any container is touched.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import shlex
@@ -18,7 +19,8 @@ from urllib.parse import urlsplit
 import pulumi
 
 from .host_scripts import parse_key_values
-from .model import ManagerSettings, SshProxy, login_home
+from .model import ManagerSettings, PortMapping, SshProxy, login_home
+from .profiles import AGENTS, INTERNAL
 from .rules import url_host
 
 LOCAL_DOCKER_SOCKET = "unix:///var/run/docker.sock"
@@ -47,6 +49,8 @@ class HostReport:
     """The docker CLI on the SSH user's non-interactive PATH: the one `dial-stdio` runs."""
     endpoint: str = ""
     """The daemon address that CLI uses (DOCKER_HOST, else the current docker context's)."""
+    addresses: tuple[str, ...] | None = None
+    """The host's own IP addresses, normalised; None when the step did not report them."""
 
 
 def parse_host_report(stdout: str) -> HostReport:
@@ -60,6 +64,15 @@ def parse_host_report(stdout: str) -> HostReport:
         version,
         values.get("DOCKER_CLIENT_VERSION", ""),
         values.get("DOCKER_ENDPOINT", ""),
+        _addresses(values["HOST_ADDRESSES"]) if "HOST_ADDRESSES" in values else None,
+    )
+
+
+def _addresses(text: str) -> tuple[str, ...]:
+    """ensure_docker.sh's HOST_ADDRESSES: dotted IPv4, and IPv6 as /proc/net/if_inet6's 32 hex digits."""
+    words = text.split()
+    return tuple(
+        str(ipaddress.IPv6Address(int(w, 16))) if len(w) == 32 else str(ipaddress.ip_address(w)) for w in words
     )
 
 
@@ -115,7 +128,61 @@ def checked_docker_host(settings: ManagerSettings, install_stdout: str) -> str:
             "its own CAP_ prefix to the names the Docker provider sends, and the container fails to start with "
             "'Unknown capability CAP_CAP_...'. Remove capAdd (`pulumi config rm capAdd`), or use Docker 18.09+."
         )
+    _check_binding_addresses(settings, report, where)
     return docker_host_address(settings, report.endpoint)
+
+
+WILDCARDS = ("0.0.0.0", "::")
+
+
+def _check_binding_addresses(settings: ManagerSettings, report: HostReport, where: str) -> None:
+    """Every port is published on an address the host owns: Docker would fail the container's create otherwise,
+    after the old one is gone. Checked where the Docker step ran on the daemon's own host."""
+    if report.addresses is None or not daemon_is_on_the_host(settings, report.endpoint):
+        return
+    for port in settings.ports:
+        address = settings.binding_address(port)
+        if address in WILDCARDS or address in report.addresses:
+            continue
+        owned = ", ".join(a for a in report.addresses if not a.startswith(("127.", "::1", "fe80:"))) or "none"
+        raise DockerHostError(
+            f"{_binding_setting(settings, port)}: {address} is not an address of {where}, so Docker cannot publish "
+            f"port {port.host} on it (the host has {owned}). {_binding_fix(settings, port, report)}"
+        )
+
+
+def _binding_setting(settings: ManagerSettings, port: PortMapping) -> str:
+    """The setting that put `port` on its address."""
+    if port.address is not None:
+        return "ports"
+    role = settings.profile.role_of(port.container)
+    return {AGENTS: "managementIp", INTERNAL: "ports"}.get(role or "", "publicAddress")
+
+
+def _binding_fix(settings: ManagerSettings, port: PortMapping, report: HostReport) -> str:
+    setting = _binding_setting(settings, port)
+    private = next((a for a in report.addresses or () if not a.startswith(("127.", "::1", "fe80:"))), "10.0.0.5")
+    if setting == "managementIp":
+        return (
+            "Agent ports are published on the management address. Behind NAT (a cloud VM's public IP), set "
+            "managementIp to the private address the agents in the same network reach: "
+            f"`pulumi config set managementIp {private}`."
+        )
+    if setting == "publicAddress":
+        return (
+            "Set publicAddress to one of the host's addresses, or 0.0.0.0 for all of them: "
+            f"`pulumi config set publicAddress {private}`."
+        )
+    return f"Give the port an address the host owns, such as '{private}:{port.host}:{port.container}'."
+
+
+def daemon_is_on_the_host(settings: ManagerSettings, endpoint: str) -> bool:
+    """Whether the Docker step ran where the daemon is, so that the addresses it reports are the daemon's: on
+    `host` reached by the provider's own ssh://, or on this machine's default socket. A daemon elsewhere (a
+    tcp:// `dockerHost`, Docker Desktop's or Colima's VM behind another socket) has other addresses."""
+    if settings.docker_host is not None:
+        return settings.is_remote and settings.docker_host.startswith("ssh://")
+    return settings.is_remote or endpoint in ("", LOCAL_DOCKER_SOCKET)
 
 
 @dataclass(frozen=True)

@@ -80,13 +80,27 @@ def _fleet_conflicts(fleet: Mapping[str, ManagerSettings], problems: Problems) -
                         f"{where}: their containers and volumes would collide; give one its "
                         "own namePrefix",
                     )
-                shared = sorted({p.host for p in a.ports} & {p.host for p in b.ports})
+                shared = shared_host_ports(a, b)
                 if shared:
                     problems.add(
                         "managers",
                         f"{first} and {second} both publish host port(s) "
                         f"{', '.join(map(str, shared))} on {where}; give one its own ports",
                     )
+
+
+WILDCARDS = ("0.0.0.0", "::")
+
+
+def shared_host_ports(a: ManagerSettings, b: ManagerSettings) -> list[int]:
+    """Host ports both managers publish on one address: the same one, or every address (a wildcard)."""
+    shared: set[int] = set()
+    for pa in a.ports:
+        for pb in b.ports:
+            address_a, address_b = a.binding_address(pa), b.binding_address(pb)
+            if pa.host == pb.host and (address_a == address_b or address_a in WILDCARDS or address_b in WILDCARDS):
+                shared.add(pa.host)
+    return sorted(shared)
 
 
 def fleet_members(values: Mapping[str, Any], managers: str | None, problems: Problems) -> dict[str, dict[str, Any]]:

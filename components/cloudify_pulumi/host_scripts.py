@@ -17,7 +17,7 @@ import functools
 import shlex
 from importlib import resources
 
-from .model import AgentPackage, ManagerSettings
+from .model import LOOPBACK, AgentPackage, ManagerSettings
 
 # Package data of the `cloudify_pulumi` wheel as much as files of this checkout: read through importlib.resources.
 SCRIPTS_DIR = resources.files(__package__) / "scripts"
@@ -99,6 +99,8 @@ def wait_ready(settings: ManagerSettings, container: str, backup_file: str, prev
         previous_image,
         profile.ready_log_line or "-",
         _flag(profile.manager_config),
+        # Only when it is not the script's default, so existing stacks' readiness step stays as it was.
+        *([] if settings.readiness_address == LOOPBACK else [settings.readiness_address]),
     )
 
 

@@ -13,16 +13,20 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from .profiles import ManagerProfile
+from .profiles import AGENTS, INTERNAL, ManagerProfile
 from .rules import path_slug, url_host
+
+LOOPBACK = "127.0.0.1"
 
 
 @dataclass(frozen=True)
 class PortMapping:
-    """A published port: `host` on the Docker host maps to `container`."""
+    """A published port: `host` on the Docker host maps to `container`, on `address` if `ports` gave one (else
+    the port's role decides, `ManagerSettings.binding_address`)."""
 
     host: int
     container: int
+    address: str | None
 
 
 @dataclass(frozen=True)
@@ -106,6 +110,8 @@ class ManagerPlan:
     """The application container gets a fixed hostname (set, or the profile's default)."""
     volume_paths: tuple[str, ...]
     ports: tuple[PortMapping, ...]
+    public_address: str
+    """Where public ports (and ports no profile knows) are published."""
     agents: tuple[AgentPackage, ...]
     docker_image_url: str | None
     config_dir: str | None
@@ -191,6 +197,25 @@ class ManagerSettings(HostSettings, ManagerPlan):
     @classmethod
     def of(cls, plan: ManagerPlan, host: HostSettings) -> ManagerSettings:
         return cls(**_fields_of(ManagerPlan, plan), **_fields_of(HostSettings, host))
+
+    def binding_address(self, port: PortMapping) -> str:
+        """The host address `port` is published on: the one `ports` gave, else the one its role calls for."""
+        if port.address is not None:
+            return port.address
+        role = self.profile.role_of(port.container)
+        if role == AGENTS:
+            return self.management_ip
+        if role == INTERNAL:
+            return LOOPBACK
+        return self.public_address
+
+    @property
+    def readiness_address(self) -> str:
+        """Where the readiness check on the host reaches the readiness port: the loopback address when that
+        port is published on every address (or on loopback), else the address it is published on."""
+        port = next((p for p in self.ports if p.host == self.readiness_port), None)
+        address = LOOPBACK if port is None else self.binding_address(port)
+        return {"0.0.0.0": LOOPBACK, "::": "::1"}.get(address, address)
 
     @property
     def manager_url(self) -> str:

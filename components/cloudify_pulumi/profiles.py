@@ -32,6 +32,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+PUBLIC = "public"
+"""The UI and REST API: published on `publicAddress`."""
+AGENTS = "agents"
+"""What the agents on managed hosts connect to: published on the management address."""
+INTERNAL = "internal"
+"""The manager's own services behind its front end: not published unless `ports` names them."""
+ROLES = (PUBLIC, AGENTS, INTERNAL)
+
+
+@dataclass(frozen=True)
+class ProfilePort:
+    """One port an image listens on, with the role that decides where it is published, and who needs it."""
+
+    number: int
+    role: str
+    service: str
+    needed_by: str
+
 
 @dataclass(frozen=True)
 class ManagerProfile:
@@ -40,8 +58,8 @@ class ManagerProfile:
     name: str
     volume_paths: tuple[str, ...]
     """Every path the data container keeps (the manager's state)."""
-    ports: tuple[int, ...]
-    """Ports published on the host, same number inside and outside."""
+    ports: tuple[ProfilePort, ...]
+    """Every port the image listens on, by role; those not internal are published by default."""
     readiness_path: str
     """Unauthenticated HTTP path that answers 2xx/3xx once the manager is up."""
     readiness_timeout: int
@@ -54,6 +72,15 @@ class ManagerProfile:
     """Give the container a fixed hostname: a new one makes configure join a cluster."""
     ready_log_line: str | None = None
     """A line the container logs once it is fully configured; readiness waits for it as well as for HTTP."""
+
+    def role_of(self, port: int) -> str | None:
+        """The role of a container port, or None for a port this profile does not know."""
+        return next((p.role for p in self.ports if p.number == port), None)
+
+    @property
+    def published_ports(self) -> tuple[int, ...]:
+        """The container ports published when `ports` is not set: every port but the internal ones."""
+        return tuple(sorted(p.number for p in self.ports if p.role != INTERNAL))
 
 
 PROFILES: dict[str, ManagerProfile] = {
@@ -71,9 +98,19 @@ PROFILES: dict[str, ManagerProfile] = {
             "/opt/influxdb/shared/data",
             "/var/log/cloudify",
         ),
-        # REST/UI, Riemann, RabbitMQ, file server, REST service, internal REST,
-        # Elasticsearch, InfluxDB.
-        ports=(80, 5555, 5672, 53229, 8100, 8101, 9200, 8086),
+        # Roles as Cloudify's own 3.2 manager blueprints opened them (openstack-manager-blueprint.yaml and
+        # aws-ec2-manager-blueprint.yaml at tag 3.2): 80 to the world; 5672, 53229 and 8101 only to the agents'
+        # network; 5555, 8100, 9200 and 8086 never.
+        ports=(
+            ProfilePort(80, PUBLIC, "nginx: UI and REST API", "users, the CLI, `pulumi up`'s readiness check"),
+            ProfilePort(5672, AGENTS, "RabbitMQ", "agents"),
+            ProfilePort(53229, AGENTS, "file server", "agents (plugin and blueprint downloads)"),
+            ProfilePort(8101, AGENTS, "internal REST", "agents"),
+            ProfilePort(5555, INTERNAL, "Riemann", "the manager itself"),
+            ProfilePort(8100, INTERNAL, "REST service behind nginx", "the manager itself"),
+            ProfilePort(9200, INTERNAL, "Elasticsearch", "the manager itself"),
+            ProfilePort(8086, INTERNAL, "InfluxDB", "the manager itself"),
+        ),
         readiness_path="/version",
         readiness_timeout=180,
         management_ip_env=True,
@@ -92,7 +129,15 @@ PROFILES: dict[str, ManagerProfile] = {
             "/var/log/cloudify",
             "/opt/cloudify-stage/dist/userData",
         ),
-        ports=(80, 443, 5671, 53333),
+        # The image EXPOSEs 80, 443, 5671 and 53333 (Dockerfile line 20). 443 is the external listener with
+        # SSL and the internal REST port agents use (`internal_rest_port: 443`, config.yaml 41-55), so it is
+        # public; 53333 is the additional internal REST listener and 5671 the broker (config.yaml 98-99).
+        ports=(
+            ProfilePort(80, PUBLIC, "nginx: UI and REST API without SSL", "users, the CLI, `pulumi up`"),
+            ProfilePort(443, PUBLIC, "nginx: UI and REST API with SSL; internal REST", "users, the CLI, agents"),
+            ProfilePort(5671, AGENTS, "RabbitMQ (TLS)", "agents"),
+            ProfilePort(53333, AGENTS, "internal REST (TLS)", "agents"),
+        ),
         readiness_path="/api/v3.1/ok",
         readiness_timeout=600,
         management_ip_env=False,

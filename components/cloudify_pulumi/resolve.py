@@ -29,7 +29,7 @@ from .model import (
     SshProxy,
     TrustyDocker,
 )
-from .profiles import PROFILES, ManagerProfile
+from .profiles import AGENTS, PROFILES, ManagerProfile
 from .rules import (
     AGENT_TARBALL_DIR,
     APT_VERSION,
@@ -48,10 +48,12 @@ from .rules import (
     TRUSTY_DOCKER_AUTO,
     ConfigError,
     Problems,
+    bind_address,
     check_http_url,
     check_image_reference,
     check_plain_path,
     host_address,
+    is_ip_address,
     normalize_capability,
     path_slug,
 )
@@ -146,30 +148,20 @@ def _ports(v: Values, profile: ManagerProfile) -> tuple[PortMapping, ...]:
 
     That is the form the provider reads back (kreuzwerker v4.5.0
     `flattenContainerPorts` sorts by container port, one entry per binding), so
-    a preview after `up` shows no change.
+    a preview after `up` shows no change. Unset: the profile's public and agent ports (its internal ones are
+    published only when named).
     """
     value = v.structure("ports")
     if value is None:
-        return tuple(PortMapping(p, p) for p in sorted(profile.ports))
+        return tuple(PortMapping(p, p, None) for p in profile.published_ports)
     problems = v.problems
     if not isinstance(value, list) or not value:
-        problems.add("ports", "must be a non-empty list of ports (80) or mappings ('8080:80')")
+        problems.add("ports", "must be a non-empty list of ports (80) or mappings ('8080:80', '10.0.0.5:8080:80')")
         return ()
-    mappings: list[PortMapping] = []
-    for entry in value:
-        text = str(int(entry) if isinstance(entry, float) and entry.is_integer() else entry)
-        pieces = text.split(":")
-        if isinstance(entry, bool) or len(pieces) > 2 or not all(p.isdigit() for p in pieces):
-            problems.add("ports", f"{entry!r} must be a port number or 'hostPort:containerPort'")
-            continue
-        numbers = [int(p) for p in pieces]
-        if not all(1 <= n <= 65535 for n in numbers):
-            problems.add("ports", f"{entry!r} is out of range: ports are 1-65535")
-            continue
-        mappings.append(PortMapping(numbers[0], numbers[-1]))
-    host_ports = [m.host for m in mappings]
-    for port in sorted({p for p in host_ports if host_ports.count(p) > 1}):
-        problems.add("ports", f"host port {port} is published more than once")
+    mappings = [m for m in (_port_mapping(entry, problems) for entry in value) if m is not None]
+    bindings = [(m.address, m.host) for m in mappings]
+    for address, port in sorted({b for b in bindings if bindings.count(b) > 1}, key=lambda b: b[1]):
+        problems.add("ports", f"host port {port} is published more than once" + (f" on {address}" if address else ""))
     container_ports = [m.container for m in set(mappings)]
     for port in sorted({p for p in container_ports if container_ports.count(p) > 1}):
         problems.add(
@@ -178,6 +170,41 @@ def _ports(v: Values, profile: ManagerProfile) -> tuple[PortMapping, ...]:
             "once (the Docker provider would replace the container on every update)",
         )
     return tuple(sorted(mappings, key=lambda m: m.container))
+
+
+def _port_mapping(entry: object, problems: Problems) -> PortMapping | None:
+    """One `ports` entry: `80`, `"8080:80"` or `"address:8080:80"` (an IPv6 address in brackets)."""
+    text = str(int(entry) if isinstance(entry, float) and entry.is_integer() else entry)
+    address: str | None = None
+    if text.startswith("["):
+        address, _, text = text[1:].partition("]:")
+    elif text.count(":") == 2:
+        address, text = text.split(":", 1)
+    pieces = text.split(":")
+    if isinstance(entry, bool) or len(pieces) > 2 or not all(p.isdigit() for p in pieces) or address == "":
+        problems.add(
+            "ports", f"{entry!r} must be a port number, 'hostPort:containerPort' or 'address:hostPort:containerPort'"
+        )
+        return None
+    if address is not None and len(pieces) != 2:
+        problems.add("ports", f"{entry!r}: an address needs both ports, as in '{address}:{text}:{text}'")
+        return None
+    numbers = [int(p) for p in pieces]
+    if not all(1 <= n <= 65535 for n in numbers):
+        problems.add("ports", f"{entry!r} is out of range: ports are 1-65535")
+        return None
+    if address is not None:
+        address = bind_address("ports", address, problems)
+    return PortMapping(numbers[0], numbers[-1], address)
+
+
+def _public_address(v: Values) -> str:
+    """`publicAddress`, or the narrowest default that serves: every address of a remote host (its users are
+    elsewhere), only the loopback address of this machine."""
+    value = v.text("publicAddress")
+    if value is None:
+        return "0.0.0.0" if v.given("host") else "127.0.0.1"
+    return bind_address("publicAddress", value, v.problems)
 
 
 def _volume_paths(v: Values, profile: ManagerProfile) -> tuple[str, ...]:
@@ -424,6 +451,7 @@ def judge_plan(v: Values, *, has_private_key: bool, has_ssh_agent: bool) -> Mana
         has_hostname=v.given("hostname") or profile.fixed_hostname,
         volume_paths=_volume_paths(v, profile),
         ports=_ports(v, profile),
+        public_address=_public_address(v),
         agents=agents,
         docker_image_url=docker_image_url,
         config_dir=_plain_path(v, "configDir"),
@@ -513,6 +541,21 @@ def _hostname(v: Values, plan: ManagerPlan) -> str | None:
     return hostname
 
 
+def _check_agent_binding(v: Values, plan: ManagerPlan, management_ip: str | None) -> None:
+    """Agent ports are published on the management address, so it must be an address Docker can bind."""
+    agent_ports = [p.host for p in plan.ports if p.address is None and plan.profile.role_of(p.container) == AGENTS]
+    if management_ip is None or not agent_ports or v.problems.names("managementIp", "host"):
+        return  # pending, nothing to bind, or already refused
+    if not is_ip_address(management_ip):
+        what = repr(management_ip) if v.given("managementIp") else f"unset, so it is host {management_ip!r},"
+        v.problems.add(
+            "managementIp",
+            f"{what} a host name, but the agent ports ({', '.join(map(str, agent_ports))}) are "
+            "published on the management address, which must be an IP address of the host: set managementIp to "
+            "the private IP the agents reach (`pulumi config set managementIp 10.0.0.5`)",
+        )
+
+
 TLS_KEYS = ("dockerTlsCaCert", "dockerTlsCert", "dockerTlsKey")
 
 
@@ -541,6 +584,7 @@ def judge_host(v: Values, plan: ManagerPlan) -> HostSettings | None:
     ssh_port = v.number("sshPort")
     ssh_proxy = _ssh_proxy(v, plan, ssh_user)
     management_ip = _address(v, "managementIp") if v.given("managementIp") else host or "127.0.0.1"
+    _check_agent_binding(v, plan, management_ip)
     hostname = _hostname(v, plan)
     docker_host = _docker_host(v)
     use_sudo = v.flag("useSudo", plan.is_remote and ssh_user != "root")

@@ -148,6 +148,25 @@ def host_address(key: str, value: str, problems: Problems) -> str:
     return value
 
 
+def is_ip_address(value: str) -> bool:
+    """An IPv4 or IPv6 address, not a host name."""
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
+
+
+def bind_address(key: str, value: str, problems: Problems) -> str:
+    """An address Docker can publish a port on: an IPv4 or IPv6 address (`0.0.0.0` or `::` for all of them),
+    normalised; Docker takes no host name there."""
+    bare = value[1:-1] if value.startswith("[") and value.endswith("]") else value
+    if not is_ip_address(bare):
+        problems.add(key, f"{value!r} must be an IPv4 or IPv6 address of the Docker host (0.0.0.0 for all of them)")
+        return value
+    return str(ipaddress.ip_address(bare))
+
+
 def url_host(host: str) -> str:
     """`host` as the host part of a URL: an IPv6 address in brackets."""
     return f"[{host}]" if ":" in host else host
@@ -173,6 +192,10 @@ class Problems:
 
     def add(self, key: str, message: str) -> None:
         self.items.append(f"{key}: {message}")
+
+    def names(self, *keys: str) -> bool:
+        """Whether a problem was already found with any of these settings."""
+        return any(item.startswith(f"{key}: ") for item in self.items for key in keys)
 
 
 def check_image_reference(key: str, reference: str, problems: Problems) -> None:

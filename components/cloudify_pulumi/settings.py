@@ -148,9 +148,20 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "ports",
         list,
-        default_doc="the profile's",
-        doc='Published ports: a number (the same on host and container) or `"hostPort:containerPort"`. Host '
-        "ports and container ports must each be unique; the list is sorted by container port.",
+        default_doc="the profile's public and agent ports",
+        doc='Published ports: a number (the same on host and container), `"hostPort:containerPort"` or '
+        '`"address:hostPort:containerPort"` (an IPv6 address in brackets). Without an address, the port\'s role '
+        "decides it (docs/network-exposure.md): public ports on `publicAddress`, agent ports on `managementIp`, "
+        "the profile's internal ports on 127.0.0.1, any other port on `publicAddress`. Host ports and container "
+        "ports must each be unique; the list is sorted by container port.",
+    ),
+    Setting(
+        "publicAddress",
+        str,
+        default_doc="`0.0.0.0` with `host` set, else `127.0.0.1`",
+        doc="Host address the public ports (UI and REST) are published on: an IPv4 or IPv6 address of the Docker "
+        "host, or `0.0.0.0` for all of them. Docker's published ports bypass the host's firewall (ufw, "
+        "firewalld), so this address is the exposure.",
     ),
     Setting(
         "cloudifyPackages",

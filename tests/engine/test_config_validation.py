@@ -69,7 +69,7 @@ def test_missing_data_image_while_app_image_is_set_is_explained():
         ([0], "0 is out of range"),
         ([80, 8080, 80], "host port 80 is published more than once"),
         (["8080:80", 8080], "host port 8080 is published more than once"),
-        (["http"], "must be a port number or 'hostPort:containerPort'"),
+        (["http"], "must be a port number, 'hostPort:containerPort' or 'address:hostPort:containerPort'"),
     ],
 )
 def test_bad_ports_are_rejected(ports, expected):

@@ -37,8 +37,8 @@ def test_on_a_remote_host_config_and_backups_go_under_etc_and_var_lib():
 
 
 def test_the_management_ip_is_the_host_unless_set():
-    run = render("prod", drop=("managementIp",))
-    assert "MANAGEMENT_IP=manager.example.com" in run.one("docker:index/container:Container", "-app").inputs["envs"]
+    run = render("prod", drop=("managementIp",), host="192.0.2.7")
+    assert "MANAGEMENT_IP=192.0.2.7" in run.one("docker:index/container:Container", "-app").inputs["envs"]
     set_explicitly = render("prod")
     assert "MANAGEMENT_IP=10.0.0.10" in set_explicitly.one("docker:index/container:Container", "-app").inputs["envs"]
 

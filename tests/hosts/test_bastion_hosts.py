@@ -70,7 +70,7 @@ def test_the_declared_steps_run_on_the_target_through_the_bastion(behind_bastion
     commands = run.commands()
     step = target.ssh(commands["docker-engine"], via=bastion)
     assert step.returncode == 0, step.stderr
-    assert step.stdout == docker_step_report("debian 12", engine)
+    assert step.stdout == docker_step_report("debian 12", engine, target)
     backup = target.ssh(commands["backup"], via=bastion)
     assert backup.returncode == 0 and "nothing to back up" in backup.stderr, backup.stderr
 

@@ -37,7 +37,7 @@ def test_trusty_with_working_docker_installs_nothing(make_host, engine):
     host = make_host("trusty-docker", identity="ubuntu-14.04", with_engine=True, docker_group=True)
     result = host.ssh(declared_commands(host)["docker-engine"])
     assert result.returncode == 0, result.stderr
-    assert result.stdout == docker_step_report("ubuntu 14.04", engine)
+    assert result.stdout == docker_step_report("ubuntu 14.04", engine, host)
     assert not host.exists("/etc/apt/sources.list.d/docker.list") and not host.exists("/usr/local/bin/docker")
 
 
@@ -64,9 +64,10 @@ def test_host_with_working_docker_prints_the_server_and_client_versions(make_hos
     host = make_host("docker", with_engine=True, docker_group=True)
     result = host.ssh(declared_commands(host)["docker-engine"])
     assert result.returncode == 0, result.stderr
-    assert result.stdout == docker_step_report("debian 12", engine)
+    assert result.stdout == docker_step_report("debian 12", engine, host)
+    on_this_host = {**stack_config("prod"), "managementIp": host.address}  # the agent ports' address must be its own
     assert checked_docker_host(
-        settings_from_text({**stack_config("prod")}, has_private_key=True, has_ssh_agent=False), result.stdout
+        settings_from_text(on_this_host, has_private_key=True, has_ssh_agent=False), result.stdout
     ).startswith("ssh://")
 
 
@@ -84,7 +85,7 @@ def test_stopped_daemon_is_started_as_root(make_host, engine):
     assert result.returncode == 0, result.stderr
     assert "the Docker daemon does not answer: starting it" in result.stderr
     assert host.root("cat /var/log/docker-service.log").stdout == "0 start\n"
-    assert result.stdout == docker_step_report("debian 12", engine)
+    assert result.stdout == docker_step_report("debian 12", engine, host)
 
 
 def test_daemon_that_cannot_start_fails_clearly(make_host):
@@ -444,7 +445,7 @@ def test_the_declared_steps_run_for_users_whose_login_shell_is_bash_or_zsh(make_
     run = render_for_host(host, managerProfile="cloudify-7", dockerAptRepo=hostile)
     engine_step = host.ssh(run.commands()["docker-engine"])
     assert engine_step.returncode == 0, engine_step.stderr
-    assert engine_step.stdout == docker_step_report("debian 12", engine)
+    assert engine_step.stdout == docker_step_report("debian 12", engine, host)
     step = run.one("command:remote:Command", "-manager-config").inputs
     written = host.ssh(step["create"], input_text=step["stdin"])
     assert written.returncode == 0, written.stderr

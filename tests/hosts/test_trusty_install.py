@@ -167,7 +167,7 @@ def test_trusty_installs_docker_from_the_apt_repository_and_serves_the_providers
     assert host.root("cmp /tmp/apt-key-added /srv/fixtures/gpg").returncode == 0, "apt trusts the checked key"
     assert f"installing docker-ce {version} from {REPO}" in result.stderr
 
-    assert result.stdout == docker_step_report("ubuntu 14.04", engine)
+    assert result.stdout == docker_step_report("ubuntu 14.04", engine, host)
     assert host.ssh("command -v docker").stdout.strip() == "/usr/local/bin/docker"
     assert "adding tester to group docker" in result.stderr
 

@@ -19,11 +19,14 @@
 #   /usr/local/bin, ahead of /usr/bin; elsewhere an older CLI is an error;
 # - the user must be able to open the Docker socket. Without that, and with
 #   sudo, the user is added to the socket's group (root-equivalent access).
-# On success stdout carries exactly four lines, for the program to parse:
+# On success stdout carries exactly five lines, for the program to parse:
 #   HOST_DISTRIBUTION=<id> <version>
 #   DOCKER_SERVER_VERSION=<version>
 #   DOCKER_CLIENT_VERSION=<version of the docker CLI on the PATH>
 #   DOCKER_ENDPOINT=<the daemon address that CLI uses: DOCKER_HOST, else the current docker context's>
+#   HOST_ADDRESSES=<the host's own IPv4 addresses, then its IPv6 ones as 32 hex digits, space-separated>
+# The program refuses a port binding on an address the host does not own
+# before any container is created (Docker would fail at create time).
 # Progress and errors go to stderr.
 # Exit codes: 0 ready, 2 usage, 10 Docker missing on a distribution we do not
 # install on, 11 no root access, 12 daemon cannot be started, 13 install
@@ -316,11 +319,22 @@ ensure_provider_access() {
         fail 17 "$PROVIDER_USER is in group $_group now but still cannot open $DOCKER_SOCKET; check the socket's permissions (ls -l $DOCKER_SOCKET)"
 }
 
+# The addresses of this host's network namespace, from the kernel's own tables (no ip, ifconfig or hostname
+# needed): the IPv4 addresses the local routing table marks "/32 host LOCAL" (proc(5), /proc/net/fib_trie),
+# and the IPv6 addresses of /proc/net/if_inet6, as its 32 hex digits. Empty where neither file exists.
+host_addresses() {
+    {
+        [ ! -r /proc/net/fib_trie ] || awk '$1 == "|--" { ip = $2 } $1 == "/32" && $2 == "host" && $3 == "LOCAL" { print ip }' /proc/net/fib_trie
+        [ ! -r /proc/net/if_inet6 ] || awk '{ print $1 }' /proc/net/if_inet6
+    } | LC_ALL=C sort -u | tr '\n' ' ' | sed 's/ $//'
+}
+
 report() { # SERVER_VERSION CLIENT_VERSION
     printf 'HOST_DISTRIBUTION=%s %s\n' "$DISTRO_ID" "$DISTRO_VERSION"
     printf 'DOCKER_SERVER_VERSION=%s\n' "$1"
     printf 'DOCKER_CLIENT_VERSION=%s\n' "$2"
     printf 'DOCKER_ENDPOINT=%s\n' "$ENDPOINT"
+    printf 'HOST_ADDRESSES=%s\n' "$(host_addresses)"
 }
 
 main() {

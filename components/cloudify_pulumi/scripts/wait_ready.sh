@@ -2,15 +2,16 @@
 # Wait until the manager answers HTTP on its REST port, on the Docker host.
 #
 #   wait_ready.sh USE_SUDO CONTAINER PORT PATH TIMEOUT_SECONDS DATA_CONTAINER BACKUP_FILE PREVIOUS_IMAGE \
-#       READY_LOG_LINE SECRET_ON_STDIN [< admin password]
+#       READY_LOG_LINE SECRET_ON_STDIN [ADDRESS] [< admin password]
 #
 # BACKUP_FILE and PREVIOUS_IMAGE (empty on the first up) come from the backup
 # step: a failure message ends with the exact way back to them.
-# Ready means a 2xx/3xx answer to GET http://127.0.0.1:PORT/PATH and, unless
+# Ready means a 2xx/3xx answer to GET http://ADDRESS:PORT/PATH and, unless
 # READY_LOG_LINE is `-`, that line in the container's log: Cloudify 7 answers
 # /api/v3.1/ok before its configure has finished (cloudify-manager-install
 # 7.0.4 cfy_manager/main.py `configure` logs "Configuration finished
-# successfully!" at its end). On timeout, or if the container stops, fail with
+# successfully!" at its end). ADDRESS is the host address PORT is published
+# on (default 127.0.0.1, also for a port published on every address). On timeout, or if the container stops, fail with
 # the last lines of the container log.
 # A Cloudify 7 manager whose data volumes hold another database schema than
 # its image expects never becomes ready ("Database schema version mismatch",
@@ -25,9 +26,9 @@
 # stopped, 42 no HTTP client (curl or wget) on the host, 43 schema mismatch.
 set -eu
 SCRIPT=wait-ready
-if [ $# -ne 10 ]; then
+if [ $# -ne 10 ] && [ $# -ne 11 ]; then
     echo "usage: wait_ready.sh USE_SUDO CONTAINER PORT PATH TIMEOUT DATA_CONTAINER BACKUP_FILE PREVIOUS_IMAGE" \
-        "READY_LOG_LINE SECRET_ON_STDIN" >&2
+        "READY_LOG_LINE SECRET_ON_STDIN [ADDRESS]" >&2
     exit 2
 fi
 USE_SUDO=$1
@@ -40,10 +41,14 @@ BACKUP_FILE=$7
 PREVIOUS_IMAGE=$8
 READY_LOG_LINE=$9
 SECRET_ON_STDIN=${10}
+ADDRESS=${11:-127.0.0.1}
 # shellcheck source=common.sh
 . "$(dirname "$0")/common.sh"
 
-URL="http://127.0.0.1:$PORT$URL_PATH"
+case $ADDRESS in
+*:*) URL="http://[$ADDRESS]:$PORT$URL_PATH" ;;
+*) URL="http://$ADDRESS:$PORT$URL_PATH" ;;
+esac
 
 answers() {
     if command -v curl >/dev/null 2>&1; then
