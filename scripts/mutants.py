@@ -301,13 +301,13 @@ MUTANTS: tuple[Mutant, ...] = (
         S + "write_manager_config.sh",
         """    case "$DIR" in /*) ;; *) fail 2 "DIR must be an absolute path, got '$DIR'" ;; esac
     require_root_access
-    if ! as_root mkdir -p "$DIR" || ! as_root chmod 700 "$DIR"; then
-        fail 51 "could not create $DIR with mode 0700 (configDir)"
+    if ! private_dir "$DIR"; then
+        fail 51 "could not create $DIR (configDir)"
     fi
 """,
         """    require_root_access
-    if ! as_root mkdir -p "$DIR" || ! as_root chmod 700 "$DIR"; then
-        fail 51 "could not create $DIR with mode 0700 (configDir)"
+    if ! private_dir "$DIR"; then
+        fail 51 "could not create $DIR (configDir)"
     fi
     case "$DIR" in /*) ;; *) fail 2 "DIR must be an absolute path, got '$DIR'" ;; esac
 """,
@@ -951,6 +951,34 @@ MUTANTS: tuple[Mutant, ...] = (
         "the readiness check looks on loopback for a port published elsewhere",
         T + "engine/test_network_exposure.py::test_the_readiness_check_reaches_the_public_port_on_the_address_it_is_"
         "published_on",
+    ),
+    m(
+        "T-auto-3x",
+        S + "ensure_docker.sh",
+        "    refuse_unfixed_runc\n    _version=$(trusty_docker_version)\n",
+        "    _version=$(trusty_docker_version)\n",
+        "auto installs on a 3.x kernel (a docker-ce without the CVE-2019-5736 fix, or one that cannot run)",
+        T + "hosts/test_trusty_install.py::test_auto_on_a_3_x_kernel_is_refused_naming_the_cve_the_hwe_kernel_and_"
+        "the_explicit_version",
+    ),
+    m(
+        "D-chmod-existing",
+        S + "common.sh",
+        '    as_root test -d "$1" && return 0\n',
+        '    as_root test -d "$1" && { as_root chmod 700 "$1"; return 0; }\n',
+        "a folder the program did not create is made 0700 (backupDir: /tmp)",
+        T + "hosts/test_backup_restore.py::test_a_backup_folder_that_already_exists_keeps_its_mode_and_a_new_one_is_"
+        "made_0700",
+        T + "hosts/test_host_scripts.py::test_the_config_folder_is_made_0700_only_when_the_step_creates_it",
+    ),
+    m(
+        "D-new-open",
+        S + "common.sh",
+        '    as_root mkdir -m 700 "$1" 2>/dev/null',
+        '    as_root mkdir "$1" 2>/dev/null',
+        "a folder the program creates for archives or config is left open to other users",
+        T + "hosts/test_host_scripts.py::test_the_config_folder_is_made_0700_only_when_the_step_creates_it",
+        T + "hosts/test_backup_restore.py::test_backup_then_wipe_then_restore_gives_back_identical_files",
     ),
 )
 

@@ -94,8 +94,10 @@ class CloudifyManagerArgs(TypedDict):
     the file, or nothing is installed. Change it only for a mirror that re-signs. Default:
     `9DC858229FC7DD38854AE2D88D81803C0EBFCD88`."""
     docker_trusty_version: NotRequired[str | None]
-    """Ubuntu 14.04 only: `auto` installs `18.06.1~ce~3-0~ubuntu` on a 3.x kernel and `18.06.3~ce~3-0~ubuntu` on
-    4.x+ (its CVE-2019-5736 runc fix needs 4.x); or an apt version. It is held (`apt-mark hold`). Default: `auto`."""
+    """Ubuntu 14.04 only: `auto` installs `18.06.3~ce~3-0~ubuntu`, the last build, whose CVE-2019-5736 runc fix
+    needs a 4.x kernel (the HWE kernel, `linux-generic-lts-xenial`); on a 3.x kernel `auto` is refused, since the
+    build that runs there, `18.06.1~ce~3-0~ubuntu`, lacks the fix: set it explicitly to accept that. Or any apt
+    version. It is held (`apt-mark hold`). Default: `auto`."""
     docker_cli_url: NotRequired[str | None]
     """Ubuntu 14.04 with `ssh://` only: a static Docker CLI (18.09+) installed at `/usr/local/bin/docker` for the
     provider's `docker system dial-stdio`. Default:
@@ -146,9 +148,9 @@ class CloudifyManagerArgs(TypedDict):
     name: a new one makes configure try to join a cluster. Default: `namePrefix` with `cloudify-7`, else the
     engine's."""
     config_dir: NotRequired[str | None]
-    """Host folder (mode 0700) of the generated `config.yaml` (mode 0600; cloudify-7). Default:
-    `/etc/cloudify-pulumi/<namePrefix>` on a remote host, `~/.cloudify-pulumi/<namePrefix>` (passwd home) on this
-    machine."""
+    """Host folder of the generated `config.yaml` (mode 0600; cloudify-7). Created with mode 0700; a folder that
+    already exists keeps its mode. Default: `/etc/cloudify-pulumi/<namePrefix>` on a remote host,
+    `~/.cloudify-pulumi/<namePrefix>` (passwd home) on this machine."""
     admin_password: NotRequired[pulumi.Input[str] | None]
     """Secret. The manager's admin password (cloudify-7), written to its config.yaml and set in its database after
     every replacement of the application container; a change replaces that container (after a backup). Never
@@ -161,8 +163,9 @@ class CloudifyManagerArgs(TypedDict):
     """`named`: one Docker volume per state path, kept even if the data container goes. `anonymous`: the data
     container's own volumes, as releases before named volumes made them; set it on such stacks. Default: `named`."""
     backup_dir: NotRequired[str | None]
-    """Host folder (mode 0700) of the backup archives (mode 0600). Default: `/var/lib/cloudify-backups` on a remote
-    host, `~/.cloudify-pulumi/backups` (passwd home) on this machine."""
+    """Host folder of the backup archives (mode 0600). Created with mode 0700; a folder that already exists (such as
+    /tmp) keeps its mode. Default: `/var/lib/cloudify-backups` on a remote host, `~/.cloudify-pulumi/backups`
+    (passwd home) on this machine."""
     backups_to_keep: NotRequired[int | None]
     """How many archives of this manager are kept; older ones are deleted after a successful backup. Default: `3`."""
     backup_compression: NotRequired[str | None]
@@ -256,8 +259,10 @@ class CloudifyManagerPluginArgs(TypedDict):
     the file, or nothing is installed. Change it only for a mirror that re-signs. Default:
     `9DC858229FC7DD38854AE2D88D81803C0EBFCD88`."""
     docker_trusty_version: NotRequired[str | None]
-    """Ubuntu 14.04 only: `auto` installs `18.06.1~ce~3-0~ubuntu` on a 3.x kernel and `18.06.3~ce~3-0~ubuntu` on
-    4.x+ (its CVE-2019-5736 runc fix needs 4.x); or an apt version. It is held (`apt-mark hold`). Default: `auto`."""
+    """Ubuntu 14.04 only: `auto` installs `18.06.3~ce~3-0~ubuntu`, the last build, whose CVE-2019-5736 runc fix
+    needs a 4.x kernel (the HWE kernel, `linux-generic-lts-xenial`); on a 3.x kernel `auto` is refused, since the
+    build that runs there, `18.06.1~ce~3-0~ubuntu`, lacks the fix: set it explicitly to accept that. Or any apt
+    version. It is held (`apt-mark hold`). Default: `auto`."""
     docker_cli_url: NotRequired[str | None]
     """Ubuntu 14.04 with `ssh://` only: a static Docker CLI (18.09+) installed at `/usr/local/bin/docker` for the
     provider's `docker system dial-stdio`. Default:
@@ -308,9 +313,9 @@ class CloudifyManagerPluginArgs(TypedDict):
     name: a new one makes configure try to join a cluster. Default: `namePrefix` with `cloudify-7`, else the
     engine's."""
     config_dir: NotRequired[str | None]
-    """Host folder (mode 0700) of the generated `config.yaml` (mode 0600; cloudify-7). Default:
-    `/etc/cloudify-pulumi/<namePrefix>` on a remote host, `~/.cloudify-pulumi/<namePrefix>` (passwd home) on this
-    machine."""
+    """Host folder of the generated `config.yaml` (mode 0600; cloudify-7). Created with mode 0700; a folder that
+    already exists keeps its mode. Default: `/etc/cloudify-pulumi/<namePrefix>` on a remote host,
+    `~/.cloudify-pulumi/<namePrefix>` (passwd home) on this machine."""
     admin_password: NotRequired[pulumi.Input[str] | None]
     """Secret. The manager's admin password (cloudify-7), written to its config.yaml and set in its database after
     every replacement of the application container; a change replaces that container (after a backup). Never
@@ -323,8 +328,9 @@ class CloudifyManagerPluginArgs(TypedDict):
     """`named`: one Docker volume per state path, kept even if the data container goes. `anonymous`: the data
     container's own volumes, as releases before named volumes made them; set it on such stacks. Default: `named`."""
     backup_dir: NotRequired[str | None]
-    """Host folder (mode 0700) of the backup archives (mode 0600). Default: `/var/lib/cloudify-backups` on a remote
-    host, `~/.cloudify-pulumi/backups` (passwd home) on this machine."""
+    """Host folder of the backup archives (mode 0600). Created with mode 0700; a folder that already exists (such as
+    /tmp) keeps its mode. Default: `/var/lib/cloudify-backups` on a remote host, `~/.cloudify-pulumi/backups`
+    (passwd home) on this machine."""
     backups_to_keep: NotRequired[int | None]
     """How many archives of this manager are kept; older ones are deleted after a successful backup. Default: `3`."""
     backup_compression: NotRequired[str | None]

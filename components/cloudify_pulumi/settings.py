@@ -205,9 +205,10 @@ SETTINGS: tuple[Setting, ...] = (
         "dockerTrustyVersion",
         str,
         default="auto",
-        doc="Ubuntu 14.04 only: `auto` installs `18.06.1~ce~3-0~ubuntu` on a 3.x kernel and "
-        "`18.06.3~ce~3-0~ubuntu` on 4.x+ (its CVE-2019-5736 runc fix needs 4.x); or an apt version. It is "
-        "held (`apt-mark hold`).",
+        doc="Ubuntu 14.04 only: `auto` installs `18.06.3~ce~3-0~ubuntu`, the last build, whose CVE-2019-5736 "
+        "runc fix needs a 4.x kernel (the HWE kernel, `linux-generic-lts-xenial`); on a 3.x kernel `auto` is "
+        "refused, since the build that runs there, `18.06.1~ce~3-0~ubuntu`, lacks the fix: set it explicitly to "
+        "accept that. Or any apt version. It is held (`apt-mark hold`).",
     ),
     Setting(
         "dockerCliUrl",
@@ -304,7 +305,8 @@ SETTINGS: tuple[Setting, ...] = (
         str,
         default_doc="`/etc/cloudify-pulumi/<namePrefix>` on a remote host, `~/.cloudify-pulumi/<namePrefix>` "
         "(passwd home) on this machine",
-        doc="Host folder (mode 0700) of the generated `config.yaml` (mode 0600; cloudify-7).",
+        doc="Host folder of the generated `config.yaml` (mode 0600; cloudify-7). Created with mode 0700; a folder "
+        "that already exists keeps its mode.",
     ),
     Setting(
         "adminPassword",
@@ -339,7 +341,8 @@ SETTINGS: tuple[Setting, ...] = (
         str,
         default_doc="`/var/lib/cloudify-backups` on a remote host, `~/.cloudify-pulumi/backups` (passwd home) on "
         "this machine",
-        doc="Host folder (mode 0700) of the backup archives (mode 0600).",
+        doc="Host folder of the backup archives (mode 0600). Created with mode 0700; a folder that already exists "
+        "(such as /tmp) keeps its mode.",
     ),
     Setting(
         "backupsToKeep",

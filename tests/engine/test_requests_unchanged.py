@@ -11,7 +11,8 @@ word; CHANGELOG.md (1.1.0) says what their one more run does.
   internal ports no longer published. `PORTS_2_0` states the bindings of every rendering, written out by hand
   rather than computed, so that this test does not restate the code it checks. The replacement key, a digest of
   the container's inputs, follows them (in the container's environment and the backup step's arguments).
-- `wait_ready.sh`, which takes an optional ADDRESS (compared by name; its arguments stay word for word)."""
+- `wait_ready.sh`, which takes an optional ADDRESS, and `common.sh`, which every script inlines (a folder the
+  program did not create keeps its mode): every script is compared by name, its arguments word for word."""
 
 import json
 import re
@@ -26,7 +27,15 @@ from engine_requests import FIXTURE, RENDERINGS, STACK, render, requests
 
 BEFORE = json.loads(FIXTURE.read_text())
 ROOT_STACK = "::pulumi:pulumi:Stack::"
-CHANGED_SCRIPTS = {"ensure_docker.sh", "backup_data.sh", "wait_ready.sh"}
+CHANGED_SCRIPTS = {  # every script: common.sh, which each one inlines, changed in 2.0.0
+    "ensure_docker.sh",
+    "backup_data.sh",
+    "wait_ready.sh",
+    "write_manager_config.sh",
+    "install_agents.sh",
+    "import_image.sh",
+    "set_admin_password.sh",
+}
 APP = "docker:index/container:Container::cloudify-app"
 ALL = "0.0.0.0"
 LOCAL = "127.0.0.1"
@@ -53,7 +62,9 @@ PORTS_2_0: dict[str, dict[str, list[tuple[int, str]]]] = {
     "prod-registry": {APP: remote_3_2("10.0.0.10")},
 }
 INTERNAL_3_2 = {5555, 8100, 9200, 8086}  # Riemann, the REST service behind nginx, Elasticsearch, InfluxDB
-MOCK_APP_ID = re.compile(r"-app-[0-9a-f]{12}\b")  # tests/harness.py: the mocks' IDs digest the inputs
+# tests/harness.py: the mocks' container IDs digest the inputs, and both containers' inputs hold what changed
+# (the app its ports, the data container an imported image's ID); their inputs are compared field by field.
+MOCK_CONTAINER_ID = re.compile(r"-(app|data)-[0-9a-f]{12}\b")
 
 
 def scripts_by_name(request: dict) -> dict:
@@ -80,9 +91,16 @@ def bindings(request: dict) -> list[tuple[int, str]]:
 def without_2_0_changes(requests: dict, rendering: str) -> dict:
     """`requests` with what 2.0.0 changes on purpose taken out: the app containers' ports, and what follows from
     the container's inputs (its replacement key, a digest of them, and the ID the mocks derive from them, which
-    other steps take as triggers). Both sides go through this; the ports are checked against `PORTS_2_0` apart."""
+    other steps take as triggers), and the IDs the mocks derive from a changed import script. Both sides go
+    through this; the ports are checked against `PORTS_2_0` apart."""
+    # The mocks give an imported image the digest of its import command as ID (tests/harness.py `_stdout`); the
+    # real step reports the tarball's image, which a script's text does not change.
+    derived = {
+        f"sha256:{harness.digest(r['inputs']['create'])}"
+        for r in requests.values()
+        if " import_image.sh " in str(r.get("inputs", {}).get("create"))
+    }
     requests = {urn: scripts_by_name(request) for urn, request in requests.items()}
-    derived: set[str] = set()
     for urn, request in requests.items():
         if app_container(urn, rendering):
             request["inputs"] = {k: v for k, v in request["inputs"].items() if k != "ports"}
@@ -90,7 +108,7 @@ def without_2_0_changes(requests: dict, rendering: str) -> dict:
     text = json.dumps(requests, sort_keys=True)
     for value in derived:
         text = text.replace(value, "<replacement key>")
-    return json.loads(MOCK_APP_ID.sub("-app-<id>", text))
+    return json.loads(MOCK_CONTAINER_ID.sub(r"-\1-<id>", text))
 
 
 @pytest.fixture(autouse=True)

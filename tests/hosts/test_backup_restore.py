@@ -9,6 +9,7 @@ host and this machine, as a host folder is between a real host and its engine.
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import time
@@ -605,3 +606,16 @@ def test_the_documented_restore_commands_work_as_written(manager):
     assert done.returncode == 0, done.stderr
     assert f"restored {archive} into the volumes of {manager.data}" in done.stderr
     assert fingerprint(manager) == before and manager.running()
+
+
+def test_a_backup_folder_that_already_exists_keeps_its_mode_and_a_new_one_is_made_0700(make_manager):
+    """`backupDir: /tmp` must not make /tmp 0700: only a folder the script creates gets 0700 (common.sh
+    private_dir); the archive itself is 0600 either way."""
+    manager = make_manager()
+    Path(manager.backups).mkdir()
+    os.chmod(manager.backups, 0o1777)
+    manager.start_app(ensure_image())
+    result = manager.host.ssh(manager.backup_command())
+    assert result.returncode == 0, result.stderr
+    assert oct(Path(manager.backups).stat().st_mode & 0o7777) == "0o1777"
+    assert oct(Path(values(result.stdout)["BACKUP_FILE"]).stat().st_mode & 0o777) == "0o600"

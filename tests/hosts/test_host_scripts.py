@@ -431,7 +431,7 @@ def test_a_config_folder_that_cannot_be_created_fails_naming_the_setting(make_ho
     step = run.one("command:remote:Command", "-manager-config").inputs
     result = host.ssh(step["create"], input_text=step["stdin"])
     assert result.returncode == 51, result.stderr
-    assert "could not create /proc/cloudify-pulumi with mode 0700 (configDir)" in result.stderr
+    assert "could not create /proc/cloudify-pulumi (configDir)" in result.stderr
 
 
 @pytest.mark.parametrize("shell", ["/bin/bash", "/usr/bin/zsh"])
@@ -453,3 +453,17 @@ def test_the_declared_steps_run_for_users_whose_login_shell_is_bash_or_zsh(make_
     assert host.root("cat /etc/cloudify-pulumi/cloudify/config.yaml").stdout == step["stdin"]
     for marker in ("/tmp/pwned", "/tmp/pwned2", "/tmp/p3"):
         assert not host.exists(marker)
+
+
+@pytest.mark.parametrize("exists", [True, False])
+def test_the_config_folder_is_made_0700_only_when_the_step_creates_it(make_host, engine, exists):
+    host = make_host("config-mode", with_engine=True)
+    folder = f"/srv/cfg-{uuid.uuid4().hex[:6]}/manager"
+    if exists:
+        host.root(f"mkdir -p {folder} && chmod 755 {folder}")
+    run = render_for_host(host, managerProfile="cloudify-7", configDir=folder)
+    step = run.one("command:remote:Command", "-manager-config").inputs
+    result = host.ssh(step["create"], input_text=step["stdin"])
+    assert result.returncode == 0, result.stderr
+    modes = host.root(f"stat -c '%a' {folder} {folder}/config.yaml").stdout.split()
+    assert modes == (["755", "600"] if exists else ["700", "600"])

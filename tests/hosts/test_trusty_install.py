@@ -105,7 +105,7 @@ def fixtures(tmp_path_factory) -> Fixtures:
     return Fixtures(folder, fingerprint, hashlib.sha256(tarball.read_bytes()).hexdigest())
 
 
-def trusty_host(make_host, fixtures: Fixtures, kernel: str = "3.13.0-170-generic", **options) -> SshHost:
+def trusty_host(make_host, fixtures: Fixtures, kernel: str = "4.4.0-148-generic", **options) -> SshHost:
     """Ubuntu 14.04 without Docker; the engine's socket waits at /outer for `service docker start`.
     What the network serves is in /srv/fixtures (the curl stub serves a URL's last path segment from there)."""
     host = make_host(
@@ -136,17 +136,18 @@ def settings(fixtures: Fixtures, **overrides: str) -> dict[str, str]:
 
 
 @pytest.mark.parametrize(
-    ("kernel", "version"),
+    ("kernel", "wanted", "version"),
     [
-        ("3.13.0-170-generic", "18.06.1~ce~3-0~ubuntu"),  # trusty's stock kernel: 18.06.2+'s runc fix needs 4.x
-        ("4.4.0-148-generic", "18.06.3~ce~3-0~ubuntu"),  # the HWE kernel: the last trusty build
+        ("4.4.0-148-generic", "auto", "18.06.3~ce~3-0~ubuntu"),  # the HWE kernel: the last trusty build
+        # trusty's stock kernel, where 18.06.2+'s runc fix cannot run: only when asked for by name
+        ("3.13.0-170-generic", "18.06.1~ce~3-0~ubuntu", "18.06.1~ce~3-0~ubuntu"),
     ],
 )
 def test_trusty_installs_docker_from_the_apt_repository_and_serves_the_providers_connection(
-    make_host, fixtures, engine, kernel, version
+    make_host, fixtures, engine, kernel, wanted, version
 ):
     host = trusty_host(make_host, fixtures, kernel)
-    run = render_for_host(host, **settings(fixtures))
+    run = render_for_host(host, **settings(fixtures, dockerTrustyVersion=wanted))
     result = host.ssh(run.commands()["docker-engine"])
     assert result.returncode == 0, result.stderr
 
@@ -267,7 +268,24 @@ def test_trusty_stops_when_the_installed_package_left_no_docker_command(make_hos
     host.put("/etc/stub-apt-installs-nothing", "")
     result = host.ssh(render_for_host(host, **settings(fixtures)).commands()["docker-engine"])
     assert result.returncode == 14, result.stderr
-    assert "docker-ce 18.06.1~ce~3-0~ubuntu is installed but no docker command is on PATH" in result.stderr
+    assert "docker-ce 18.06.3~ce~3-0~ubuntu is installed but no docker command is on PATH" in result.stderr
+
+
+def test_auto_on_a_3_x_kernel_is_refused_naming_the_cve_the_hwe_kernel_and_the_explicit_version(make_host, fixtures):
+    """On 3.13 the only docker-ce whose containers start lacks the CVE-2019-5736 runc fix: nothing is installed."""
+    host = trusty_host(make_host, fixtures, "3.13.0-170-generic")
+    result = host.ssh(render_for_host(host, **settings(fixtures)).commands()["docker-engine"])
+    assert result.returncode == 20, result.stderr
+    for words in (
+        "dockerTrustyVersion is auto, and Ubuntu 14.04",
+        "runs kernel 3.13.0-170-generic",
+        "CVE-2019-5736",
+        "sudo apt-get install linux-generic-lts-xenial",
+        "pulumi config set dockerTrustyVersion 18.06.1~ce~3-0~ubuntu",
+        "Nothing was installed.",
+    ):
+        assert words in result.stderr, result.stderr
+    assert calls(host) == [] and not host.exists("/etc/apt/sources.list.d/docker.list")
 
 
 def test_trusty_refuses_a_static_cli_older_than_dial_stdio_needs(make_host, fixtures, tmp_path):

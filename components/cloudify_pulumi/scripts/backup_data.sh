@@ -188,7 +188,7 @@ main() {
         report "$_image"
         return 0
     fi
-    if ! as_root mkdir -p "$DIR" || ! as_root chmod 700 "$DIR" ||
+    if ! private_dir "$DIR" ||
         ! as_root sh -c ': > "$1/.write-test" && rm -f "$1/.write-test"' probe "$DIR"; then
         fail 60 "the backup folder $DIR (backupDir) cannot be created or written; nothing was stopped or deleted"
     fi

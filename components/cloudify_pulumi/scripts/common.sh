@@ -65,5 +65,15 @@ download() {
 # docker_inspect FORMAT NAME: one field of a container, as root; fails when it does not exist.
 docker_inspect() { as_root docker inspect -f "$1" "$2" 2>/dev/null; }
 
+# private_dir DIR: DIR exists afterwards. A folder this call creates gets mode
+# 0700 (its missing parents are made as `mkdir -p` makes them); a folder that
+# already exists keeps its mode and owner: a host folder the program did not
+# create (backupDir: /tmp) is never changed. The files put in it are 0600.
+private_dir() {
+    as_root test -d "$1" && return 0
+    as_root mkdir -p "$(dirname "$1")" || return 1
+    as_root mkdir -m 700 "$1" 2>/dev/null || as_root test -d "$1"
+}
+
 # data_paths CONTAINER: the paths a data container holds (its mount destinations).
 data_paths() { docker_inspect '{{range .Mounts}}{{.Destination}} {{end}}' "$1"; }

@@ -8,8 +8,9 @@
 # - installed but the daemon is stopped: start it;
 # - missing on Ubuntu 14.04 (Trusty): install docker-ce from Docker's apt
 #   repository APT_REPO (key checked against KEY_FINGERPRINT), version
-#   TRUSTY_VERSION or, with `auto`, the last one whose containers start on the
-#   running kernel; hold it; start the upstart job;
+#   TRUSTY_VERSION or, with `auto`, the last one (refused on a 3.x kernel, where
+#   it cannot run and the one that can lacks the CVE-2019-5736 fix); hold it;
+#   start the upstart job;
 # - missing anywhere else: fail, naming the distribution.
 # PROVIDER_USER (`-` when the provider does not use ssh://) is the user the
 # Docker provider logs in as to run `docker system dial-stdio`, without sudo:
@@ -33,7 +34,8 @@
 # failed (apt or download), 14 Docker still unusable after the install,
 # 15 docker CLI too old for ssh://, 16 the new CLI is not first on PATH,
 # 17 PROVIDER_USER cannot open the Docker socket, 18 repository key
-# fingerprint mismatch, 19 CLI checksum mismatch.
+# fingerprint mismatch, 19 CLI checksum mismatch, 20 `auto` on a 3.x kernel
+# (CVE-2019-5736).
 set -eu
 SCRIPT=ensure-docker
 if [ $# -ne 7 ]; then
@@ -192,20 +194,24 @@ wait_for_daemon() {
     return 1
 }
 
-# The docker-ce for trusty whose containers start on this kernel: 18.06.2 and
-# later carry the CVE-2019-5736 runc fix, which needs a 4.x kernel; trusty's
-# stock kernel is 3.13.
+# The docker-ce to install on trusty. `auto` is the last build, 18.06.3, which
+# carries the CVE-2019-5736 runc fix; that fix needs a 4.x kernel, and trusty's
+# stock kernel is 3.13. The last build whose containers start on 3.x, 18.06.1,
+# lacks the fix, so `auto` refuses a 3.x kernel (refuse_unfixed_runc) rather
+# than install it: only an explicit TRUSTY_VERSION installs it.
 trusty_docker_version() {
     if [ "$TRUSTY_VERSION" != auto ]; then
         printf '%s\n' "$TRUSTY_VERSION"
-        return 0
-    fi
-    _kernel=$(uname -r)
-    if [ "${_kernel%%.*}" -ge 4 ] 2>/dev/null; then
-        echo 18.06.3~ce~3-0~ubuntu
     else
-        echo 18.06.1~ce~3-0~ubuntu
+        echo 18.06.3~ce~3-0~ubuntu
     fi
+}
+
+refuse_unfixed_runc() {
+    [ "$TRUSTY_VERSION" = auto ] || return 0
+    _kernel=$(uname -r)
+    [ "${_kernel%%.*}" -ge 4 ] 2>/dev/null && return 0
+    fail 20 "dockerTrustyVersion is auto, and $DISTRO_NAME runs kernel $_kernel: the last docker-ce whose containers start on a 3.x kernel, 18.06.1~ce~3-0~ubuntu, lacks the fix for CVE-2019-5736 (a container can overwrite the host's runc and run as root on the host), and 18.06.3~ce~3-0~ubuntu, which has it, needs a 4.x kernel. Nothing was installed. Install the HWE kernel (sudo apt-get install linux-generic-lts-xenial, then reboot) and run pulumi up again; or accept the risk on purpose: pulumi config set dockerTrustyVersion 18.06.1~ce~3-0~ubuntu"
 }
 
 # key_fingerprint FILE: the fingerprint of the single primary key in FILE.
@@ -221,6 +227,7 @@ key_fingerprint() {
 apt_get() { as_root env DEBIAN_FRONTEND=noninteractive apt-get -q -y "$@" >&2; }
 
 install_docker_trusty() {
+    refuse_unfixed_runc
     _version=$(trusty_docker_version)
     say "Docker is missing on $DISTRO_NAME (kernel $(uname -r)): installing docker-ce $_version from $APT_REPO"
     apt_get update || fail 13 "apt-get update failed on $DISTRO_NAME (see its output above)"

@@ -30,8 +30,8 @@ chmod 600 "$1.new" && mv -f "$1.new" "$1" || { rm -f "$1.new"; exit 51; }'
 main() {
     case "$DIR" in /*) ;; *) fail 2 "DIR must be an absolute path, got '$DIR'" ;; esac
     require_root_access
-    if ! as_root mkdir -p "$DIR" || ! as_root chmod 700 "$DIR"; then
-        fail 51 "could not create $DIR with mode 0700 (configDir)"
+    if ! private_dir "$DIR"; then
+        fail 51 "could not create $DIR (configDir)"
     fi
     _status=0
     as_root sh -c "$WRITE_FILE" write-config "$DIR/config.yaml" || _status=$?
