@@ -57,8 +57,9 @@ class CloudifyManagerArgs(TypedDict):
     ssh_proxy_port: NotRequired[pulumi.Input[int] | None]
     """The bastion's SSH port. Default: `22`."""
     ssh_proxy_host_key: NotRequired[pulumi.Input[str] | None]
-    """The bastion's public host key, pinned; unset, the Docker provider's `ssh` trusts it on first use, with a
-    warning."""
+    """The bastion's public host key, pinned. Unset, the host steps' hop through the bastion checks no host key (the
+    command provider ignores it) and the Docker provider's `ssh` trusts the first key; a warning says so. Set it for
+    production."""
     ssh_proxy_private_key: NotRequired[pulumi.Input[str] | None]
     """Secret. The bastion's private key, when it is not the host's. Default: the host's `sshPrivateKey`."""
     volume_paths: NotRequired[list[str] | None]
@@ -222,8 +223,9 @@ class CloudifyManagerPluginArgs(TypedDict):
     ssh_proxy_port: NotRequired[pulumi.Input[float] | None]
     """The bastion's SSH port. Default: `22`."""
     ssh_proxy_host_key: NotRequired[pulumi.Input[str] | None]
-    """The bastion's public host key, pinned; unset, the Docker provider's `ssh` trusts it on first use, with a
-    warning."""
+    """The bastion's public host key, pinned. Unset, the host steps' hop through the bastion checks no host key (the
+    command provider ignores it) and the Docker provider's `ssh` trusts the first key; a warning says so. Set it for
+    production."""
     ssh_proxy_private_key: NotRequired[pulumi.Input[str] | None]
     """Secret. The bastion's private key, when it is not the host's. Default: the host's `sshPrivateKey`."""
     volume_paths: NotRequired[list[str] | None]

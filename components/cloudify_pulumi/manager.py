@@ -478,7 +478,12 @@ def _imported_id(step: HostCommand) -> pulumi.Output[str]:
 
 
 def _warn_unpinned_host_keys(settings: ManagerSettings) -> None:
-    """Trust on first use is a choice the user should see: once per host key that is not pinned."""
+    """An unchecked host key is a risk the user should see, said as it is: once per host key that is not pinned.
+
+    pulumi-command v1.2.1 checks no host key when none is given (provider/pkg/provider/remote/connection.go lines
+    81 and 96-97 `ssh.InsecureIgnoreHostKey()`, the proxy hop line 204): the host steps, which carry the secrets,
+    would talk to whoever answers. Only the Docker provider's `ssh` trusts the first key and refuses a changed one.
+    """
     unpinned = []
     if settings.is_remote and not settings.ssh_host_key:
         unpinned.append(("sshHostKey", settings.host))
@@ -486,6 +491,7 @@ def _warn_unpinned_host_keys(settings: ManagerSettings) -> None:
         unpinned.append(("sshProxyHostKey", settings.ssh_proxy.host))
     for key, host in unpinned:
         pulumi.warn(
-            f"{key} is not set: the host key of {host} is trusted on first use. Pin it: "
+            f"{key} is not set: the host steps (pulumi-command) do not check the host key of {host} at all, and "
+            "the Docker provider's ssh trusts the first key it sees. Pin it: "
             f"pulumi config set {key} \"$(ssh-keyscan -t ed25519 {host} | cut -d' ' -f2-)\""
         )

@@ -70,7 +70,8 @@ class SshProxy:
     user: str
     port: int
     host_key: str | None
-    """Pinned public host key of the bastion; unset, the Docker provider's ssh trusts it on first use."""
+    """Pinned public host key of the bastion; unset, the command provider checks none and the Docker provider's
+    ssh trusts the first one."""
 
 
 @dataclass(frozen=True)

@@ -114,8 +114,9 @@ SETTINGS: tuple[Setting, ...] = (
         "sshProxyHostKey",
         str,
         output=True,
-        doc="The bastion's public host key, pinned; unset, the Docker provider's `ssh` trusts it on first use, "
-        "with a warning.",
+        doc="The bastion's public host key, pinned. Unset, the host steps' hop through the bastion checks no host "
+        "key (the command provider ignores it) and the Docker provider's `ssh` trusts the first key; a warning "
+        "says so. Set it for production.",
     ),
     Setting(
         "sshProxyPrivateKey",

@@ -143,7 +143,10 @@ def test_without_a_bastion_key_the_hop_uses_the_hosts_key_and_trusts_its_first_k
     words = proxy_command(run)
     assert "StrictHostKeyChecking=accept-new" in words
     assert f"IdentityFile=~/.ssh/cloudify-pulumi/cloudify-manager-{isolated_home}/id" in words
-    assert "sshProxyHostKey is not set: the host key of bastion.example.com is trusted on first use" in caplog.text
+    assert (
+        "sshProxyHostKey is not set: the host steps (pulumi-command) do not check the host key of "
+        "bastion.example.com at all" in caplog.text
+    )
 
 
 @pytest.mark.parametrize(
