@@ -782,7 +782,7 @@ MUTANTS: tuple[Mutant, ...] = (
     m(
         "A2",
         S + "install_agents.sh",
-        "if [ $# -lt 2 ] || [ $((($# - 2) % 3)) -ne 0 ]; then",
+        "if [ $# -lt 2 ] || [ $((($# - 2) % 4)) -ne 0 ]; then",
         "if false; then",
         "exit 2: wrong argument count accepted",
         T + "shell/test_script_usage.py::test_a_wrong_number_of_arguments_is_a_usage_error",
@@ -979,6 +979,32 @@ MUTANTS: tuple[Mutant, ...] = (
         "a folder the program creates for archives or config is left open to other users",
         T + "hosts/test_host_scripts.py::test_the_config_folder_is_made_0700_only_when_the_step_creates_it",
         T + "hosts/test_backup_restore.py::test_backup_then_wipe_then_restore_gives_back_identical_files",
+    ),
+    m(
+        "S-agent-sha",
+        S + "install_agents.sh",
+        '        sha256_matches "$_work/package" "$_sha256" ||',
+        "        true ||",
+        "an agent package is installed whatever its checksum",
+        T + "hosts/test_host_scripts.py::test_an_agent_package_whose_checksum_differs_is_refused_before_it_reaches_"
+        "the_container",
+    ),
+    m(
+        "S-image-sha",
+        S + "import_image.sh",
+        "SHA256=${5:--}",
+        "SHA256=-",
+        "the image tarball's checksum is never checked",
+        T + "hosts/test_host_scripts.py::test_an_image_tarball_whose_checksum_differs_is_not_imported",
+    ),
+    m(
+        "S-plain-http",
+        "components/cloudify_pulumi/resolve.py",
+        '    if sha256 is None and urlsplit(url).scheme == "http":',
+        "    if False:",
+        "a plain http:// package URL without a checksum is accepted",
+        T + "engine/test_config_validation.py::test_each_bad_agent_entry_is_refused_with_its_own_message",
+        T + "engine/test_config_validation.py::test_a_plain_http_image_tarball_needs_a_checksum_and_https_does_not",
     ),
 )
 

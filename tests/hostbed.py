@@ -472,6 +472,13 @@ class PackageServer:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
 
+    def pinned(self, name: str) -> dict[str, str]:
+        """`cloudifyPackages`' form of the served file `name` with its checksum, which a plain http:// URL needs
+        (zeros for a file that is not there: the download fails before any check)."""
+        path = self.root / name
+        sha256 = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "0" * 64
+        return {"url": f"{self.url}/{name}", "sha256": sha256}
+
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()

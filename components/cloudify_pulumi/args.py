@@ -78,7 +78,8 @@ class CloudifyManagerArgs(TypedDict):
     """Cloudify's `cloudify_packages`: `agents` maps a name to the http(s) URL of a `.deb` (installed with `dpkg
     -i`, skipped when that version is installed) or a `.tar.gz` (placed under
     `/opt/manager/resources/packages/agents/`, skipped when identical); `docker: {docker_url: ...}` imports the
-    images from that tarball on the host instead of pulling them."""
+    images from that tarball on the host instead of pulling them. Each URL may instead be a map `{url: ..., sha256:
+    ...}`: the file is checked on the host before it is used. A plain `http://` URL needs the sha256."""
     management_ip: NotRequired[pulumi.Input[str] | None]
     """The manager's address: `MANAGEMENT_IP` (cloudify-3.2), or `private_ip` and `public_ip` in config.yaml
     (cloudify-7). Default: `host`, else `127.0.0.1`."""
@@ -244,7 +245,8 @@ class CloudifyManagerPluginArgs(TypedDict):
     """Cloudify's `cloudify_packages`: `agents` maps a name to the http(s) URL of a `.deb` (installed with `dpkg
     -i`, skipped when that version is installed) or a `.tar.gz` (placed under
     `/opt/manager/resources/packages/agents/`, skipped when identical); `docker: {docker_url: ...}` imports the
-    images from that tarball on the host instead of pulling them."""
+    images from that tarball on the host instead of pulling them. Each URL may instead be a map `{url: ..., sha256:
+    ...}`: the file is checked on the host before it is used. A plain `http://` URL needs the sha256."""
     management_ip: NotRequired[pulumi.Input[str] | None]
     """The manager's address: `MANAGEMENT_IP` (cloudify-3.2), or `private_ip` and `public_ip` in config.yaml
     (cloudify-7). Default: `host`, else `127.0.0.1`."""

@@ -65,7 +65,7 @@ def write_manager_config(settings: ManagerSettings) -> str:
 
 
 def _agent_words(agent: AgentPackage) -> list[str]:
-    return [agent.kind, agent.url, agent.target or "-"]
+    return [agent.kind, agent.url, agent.sha256 or "-", agent.target or "-"]
 
 
 def install_agents(settings: ManagerSettings, container: str) -> str:
@@ -79,7 +79,8 @@ def import_image(settings: ManagerSettings, image: str, *, only_if_missing: bool
     if settings.docker_image_url is None:
         raise ValueError("import_image needs cloudifyPackages.docker.docker_url")
     mode = "if-missing" if only_if_missing else "always"
-    return invocation("import_image.sh", _flag(settings.use_sudo), settings.docker_image_url, image, mode)
+    checksum = [settings.docker_image_sha256] if settings.docker_image_sha256 else []  # optional, last
+    return invocation("import_image.sh", _flag(settings.use_sudo), settings.docker_image_url, image, mode, *checksum)
 
 
 def wait_ready(settings: ManagerSettings, container: str, backup_file: str, previous_image: str) -> str:

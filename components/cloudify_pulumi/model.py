@@ -50,6 +50,8 @@ class AgentPackage:
     url: str
     kind: str  # "deb" or "tar.gz"
     target: str | None
+    sha256: str | None
+    """Checked on the host before the package reaches the container; required for a plain http:// URL."""
 
 
 def login_home() -> Path:
@@ -115,6 +117,7 @@ class ManagerPlan:
     """Where public ports (and ports no profile knows) are published."""
     agents: tuple[AgentPackage, ...]
     docker_image_url: str | None
+    docker_image_sha256: str | None
     config_dir: str | None
     privileged: bool
     trusty_docker: TrustyDocker

@@ -240,29 +240,68 @@ def _capabilities(v: Values) -> tuple[str, ...]:
     return tuple(sorted(normalized))
 
 
-def _agent(name: Any, url: Any, problems: Problems) -> AgentPackage | None:
+def _download(key: str, value: Any, what: str, problems: Problems) -> tuple[str, str | None] | None:
+    """A package URL, as text or as `{url, sha256}`: the URL and its checksum."""
+    url, sha256 = value, None
+    if isinstance(value, dict):
+        if set(value) - {"url", "sha256"} or "url" not in value:
+            problems.add(key, f"must be {what} URL, or a map with 'url' and 'sha256'")
+            return None
+        url, sha256 = value["url"], value.get("sha256")
+    if not isinstance(url, str):
+        problems.add(key, f"must be {what} URL, or a map with 'url' and 'sha256'")
+        return None
+    if not check_http_url(key, url, problems):
+        return None
+    if sha256 is not None:
+        sha256 = str(sha256).strip().lower()
+        if not SHA256.match(sha256):
+            problems.add(key, "sha256 must be the 64-digit hexadecimal SHA-256 of the file (sha256sum prints it)")
+            return None
+    return url, sha256
+
+
+def _checksum_for_plain_http(key: str, url: str, sha256: str | None, problems: Problems) -> bool:
+    """A plain http:// download needs a checksum: anyone on the path could replace what runs as root."""
+    if sha256 is None and urlsplit(url).scheme == "http":
+        problems.add(
+            key,
+            f"{url!r} is plain HTTP without a checksum: use https://, or give {{url: ..., sha256: ...}} "
+            "(`sha256sum` of the file you trust)",
+        )
+        return False
+    return True
+
+
+def _agent(name: Any, value: Any, problems: Problems) -> AgentPackage | None:
     key = f"cloudifyPackages.agents.{name}"
     if not isinstance(name, str) or not SAFE_NAME.match(name):
         problems.add("cloudifyPackages.agents", f"agent name {name!r} may use only letters, digits, '.', '_' and '-'")
         return None
-    if not isinstance(url, str) or not check_http_url(key, url, problems):
-        if not isinstance(url, str):
-            problems.add(key, "must be the URL of a .deb or .tar.gz package")
+    download = _download(key, value, "the .deb or .tar.gz package's", problems)
+    if download is None:
         return None
+    url, sha256 = download
     path = urlsplit(url).path
     if path.endswith(".deb"):
-        return AgentPackage(name, url, "deb", None)
+        return (
+            AgentPackage(name, url, "deb", None, sha256)
+            if _checksum_for_plain_http(key, url, sha256, problems)
+            else None
+        )
     if path.endswith((".tar.gz", ".tgz")):
         filename = path.rsplit("/", 1)[-1]
         if not SAFE_NAME.match(filename):
             problems.add(key, f"tarball file name {filename!r} may use only letters, digits, '.', '_' and '-'")
             return None
-        return AgentPackage(name, url, "tar.gz", f"{AGENT_TARBALL_DIR}/{filename}")
+        if not _checksum_for_plain_http(key, url, sha256, problems):
+            return None
+        return AgentPackage(name, url, "tar.gz", f"{AGENT_TARBALL_DIR}/{filename}", sha256)
     problems.add(key, f"{url!r} must end in .deb or .tar.gz")
     return None
 
 
-def _cloudify_packages(v: Values) -> tuple[tuple[AgentPackage, ...], str | None]:
+def _cloudify_packages(v: Values) -> tuple[tuple[AgentPackage, ...], tuple[str, str | None] | None]:
     """Cloudify's `cloudify_packages`: `agents` (name -> URL) and `docker.docker_url`."""
     value = v.structure("cloudifyPackages")
     if value is None:
@@ -287,8 +326,9 @@ def _cloudify_packages(v: Values) -> tuple[tuple[AgentPackage, ...], str | None]
     if not isinstance(docker_value, dict) or set(docker_value) - {"docker_url"}:
         problems.add("cloudifyPackages.docker", "must be a map with the single key 'docker_url'")
     elif docker_value.get("docker_url") is not None:
-        docker_url = str(docker_value["docker_url"])
-        if not check_http_url("cloudifyPackages.docker.docker_url", docker_url, problems):
+        key = "cloudifyPackages.docker.docker_url"
+        docker_url = _download(key, docker_value["docker_url"], "the tarball's", problems)
+        if docker_url is not None and not _checksum_for_plain_http(key, *docker_url, problems):
             docker_url = None
     return tuple(agents), docker_url
 
@@ -434,7 +474,7 @@ def judge_plan(v: Values, *, has_private_key: bool, has_ssh_agent: bool) -> Mana
     _connection_presence(v, has_private_key=has_private_key, has_ssh_agent=has_ssh_agent)
     app_image, data_image = _images(v)
     profile = _profile(v)
-    agents, docker_image_url = _cloudify_packages(v)
+    agents, docker_image = _cloudify_packages(v)
     readiness_path = v.word("readinessPath", profile.readiness_path)
     if not readiness_path.startswith("/") or any(ch.isspace() for ch in readiness_path):
         v.problems.add("readinessPath", f"{readiness_path!r} must be a URL path starting with /")
@@ -453,7 +493,8 @@ def judge_plan(v: Values, *, has_private_key: bool, has_ssh_agent: bool) -> Mana
         ports=_ports(v, profile),
         public_address=_public_address(v),
         agents=agents,
-        docker_image_url=docker_image_url,
+        docker_image_url=docker_image[0] if docker_image else None,
+        docker_image_sha256=docker_image[1] if docker_image else None,
         config_dir=_plain_path(v, "configDir"),
         privileged=v.flag("privileged"),
         trusty_docker=_trusty_docker(v),

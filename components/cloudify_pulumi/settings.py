@@ -171,7 +171,9 @@ SETTINGS: tuple[Setting, ...] = (
         doc="Cloudify's `cloudify_packages`: `agents` maps a name to the http(s) URL of a `.deb` (installed with "
         "`dpkg -i`, skipped when that version is installed) or a `.tar.gz` (placed under "
         "`/opt/manager/resources/packages/agents/`, skipped when identical); `docker: {docker_url: ...}` "
-        "imports the images from that tarball on the host instead of pulling them.",
+        "imports the images from that tarball on the host instead of pulling them. Each URL may instead be a map "
+        "`{url: ..., sha256: ...}`: the file is checked on the host before it is used. A plain `http://` URL needs "
+        "the sha256.",
     ),
     Setting(
         "managementIp",

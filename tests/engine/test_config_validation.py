@@ -10,6 +10,7 @@ from cloudify_pulumi.rules import ConfigError, secret_problems
 from harness import THROWAWAY_KEY, last_registrations, run_program, settings_from_text, stack_config
 
 GOOD = {"appImage": "cloudify/manager:3.2.0", "dataImage": "cloudify/manager:3.2.0"}
+NO_CREDENTIALS = {"has_private_key": False, "has_ssh_agent": False}
 
 
 def problems_for(raw: dict[str, str | None], *, has_private_key: bool = False) -> list[str]:
@@ -238,18 +239,37 @@ def agents(entries: object) -> dict[str, str]:
     ("entries", "expected"),
     [
         (
-            {"bad name": "http://m/a.deb"},
+            {"bad name": "https://m/a.deb"},
             "cloudifyPackages.agents: agent name 'bad name' may use only letters, digits, '.', '_' and '-'",
         ),
-        ({"ubuntu": 5}, "cloudifyPackages.agents.ubuntu: must be the URL of a .deb or .tar.gz package"),
         (
-            {"centos": "http://m/dir/centos%20agent.tar.gz"},
+            {"ubuntu": 5},
+            "cloudifyPackages.agents.ubuntu: must be the .deb or .tar.gz package's URL, or a map with 'url' and "
+            "'sha256'",
+        ),
+        (
+            {"ubuntu": {"url": "https://m/a.deb", "md5": "x"}},
+            "cloudifyPackages.agents.ubuntu: must be the .deb or .tar.gz package's URL, or a map with 'url' and "
+            "'sha256'",
+        ),
+        (
+            {"ubuntu": {"url": "https://m/a.deb", "sha256": "abc"}},
+            "cloudifyPackages.agents.ubuntu: sha256 must be the 64-digit hexadecimal SHA-256 of the file "
+            "(sha256sum prints it)",
+        ),
+        (
+            {"ubuntu": "http://m/a.deb"},
+            "cloudifyPackages.agents.ubuntu: 'http://m/a.deb' is plain HTTP without a checksum: use https://, or "
+            "give {url: ..., sha256: ...} (`sha256sum` of the file you trust)",
+        ),
+        (
+            {"centos": "https://m/dir/centos%20agent.tar.gz"},
             "cloudifyPackages.agents.centos: tarball file name 'centos%20agent.tar.gz' may use only letters, digits, "
             "'.', '_' and '-'",
         ),
         (
-            {"ubuntu": "http://m/agent.rpm"},
-            "cloudifyPackages.agents.ubuntu: 'http://m/agent.rpm' must end in .deb or .tar.gz",
+            {"ubuntu": "https://m/agent.rpm"},
+            "cloudifyPackages.agents.ubuntu: 'https://m/agent.rpm' must end in .deb or .tar.gz",
         ),
     ],
 )
@@ -265,22 +285,38 @@ def test_agent_packages_become_the_kind_url_and_place_the_agent_step_installs():
             {
                 "ubuntu_trusty": "https://m/3.2/cloudify-ubuntu-agent_3.2.0_amd64.deb",
                 "centos": "https://m/3.2/sub/centos-core-agent.tar.gz?sig=1",
-                "win": "http://m/win.tgz",
+                "win": {"url": "http://m/win.tgz", "sha256": "AB" * 32},
             }
         ),
         has_private_key=False,
         has_ssh_agent=False,
     )
-    assert [(a.name, a.url, a.kind, a.target) for a in settings.agents] == [
-        ("ubuntu_trusty", "https://m/3.2/cloudify-ubuntu-agent_3.2.0_amd64.deb", "deb", None),
+    assert [(a.name, a.url, a.kind, a.target, a.sha256) for a in settings.agents] == [
+        ("ubuntu_trusty", "https://m/3.2/cloudify-ubuntu-agent_3.2.0_amd64.deb", "deb", None, None),
         (
             "centos",
             "https://m/3.2/sub/centos-core-agent.tar.gz?sig=1",
             "tar.gz",
             "/opt/manager/resources/packages/agents/centos-core-agent.tar.gz",
+            None,
         ),
-        ("win", "http://m/win.tgz", "tar.gz", "/opt/manager/resources/packages/agents/win.tgz"),
+        # plain HTTP is accepted with a checksum, read in lower case as sha256sum prints it
+        ("win", "http://m/win.tgz", "tar.gz", "/opt/manager/resources/packages/agents/win.tgz", "ab" * 32),
     ]
+
+
+def test_a_plain_http_image_tarball_needs_a_checksum_and_https_does_not():
+    def docker_url(value: object) -> dict[str, str]:
+        return {**GOOD, "cloudifyPackages": json.dumps({"docker": {"docker_url": value}})}
+
+    assert only_problem(docker_url("http://m/c.tar")) == (
+        "cloudifyPackages.docker.docker_url: 'http://m/c.tar' is plain HTTP without a checksum: use https://, or "
+        "give {url: ..., sha256: ...} (`sha256sum` of the file you trust)"
+    )
+    checked = settings_from_text(docker_url({"url": "http://m/c.tar", "sha256": "c" * 64}), **NO_CREDENTIALS)
+    assert (checked.docker_image_url, checked.docker_image_sha256) == ("http://m/c.tar", "c" * 64)
+    secure = settings_from_text(docker_url("https://m/c.tar"), **NO_CREDENTIALS)
+    assert (secure.docker_image_url, secure.docker_image_sha256) == ("https://m/c.tar", None)
 
 
 @pytest.mark.parametrize(

@@ -83,7 +83,7 @@ def test_every_image_stays_on_the_host_so_a_rollback_pulls_nothing(offline):
     the
     host when a RemoteImage with keep_locally false is replaced (kreuzwerker v4.5.0
     resource_docker_image_funcs.go `resourceDockerImageDelete`, line 190); `docker import` never deletes."""
-    packages = '{"docker": {"docker_url": "http://mirror.example.com/cloudify.tar"}}' if offline else "{}"
+    packages = '{"docker": {"docker_url": "https://mirror.example.com/cloudify.tar"}}' if offline else "{}"
     run = render(cloudifyPackages=packages)
     images = [r for r in run.registrations if r.type == "docker:index/remoteImage:RemoteImage"]
     if offline:

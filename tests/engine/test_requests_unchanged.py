@@ -11,6 +11,7 @@ word; CHANGELOG.md (1.1.0) says what their one more run does.
   internal ports no longer published. `PORTS_2_0` states the bindings of every rendering, written out by hand
   rather than computed, so that this test does not restate the code it checks. The replacement key, a digest of
   the container's inputs, follows them (in the container's environment and the backup step's arguments).
+- the agent step's arguments: each package is `KIND URL SHA256 TARGET`, `-` for no checksum (`agent_words_as_2_0`).
 - `wait_ready.sh`, which takes an optional ADDRESS, and `common.sh`, which every script inlines (a folder the
   program did not create keeps its mode): every script is compared by name, its arguments word for word."""
 
@@ -88,6 +89,18 @@ def bindings(request: dict) -> list[tuple[int, str]]:
     return [(int(p["internal"]), p["ip"]) for p in request["inputs"]["ports"]]
 
 
+def agent_words_as_2_0(request: dict) -> dict:
+    """A 1.x agent step's `KIND URL TARGET` groups as 2.0.0 writes them, `KIND URL SHA256 TARGET`, with `-` (no
+    checksum: the fixture's agent URLs are https://)."""
+    create = request.get("inputs", {}).get("create")
+    if not isinstance(create, str) or " install_agents.sh " not in create:
+        return request
+    words = shlex.split(create)
+    head, groups = words[:6], words[6:]
+    quads = [w for i in range(0, len(groups), 3) for w in (*groups[i : i + 2], "-", groups[i + 2])]
+    return {**request, "inputs": {**request["inputs"], "create": shlex.join(head + quads)}}
+
+
 def without_2_0_changes(requests: dict, rendering: str) -> dict:
     """`requests` with what 2.0.0 changes on purpose taken out: the app containers' ports, and what follows from
     the container's inputs (its replacement key, a digest of them, and the ID the mocks derive from them, which
@@ -130,6 +143,7 @@ def test_the_engine_receives_the_same_requests_as_before_the_library(rendering):
             ports = before[urn]["inputs"]["ports"]
             kept = [(p["internal"], p["external"]) for p in ports if p["internal"] not in INTERNAL_3_2]
             assert [(p["internal"], p["external"]) for p in now[urn]["inputs"]["ports"]] == kept, f"{urn}: ports"
+    before = {urn: agent_words_as_2_0(request) for urn, request in before.items()}
     before, now = without_2_0_changes(before, rendering), without_2_0_changes(now, rendering)
     for urn, request in before.items():
         for field, value in request.items():

@@ -152,10 +152,25 @@ def test_agent_command_names_every_configured_package():
         "cloudify-manager",
         "deb",
         base + "cloudify-ubuntu-agent_3.2.0-ga-b200_amd64.deb",
-        "-",
+        "-",  # no sha256 (https://)
+        "-",  # no place: dpkg installs it
         "deb",
         base + "cloudify-centos-final-agent_3.2.0-ga-b200_amd64.deb",
         "-",
+        "-",
+    ]
+
+
+def test_an_agent_checksum_reaches_the_agent_step_beside_its_url():
+    sha256 = "e" * 64
+    packages = json.dumps({"agents": {"win": {"url": "http://m.example.com/win.tgz", "sha256": sha256}}})
+    run = remote_run(cloudifyPackages=packages)
+    _, args = script_arguments(run.one("command:remote:Command", "-agent-packages").inputs["create"])
+    assert args[2:] == [
+        "tar.gz",
+        "http://m.example.com/win.tgz",
+        sha256,
+        "/opt/manager/resources/packages/agents/win.tgz",
     ]
 
 
@@ -250,15 +265,19 @@ def test_local_stack_runs_commands_locally_against_the_local_socket(local_run):
 
 
 def test_offline_images_are_imported_on_the_host_instead_of_pulled():
-    packages = '{"docker": {"docker_url": "http://mirror.example.com/cloudify-docker_3.2.0.tar"}}'
+    sha256 = "d" * 64
+    packages = json.dumps(
+        {"docker": {"docker_url": {"url": "http://mirror.example.com/c-3.2.0.tar", "sha256": sha256}}}
+    )
     run = remote_run(cloudifyPackages=packages)
     assert not [r for r in run.registrations if r.type == "docker:index/remoteImage:RemoteImage"]
     data_import = run.one("command:remote:Command", "-data-image-import")
     app_import = run.one("command:remote:Command", "-app-image-import")
-    url = "http://mirror.example.com/cloudify-docker_3.2.0.tar"
+    url = "http://mirror.example.com/c-3.2.0.tar"
     image = "registry.example.com/cloudify/cloudify-manager:3.2.0"
-    assert script_arguments(data_import.inputs["create"]) == ("import_image.sh", ["true", url, image, "if-missing"])
-    assert script_arguments(app_import.inputs["create"]) == ("import_image.sh", ["true", url, image, "always"])
+    words = ("import_image.sh", ["true", url, image, "if-missing", sha256])
+    assert script_arguments(data_import.inputs["create"]) == words
+    assert script_arguments(app_import.inputs["create"]) == ("import_image.sh", ["true", url, image, "always", sha256])
     assert data_import.urn in app_import.dependencies
     assert run.one(CONTAINER, "-data").property_dependencies["image"] == [data_import.urn]
     assert run.one(CONTAINER, "-app").property_dependencies["image"] == [app_import.urn]

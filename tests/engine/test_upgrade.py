@@ -40,8 +40,8 @@ def test_changing_app_image_changes_only_the_app_side():
 def test_offline_upgrade_changes_only_the_app_side():
     config = {
         **stack_config("prod"),
-        "cloudifyPackages": '{"docker": {"docker_url": "http://mirror.example.com/cloudify.tar"},'
-        ' "agents": {"ubuntu": "http://mirror.example.com/agent.deb"}}',
+        "cloudifyPackages": '{"docker": {"docker_url": "https://mirror.example.com/cloudify.tar"},'
+        ' "agents": {"ubuntu": "https://mirror.example.com/agent.deb"}}',
     }
     assert upgrade(config, "registry.example.com/cloudify/cloudify-manager:3.3.0") == OFFLINE_APP_SIDE
 

@@ -416,7 +416,7 @@ def test_upgrade_and_rollback_through_the_declared_steps_keep_the_data(make_host
             appCommand=json.dumps(WEB_APP),
             readinessPort=str(port),
             readinessTimeout="30",
-            cloudifyPackages=json.dumps({"agents": {"a": f"{server.url}/agent.tar.gz"}}),
+            cloudifyPackages=json.dumps({"agents": {"a": server.pinned("agent.tar.gz")}}),
         )
 
     try:

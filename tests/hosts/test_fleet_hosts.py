@@ -39,7 +39,7 @@ def test_a_two_host_stack_runs_its_docker_and_agent_steps_on_both_and_connects_t
         for i, (name, host) in enumerate(hosts.items())
     }
     # Both test hosts share this machine's address: one key opens both (same test key folder).
-    packages = json.dumps({"agents": {"a": f"{server.url}/agent.tar.gz"}})
+    packages = json.dumps({"agents": {"a": server.pinned("agent.tar.gz")}})
     config = {**PROD, "cloudifyPackages": packages, "managers": json.dumps(managers)}
     run = run_program(config, secrets={"sshPrivateKey": hosts["site-a"].key.read_text()})
     started = []

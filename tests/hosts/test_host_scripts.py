@@ -150,7 +150,7 @@ def in_container(name: str, script: str) -> subprocess.CompletedProcess:
     return docker("exec", name, "sh", "-c", script, check=False)
 
 
-def agents_config(**agents: str) -> str:
+def agents_config(**agents: object) -> str:
     return json.dumps({"agents": agents})
 
 
@@ -163,7 +163,7 @@ def test_agent_packages_are_installed_inside_the_app_container_idempotently(make
         host,
         namePrefix=prefix,
         cloudifyPackages=agents_config(
-            ubuntu_deb=f"{package_server.url}/{deb.name}", ubuntu_tar=f"{package_server.url}/{tarball.name}"
+            ubuntu_deb=package_server.pinned(deb.name), ubuntu_tar=package_server.pinned(tarball.name)
         ),
     )["agent-packages"]
 
@@ -190,9 +190,8 @@ def test_agent_url_answering_404_fails_naming_the_url(make_host, package_server,
     prefix, _ = app_container("sleep", "3600")
     missing = f"{package_server.url}/missing-agent_1.0_all.deb"
     host = make_host("agents404", with_engine=True)
-    create = declared_commands(host, namePrefix=prefix, cloudifyPackages=agents_config(ubuntu=missing))[
-        "agent-packages"
-    ]
+    pinned = package_server.pinned("missing-agent_1.0_all.deb")
+    create = declared_commands(host, namePrefix=prefix, cloudifyPackages=agents_config(ubuntu=pinned))["agent-packages"]
     result = host.ssh(create)
     assert result.returncode == 20
     assert f"could not download agent package {missing}" in result.stderr
@@ -203,9 +202,8 @@ def test_hostile_agent_url_is_inert_on_host_and_in_container(make_host, package_
     payload = "a$(touch${IFS}/tmp/pwned)b`touch${IFS}/tmp/pwned2`;touch${IFS}/tmp/pwned3;'\".deb"
     hostile = f"{package_server.url}/{payload}"
     host = make_host("hostile", with_engine=True)
-    create = declared_commands(host, namePrefix=prefix, cloudifyPackages=agents_config(ubuntu=hostile))[
-        "agent-packages"
-    ]
+    pinned = package_server.pinned(payload)
+    create = declared_commands(host, namePrefix=prefix, cloudifyPackages=agents_config(ubuntu=pinned))["agent-packages"]
     result = host.ssh(create)
     assert result.returncode == 20 and hostile in result.stderr
     for marker in ("/tmp/pwned", "/tmp/pwned2", "/tmp/pwned3"):
@@ -226,7 +224,7 @@ def test_offline_image_is_imported_from_docker_url(make_host, package_server, en
         host,
         appImage=app_image,
         dataImage=data_image,
-        cloudifyPackages=json.dumps({"docker": {"docker_url": f"{package_server.url}/cloudify-docker.tar"}}),
+        cloudifyPackages=json.dumps({"docker": {"docker_url": package_server.pinned("cloudify-docker.tar")}}),
     )
     try:
         for step, image in (("data-image-import", data_image), ("app-image-import", app_image)):
@@ -378,10 +376,44 @@ def test_an_agent_package_that_dpkg_refuses_fails_naming_it(make_host, package_s
     url = f"{package_server.url}/{deb.name}"
     host = make_host("agents-dpkg", with_engine=True)
     result = host.ssh(
-        declared_commands(host, namePrefix=prefix, cloudifyPackages=agents_config(a=url))["agent-packages"]
+        declared_commands(host, namePrefix=prefix, cloudifyPackages=agents_config(a=package_server.pinned(deb.name)))[
+            "agent-packages"
+        ]
     )
     assert result.returncode == 21, result.stderr
     assert f"dpkg could not install the package from {url} inside container {prefix}-manager" in result.stderr
+
+
+def test_an_agent_package_whose_checksum_differs_is_refused_before_it_reaches_the_container(
+    make_host, package_server, app_container
+):
+    prefix, container = app_container("sleep", "3600")
+    tarball = build_tarball(package_server.root / "agent.tar.gz", b"what the mirror serves today\n")
+    pinned = {**package_server.pinned(tarball.name), "sha256": "f" * 64}
+    host = make_host("agents-sha", with_engine=True)
+    create = declared_commands(host, namePrefix=prefix, cloudifyPackages=agents_config(a=pinned))["agent-packages"]
+    result = host.ssh(create)
+    assert result.returncode == 23, result.stderr
+    actual = hashlib.sha256(tarball.read_bytes()).hexdigest()
+    assert f"does not have the configured sha256 {'f' * 64} (it has {actual}); nothing was installed" in result.stderr
+    assert in_container(container, "test -e /opt/manager/resources/packages/agents/agent.tar.gz").returncode != 0
+
+
+def test_an_image_tarball_whose_checksum_differs_is_not_imported(make_host, package_server, engine):
+    (package_server.root / "cloudify-docker.tar").write_bytes(b"not what was pinned\n")
+    tag = uuid.uuid4().hex[:8]
+    host = make_host("import-sha", with_engine=True)
+    pinned = {**package_server.pinned("cloudify-docker.tar"), "sha256": "f" * 64}
+    commands = declared_commands(
+        host,
+        appImage=f"cfytest/app:{tag}",
+        dataImage=f"cfytest/data:{tag}",
+        cloudifyPackages=json.dumps({"docker": {"docker_url": pinned}}),
+    )
+    result = host.ssh(commands["data-image-import"])
+    assert result.returncode == 32, result.stderr
+    assert "does not have the configured sha256" in result.stderr and "nothing was imported" in result.stderr
+    assert docker("image", "inspect", f"cfytest/data:{tag}", check=False).returncode != 0
 
 
 def test_agents_need_a_running_app_container(make_host, package_server, app_container):
@@ -391,7 +423,7 @@ def test_agents_need_a_running_app_container(make_host, package_server, app_cont
     host = make_host("agents-stopped", with_engine=True)
     result = host.ssh(
         declared_commands(
-            host, namePrefix=prefix, cloudifyPackages=agents_config(a=f"{package_server.url}/{tarball.name}")
+            host, namePrefix=prefix, cloudifyPackages=agents_config(a=package_server.pinned(tarball.name))
         )["agent-packages"]
     )
     assert result.returncode == 22, result.stderr
@@ -415,7 +447,7 @@ def test_offline_import_failures_name_the_tarball(make_host, package_server, eng
         host,
         appImage=f"cfytest/app:{tag}",
         dataImage=f"cfytest/data:{tag}",
-        cloudifyPackages=json.dumps({"docker": {"docker_url": url}}),
+        cloudifyPackages=json.dumps({"docker": {"docker_url": package_server.pinned("cloudify-docker.tar")}}),
     )
     try:
         result = host.ssh(commands["data-image-import"])

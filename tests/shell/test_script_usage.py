@@ -25,9 +25,9 @@ ARGUMENT_COUNTS = {
     "install_agents.sh": 2,
     "set_admin_password.sh": 2,
 }
-OPTIONAL_ARGUMENTS = {"install_agents.sh": 1, "wait_ready.sh": 1}
-"""Counts past the required ones that are still usage: wait_ready.sh takes an optional ADDRESS; install_agents.sh
-is tried with two more (not a whole KIND URL TARGET triple), as before."""
+OPTIONAL_ARGUMENTS = {"install_agents.sh": 1, "wait_ready.sh": 1, "import_image.sh": 1}
+"""Counts past the required ones that are still usage: wait_ready.sh takes an optional ADDRESS, import_image.sh an
+optional SHA256; install_agents.sh is tried with two more (not a whole KIND URL SHA256 TARGET group)."""
 
 
 TOUCHING_TOOLS = (

@@ -75,5 +75,13 @@ private_dir() {
     as_root mkdir -m 700 "$1" 2>/dev/null || as_root test -d "$1"
 }
 
+# sha256_matches FILE SHA256: FILE has that SHA-256 (lower-case hex), or
+# SHA256 is `-` (none configured: the URL is https://, settings.py refuses a
+# plain http:// one without a checksum).
+sha256_matches() {
+    [ "$2" = - ] && return 0
+    [ "$(sha256sum "$1" | cut -d ' ' -f 1)" = "$2" ]
+}
+
 # data_paths CONTAINER: the paths a data container holds (its mount destinations).
 data_paths() { docker_inspect '{{range .Mounts}}{{.Destination}} {{end}}' "$1"; }

@@ -1,18 +1,20 @@
 #!/bin/sh
 # Install Cloudify agent packages inside the running application container.
 #
-#   install_agents.sh USE_SUDO CONTAINER KIND URL TARGET [KIND URL TARGET ...]
+#   install_agents.sh USE_SUDO CONTAINER KIND URL SHA256 TARGET [KIND URL SHA256 TARGET ...]
 #
 # KIND is `deb` (downloaded on the host, copied in, `dpkg -i`; TARGET is `-`)
 # or `tar.gz` (placed as it is at TARGET, under the manager's file server).
+# SHA256 (`-` for none) is checked before anything reaches the container.
 # Idempotent: a .deb whose package and version are already installed, or a
 # tarball identical to the one in place, is left alone.
 # Exit codes: 0 done, 2 usage, 11 no root access, 20 download failed,
-# 21 install inside the container failed, 22 container not running.
+# 21 install inside the container failed, 22 container not running,
+# 23 checksum mismatch.
 set -eu
 SCRIPT=install-agents
-if [ $# -lt 2 ] || [ $((($# - 2) % 3)) -ne 0 ]; then
-    echo "usage: install_agents.sh USE_SUDO CONTAINER KIND URL TARGET [...]" >&2
+if [ $# -lt 2 ] || [ $((($# - 2) % 4)) -ne 0 ]; then
+    echo "usage: install_agents.sh USE_SUDO CONTAINER KIND URL SHA256 TARGET [...]" >&2
     exit 2
 fi
 USE_SUDO=$1
@@ -68,11 +70,13 @@ main() {
     _work=$(mktemp -d)
     trap 'rm -rf "$_work"' EXIT
     while [ $# -gt 0 ]; do
-        _kind=$1 _url=$2 _target=$3
-        shift 3
+        _kind=$1 _url=$2 _sha256=$3 _target=$4
+        shift 4
         say "downloading $_url"
         download "$_url" "$_work/package" ||
             fail 20 "could not download agent package $_url (unreachable, or the server answered with an error)"
+        sha256_matches "$_work/package" "$_sha256" ||
+            fail 23 "agent package $_url does not have the configured sha256 $_sha256 (it has $(sha256sum "$_work/package" | cut -d ' ' -f 1)); nothing was installed from it"
         case "$_kind" in
         deb) install_deb "$_work/package" "$_url" ;;
         tar.gz) place_tarball "$_work/package" "$_url" "$_target" ;;
