@@ -256,7 +256,8 @@ exposure, and this program publishes each port on the narrowest address its user
 - **agents** (what the agents on managed hosts connect to): on the management address, `managementIp`. It must be
   an address the host owns: behind NAT (a cloud VM's public IP), give the private address the agents in the same
   network reach. The Docker step reports the host's addresses, and `pulumi up` stops before any container is
-  created when a binding names another one.
+  created when a binding names another one (where the Docker step runs on the daemon's own host: over the
+  provider's own ssh://, or on this machine's default socket; not for a tcp:// `dockerHost`).
 - **internal** (the manager's own services): not published. Named in `ports` without an address, on `127.0.0.1`
   (reach it through an SSH tunnel); `"0.0.0.0:9200:9200"` opens it on purpose.
 
