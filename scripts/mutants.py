@@ -1006,6 +1006,15 @@ MUTANTS: tuple[Mutant, ...] = (
         T + "engine/test_config_validation.py::test_each_bad_agent_entry_is_refused_with_its_own_message",
         T + "engine/test_config_validation.py::test_a_plain_http_image_tarball_needs_a_checksum_and_https_does_not",
     ),
+    m(
+        "W-ipv6",
+        S + "wait_ready.sh",
+        '*:*) URL="http://[$ADDRESS]:$PORT$URL_PATH" ;;',
+        '*:*) URL="http://$ADDRESS:$PORT$URL_PATH" ;;',
+        "the readiness URL of an IPv6 address without brackets",
+        T + "shell/test_shell_functions.py::test_the_readiness_check_asks_the_address_it_is_given_an_ipv6_one_in_"
+        "brackets",
+    ),
 )
 
 

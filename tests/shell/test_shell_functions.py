@@ -68,3 +68,31 @@ def test_os_release_values_are_the_first_of_each_key_with_one_pair_of_quotes_rem
 def test_a_version_is_compared_by_its_first_two_fields(version, major, minor, at_least):
     done = run_functions(f'version_at_least "{version}" {major} {minor} && echo yes || echo no')
     assert done.stdout.strip() == ("yes" if at_least else "no"), done.stderr
+
+
+@pytest.mark.parametrize(
+    ("address", "url"),
+    [
+        (None, "http://127.0.0.1:80/version"),
+        ("10.0.0.5", "http://10.0.0.5:80/version"),
+        ("fd00::5", "http://[fd00::5]:80/version"),
+    ],
+)
+def test_the_readiness_check_asks_the_address_it_is_given_an_ipv6_one_in_brackets(tmp_path, address, url):
+    """wait_ready.sh with a stub curl that records its arguments and answers 200: the first probe is ready."""
+    log = tmp_path / "curl.log"
+    stub = tmp_path / "curl"
+    stub.write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" >> {log}\nprintf 200\n')
+    stub.chmod(0o755)
+    args = ["false", "cfy-manager", "80", "/version", "5", "cfy-data", "", "", "-", "false"]
+    args += [address] if address else []
+    done = subprocess.run(
+        ["sh", "-c", host_scripts.shipped_script("wait_ready.sh"), "wait_ready.sh", *args],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={"PATH": f"{tmp_path}:/usr/bin:/bin"},
+    )
+    assert done.returncode == 0, done.stderr
+    assert log.read_text().splitlines()[-1] == url
+    assert f"manager answers at {url}" in done.stderr
