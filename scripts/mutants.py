@@ -946,7 +946,7 @@ MUTANTS: tuple[Mutant, ...] = (
     m(
         "N-ready-address",
         "components/cloudify_pulumi/model.py",
-        '        return {"0.0.0.0": LOOPBACK, "::": "::1"}.get(address, address)',
+        '        return dict(zip(WILDCARDS, (LOOPBACK, "::1"), strict=True)).get(address, address)',
         "        return LOOPBACK",
         "the readiness check looks on loopback for a port published elsewhere",
         T + "engine/test_network_exposure.py::test_the_readiness_check_reaches_the_public_port_on_the_address_it_is_"

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import pulumi
 
 from .host_scripts import parse_key_values
-from .model import ManagerSettings, PortMapping, SshProxy, login_home
+from .model import WILDCARDS, ManagerSettings, PortMapping, SshProxy, login_home
 from .profiles import AGENTS, INTERNAL
 from .rules import url_host
 
@@ -132,7 +132,9 @@ def checked_docker_host(settings: ManagerSettings, install_stdout: str) -> str:
     return docker_host_address(settings, report.endpoint)
 
 
-WILDCARDS = ("0.0.0.0", "::")
+def _routable(addresses: tuple[str, ...]) -> list[str]:
+    """The host's addresses other hosts may reach: without loopback and IPv6 link-local ones."""
+    return [a for a in addresses if not a.startswith(("127.", "::1", "fe80:"))]
 
 
 def _check_binding_addresses(settings: ManagerSettings, report: HostReport, where: str) -> None:
@@ -144,7 +146,7 @@ def _check_binding_addresses(settings: ManagerSettings, report: HostReport, wher
         address = settings.binding_address(port)
         if address in WILDCARDS or address in report.addresses:
             continue
-        owned = ", ".join(a for a in report.addresses if not a.startswith(("127.", "::1", "fe80:"))) or "none"
+        owned = ", ".join(_routable(report.addresses)) or "none"
         raise DockerHostError(
             f"{_binding_setting(settings, port)}: {address} is not an address of {where}, so Docker cannot publish "
             f"port {port.host} on it (the host has {owned}). {_binding_fix(settings, port, report)}"
@@ -161,7 +163,7 @@ def _binding_setting(settings: ManagerSettings, port: PortMapping) -> str:
 
 def _binding_fix(settings: ManagerSettings, port: PortMapping, report: HostReport) -> str:
     setting = _binding_setting(settings, port)
-    private = next((a for a in report.addresses or () if not a.startswith(("127.", "::1", "fe80:"))), "10.0.0.5")
+    private = next(iter(_routable(report.addresses or ())), "10.0.0.5")
     if setting == "managementIp":
         return (
             "Agent ports are published on the management address. Behind NAT (a cloud VM's public IP), set "

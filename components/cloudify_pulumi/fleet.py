@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from .keys import OVERRIDABLE_KEYS, SECRET_KEYS, SINGLE_MANAGER_NAME
-from .model import ManagerSettings
+from .model import WILDCARDS, ManagerSettings
 from .rules import Problems
 from .typed import typed
 
@@ -87,9 +87,6 @@ def _fleet_conflicts(fleet: Mapping[str, ManagerSettings], problems: Problems) -
                         f"{first} and {second} both publish host port(s) "
                         f"{', '.join(map(str, shared))} on {where}; give one its own ports",
                     )
-
-
-WILDCARDS = ("0.0.0.0", "::")
 
 
 def shared_host_ports(a: ManagerSettings, b: ManagerSettings) -> list[int]:

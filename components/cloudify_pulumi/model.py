@@ -17,6 +17,8 @@ from .profiles import AGENTS, INTERNAL, ManagerProfile
 from .rules import path_slug, url_host
 
 LOOPBACK = "127.0.0.1"
+WILDCARDS = ("0.0.0.0", "::")
+"""The addresses that publish a port on every address of the host."""
 
 
 @dataclass(frozen=True)
@@ -219,7 +221,7 @@ class ManagerSettings(HostSettings, ManagerPlan):
         port is published on every address (or on loopback), else the address it is published on."""
         port = next((p for p in self.ports if p.host == self.readiness_port), None)
         address = LOOPBACK if port is None else self.binding_address(port)
-        return {"0.0.0.0": LOOPBACK, "::": "::1"}.get(address, address)
+        return dict(zip(WILDCARDS, (LOOPBACK, "::1"), strict=True)).get(address, address)
 
     @property
     def manager_url(self) -> str:
