@@ -249,10 +249,29 @@ MUTANTS: tuple[Mutant, ...] = (
     m(
         "G-set-wins",
         "components/cloudify_pulumi/manager.py",
-        'return (self._given.get("admin_password", admin.result),',
-        "return (admin.result,",
+        'self._given.get("admin_password", admin.result),',
+        "admin.result,",
         "a set adminPassword is ignored for the generated one",
         T + "engine/test_generated_secrets.py::test_set_values_win_and_the_generators_stay_declared",
+    ),
+    m(
+        "G-broker-set-wins",
+        "components/cloudify_pulumi/manager.py",
+        'self._given.get("broker_password", broker.result),',
+        "broker.result,",
+        "a set brokerPassword is ignored for the generated one",
+        T + "engine/test_generated_secrets.py::test_a_set_broker_password_wins_over_the_generated_one",
+    ),
+    m(
+        "G-broker-shipped",
+        "components/cloudify_pulumi/manager_config.py",
+        '        "rabbitmq": {"password": broker_password},\n',
+        "",
+        "config.yaml leaves the broker on the image's shipped password",
+        T
+        + "engine/test_generated_secrets.py::test_a_generated_broker_password_replaces_the_shipped_one_and_stays_secret",
+        T
+        + "engine/test_cloudify7_upstream.py::test_a_new_manager_takes_the_broker_password_and_an_existing_one_keeps_its_own",
     ),
     # -- behind a bastion -------------------------------------------------------------------------------------
     m(
@@ -265,9 +284,9 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     m(
         "X-command-hop",
-        "components/cloudify_pulumi/manager.py",
-        "            proxy=proxy,\n        )",
-        "        )",
+        "components/cloudify_pulumi/ssh_trust.py",
+        "        host_key=host_key,\n        proxy=proxy,\n    )",
+        "        host_key=host_key,\n    )",
         "the host steps try the target directly",
         T + "engine/test_bastion.py::test_every_command_goes_through_the_bastion_with_each_hop_pinned_to_its_own_key",
     ),
@@ -282,18 +301,82 @@ MUTANTS: tuple[Mutant, ...] = (
     m(
         "X-pin",
         "components/cloudify_pulumi/docker_endpoint.py",
-        '    checking = "yes" if host_key else "accept-new"\n',
-        '    checking = "accept-new"\n',
-        "a pinned host key (bastion or host) is not enforced strictly",
+        '        "StrictHostKeyChecking=yes",\n',
+        '        "StrictHostKeyChecking=accept-new",\n',
+        "the provider's ssh takes any new key instead of the pinned or recorded one",
         T + "engine/test_bastion.py::test_the_providers_ssh_reaches_the_bastion_with_its_own_options_as_one_argument",
+        T
+        + "engine/test_host_keys.py::test_without_a_pinned_key_the_key_scanned_at_first_use_is_given_to_every_connection",
     ),
     m(
         "X-own-key",
-        "components/cloudify_pulumi/manager.py",
-        'private_key=self._given.get("ssh_proxy_private_key", key),',
-        "private_key=key,",
+        "components/cloudify_pulumi/ssh_trust.py",
+        "private_key=proxy_private_key or private_key,",
+        "private_key=private_key,",
         "the bastion's own key is ignored by the host steps",
         T + "engine/test_bastion.py::test_the_bastion_has_its_own_key_when_one_is_set_and_it_stays_secret",
+    ),
+    # -- host keys: trust on first use for both transports (issue 23) ---------------------------------------------
+    m(
+        "K-one-command",
+        "components/cloudify_pulumi/manager.py",
+        "            connection=self._connection,\n",
+        '            connection=self._connection if suffix != "backup" else ssh_trust.connection(\n'
+        '                self._settings, self._given.get("ssh_private_key"), None, None, None\n'
+        "            ),\n",
+        "the host key dropped from one command's connection (the backup step's)",
+        T
+        + "engine/test_host_keys.py::test_without_a_pinned_key_the_key_scanned_at_first_use_is_given_to_every_connection",
+    ),
+    m(
+        "K-provider",
+        "components/cloudify_pulumi/manager.py",
+        "written = pulumi.Output.all(self._settings, key, proxy_key, keys.host, keys.bastion)",
+        'written = pulumi.Output.all(self._settings, key, proxy_key, keys.host.apply(lambda _: ""), keys.bastion)',
+        "the Docker provider's known_hosts does not get the recorded key",
+        T
+        + "engine/test_host_keys.py::test_without_a_pinned_key_the_key_scanned_at_first_use_is_given_to_every_connection",
+    ),
+    m(
+        "K-bastion-unchecked",
+        "components/cloudify_pulumi/ssh_trust.py",
+        "connection=connection(settings, private_key, proxy_private_key, None, bastion_key),",
+        "connection=connection(settings, private_key, proxy_private_key, None, bastion_key.apply(lambda _: None)),",
+        "the step that reads the key of a host behind a bastion checks no key on the bastion hop",
+        T
+        + "engine/test_host_keys.py::test_behind_a_bastion_its_key_is_scanned_and_the_hosts_own_key_read_over_the_checked_hop",
+    ),
+    m(
+        "K-accept",
+        "components/cloudify_pulumi/ssh_trust.py",
+        "accept the new one: pulumi up --replace '{values[1]}'.",
+        "accept the new one: pulumi up --replace.",
+        "the warning does not name the step whose replacement accepts a new key",
+        T + "engine/test_host_keys.py::test_each_recorded_key_is_named_with_the_command_that_accepts_a_new_one",
+    ),
+    m(
+        "K-type-order",
+        S + "host_key.sh",
+        "for _type in ssh-ed25519 ecdsa-sha2-nistp256 ssh-rsa; do",
+        "for _type in ecdsa-sha2-nistp256 ssh-ed25519 ssh-rsa; do",
+        "the recorded key is not the type pulumi-command then asks for first (ed25519)",
+        T + "hosts/test_host_keys_hosts.py::test_the_first_run_records_the_key_the_host_presents",
+    ),
+    m(
+        "K91",
+        S + "host_key.sh",
+        '        first_preferred) ||\n        fail 91 "no SSH host key answered on $HOST port $PORT; check the host and port, or pin the key with sshHostKey"\n',
+        "        first_preferred) || true\n",
+        "a host that answers no SSH records an empty key instead of failing",
+        T + "hosts/test_host_keys_hosts.py::test_a_host_that_answers_no_ssh_fails_the_scan_naming_the_host_and_port",
+    ),
+    m(
+        "K92",
+        S + "host_key.sh",
+        '        fail 92 "no readable public host key in /etc/ssh on $(hostname); pin the key with sshHostKey"\n',
+        "        true\n",
+        "a host without a readable key records an empty one",
+        T + "hosts/test_host_keys_hosts.py::test_the_hosts_own_key_is_read_and_an_unreadable_one_fails_naming_the_fix",
     ),
     # -- usage errors touch nothing ------------------------------------------------------------------------------
     m(
@@ -325,8 +408,8 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     m(
         "O-host",
-        "components/cloudify_pulumi/manager.py",
-        "port=self._from_settings(lambda s: s.ssh_port),",
+        "components/cloudify_pulumi/ssh_trust.py",
+        "port=settings.apply(lambda s: s.ssh_port),",
         "port=22,",
         "the host steps connect on the default SSH port, not on the VM's",
         T + "engine/test_library.py::test_an_output_host_reaches_every_host_step_the_provider_and_the_manager_url",

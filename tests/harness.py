@@ -30,6 +30,7 @@ import hashlib
 import json
 import runpy
 import shlex
+import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,6 +80,11 @@ class Created:
     state: dict[str, Any]
 
 
+def mock_host_key(create: str) -> str:
+    """The key a mocked host-key step records: one per scanned host (its `create` names host and port)."""
+    return f"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5{digest(create)[:32]}"
+
+
 class HostMocks(pulumi.runtime.Mocks):
     """Provider stand-ins: IDs derive from inputs, so a changed input means a new ID, as on replacement."""
 
@@ -92,10 +98,13 @@ class HostMocks(pulumi.runtime.Mocks):
         previous_image: str = MOCK_PREVIOUS_IMAGE,
         prior: dict[str, Created] | None = None,
         docker_versions: dict[str, str] | None = None,
+        host_key_step: Callable[[str], str] | None = None,
     ) -> None:
         """`engine_stdout`: what a real run of the Docker step printed, to use instead of the model.
         `prior`: in a preview, what the last `up` created (`HostMocks.created` of that run).
-        `docker_versions`: the daemon version per SSH host, where hosts differ (default `docker_version`)."""
+        `docker_versions`: the daemon version per SSH host, where hosts differ (default `docker_version`).
+        `host_key_step`: runs a host-key step's `create` for real and returns its stdout (test hosts)."""
+        self.host_key_step = host_key_step
         self.docker_versions = docker_versions or {}
         self.docker_version = docker_version
         self.distribution = distribution
@@ -161,6 +170,8 @@ class HostMocks(pulumi.runtime.Mocks):
             )
         if "import_image.sh" in create:
             return f"IMAGE_ID=sha256:{digest(create)}\n"
+        if "host_key.sh" in create:
+            return self.host_key_step(create) if self.host_key_step else f"HOST_KEY={mock_host_key(create)}\n"
         if "backup_data.sh" in create:
             return f"BACKUP_FILE={self.backup_file}\nPREVIOUS_IMAGE={self.previous_image}\n"
         return ""
@@ -416,7 +427,20 @@ def render_for_host(host: Any, *, bastion: Any = None, **overrides: str) -> Run:
     if bastion is not None:
         config |= {"sshProxyHost": bastion.address, "sshProxyUser": bastion.user, "sshProxyPort": str(bastion.port)}
         secrets["sshProxyPrivateKey"] = bastion.key.read_text()
-    return run_program(config, secrets=secrets)
+    mocks = HostMocks(host_key_step=lambda create: run_host_key_step(create, host, bastion))
+    return run_program(config, secrets=secrets, mocks=mocks)
+
+
+def run_host_key_step(create: str, host: Any, bastion: Any = None) -> str:
+    """A declared host-key step run as its provider would: `scan` on this machine through `sh -c` (pulumi-command
+    v1.2.1 local.Command), `own` on the host over SSH, through the bastion when there is one."""
+    if script_arguments(create)[1][0] == "scan":
+        done = subprocess.run(["sh", "-c", create], capture_output=True, text=True, timeout=60)
+    else:
+        done = host.ssh(create, via=bastion)
+    if done.returncode != 0:
+        raise AssertionError(f"the host-key step failed ({done.returncode}): {done.stderr}")
+    return done.stdout
 
 
 def declared_commands(host: Any, **overrides: str) -> dict[str, str]:

@@ -32,6 +32,8 @@ class Mocks(pulumi.runtime.Mocks):
             state["stdout"] = (
                 "HOST_DISTRIBUTION=ubuntu 22.04\nDOCKER_SERVER_VERSION=24.0.7\nDOCKER_CLIENT_VERSION=24.0.7\n"
             )
+        if args.typ.startswith("command:") and "host_key.sh" in state.get("create", ""):
+            state["stdout"] = "HOST_KEY=ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIWheelConsumerHostKey\n"
         if args.typ == "docker:index/remoteImage:RemoteImage":
             state["imageId"] = "sha256:" + "0" * 64
         return f"{args.name}-id", state

@@ -46,9 +46,9 @@ class CloudifyManagerArgs(TypedDict):
     ssh_private_key: NotRequired[pulumi.Input[str] | None]
     """Secret. Private key for SSH. Required with `host` unless an ssh-agent (`SSH_AUTH_SOCK`) holds the key."""
     ssh_host_key: NotRequired[pulumi.Input[str] | None]
-    """The host's public key (`ssh-ed25519 AAAA...`), pinned. Without it the SSH commands do not verify the host key
-    (the command provider ignores it), and the Docker provider's `ssh` trusts the key on first use and then refuses
-    a changed one. Set it for production."""
+    """The host's public key (`ssh-ed25519 AAAA...`), pinned. Without it the key the host presents on the first `up`
+    is recorded in the stack, and every connection (the host steps and the Docker provider) is checked against it
+    (docs/connectivity.md, host keys). Set it for production."""
     ssh_proxy_host: NotRequired[pulumi.Input[str] | None]
     """A bastion (jump host) every SSH connection goes through; `host` is then the address the bastion reaches
     (docs/connectivity.md)."""
@@ -57,9 +57,8 @@ class CloudifyManagerArgs(TypedDict):
     ssh_proxy_port: NotRequired[pulumi.Input[int] | None]
     """The bastion's SSH port. Default: `22`."""
     ssh_proxy_host_key: NotRequired[pulumi.Input[str] | None]
-    """The bastion's public host key, pinned. Unset, the host steps' hop through the bastion checks no host key (the
-    command provider ignores it) and the Docker provider's `ssh` trusts the first key; a warning says so. Set it for
-    production."""
+    """The bastion's public host key, pinned. Unset, the key it presents on the first `up` is recorded and checked
+    on every hop through it, as for `sshHostKey`. Set it for production."""
     ssh_proxy_private_key: NotRequired[pulumi.Input[str] | None]
     """Secret. The bastion's private key, when it is not the host's. Default: the host's `sshPrivateKey`."""
     volume_paths: NotRequired[list[str] | None]
@@ -157,6 +156,11 @@ class CloudifyManagerArgs(TypedDict):
     """Secret. The manager's admin password (cloudify-7), written to its config.yaml and set in its database after
     every replacement of the application container; a change replaces that container (after a backup). Never
     printed. Default: generated (24 characters) with `cloudify-7`."""
+    broker_password: NotRequired[pulumi.Input[str] | None]
+    """Secret. The password of the message broker's user (cloudify-7), instead of the image's shipped `c10udify`.
+    Cloudify's configure sets it only when it creates the broker and the database, so it applies to a new manager;
+    an existing manager keeps the password its broker has (docs/cloudify-7.md, broker). Default: generated (24
+    characters) with `cloudify-7`."""
     manager_secret: NotRequired[pulumi.Input[str] | None]
     """Secret. 32+ characters, set once and never changed (cloudify-7): the REST service's hash salt, secret key,
     encoding alphabet and encryption key derive from it. A new one makes stored secrets unreadable. Default:
@@ -213,9 +217,9 @@ class CloudifyManagerPluginArgs(TypedDict):
     ssh_private_key: NotRequired[pulumi.Input[str] | None]
     """Secret. Private key for SSH. Required with `host` unless an ssh-agent (`SSH_AUTH_SOCK`) holds the key."""
     ssh_host_key: NotRequired[pulumi.Input[str] | None]
-    """The host's public key (`ssh-ed25519 AAAA...`), pinned. Without it the SSH commands do not verify the host key
-    (the command provider ignores it), and the Docker provider's `ssh` trusts the key on first use and then refuses
-    a changed one. Set it for production."""
+    """The host's public key (`ssh-ed25519 AAAA...`), pinned. Without it the key the host presents on the first `up`
+    is recorded in the stack, and every connection (the host steps and the Docker provider) is checked against it
+    (docs/connectivity.md, host keys). Set it for production."""
     ssh_proxy_host: NotRequired[pulumi.Input[str] | None]
     """A bastion (jump host) every SSH connection goes through; `host` is then the address the bastion reaches
     (docs/connectivity.md)."""
@@ -224,9 +228,8 @@ class CloudifyManagerPluginArgs(TypedDict):
     ssh_proxy_port: NotRequired[pulumi.Input[float] | None]
     """The bastion's SSH port. Default: `22`."""
     ssh_proxy_host_key: NotRequired[pulumi.Input[str] | None]
-    """The bastion's public host key, pinned. Unset, the host steps' hop through the bastion checks no host key (the
-    command provider ignores it) and the Docker provider's `ssh` trusts the first key; a warning says so. Set it for
-    production."""
+    """The bastion's public host key, pinned. Unset, the key it presents on the first `up` is recorded and checked
+    on every hop through it, as for `sshHostKey`. Set it for production."""
     ssh_proxy_private_key: NotRequired[pulumi.Input[str] | None]
     """Secret. The bastion's private key, when it is not the host's. Default: the host's `sshPrivateKey`."""
     volume_paths: NotRequired[list[str] | None]
@@ -324,6 +327,11 @@ class CloudifyManagerPluginArgs(TypedDict):
     """Secret. The manager's admin password (cloudify-7), written to its config.yaml and set in its database after
     every replacement of the application container; a change replaces that container (after a backup). Never
     printed. Default: generated (24 characters) with `cloudify-7`."""
+    broker_password: NotRequired[pulumi.Input[str] | None]
+    """Secret. The password of the message broker's user (cloudify-7), instead of the image's shipped `c10udify`.
+    Cloudify's configure sets it only when it creates the broker and the database, so it applies to a new manager;
+    an existing manager keeps the password its broker has (docs/cloudify-7.md, broker). Default: generated (24
+    characters) with `cloudify-7`."""
     manager_secret: NotRequired[pulumi.Input[str] | None]
     """Secret. 32+ characters, set once and never changed (cloudify-7): the REST service's hash salt, secret key,
     encoding alphabet and encryption key derive from it. A new one makes stored secrets unreadable. Default:

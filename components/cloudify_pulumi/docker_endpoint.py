@@ -218,7 +218,7 @@ class SshIdentity:
 
     def ssh_opts(self, settings: ManagerSettings, *, with_key: bool, with_proxy_key: bool = False) -> list[str]:
         """Options for the provider's ssh: batch mode, this stack's key and host keys, and the bastion hop."""
-        opts = _hop_options(settings.ssh_host_key, self.known_hosts_file, self.key_file if with_key else None)
+        opts = _hop_options(self.known_hosts_file, self.key_file if with_key else None)
         if settings.ssh_proxy is not None:
             proxy_key = self.proxy_key_file if with_proxy_key else self.key_file if with_key else None
             opts += ["-o", self._proxy_command(settings.ssh_proxy, proxy_key)]
@@ -235,7 +235,7 @@ class SshIdentity:
         """
         words = [
             "ssh",
-            *_hop_options(proxy.host_key, self.proxy_known_hosts_file, key_file),
+            *_hop_options(self.proxy_known_hosts_file, key_file),
             "-l",
             proxy.user,
             "-p",
@@ -251,38 +251,43 @@ class SshIdentity:
         """Where ssh finds `path`: `~` is the passwd entry's home directory."""
         return login_home() / path.removeprefix("~/")
 
-    def write(self, settings: ManagerSettings, private_key: str | None, proxy_private_key: str | None = None) -> str:
-        """Write the keys (0600, in a 0700 folder) and the pinned host keys; returns the key path."""
+    def write(
+        self,
+        settings: ManagerSettings,
+        private_key: str | None,
+        proxy_private_key: str | None,
+        host_key: str,
+        bastion_key: str | None,
+    ) -> str:
+        """Write the keys (0600, in a 0700 folder) and the trusted host keys (pinned or recorded at first use,
+        ssh_trust.py) as this stack's known hosts; returns the key path."""
         key_file = self.local_path(self.key_file)
         key_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         key_file.parent.chmod(0o700)
         if private_key is not None:
             _write_private(key_file, _key_text(private_key))
-        if settings.ssh_host_key:
-            _write_private(
-                self.local_path(self.known_hosts_file),
-                f"{_known_host(settings.host or '', settings.ssh_port)} {settings.ssh_host_key}\n",
-            )
+        _write_private(
+            self.local_path(self.known_hosts_file),
+            f"{_known_host(settings.host or '', settings.ssh_port)} {host_key}\n",
+        )
         proxy = settings.ssh_proxy
         if proxy is not None and proxy_private_key is not None:
             _write_private(self.local_path(self.proxy_key_file), _key_text(proxy_private_key))
-        if proxy is not None and proxy.host_key:
+        if proxy is not None and bastion_key is not None:
             _write_private(
-                self.local_path(self.proxy_known_hosts_file),
-                f"{_known_host(proxy.host, proxy.port)} {proxy.host_key}\n",
+                self.local_path(self.proxy_known_hosts_file), f"{_known_host(proxy.host, proxy.port)} {bastion_key}\n"
             )
         return self.key_file
 
 
-def _hop_options(host_key: str | None, known_hosts_file: str, key_file: str | None) -> list[str]:
-    """One SSH hop's options: batch mode, its own known_hosts (strict when its key is pinned, else trust on
-    first use) and, when given, its own key and no other."""
-    checking = "yes" if host_key else "accept-new"
+def _hop_options(known_hosts_file: str, key_file: str | None) -> list[str]:
+    """One SSH hop's options: batch mode, its own known_hosts, strict (the key in it is pinned or was recorded
+    at first use: ssh_trust.py), and, when given, its own key and no other."""
     opts = [
         "-o",
         "BatchMode=yes",
         "-o",
-        f"StrictHostKeyChecking={checking}",
+        "StrictHostKeyChecking=yes",
         "-o",
         f"UserKnownHostsFile={known_hosts_file}",
     ]

@@ -59,6 +59,16 @@ def ensure_docker(settings: ManagerSettings, provider_ssh_user: str | None) -> s
     )
 
 
+def scan_host_key(host: str, port: int) -> str:
+    """On this machine: the SSH host key `host` presents on `port` (ssh-keyscan), to trust from now on."""
+    return invocation("host_key.sh", "scan", host, str(port))
+
+
+def own_host_key() -> str:
+    """On the host: its own public SSH host key, for a host behind a bastion that ssh-keyscan cannot reach."""
+    return invocation("host_key.sh", "own")
+
+
 def write_manager_config(settings: ManagerSettings) -> str:
     """Write config.yaml, which arrives on stdin, into the manager's config folder on the host."""
     return invocation("write_manager_config.sh", _flag(settings.use_sudo), settings.manager_config_dir)

@@ -44,7 +44,6 @@ so a second `up` plans nothing; tests/engine/test_provider_readback.py holds the
 import hashlib
 import json
 import os
-import typing
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -53,12 +52,12 @@ import pulumi_command as command
 import pulumi_docker as docker
 import pulumi_random as random
 
-from . import host_scripts, manager_config
+from . import host_scripts, manager_config, ssh_trust
 from .args import CloudifyManagerArgs
 from .containers import app_inputs
 from .docker_endpoint import SshIdentity, checked_docker_host, parse_host_report, provider_ssh_user
 from .inputs import Resolved, resolve_args
-from .model import ManagerSettings, SshProxy
+from .model import ManagerSettings
 from .rules import path_slug
 
 # The app container carries the digest of its own other inputs: the backup step
@@ -114,8 +113,19 @@ class CloudifyManager(pulumi.ComponentResource):
         self._tls = resolved.tls
         self._identity = ssh_identity or SshIdentity.for_stack(pulumi.get_project(), pulumi.get_stack(), name)
         self._secrets = self._manager_secrets()
+        self._keys = (
+            ssh_trust.trusted_keys(
+                name,
+                self._plan,
+                self._settings,
+                self._given.get("ssh_private_key"),
+                self._given.get("ssh_proxy_private_key"),
+                self,
+            )
+            if self._plan.is_remote
+            else None
+        )
         self._connection = self._ssh_connection()
-        self._settings.apply(_warn_unpinned_host_keys)
 
         engine = self._host_command(
             "docker-engine", self._from_settings(lambda s: host_scripts.ensure_docker(s, provider_ssh_user(s)))
@@ -162,51 +172,44 @@ class CloudifyManager(pulumi.ComponentResource):
 
     # -- secrets ---------------------------------------------------------------
 
-    def _manager_secrets(self) -> tuple[pulumi.Output[str], pulumi.Output[str]] | None:
-        """The admin password and manager secret of a profile that configures them: a set value wins; the
-        other is pulumi-random's, made once and kept, secret, in the state.
+    def _manager_secrets(self) -> tuple[pulumi.Output[str], pulumi.Output[str], pulumi.Output[str]] | None:
+        """The admin password, manager secret and broker password of a profile that configures them: a set
+        value wins; the other is pulumi-random's, made once and kept, secret, in the state.
 
-        Both generators are declared whether or not a value is set, so that switching between a set and a
+        Each generator is declared whether or not a value is set, so that switching between a set and a
         generated value never deletes one: the generated manager secret is protected, because losing it
         makes every secret the manager stored unreadable.
         """
         if not self._plan.profile.manager_config:
             return None
-        admin = random.RandomPassword(
-            f"{self._name}-generated-admin-password", length=24, special=False, opts=pulumi.ResourceOptions(parent=self)
-        )
+        child = pulumi.ResourceOptions(parent=self)
+        admin = random.RandomPassword(f"{self._name}-generated-admin-password", length=24, special=False, opts=child)
         secret = random.RandomPassword(
             f"{self._name}-generated-manager-secret",
             length=48,
             special=False,
             opts=pulumi.ResourceOptions(parent=self, protect=True),
         )
-        return (self._given.get("admin_password", admin.result), self._given.get("manager_secret", secret.result))
+        broker = random.RandomPassword(f"{self._name}-generated-broker-password", length=24, special=False, opts=child)
+        return (
+            self._given.get("admin_password", admin.result),
+            self._given.get("manager_secret", secret.result),
+            self._given.get("broker_password", broker.result),
+        )
 
     # -- host commands -------------------------------------------------------
 
     def _ssh_connection(self) -> command.remote.ConnectionArgs | None:
-        """SSH settings of the remote host; None when the manager goes on this machine."""
-        if not self._plan.is_remote:
+        """SSH settings of the remote host, every hop checked against its pinned or recorded key; None when the
+        manager goes on this machine."""
+        if self._keys is None:
             return None
-        key = self._given.get("ssh_private_key")
-        proxy = None
-        if self._plan.has_proxy:
-            # pulumi-command v1.2.1 dials the bastion, then the host through it; each hop checks its own key.
-            proxy = command.remote.ProxyConnectionArgs(
-                host=self._from_settings(lambda s: _bastion(s).host),
-                port=self._from_settings(lambda s: _bastion(s).port),
-                user=self._from_settings(lambda s: _bastion(s).user),
-                host_key=_unset_when_none(self._from_settings(lambda s: _bastion(s).host_key)),
-                private_key=self._given.get("ssh_proxy_private_key", key),
-            )
-        return command.remote.ConnectionArgs(
-            host=self._from_settings(_remote_host),
-            port=self._from_settings(lambda s: s.ssh_port),
-            user=self._from_settings(lambda s: s.ssh_user),
-            private_key=key,
-            host_key=_unset_when_none(self._from_settings(lambda s: s.ssh_host_key)),
-            proxy=proxy,
+        return ssh_trust.connection(
+            self._settings,
+            self._given.get("ssh_private_key"),
+            self._given.get("ssh_proxy_private_key"),
+            self._keys.host,
+            self._keys.bastion,
         )
 
     def _host_command(
@@ -258,9 +261,9 @@ class CloudifyManager(pulumi.ComponentResource):
         """
         if self._secrets is None:  # profiles with manager_config have them (_manager_secrets)
             return None
-        admin_password, manager_secret = self._secrets
+        admin_password, manager_secret, broker_password = self._secrets
         text: pulumi.Output[str] = pulumi.Output.secret(
-            pulumi.Output.all(self._settings, admin_password, manager_secret).apply(
+            pulumi.Output.all(self._settings, admin_password, manager_secret, broker_password).apply(
                 lambda values: manager_config.render(*values)
             )
         )
@@ -282,9 +285,13 @@ class CloudifyManager(pulumi.ComponentResource):
         ssh_opts = None
         ready: pulumi.Output[Any] = pulumi.Output.from_input("")
         if self._plan.is_remote:
-            # Keys and pinned host keys must be on disk before the provider's ssh runs.
+            # Keys and trusted host keys must be on disk before the provider's ssh runs.
             proxy_key = self._given.get("ssh_proxy_private_key") if self._plan.has_proxy else None
-            written = pulumi.Output.all(self._settings, key, proxy_key).apply(lambda values: identity.write(*values))
+            keys = self._keys
+            assert keys is not None  # a remote plan has them
+            written = pulumi.Output.all(self._settings, key, proxy_key, keys.host, keys.bastion).apply(
+                lambda values: identity.write(*values)
+            )
             ready = pulumi.Output.unsecret(written)
             ssh_opts = self._from_settings(
                 lambda s: identity.ssh_opts(s, with_key=key is not None, with_proxy_key=proxy_key is not None)
@@ -452,46 +459,6 @@ class CloudifyManager(pulumi.ComponentResource):
         return self._host_command("admin-password", create, triggers=[app.id], depends_on=[ready], stdin=password)
 
 
-def _remote_host(settings: ManagerSettings) -> str:
-    """The host of a plan that is remote (`ManagerPlan.is_remote`)."""
-    if settings.host is None:
-        raise AssertionError("the plan is remote, the settings have no host")
-    return settings.host
-
-
-def _unset_when_none(value: pulumi.Output[str | None]) -> pulumi.Output[str]:
-    """An optional input whose Output may resolve to None: the engine reads None as unset, which is what the
-    provider's schema means by an optional `Input[str]` (the SDK's typing has no `Input[str | None]`)."""
-    return typing.cast(pulumi.Output[str], value)
-
-
-def _bastion(settings: ManagerSettings) -> SshProxy:
-    """The bastion of a plan that has one (`ManagerPlan.has_proxy`)."""
-    if settings.ssh_proxy is None:
-        raise AssertionError("the plan has a bastion, the settings none")
-    return settings.ssh_proxy
-
-
 def _imported_id(step: HostCommand) -> pulumi.Output[str]:
     """The `IMAGE_ID=` line printed by import_image.sh."""
     return step.stdout.apply(lambda out: host_scripts.parse_key_values(out)["IMAGE_ID"])
-
-
-def _warn_unpinned_host_keys(settings: ManagerSettings) -> None:
-    """An unchecked host key is a risk the user should see, said as it is: once per host key that is not pinned.
-
-    pulumi-command v1.2.1 checks no host key when none is given (provider/pkg/provider/remote/connection.go lines
-    81 and 96-97 `ssh.InsecureIgnoreHostKey()`, the proxy hop line 204): the host steps, which carry the secrets,
-    would talk to whoever answers. Only the Docker provider's `ssh` trusts the first key and refuses a changed one.
-    """
-    unpinned = []
-    if settings.is_remote and not settings.ssh_host_key:
-        unpinned.append(("sshHostKey", settings.host))
-    if settings.ssh_proxy is not None and not settings.ssh_proxy.host_key:
-        unpinned.append(("sshProxyHostKey", settings.ssh_proxy.host))
-    for key, host in unpinned:
-        pulumi.warn(
-            f"{key} is not set: the host steps (pulumi-command) do not check the host key of {host} at all, and "
-            "the Docker provider's ssh trusts the first key it sees. Pin it: "
-            f"pulumi config set {key} \"$(ssh-keyscan -t ed25519 {host} | cut -d' ' -f2-)\""
-        )

@@ -13,7 +13,13 @@ in each new container, so a replaced container would be a different manager:
   regenerated into `/opt/manager/rest-security.conf`, which is not on a
   volume, unless pinned here (`restservice.py` `_generate_flask_security_config`);
   a new encryption key makes every stored secret unreadable;
-- `services_to_install`: the image's services, stated (see profiles.py).
+- `services_to_install`: the image's services, stated (see profiles.py);
+- `rabbitmq.password`: the broker user's password, `c10udify` in the image's config.yaml (lines 113-114). It takes
+  effect on a new manager only: configure writes it into the broker's definitions.json and the manager's database
+  when it creates them (`rabbitmq.py` `_init_service` lines 90-104, `_write_definitions_file` 605-635;
+  `restservice.py` `_initialize_db` 274-291), and later configures skip both (`_init_service` returns once
+  `queue_service` is configured; `_create_rabbitmq_user`, 126-140, only adds a missing user; an existing
+  database is not re-initialised, `_configure_db` 248-271).
 
 Two checks are switched off, as Cloudify's own Helm chart does
 (cloudify-helm `cloudify-manager-worker/values.yaml` lines 508-511):
@@ -89,8 +95,8 @@ _QuotedStrings.add_representer(
 )
 
 
-def render(settings: ManagerSettings, admin_password: str, manager_secret: str) -> str:
-    """The whole config.yaml text (secret: it holds the admin password and the REST keys)."""
+def render(settings: ManagerSettings, admin_password: str, manager_secret: str, broker_password: str) -> str:
+    """The whole config.yaml text (secret: it holds the admin and broker passwords and the REST keys)."""
     document = {
         "manager": {
             "hostname": settings.hostname,
@@ -98,6 +104,7 @@ def render(settings: ManagerSettings, admin_password: str, manager_secret: str) 
             "public_ip": settings.management_ip,
             "security": {"admin_password": admin_password},
         },
+        "rabbitmq": {"password": broker_password},
         "services_to_install": list(CLOUDIFY_7_SERVICES),
         "flask_security": flask_security(manager_secret),
         "validations": {"skip_validations": True},

@@ -74,8 +74,7 @@ class SshProxy:
     user: str
     port: int
     host_key: str | None
-    """Pinned public host key of the bastion; unset, the command provider checks none and the Docker provider's
-    ssh trusts the first one."""
+    """Pinned public host key of the bastion; unset, the one recorded at first use is checked (ssh_trust.py)."""
 
 
 @dataclass(frozen=True)
@@ -111,6 +110,10 @@ class ManagerPlan:
     """The manager goes on a host reached over SSH (`host` is set)."""
     has_proxy: bool
     """Every SSH connection goes through a bastion (`sshProxyHost` is set)."""
+    pins_host_key: bool
+    """`sshHostKey` is set; else the key is recorded at first use (ssh_trust.py)."""
+    pins_proxy_host_key: bool
+    """`sshProxyHostKey` is set; else the bastion's key is recorded at first use."""
     has_hostname: bool
     """The application container gets a fixed hostname (set, or the profile's default)."""
     volume_paths: tuple[str, ...]

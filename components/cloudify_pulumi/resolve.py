@@ -488,6 +488,8 @@ def judge_plan(v: Values, *, has_private_key: bool, has_ssh_agent: bool) -> Mana
         profile=profile,
         is_remote=v.given("host"),
         has_proxy=v.given("sshProxyHost"),
+        pins_host_key=v.given("sshHostKey"),
+        pins_proxy_host_key=v.given("sshProxyHostKey"),
         has_hostname=v.given("hostname") or profile.fixed_hostname,
         volume_paths=_volume_paths(v, profile),
         ports=_ports(v, profile),

@@ -97,9 +97,9 @@ SETTINGS: tuple[Setting, ...] = (
         "sshHostKey",
         str,
         output=True,
-        doc="The host's public key (`ssh-ed25519 AAAA...`), pinned. Without it the SSH commands do not verify "
-        "the host key (the command provider ignores it), and the Docker provider's `ssh` trusts the key "
-        "on first use and then refuses a changed one. Set it for production.",
+        doc="The host's public key (`ssh-ed25519 AAAA...`), pinned. Without it the key the host presents on the "
+        "first `up` is recorded in the stack, and every connection (the host steps and the Docker provider) is "
+        "checked against it (docs/connectivity.md, host keys). Set it for production.",
     ),
     Setting(
         "sshProxyHost",
@@ -114,9 +114,8 @@ SETTINGS: tuple[Setting, ...] = (
         "sshProxyHostKey",
         str,
         output=True,
-        doc="The bastion's public host key, pinned. Unset, the host steps' hop through the bastion checks no host "
-        "key (the command provider ignores it) and the Docker provider's `ssh` trusts the first key; a warning "
-        "says so. Set it for production.",
+        doc="The bastion's public host key, pinned. Unset, the key it presents on the first `up` is recorded and "
+        "checked on every hop through it, as for `sshHostKey`. Set it for production.",
     ),
     Setting(
         "sshProxyPrivateKey",
@@ -321,6 +320,17 @@ SETTINGS: tuple[Setting, ...] = (
         doc="The manager's admin password (cloudify-7), written to its config.yaml and set in its database after "
         "every replacement of the application container; a change replaces that container (after a "
         "backup). Never printed.",
+    ),
+    Setting(
+        "brokerPassword",
+        str,
+        secret=True,
+        output=True,
+        per_manager=False,
+        default_doc="generated (24 characters) with `cloudify-7`",
+        doc="The password of the message broker's user (cloudify-7), instead of the image's shipped `c10udify`. "
+        "Cloudify's configure sets it only when it creates the broker and the database, so it applies to a new "
+        "manager; an existing manager keeps the password its broker has (docs/cloudify-7.md, broker).",
     ),
     Setting(
         "managerSecret",

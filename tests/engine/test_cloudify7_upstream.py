@@ -308,3 +308,33 @@ def test_the_ui_path_keeps_a_distinct_volume_name():
     run = render()
     names = [v["volumeName"] for v in run.one("docker:index/container:Container", "-data").inputs["volumes"]]
     assert "cloudify-opt-cloudify-stage-dist-userdata" in names and len(set(names)) == len(names)
+
+
+class UpstreamBroker:
+    """The broker user's password across container replacements, as configure treats it (7.0.4).
+
+    rabbitmq.py `_init_service` (lines 90-104): until `queue_service` is among the configured services (kept in
+    /etc/cloudify, a data volume) it deletes the broker's store and writes definitions.json with the config's
+    `rabbitmq.password` (`_write_definitions_file`, 605-635); afterwards it returns at once.
+    `_create_rabbitmq_user` (126-140) adds the user only when it is missing. restservice.py `_initialize_db`
+    (274-291) gives the new database the same `rabbitmq` section; an existing database is not re-initialised."""
+
+    def __init__(self) -> None:
+        self.password: str | None = None
+        self.configured = False
+
+    def configure(self, config: dict[str, Any]) -> None:
+        if not self.configured:
+            self.password = config["rabbitmq"]["password"]
+            self.configured = True
+
+
+def test_a_new_manager_takes_the_broker_password_and_an_existing_one_keeps_its_own():
+    """What brokerPassword's reference says: it applies to a new manager only."""
+    first = render()
+    broker = UpstreamBroker()
+    broker.configure(upstream_load(config_text(first)))
+    generated = yaml.safe_load(config_text(first))["rabbitmq"]["password"]
+    assert broker.password == generated != "c10udify"
+    broker.configure(upstream_load(config_text(render(brokerPassword="Br0ker-changed-p4ss"))))
+    assert broker.password == generated, "configure does not apply a changed password to an existing broker"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 
 import pytest
 from cloudify_pulumi.rules import ConfigError
@@ -250,16 +249,3 @@ def test_registry_auth_of_the_wrong_shape_is_refused_with_the_commands_that_set_
         "registryAuth.server registry.example.com`, likewise registryAuth.username, and `pulumi config set "
         "--secret --path registryAuth.password`"
     ]
-
-
-def test_an_unpinned_host_key_is_warned_about_and_a_pinned_one_is_not(caplog):
-    with caplog.at_level(logging.WARNING):
-        render()
-    assert (
-        "sshHostKey is not set: the host steps (pulumi-command) do not check the host key of manager.example.com at all"
-        in caplog.text
-    )
-    caplog.clear()
-    with caplog.at_level(logging.WARNING):
-        render(sshHostKey="ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPinnedKeyForTests")
-    assert "sshHostKey is not set" not in caplog.text

@@ -65,6 +65,25 @@ def test_the_generated_values_reach_config_yaml_only_through_secret_inputs():
         assert not any(password in s or secret in s for s in plain_strings(outputs))
 
 
+def test_a_generated_broker_password_replaces_the_shipped_one_and_stays_secret():
+    """cloudify-manager-install 7.0.4 config.yaml lines 113-114 ship `cloudify`/`c10udify`."""
+    run = render()
+    password = generated(run, "broker-password")
+    assert len(password) == 24
+    assert config_document(run)["rabbitmq"] == {"password": password}
+    assert any(password in s for s in secret_strings(run.one("command:local:Command", "-manager-config").wire_inputs))
+    for registration in run.registrations:
+        assert password not in " ".join(plain_strings(registration.wire_inputs) + plain_strings(registration.state))
+    for outputs in run.outputs.values():
+        assert not any(password in s for s in plain_strings(outputs))
+
+
+def test_a_set_broker_password_wins_over_the_generated_one():
+    run = render(brokerPassword="Br0ker-throwaway-p4ss")
+    assert config_document(run)["rabbitmq"]["password"] == "Br0ker-throwaway-p4ss"
+    assert len([r for r in run.registrations if r.type == RANDOM]) == 3, "the generator stays declared"
+
+
 def test_the_generated_manager_secret_is_protected_and_the_admin_password_is_not():
     run = render()
     assert run.one(RANDOM, "-generated-manager-secret").protect is True
@@ -76,7 +95,7 @@ def test_set_values_win_and_the_generators_stay_declared():
     """Switching between a set and a generated value deletes nothing (the generated secret is protected)."""
     run = render(adminPassword=THROWAWAY_ADMIN_PASSWORD, managerSecret=THROWAWAY_MANAGER_SECRET)
     assert config_document(run)["manager"]["security"]["admin_password"] == THROWAWAY_ADMIN_PASSWORD
-    assert len([r for r in run.registrations if r.type == RANDOM]) == 2
+    assert len([r for r in run.registrations if r.type == RANDOM]) == 3
     generated_run = render()
     assert config_document(run)["flask_security"] != config_document(generated_run)["flask_security"]
 

@@ -183,7 +183,11 @@ def test_a_nat_address_as_management_ip_stops_the_program_after_the_docker_step_
     config = {**stack_config("prod"), "managementIp": "203.0.113.7"}
     with pytest.raises(DockerHostError, match=r"^managementIp: 203\.0\.113\.7 is not an address of manager\.example"):
         run_program(config, secrets=stack_secrets(config), mocks=mocks)
-    assert [r.type for r in last_registrations()] == ["cloudify:index:CloudifyManager", "command:remote:Command"]
+    assert [r.type for r in last_registrations()] == [
+        "cloudify:index:CloudifyManager",
+        "command:local:Command",  # the host key, recorded at first use
+        "command:remote:Command",
+    ]
 
 
 def test_the_readiness_check_reaches_the_public_port_on_the_address_it_is_published_on():

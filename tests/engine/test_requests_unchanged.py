@@ -12,6 +12,11 @@ word; CHANGELOG.md (1.1.0) says what their one more run does.
   rather than computed, so that this test does not restate the code it checks. The replacement key, a digest of
   the container's inputs, follows them (in the container's environment and the backup step's arguments).
 - the agent step's arguments: each package is `KIND URL SHA256 TARGET`, `-` for no checksum (`agent_words_as_2_0`).
+- the host keys: without `sshHostKey` (`sshProxyHostKey`), a new step records the key at first use
+  (`HOST_KEY_STEPS_2_0`, by hand), and every connection is given it; the Docker provider's ssh checks it strictly
+  (`StrictHostKeyChecking=yes`, where 1.x had `accept-new`). `trusted_as_1_x` takes exactly that out.
+- the broker password (cloudify-7): a new generator, config.yaml's `rabbitmq` section and the config revision
+  that follows the file (`broker_as_1_x`).
 - `wait_ready.sh`, which takes an optional ADDRESS, and `common.sh`, which every script inlines (a folder the
   program did not create keeps its mode): every script is compared by name, its arguments word for word."""
 
@@ -22,6 +27,8 @@ import shutil
 
 import harness
 import pytest
+import yaml
+from cloudify_pulumi import manager_config
 from cloudify_pulumi.docker_endpoint import SshIdentity
 from cloudify_pulumi.manager import REPLACEMENT_KEY_ENV
 from engine_requests import FIXTURE, RENDERINGS, STACK, render, requests
@@ -62,10 +69,24 @@ PORTS_2_0: dict[str, dict[str, list[tuple[int, str]]]] = {
     "prod-tls": {APP: remote_3_2("10.0.0.10")},
     "prod-registry": {APP: remote_3_2("10.0.0.10")},
 }
+LOCAL_SCAN, REMOTE_READ = "command:local:Command::", "command:remote:Command::"
+HOST_KEY_STEPS_2_0: dict[str, list[str]] = {
+    # rendering -> the URN suffixes of the steps that record host keys (none where every key is pinned)
+    "dev": [],
+    "prod": [f"{LOCAL_SCAN}cloudify-host-key"],
+    "sites": [f"{LOCAL_SCAN}paris-host-key", f"{LOCAL_SCAN}tokyo-host-key"],
+    "bastion": [f"{REMOTE_READ}cloudify-host-key"],  # behind the bastion, whose key the stack pins
+    "prod-kitchen-sink": [],
+    "prod-cloudify-7": [f"{LOCAL_SCAN}cloudify-host-key"],
+    "prod-offline": [f"{LOCAL_SCAN}cloudify-host-key"],
+    "prod-tls": [f"{LOCAL_SCAN}cloudify-host-key"],
+    "prod-registry": [f"{LOCAL_SCAN}cloudify-host-key"],
+}
 INTERNAL_3_2 = {5555, 8100, 9200, 8086}  # Riemann, the REST service behind nginx, Elasticsearch, InfluxDB
 # tests/harness.py: the mocks' container IDs digest the inputs, and both containers' inputs hold what changed
-# (the app its ports, the data container an imported image's ID); their inputs are compared field by field.
-MOCK_CONTAINER_ID = re.compile(r"-(app|data)-[0-9a-f]{12}\b")
+# (the app its ports, the data container an imported image's ID), as do the Docker providers' (their ssh options);
+# their inputs are compared field by field.
+MOCK_CONTAINER_ID = re.compile(r"-(app|data|docker)-[0-9a-f]{12}\b")
 
 
 def scripts_by_name(request: dict) -> dict:
@@ -124,6 +145,63 @@ def without_2_0_changes(requests: dict, rendering: str) -> dict:
     return json.loads(MOCK_CONTAINER_ID.sub(r"-\1-<id>", text))
 
 
+def trusted_as_1_x(requests: dict, rendering: str) -> dict:
+    """2.0.0's requests without its host-key steps (`HOST_KEY_STEPS_2_0`) and without the keys they recorded,
+    in every connection and dependency; the provider's strict checking read as 1.x's trust on first use."""
+    steps = {urn: r for urn, r in requests.items() if any(urn.endswith(s) for s in HOST_KEY_STEPS_2_0[rendering])}
+    assert len(steps) == len(HOST_KEY_STEPS_2_0[rendering]), sorted(steps)
+    recorded = {harness.mock_host_key(step["inputs"]["create"]) for step in steps.values()}
+
+    def without(value):  # type: ignore[no-untyped-def]
+        if isinstance(value, dict):
+            return {k: without(v) for k, v in value.items() if not (k == "hostKey" and str(v) in recorded)}
+        if isinstance(value, list):
+            return [without(v) for v in value if str(v) not in steps]
+        if isinstance(value, str):
+            return value.replace("StrictHostKeyChecking=yes", "StrictHostKeyChecking=accept-new")
+        return value
+
+    return {urn: without(request) for urn, request in requests.items() if urn not in steps}
+
+
+BROKER_GENERATOR = "random:index/randomPassword:RandomPassword::cloudify-generated-broker-password"
+CLOUDIFY_7 = ("dev", "prod-cloudify-7")  # the renderings with a generated config.yaml
+
+
+def broker_as_1_x(requests: dict, rendering: str) -> dict:
+    """2.0.0's requests without the broker password: its generator, config.yaml's `rabbitmq` section, and the
+    config revision that follows the file (a keyed digest of it, in the app container's environment)."""
+    if rendering not in CLOUDIFY_7:
+        return requests
+    (generator,) = [urn for urn in requests if urn.endswith(BROKER_GENERATOR)]
+    kept = json.loads(
+        json.dumps({urn: r for urn, r in requests.items() if urn != generator}).replace(f'"{generator}", ', "")
+    )
+    kept = json.loads(json.dumps(kept).replace(f', "{generator}"', "").replace(f'"{generator}"', ""))
+    (config_step,) = [urn for urn in kept if urn.endswith("-manager-config")]
+    stdin = kept[config_step]["inputs"]["stdin"]
+    document = yaml.safe_load(stdin["value"])
+    password = harness.generated_password(generator.split("::")[-1], requests[generator]["inputs"])
+    assert document.pop("rabbitmq") == {"password": password}
+    text = stdin["value"]
+    stdin["value"] = yaml.dump(
+        document, Dumper=manager_config._QuotedStrings, sort_keys=True, default_flow_style=False, allow_unicode=True
+    )
+    (secret_generator,) = [urn for urn in kept if urn.endswith("-generated-manager-secret")]
+    candidates = [harness.generated_password(secret_generator.split("::")[-1], kept[secret_generator]["inputs"])]
+    candidates.append(harness.THROWAWAY_MANAGER_SECRET)  # a stack that sets managerSecret
+    revisions = {manager_config.revision(secret, text): secret for secret in candidates}
+    served = json.dumps(kept)
+    (revision,) = [r for r in revisions if r in served]
+    return json.loads(served.replace(revision, manager_config.revision(revisions[revision], stdin["value"])))
+
+
+def pinned_checked_strictly(requests: dict) -> dict:
+    """1.x's provider options with a pinned key already said `StrictHostKeyChecking=yes`: read them as 2.0.0's
+    reading of 1.x (`trusted_as_1_x`) does."""
+    return json.loads(json.dumps(requests).replace("StrictHostKeyChecking=yes", "StrictHostKeyChecking=accept-new"))
+
+
 @pytest.fixture(autouse=True)
 def fixture_stack_identity_removed():
     """These runs use the fixture's stack name, not the test's own: remove the identity folder they write."""
@@ -134,8 +212,9 @@ def fixture_stack_identity_removed():
 
 @pytest.mark.parametrize("rendering", sorted(RENDERINGS))
 def test_the_engine_receives_the_same_requests_as_before_the_library(rendering):
-    now = json.loads(json.dumps(requests(render(rendering)), sort_keys=True))
-    before = BEFORE[rendering]
+    now = trusted_as_1_x(json.loads(json.dumps(requests(render(rendering)), sort_keys=True)), rendering)
+    now = broker_as_1_x(now, rendering)
+    before = pinned_checked_strictly(BEFORE[rendering])
     assert sorted(now) == sorted(before), "URNs changed"
     for urn, suffix in ((urn, app_container(urn, rendering)) for urn in before):
         if suffix is not None:

@@ -110,7 +110,9 @@ def test_app_container_uses_the_data_containers_volumes_and_depends_on_it():
 def test_provider_address_is_derived_from_the_install_command():
     run = remote_run()
     provider, engine = run.one(PROVIDER), run.one("command:remote:Command", "-docker-engine")
-    assert provider.property_dependencies["host"] == [engine.urn]
+    host_key = run.one("command:local:Command", "-host-key")
+    # The address waits for the Docker step, and for the recorded host key its ssh checks (ssh_trust.py).
+    assert sorted(provider.property_dependencies["host"]) == sorted([engine.urn, host_key.urn])
     assert provider.inputs["host"] == "ssh://ubuntu@manager.example.com:22"
 
 
@@ -126,7 +128,7 @@ def test_every_docker_resource_uses_the_explicit_provider():
 def test_every_child_has_the_component_as_parent(local_run):
     component = local_run.one(COMPONENT)
     children = [r for r in local_run.registrations if r.type not in (COMPONENT, "pulumi:pulumi:Stack")]
-    assert len(children) == 12 + 8, [c.name for c in children]  # 8 data volumes, 2 generators (cloudify-7)
+    assert len(children) == 13 + 8, [c.name for c in children]  # 8 data volumes, 3 generators (cloudify-7)
     assert {c.parent for c in children} == {component.urn}
 
 
@@ -220,7 +222,7 @@ def test_docker_cli_too_old_for_ssh_fails_before_any_container_is_registered():
     with pytest.raises(DockerHostError, match=r"(?s)CLI.*ubuntu 14\.04.*18\.06\.3-ce.*dial-stdio.*dockerHost.*tcp://"):
         run_program({**stack_config("prod")}, secrets={"sshPrivateKey": PRIVATE_KEY}, mocks=mocks)
     registered = [r.type for r in last_registrations()]
-    assert registered == [COMPONENT, "command:remote:Command"], registered
+    assert registered == [COMPONENT, "command:local:Command", "command:remote:Command"], registered
 
 
 def test_old_daemon_behind_a_new_static_cli_is_reached_over_ssh():
@@ -239,7 +241,7 @@ def test_cap_add_on_a_daemon_older_than_18_09_fails_before_any_container():
         run_program(
             {**stack_config("prod"), "capAdd": '["NET_ADMIN"]'}, secrets={"sshPrivateKey": PRIVATE_KEY}, mocks=mocks
         )
-    assert [r.type for r in last_registrations()] == [COMPONENT, "command:remote:Command"]
+    assert [r.type for r in last_registrations()] == [COMPONENT, "command:local:Command", "command:remote:Command"]
 
 
 def test_old_docker_over_tcp_with_tls_is_accepted_and_tls_key_stays_secret():

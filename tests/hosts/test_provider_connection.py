@@ -90,17 +90,3 @@ def test_a_pinned_host_key_that_does_not_match_is_refused(make_host, engine, tmp
     result = ping(*provider_inputs(run))
     assert result.returncode != 0 and not result.response
     assert "Host key verification failed" in result.stderr, result.stderr
-
-
-def test_a_host_key_trusted_on_first_use_is_refused_once_the_host_presents_another(make_host, engine):
-    """Without sshHostKey the provider's ssh trusts the first key it sees (`accept-new`) and records it in this
-    stack's known_hosts; a host that later presents another key (here: its keys are regenerated) is refused."""
-    host = make_host("tofu", with_engine=True, docker_group=True)
-    run = render_for_host(host)
-    assert "StrictHostKeyChecking=accept-new" in provider_inputs(run)[1]
-    first = ping(*provider_inputs(run))
-    assert first.answered_ok, first.stderr
-    host.setup("rm /etc/ssh/ssh_host_* && ssh-keygen -A")
-    again = ping(*provider_inputs(run))
-    assert again.returncode != 0 and not again.response
-    assert "REMOTE HOST IDENTIFICATION HAS CHANGED" in again.stderr, again.stderr

@@ -24,6 +24,7 @@ ARGUMENT_COUNTS = {
     "write_manager_config.sh": 2,
     "install_agents.sh": 2,
     "set_admin_password.sh": 2,
+    "host_key.sh": 3,  # scan HOST PORT; `own` alone: test_each_mode_of_host_key_takes_its_own_arguments
 }
 OPTIONAL_ARGUMENTS = {"install_agents.sh": 1, "wait_ready.sh": 1, "import_image.sh": 1}
 """Counts past the required ones that are still usage: wait_ready.sh takes an optional ADDRESS, import_image.sh an
@@ -92,6 +93,15 @@ def test_a_wrong_number_of_arguments_is_a_usage_error(script):
         assert result.returncode == 2, (count, result.stderr)
         assert result.stderr.startswith(f"usage: {script} "), result.stderr
         assert result.stdout == ""
+
+
+@pytest.mark.parametrize(
+    "args", [["own", "extra"], ["scan", "host"], ["scan", "host", "22", "extra"], ["keyscan", "host", "22"]]
+)
+def test_each_mode_of_host_key_takes_its_own_arguments(args):
+    result = run_shipped("host_key.sh", *args)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith("usage: host_key.sh scan HOST PORT | host_key.sh own")
 
 
 @pytest.mark.parametrize(
