@@ -2,6 +2,8 @@
 
 Resource graph (every child has `parent=self`):
 
+0. `host-key` (and `bastion-host-key` behind a bastion), on a remote host whose key is not pinned: records the
+   key it presents once, in the state; every SSH connection below is checked against it (ssh_trust.py).
 1. `docker-engine`: host command making Docker usable (installs it online only
    on Ubuntu 14.04), and usable by the provider's ssh:// login; prints the
    distribution and the Docker server and client versions.
