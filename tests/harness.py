@@ -431,9 +431,9 @@ def render_for_host(host: Any, *, bastion: Any = None, **overrides: str) -> Run:
     return run_program(config, secrets=secrets, mocks=mocks)
 
 
-def run_host_key_step(create: str, host: Any, bastion: Any = None) -> str:
+def run_host_key_step(create: str, host: Any = None, bastion: Any = None) -> str:
     """A declared host-key step run as its provider would: `scan` on this machine through `sh -c` (pulumi-command
-    v1.2.1 local.Command), `own` on the host over SSH, through the bastion when there is one."""
+    v1.2.1 local.Command), `own` on `host` over SSH, through the bastion when there is one."""
     if script_arguments(create)[1][0] == "scan":
         done = subprocess.run(["sh", "-c", create], capture_output=True, text=True, timeout=60)
     else:
@@ -471,9 +471,10 @@ PYTHON_EXAMPLE = REPO / "examples" / "python" / "__main__.py"
 EXAMPLE_IMAGE = "registry.example.com/cloudify/cloudify-manager:3.2.0"
 
 
-def render_example(address: str, key: str = THROWAWAY_KEY, **config: str) -> Run:
-    """examples/python under the mocks, its SSH host container created at `address`."""
-    mocks = HostMocks()
+def render_example(address: str, key: str = THROWAWAY_KEY, *, real_host_keys: bool = False, **config: str) -> Run:
+    """examples/python under the mocks, its SSH host container created at `address`; `real_host_keys`: the
+    host-key step scans the real host (a test host at `address`)."""
+    mocks = HostMocks(host_key_step=run_host_key_step if real_host_keys else None)
     mocks.addresses["ssh-host"] = address
     settings = {
         "sshHostImage": "example/sshd-docker:1",

@@ -11,7 +11,9 @@ from harness import render_example
 @pytest.mark.hosts
 def test_on_the_test_bed_the_declared_steps_reach_the_address_the_created_host_resolves_to(make_host, engine):
     host = make_host("example-host", with_engine=True, docker_group=True)
-    run = render_example(host.address, key=host.key.read_text(), sshUser=host.user, sshPort=str(host.port))
+    run = render_example(
+        host.address, key=host.key.read_text(), real_host_keys=True, sshUser=host.user, sshPort=str(host.port)
+    )
     step = host.ssh(run.one("command:remote:Command", "cfy-docker-engine").inputs["create"])
     assert step.returncode == 0, step.stderr
     result = ping(*provider_address(run.one("pulumi:providers:docker").inputs))

@@ -11,7 +11,7 @@ import uuid
 import pytest
 from connhelper import ping, provider_address
 from engine.test_fleet import PROD, PROVIDER
-from harness import run_program
+from harness import HostMocks, run_host_key_step, run_program
 from hostbed import PackageServer, docker, start_app_container
 
 # -- on real SSH hosts ---------------------------------------------------------------
@@ -41,7 +41,11 @@ def test_a_two_host_stack_runs_its_docker_and_agent_steps_on_both_and_connects_t
     # Both test hosts share this machine's address: one key opens both (same test key folder).
     packages = json.dumps({"agents": {"a": server.pinned("agent.tar.gz")}})
     config = {**PROD, "cloudifyPackages": packages, "managers": json.dumps(managers)}
-    run = run_program(config, secrets={"sshPrivateKey": hosts["site-a"].key.read_text()})
+    run = run_program(
+        config,
+        secrets={"sshPrivateKey": hosts["site-a"].key.read_text()},
+        mocks=HostMocks(host_key_step=run_host_key_step),  # each host's key, scanned for real
+    )
     started = []
     try:
         for name, host in hosts.items():
