@@ -29,6 +29,8 @@ if not stack.fleet:
     pulumi.export("latestBackup", manager.latest_backup)
     if manager.admin_password is not None:
         pulumi.export("adminPassword", manager.admin_password)  # secret: `pulumi stack output --show-secrets`
+    if manager.manager_ca_cert is not None:
+        pulumi.export("managerCaCert", manager.manager_ca_cert)  # the CA a CLI trusts: docs/tls.md
 else:
     pulumi.export(
         "managers",
@@ -40,6 +42,7 @@ else:
                 "appContainerName": manager.app_container_name,
                 "latestBackup": manager.latest_backup,
                 **({"adminPassword": manager.admin_password} if manager.admin_password is not None else {}),
+                **({"managerCaCert": manager.manager_ca_cert} if manager.manager_ca_cert is not None else {}),
             }
             for name, manager in managers.items()
         },

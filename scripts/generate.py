@@ -278,7 +278,9 @@ cloudify-manager-install 7.0.4 `config.yaml` makes 443 the internal REST port ag
 def exposure() -> str:
     """docs/network-exposure.md: every port of every profile, its role, its address and who needs it."""
     rows = [
-        f"| {name} | {port.number} | {port.role} | {cell(port.service)} | {EXPOSURE_ADDRESS[port.role]} "
+        f"| {name} | {port.number} | {port.role} | {cell(port.service)} | {EXPOSURE_ADDRESS[port.role]}"
+        + (" (not published with `managerTls`)" if port.plain_http else "")
+        + " "
         f"| {cell(port.needed_by)} |"
         for name, profile in sorted(PROFILES.items())
         for port in profile.ports

@@ -131,7 +131,7 @@ MUTANTS: tuple[Mutant, ...] = (
     m(
         "K7-admin-step",
         "components/cloudify_pulumi/manager.py",
-        "        ready = self._admin_password(app, ready) or ready\n",
+        "        ready = self._admin_password(app, ready_step) or ready_step\n",
         "",
         "a changed adminPassword never reaches the manager's database",
         T + "engine/test_cloudify7_upstream.py::test_a_changed_admin_password_is_applied_and_never_fails_configure",
@@ -378,17 +378,86 @@ MUTANTS: tuple[Mutant, ...] = (
         "a host without a readable key records an empty one",
         T + "hosts/test_host_keys_hosts.py::test_the_hosts_own_key_is_read_and_an_unreadable_one_fails_naming_the_fix",
     ),
+    # -- TLS for cloudify-7 (issue 23) -------------------------------------------------------------------------
+    m(
+        "T-k-readiness",
+        S + "wait_ready.sh",
+        "_status=$(curl -sS -o /dev/null -m 5 -w '%{http_code}' ${CA_FILE:+",
+        "_status=$(curl -k -sS -o /dev/null -m 5 -w '%{http_code}' ${CA_FILE:+",
+        "-k in the readiness check: any certificate counts as the manager's",
+        T + "hosts/test_tls_hosts.py::test_a_wrong_certificate_or_plain_http_never_counts_as_ready",
+    ),
+    m(
+        "T-resolve",
+        S + "wait_ready.sh",
+        '        --resolve "$(bracketed "$TLS_NAME"):$PORT:$ADDRESS" "$URL"',
+        '        "$URL"',
+        "the readiness check looks the name up instead of connecting to the published address",
+        T + "hosts/test_tls_hosts.py::test_with_the_right_ca_the_manager_is_ready_and_its_ca_is_reported",
+    ),
+    m(
+        "T-k-healthcheck",
+        "components/cloudify_pulumi/containers.py",
+        'words = ["curl", "-fsS", "-o", "/dev/null",',
+        'words = ["curl", "-k", "-fsS", "-o", "/dev/null",',
+        "-k in the healthcheck",
+        T + "engine/test_tls.py::test_no_check_skips_certificate_verification",
+    ),
+    m(
+        "T-80-open",
+        "components/cloudify_pulumi/profiles.py",
+        '"users, the CLI, `pulumi up`", plain_http=True',
+        '"users, the CLI, `pulumi up`"',
+        "plain HTTP port 80 stays published with TLS",
+        T + "engine/test_network_exposure.py::"
+        "test_a_remote_cloudify_7_manager_publishes_443_everywhere_and_the_agent_ports_on_the_management_ip",
+    ),
+    m(
+        "T-ssl-off",
+        "components/cloudify_pulumi/manager_config.py",
+        '        security["ssl_enabled"] = True\n',
+        "        pass\n",
+        "config.yaml leaves the image's ssl_enabled: false",
+        T + "engine/test_tls.py::test_a_remote_cloudify_7_manager_serves_https_only_with_its_own_ca_by_default",
+    ),
+    m(
+        "T-sni",
+        "components/cloudify_pulumi/manager_config.py",
+        '            "public_ip": settings.tls_name,\n',
+        '            "public_ip": settings.management_ip,\n',
+        "the user's certificate is never served: public_ip is the address, not publicName",
+        T
+        + "engine/test_tls.py::test_a_certificate_of_the_users_is_written_from_stdin_mounted_read_only_and_served_by_sni",
+    ),
+    m(
+        "T-ca-system",
+        "components/cloudify_pulumi/manager_config.py",
+        '    return tls_target("ca") if settings.has_tls_ca else None\n',
+        '    return tls_target("ca") if settings.has_tls_ca else INTERNAL_CA_CERT\n',
+        "a certificate of the user's without a CA is checked against the manager's own CA",
+        T + "engine/test_tls.py::test_without_a_ca_of_the_users_the_systems_trusted_cas_check_the_certificate",
+    ),
+    m(
+        "T-renew",
+        "components/cloudify_pulumi/manager.py",
+        "        contents = [text, *(self._manager_tls[which] for which in sorted(self._manager_tls))]\n",
+        "        contents = [text]\n",
+        "a renewed certificate never reaches the manager (the container is not replaced)",
+        T + "engine/test_tls.py::test_a_new_certificate_replaces_the_app_container",
+    ),
     # -- usage errors touch nothing ------------------------------------------------------------------------------
     m(
         "U-late-check",
         S + "write_manager_config.sh",
         """    case "$DIR" in /*) ;; *) fail 2 "DIR must be an absolute path, got '$DIR'" ;; esac
+    case "$NAME" in "" | . | .. | */*) fail 2 "NAME must be a plain file name, got '$NAME'" ;; esac
     require_root_access
     if ! private_dir "$DIR"; then
         fail 51 "could not create $DIR (configDir)"
     fi
 """,
-        """    require_root_access
+        """    case "$NAME" in "" | . | .. | */*) fail 2 "NAME must be a plain file name, got '$NAME'" ;; esac
+    require_root_access
     if ! private_dir "$DIR"; then
         fail 51 "could not create $DIR (configDir)"
     fi
@@ -667,7 +736,7 @@ MUTANTS: tuple[Mutant, ...] = (
     m(
         "W2",
         S + "wait_ready.sh",
-        "if [ $# -ne 10 ] && [ $# -ne 11 ]; then",
+        "if [ $# -ne 10 ] && [ $# -ne 11 ] && [ $# -ne 13 ]; then",
         "if false; then",
         "exit 2: wrong argument count accepted",
         T + "shell/test_script_usage.py::test_a_wrong_number_of_arguments_is_a_usage_error",
@@ -675,8 +744,8 @@ MUTANTS: tuple[Mutant, ...] = (
     m(
         "W-wait",
         S + "wait_ready.sh",
-        "        answers && configured && { say",
-        "        true && { say",
+        "        answers && configured && {\n",
+        "        true && {\n",
         "readiness never waits for the manager",
         T + "hosts/test_host_scripts.py::test_a_long_readiness_wait_reports_progress_until_the_manager_answers",
     ),
@@ -947,8 +1016,8 @@ MUTANTS: tuple[Mutant, ...] = (
     m(
         "M2",
         S + "write_manager_config.sh",
-        "[ $# -eq 2 ] ||",
-        "[ $# -ge 0 ] ||",
+        "if [ $# -ne 2 ] && [ $# -ne 3 ]; then",
+        "if false; then",
         "exit 2: wrong argument count accepted",
         T + "shell/test_script_usage.py::test_a_wrong_number_of_arguments_is_a_usage_error",
     ),
@@ -1092,8 +1161,8 @@ MUTANTS: tuple[Mutant, ...] = (
     m(
         "W-ipv6",
         S + "wait_ready.sh",
-        '*:*) URL="http://[$ADDRESS]:$PORT$URL_PATH" ;;',
-        '*:*) URL="http://$ADDRESS:$PORT$URL_PATH" ;;',
+        """bracketed() { case $1 in *:*) printf '[%s]' "$1" ;; *) printf '%s' "$1" ;; esac; }""",
+        """bracketed() { printf '%s' "$1"; }""",
         "the readiness URL of an IPv6 address without brackets",
         T + "shell/test_shell_functions.py::test_the_readiness_check_asks_the_address_it_is_given_an_ipv6_one_in_"
         "brackets",

@@ -26,6 +26,7 @@ input changes; the Docker provider's computed attributes likewise).
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import json
 import runpy
@@ -58,6 +59,8 @@ THROWAWAY_MANAGER_SECRET = "throwaway-manager-secret-0123456789abcdef"
 # What the mocked backup step reports (the host tests run the real one).
 MOCK_BACKUP_FILE = "/var/lib/cloudify-backups/cloudify-manager-20261128T060000Z-cloudify_manager_3.1.0.tar.gz"
 MOCK_PREVIOUS_IMAGE = "registry.example.com/cloudify/cloudify-manager:3.1.0"
+# What the mocked readiness step reads out of a TLS manager's container (the host tests run the real one).
+MOCK_MANAGER_CA = "-----BEGIN CERTIFICATE-----\nTW9jayBtYW5hZ2VyIENB\n-----END CERTIFICATE-----\n"
 DEFAULT_STACK = "test"  # each test gets its own (conftest.isolated_home)
 _last_monitor: list[RecordingMonitor] = []  # the latest run's monitor, also when that run raised
 
@@ -172,6 +175,8 @@ class HostMocks(pulumi.runtime.Mocks):
             return f"IMAGE_ID=sha256:{digest(create)}\n"
         if "host_key.sh" in create:
             return self.host_key_step(create) if self.host_key_step else f"HOST_KEY={mock_host_key(create)}\n"
+        if "wait_ready.sh" in create and "cloudify_internal_ca_cert.pem" in create:
+            return f"MANAGER_CA_CERT={base64.b64encode(MOCK_MANAGER_CA.encode()).decode()}\n"
         if "backup_data.sh" in create:
             return f"BACKUP_FILE={self.backup_file}\nPREVIOUS_IMAGE={self.previous_image}\n"
         return ""

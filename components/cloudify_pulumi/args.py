@@ -73,6 +73,22 @@ class CloudifyManagerArgs(TypedDict):
     """Host address the public ports (UI and REST) are published on: an IPv4 or IPv6 address of the Docker host, or
     `0.0.0.0` for all of them. Docker's published ports bypass the host's firewall (ufw, firewalld), so this address
     is the exposure. Default: `0.0.0.0` with `host` set, else `127.0.0.1`."""
+    manager_tls: NotRequired[bool | None]
+    """Serve the UI and REST API over HTTPS only (cloudify-7): config.yaml's `ssl_enabled`, port 443, and plain port
+    80 no longer published. Without `managerTlsCert` the manager's own CA issues the certificate; `managerCaCert` is
+    the CA to trust (docs/tls.md). Default: `true` with `cloudify-7` and `host` set, else `false`."""
+    manager_tls_cert: NotRequired[pulumi.Input[str] | None]
+    """PEM certificate (with its chain) for `publicName`, served instead of one from the manager's own CA
+    (cloudify-7). Needs `managerTlsKey` and `publicName`: Cloudify serves a certificate of yours only by SNI, for a
+    DNS name."""
+    manager_tls_key: NotRequired[pulumi.Input[str] | None]
+    """Secret. The PEM private key of `managerTlsCert`. Reaches the host on stdin, mode 0600, mounted read-only."""
+    manager_tls_ca_cert: NotRequired[pulumi.Input[str] | None]
+    """PEM certificate of the CA that signed `managerTlsCert`, when clients do not trust it already: the readiness
+    check and `managerCaCert` use it. Unset, the system's trusted CAs are used."""
+    public_name: NotRequired[pulumi.Input[str] | None]
+    """The DNS name users reach the manager by (cloudify-7): config.yaml's `manager.public_ip`, the host of
+    `managerUrl` and the name the certificate is checked for. Needed with `managerTlsCert`. Default: `managementIp`."""
     cloudify_packages: NotRequired[dict[str, Any] | None]
     """Cloudify's `cloudify_packages`: `agents` maps a name to the http(s) URL of a `.deb` (installed with `dpkg
     -i`, skipped when that version is installed) or a `.tar.gz` (placed under
@@ -119,10 +135,11 @@ class CloudifyManagerArgs(TypedDict):
     """Containers are `<namePrefix>-data` and `<namePrefix>-manager`; volumes `<namePrefix>-<path slug>`. Default:
     `cloudify`."""
     readiness_path: NotRequired[str | None]
-    """URL path `pulumi up` waits on: `GET http://127.0.0.1:<readinessPort><readinessPath>` on the host must answer
-    2xx or 3xx (with `cloudify-7`, configure must also have logged its end). Default: the profile's."""
+    """URL path `pulumi up` waits on: `GET http://127.0.0.1:<readinessPort><readinessPath>` on the host (with
+    `managerTls`, `https://` for the manager's name, its certificate checked) must answer 2xx or 3xx (with
+    `cloudify-7`, configure must also have logged its end). Default: the profile's."""
     readiness_port: NotRequired[int | None]
-    """Host port of the manager's REST API. Default: `80`."""
+    """Host port of the manager's REST API. Default: 443 with `managerTls`, else 80."""
     readiness_timeout: NotRequired[int | None]
     """Seconds `pulumi up` waits for the manager; on timeout it fails with the last 40 lines of the container log,
     the admin password masked. Default: the profile's."""
@@ -244,6 +261,22 @@ class CloudifyManagerPluginArgs(TypedDict):
     """Host address the public ports (UI and REST) are published on: an IPv4 or IPv6 address of the Docker host, or
     `0.0.0.0` for all of them. Docker's published ports bypass the host's firewall (ufw, firewalld), so this address
     is the exposure. Default: `0.0.0.0` with `host` set, else `127.0.0.1`."""
+    manager_tls: NotRequired[bool | None]
+    """Serve the UI and REST API over HTTPS only (cloudify-7): config.yaml's `ssl_enabled`, port 443, and plain port
+    80 no longer published. Without `managerTlsCert` the manager's own CA issues the certificate; `managerCaCert` is
+    the CA to trust (docs/tls.md). Default: `true` with `cloudify-7` and `host` set, else `false`."""
+    manager_tls_cert: NotRequired[pulumi.Input[str] | None]
+    """PEM certificate (with its chain) for `publicName`, served instead of one from the manager's own CA
+    (cloudify-7). Needs `managerTlsKey` and `publicName`: Cloudify serves a certificate of yours only by SNI, for a
+    DNS name."""
+    manager_tls_key: NotRequired[pulumi.Input[str] | None]
+    """Secret. The PEM private key of `managerTlsCert`. Reaches the host on stdin, mode 0600, mounted read-only."""
+    manager_tls_ca_cert: NotRequired[pulumi.Input[str] | None]
+    """PEM certificate of the CA that signed `managerTlsCert`, when clients do not trust it already: the readiness
+    check and `managerCaCert` use it. Unset, the system's trusted CAs are used."""
+    public_name: NotRequired[pulumi.Input[str] | None]
+    """The DNS name users reach the manager by (cloudify-7): config.yaml's `manager.public_ip`, the host of
+    `managerUrl` and the name the certificate is checked for. Needed with `managerTlsCert`. Default: `managementIp`."""
     cloudify_packages: NotRequired[dict[str, Any] | None]
     """Cloudify's `cloudify_packages`: `agents` maps a name to the http(s) URL of a `.deb` (installed with `dpkg
     -i`, skipped when that version is installed) or a `.tar.gz` (placed under
@@ -290,10 +323,11 @@ class CloudifyManagerPluginArgs(TypedDict):
     """Containers are `<namePrefix>-data` and `<namePrefix>-manager`; volumes `<namePrefix>-<path slug>`. Default:
     `cloudify`."""
     readiness_path: NotRequired[str | None]
-    """URL path `pulumi up` waits on: `GET http://127.0.0.1:<readinessPort><readinessPath>` on the host must answer
-    2xx or 3xx (with `cloudify-7`, configure must also have logged its end). Default: the profile's."""
+    """URL path `pulumi up` waits on: `GET http://127.0.0.1:<readinessPort><readinessPath>` on the host (with
+    `managerTls`, `https://` for the manager's name, its certificate checked) must answer 2xx or 3xx (with
+    `cloudify-7`, configure must also have logged its end). Default: the profile's."""
     readiness_port: NotRequired[int | None]
-    """Host port of the manager's REST API. Default: `80`."""
+    """Host port of the manager's REST API. Default: 443 with `managerTls`, else 80."""
     readiness_timeout: NotRequired[int | None]
     """Seconds `pulumi up` waits for the manager; on timeout it fails with the last 40 lines of the container log,
     the admin password masked. Default: the profile's."""

@@ -15,8 +15,9 @@ from typing import Any
 
 import pulumi
 
+from . import manager_config
 from .model import ManagerPlan, ManagerSettings
-from .rules import LOG_DRIVER_OF_THE_DAEMON, ROTATING_LOG_DRIVERS
+from .rules import LOG_DRIVER_OF_THE_DAEMON, ROTATING_LOG_DRIVERS, url_host
 
 # Where the generated config.yaml is mounted (cloudify-manager-install 7.0.4
 # constants.USER_CONFIG_PATH); read-only: configure only reads it.
@@ -48,6 +49,7 @@ def app_inputs(
                 "read_only": True,
             }
         )
+        mounts += tls_mounts(plan)
     inputs: dict[str, Any] = {
         "name": plan.app_container_name,
         "image": image_id,
@@ -63,7 +65,7 @@ def app_inputs(
         "cgroupns_mode": plan.cgroupns_mode,
         "mounts": mounts or None,
         **log_config(plan),
-        "healthcheck": healthcheck(plan),
+        "healthcheck": healthcheck(plan, settings),
     }
     return {key: value for key, value in inputs.items() if value is not None}
 
@@ -94,7 +96,23 @@ def log_config(plan: ManagerPlan) -> dict[str, Any]:
     }
 
 
-def healthcheck(plan: ManagerPlan) -> dict[str, Any] | None:
+def tls_mounts(plan: ManagerPlan) -> list[dict[str, Any]]:
+    """The user's certificate files, read-only where config.yaml's `ssl_inputs` names them."""
+    if not plan.has_tls_cert:
+        return []
+    which = ["cert", "key", *(["ca"] if plan.has_tls_ca else [])]
+    return [
+        {
+            "type": "bind",
+            "source": f"{plan.manager_config_dir}/{manager_config.TLS_FILES[w]}",
+            "target": manager_config.tls_target(w),
+            "read_only": True,
+        }
+        for w in which
+    ]
+
+
+def healthcheck(plan: ManagerPlan, settings: pulumi.Output[ManagerSettings]) -> dict[str, Any] | None:
     """A Docker healthcheck on the readiness URL, inside the container, so that `docker ps` and monitoring
     that reads Docker health see whether the manager answers.
 
@@ -107,8 +125,11 @@ def healthcheck(plan: ManagerPlan) -> dict[str, Any] | None:
     if not plan.healthcheck:
         return None
     port = next((p.container for p in plan.ports if p.host == plan.readiness_port), plan.readiness_port)
-    url = shlex.quote(f"http://127.0.0.1:{port}{plan.readiness_path}")
-    probe = f"curl -fsS -o /dev/null {url} || wget -q -O /dev/null {url}"
+    if plan.tls:
+        probe: pulumi.Input[str] = settings.apply(lambda s: https_probe(s, port))
+    else:
+        url = shlex.quote(f"http://127.0.0.1:{port}{plan.readiness_path}")
+        probe = f"curl -fsS -o /dev/null {url} || wget -q -O /dev/null {url}"
     return {
         "tests": ["CMD-SHELL", probe],
         "interval": go_duration(plan.healthcheck_interval),
@@ -117,6 +138,16 @@ def healthcheck(plan: ManagerPlan) -> dict[str, Any] | None:
         "start_interval": go_duration(0),
         "retries": 3,
     }
+
+
+def https_probe(settings: ManagerSettings, port: int) -> str:
+    """The readiness URL over HTTPS from inside the container, the certificate checked for the manager's name
+    against the CA it chains to (no `-k`): curl connects to 127.0.0.1 and checks the name (`--resolve`)."""
+    name = url_host(settings.tls_name)
+    ca = manager_config.served_ca(settings)
+    words = ["curl", "-fsS", "-o", "/dev/null", *(["--cacert", ca] if ca else [])]
+    words += ["--resolve", f"{name}:{port}:127.0.0.1", f"https://{name}:{port}{settings.readiness_path}"]
+    return shlex.join(words)
 
 
 def go_duration(seconds: int) -> str:

@@ -17,6 +17,7 @@ import functools
 import shlex
 from importlib import resources
 
+from . import manager_config
 from .model import LOOPBACK, AgentPackage, ManagerSettings
 
 # Package data of the `cloudify_pulumi` wheel as much as files of this checkout: read through importlib.resources.
@@ -69,9 +70,10 @@ def own_host_key() -> str:
     return invocation("host_key.sh", "own")
 
 
-def write_manager_config(settings: ManagerSettings) -> str:
-    """Write config.yaml, which arrives on stdin, into the manager's config folder on the host."""
-    return invocation("write_manager_config.sh", _flag(settings.use_sudo), settings.manager_config_dir)
+def write_manager_config(settings: ManagerSettings, name: str = "config.yaml") -> str:
+    """Write config.yaml (or the file `name`), which arrives on stdin, into the manager's config folder."""
+    extra = [] if name == "config.yaml" else [name]  # so that existing stacks' config step stays as it was
+    return invocation("write_manager_config.sh", _flag(settings.use_sudo), settings.manager_config_dir, *extra)
 
 
 def _agent_words(agent: AgentPackage) -> list[str]:
@@ -110,9 +112,16 @@ def wait_ready(settings: ManagerSettings, container: str, backup_file: str, prev
         previous_image,
         profile.ready_log_line or "-",
         _flag(profile.manager_config),
-        # Only when it is not the script's default, so existing stacks' readiness step stays as it was.
-        *([] if settings.readiness_address == LOOPBACK else [settings.readiness_address]),
+        *_readiness_endpoint(settings),
     )
+
+
+def _readiness_endpoint(settings: ManagerSettings) -> list[str]:
+    """ADDRESS, only when it is not the script's default, so existing stacks' readiness step stays as it was;
+    with TLS, also the name the certificate is checked for and the CA it chains to (inside the container)."""
+    if not settings.tls:
+        return [] if settings.readiness_address == LOOPBACK else [settings.readiness_address]
+    return [settings.readiness_address, settings.tls_name, manager_config.served_ca(settings) or "system"]
 
 
 def set_admin_password(settings: ManagerSettings, container: str) -> str:

@@ -23,7 +23,8 @@ from .model import ManagerPlan, ManagerSettings
 from .resolve import Values, judge_host, judge_plan
 from .rules import ConfigError, Problems, parse_registry_auth, secret_problems
 
-CHECKED_SECRETS = ("admin_password", "manager_secret")  # the secrets with rules on their value (rules.secret_problems)
+# The secrets with rules on their value (rules.secret_problems).
+CHECKED_SECRETS = ("admin_password", "manager_secret", "broker_password", "manager_tls_key")
 TLS_FIELDS = ("docker_tls_ca_cert", "docker_tls_cert", "docker_tls_key")
 
 
@@ -46,6 +47,8 @@ class Resolved:
     tls: dict[str, pulumi.Output[str | None]]
     """The TLS material for the provider, by field (the key secret): for a tcp:// `docker_host` only, which
     requires all three; empty when no key is set."""
+    manager_tls: dict[str, pulumi.Output[str]]
+    """The manager's own certificate files, by `manager_config.TLS_FILES` key (cert, key secret, ca): those set."""
 
 
 def is_output(value: Any) -> bool:
@@ -90,7 +93,12 @@ def resolve_args(args: Mapping[str, Any], *, has_ssh_agent: bool) -> Resolved:
         if "docker_tls_key" in given
         else {}
     )
-    return Resolved(args, plan, settings, known, secrets, registry, tls)
+    manager_tls = {
+        which: secrets.get(field) or pulumi.Output.from_input(given[field])
+        for which, field in (("cert", "manager_tls_cert"), ("key", "manager_tls_key"), ("ca", "manager_tls_ca_cert"))
+        if field in given
+    }
+    return Resolved(args, plan, settings, known, secrets, registry, tls, manager_tls)
 
 
 def _settings_once_known(plan: ManagerPlan, values: Mapping[str, Any]) -> ManagerSettings:

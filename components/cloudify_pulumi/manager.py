@@ -43,6 +43,7 @@ Every container input is declared in the form the provider reads back
 so a second `up` plans nothing; tests/engine/test_provider_readback.py holds the table.
 """
 
+import base64
 import hashlib
 import json
 import os
@@ -91,6 +92,10 @@ class CloudifyManager(pulumi.ComponentResource):
     """The newest backup archive on the host ("" until the first replacement)."""
     admin_password: pulumi.Output[str] | None
     """The manager's admin password, secret: set or generated (None for profiles without one)."""
+    manager_ca_cert: pulumi.Output[str] | None
+    """With `managerTls`: the PEM CA a client must trust (`cfy profiles use ... --ssl --rest-certificate`): the
+    manager's own CA, read from it once ready, or `managerTlsCaCert`; "" for a certificate the system's CAs
+    check. None without TLS."""
 
     def __init__(
         self,
@@ -113,6 +118,7 @@ class CloudifyManager(pulumi.ComponentResource):
         self._given = resolved.secrets
         self._registry = resolved.registry
         self._tls = resolved.tls
+        self._manager_tls = resolved.manager_tls
         self._identity = ssh_identity or SshIdentity.for_stack(pulumi.get_project(), pulumi.get_stack(), name)
         self._secrets = self._manager_secrets()
         self._keys = (
@@ -144,8 +150,8 @@ class CloudifyManager(pulumi.ComponentResource):
         app = self._app_container(inputs, replacement_key, backup, data, provider)
         agents = self._agent_packages(app)
         report = backup.stdout.apply(host_scripts.parse_key_values)
-        ready = self._readiness(app, agents, report)
-        ready = self._admin_password(app, ready) or ready
+        ready_step = self._readiness(app, agents, report)
+        ready = self._admin_password(app, ready_step) or ready_step
 
         self.docker_server_version = engine.stdout.apply(lambda out: parse_host_report(out).docker_version)
         self.data_container_name = data.name
@@ -155,9 +161,11 @@ class CloudifyManager(pulumi.ComponentResource):
         self.manager_url = pulumi.Output.all(ready.id, self._settings).apply(lambda values: values[1].manager_url)
         self.latest_backup = report.apply(lambda values: values.get("BACKUP_FILE", ""))
         self.admin_password = self._admin_password_input()
+        self.manager_ca_cert = self._manager_ca_cert(ready_step) if self._plan.tls else None
         self.register_outputs(
             {
                 **({"adminPassword": self.admin_password} if self.admin_password is not None else {}),
+                **({"managerCaCert": self.manager_ca_cert} if self.manager_ca_cert is not None else {}),
                 "latestBackup": self.latest_backup,
                 "managerUrl": self.manager_url,
                 "dockerServerVersion": self.docker_server_version,
@@ -272,11 +280,30 @@ class CloudifyManager(pulumi.ComponentResource):
         step = self._host_command(
             "manager-config", self._from_settings(host_scripts.write_manager_config), stdin=text, depends_on=[engine]
         )
+        steps = [step, *self._tls_files(engine)]
+        # The files' contents in the order written: a new certificate or key changes the revision, hence replaces
+        # the container, whose configure copies them in.
+        contents = [text, *(self._manager_tls[which] for which in sorted(self._manager_tls))]
         revision = pulumi.Output.unsecret(
-            pulumi.Output.all(manager_secret, text).apply(lambda values: manager_config.revision(*values))
+            pulumi.Output.all(manager_secret, *contents).apply(
+                lambda values: manager_config.revision(values[0], "".join(values[1:]))
+            )
         )
-        # The revision is only known to be current once the file is written.
-        return pulumi.Output.all(step.id, revision).apply(lambda values: values[1])
+        # The revision is only known to be current once the files are written.
+        return pulumi.Output.all(revision, *(s.id for s in steps)).apply(lambda values: values[0])
+
+    def _tls_files(self, engine: HostCommand) -> list[HostCommand]:
+        """Write the user's certificate, key and CA beside config.yaml, each from stdin (0600), for the container
+        to mount read-only; none without `managerTlsCert`."""
+        return [
+            self._host_command(
+                f"tls-{which}",
+                self._from_settings(_file_writer(manager_config.TLS_FILES[which])),
+                stdin=material,
+                depends_on=[engine],
+            )
+            for which, material in sorted(self._manager_tls.items())
+        ]
 
     # -- Docker ----------------------------------------------------------------
 
@@ -443,6 +470,16 @@ class CloudifyManager(pulumi.ComponentResource):
             "ready", create, triggers=[app.id], depends_on=after, stdin=self._admin_password_input()
         )
 
+    def _manager_ca_cert(self, ready: HostCommand) -> pulumi.Output[str]:
+        """The CA of the certificate the manager serves: the user's, as given, or the one the readiness step
+        read out of the container and checked the manager's certificate against."""
+        given = self._manager_tls.get("ca")
+        if given is not None:
+            return given
+        return ready.stdout.apply(
+            lambda out: base64.b64decode(host_scripts.parse_key_values(out).get("MANAGER_CA_CERT", "")).decode()
+        )
+
     def _admin_password_input(self) -> pulumi.Output[str] | None:
         """The admin password as a secret, for profiles that configure one (None otherwise)."""
         if self._secrets is None:
@@ -459,6 +496,11 @@ class CloudifyManager(pulumi.ComponentResource):
             lambda values: host_scripts.set_admin_password(*values)
         )
         return self._host_command("admin-password", create, triggers=[app.id], depends_on=[ready], stdin=password)
+
+
+def _file_writer(name: str) -> Callable[[ManagerSettings], str]:
+    """The command that writes the configuration file `name` from stdin."""
+    return lambda settings: host_scripts.write_manager_config(settings, name)
 
 
 def _imported_id(step: HostCommand) -> pulumi.Output[str]:

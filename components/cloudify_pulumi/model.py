@@ -120,6 +120,12 @@ class ManagerPlan:
     ports: tuple[PortMapping, ...]
     public_address: str
     """Where public ports (and ports no profile knows) are published."""
+    tls: bool
+    """`managerTls`: HTTPS only, config.yaml's `ssl_enabled` (cloudify-7)."""
+    has_tls_cert: bool
+    """`managerTlsCert` (and its key) are set: served for `publicName` instead of one from the manager's CA."""
+    has_tls_ca: bool
+    """`managerTlsCaCert` is set."""
     agents: tuple[AgentPackage, ...]
     docker_image_url: str | None
     docker_image_sha256: str | None
@@ -194,6 +200,8 @@ class HostSettings:
     ssh_proxy: SshProxy | None
     management_ip: str
     hostname: str | None
+    public_name: str | None
+    """`publicName`: what users reach the manager by, and the certificate's name; else the management address."""
     docker_host: str | None
     use_sudo: bool
     """Its default depends on `ssh_user`, which may be an Output."""
@@ -227,7 +235,17 @@ class ManagerSettings(HostSettings, ManagerPlan):
         return dict(zip(WILDCARDS, (LOOPBACK, "::1"), strict=True)).get(address, address)
 
     @property
+    def tls_name(self) -> str:
+        """The name the manager's certificate is for, and checked for: config.yaml's `manager.public_ip`."""
+        return self.public_name or self.management_ip
+
+    @property
     def manager_url(self) -> str:
+        """Where users reach the REST API and UI: over HTTPS the certificate's name; else, as before TLS existed,
+        the SSH host (or the management address)."""
+        if self.tls:
+            port = "" if self.readiness_port == 443 else f":{self.readiness_port}"
+            return f"https://{url_host(self.tls_name)}{port}"
         address = url_host(self.host or self.management_ip)
         port = "" if self.readiness_port == 80 else f":{self.readiness_port}"
         return f"http://{address}{port}"

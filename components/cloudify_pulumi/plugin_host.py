@@ -34,6 +34,10 @@ class CloudifyManager(manager.CloudifyManager):
     """The newest backup archive on the host ("" until the first replacement)."""
     admin_password: pulumi.Output[str] | None
     """The manager's admin password, secret: set or generated (None for profiles without one)."""
+    manager_ca_cert: pulumi.Output[str] | None
+    """With `managerTls`: the PEM CA a client must trust (`cfy profiles use ... --ssl --rest-certificate`): the
+    manager's own CA, read from it once ready, or `managerTlsCaCert`; "" for a certificate the system's CAs
+    check. None without TLS."""
 
     def __init__(self, name: str, args: CloudifyManagerPluginArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__(name, typing.cast(CloudifyManagerArgs, args), opts)

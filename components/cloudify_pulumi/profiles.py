@@ -49,6 +49,9 @@ class ProfilePort:
     role: str
     service: str
     needed_by: str
+    plain_http: bool = False
+    """Answers plain HTTP: published by default only without `managerTls` (with it, it only refuses the API and
+    redirects, and a client that sends its credentials there has already sent them in the clear)."""
 
 
 @dataclass(frozen=True)
@@ -77,10 +80,10 @@ class ManagerProfile:
         """The role of a container port, or None for a port this profile does not know."""
         return next((p.role for p in self.ports if p.number == port), None)
 
-    @property
-    def published_ports(self) -> tuple[int, ...]:
-        """The container ports published when `ports` is not set: every port but the internal ones."""
-        return tuple(sorted(p.number for p in self.ports if p.role != INTERNAL))
+    def published_ports(self, *, tls: bool) -> tuple[int, ...]:
+        """The container ports published when `ports` is not set: every port but the internal ones, and with TLS
+        but the plain HTTP ones."""
+        return tuple(sorted(p.number for p in self.ports if p.role != INTERNAL and not (tls and p.plain_http)))
 
 
 PROFILES: dict[str, ManagerProfile] = {
@@ -133,7 +136,9 @@ PROFILES: dict[str, ManagerProfile] = {
         # SSL and the internal REST port agents use (`internal_rest_port: 443`, config.yaml 41-55), so it is
         # public; 53333 is the additional internal REST listener and 5671 the broker (config.yaml 98-99).
         ports=(
-            ProfilePort(80, PUBLIC, "nginx: UI and REST API without SSL", "users, the CLI, `pulumi up`"),
+            ProfilePort(
+                80, PUBLIC, "nginx: UI and REST API without SSL", "users, the CLI, `pulumi up`", plain_http=True
+            ),
             ProfilePort(443, PUBLIC, "nginx: UI and REST API with SSL; internal REST", "users, the CLI, agents"),
             ProfilePort(5671, AGENTS, "RabbitMQ (TLS)", "agents"),
             ProfilePort(53333, AGENTS, "internal REST (TLS)", "agents"),

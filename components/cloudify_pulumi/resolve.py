@@ -49,6 +49,7 @@ from .rules import (
     ConfigError,
     Problems,
     bind_address,
+    check_certificate,
     check_http_url,
     check_image_reference,
     check_plain_path,
@@ -143,17 +144,17 @@ def _string_list(v: Values, key: str) -> list[str] | None:
     return value
 
 
-def _ports(v: Values, profile: ManagerProfile) -> tuple[PortMapping, ...]:
+def _ports(v: Values, profile: ManagerProfile, *, tls: bool) -> tuple[PortMapping, ...]:
     """Published ports, sorted by container port, one binding per container port.
 
     That is the form the provider reads back (kreuzwerker v4.5.0
     `flattenContainerPorts` sorts by container port, one entry per binding), so
     a preview after `up` shows no change. Unset: the profile's public and agent ports (its internal ones are
-    published only when named).
+    published only when named; with TLS, its plain HTTP ones neither).
     """
     value = v.structure("ports")
     if value is None:
-        return tuple(PortMapping(p, p, None) for p in profile.published_ports)
+        return tuple(PortMapping(p, p, None) for p in profile.published_ports(tls=tls))
     problems = v.problems
     if not isinstance(value, list) or not value:
         problems.add("ports", "must be a non-empty list of ports (80) or mappings ('8080:80', '10.0.0.5:8080:80')")
@@ -196,6 +197,43 @@ def _port_mapping(entry: object, problems: Problems) -> PortMapping | None:
     if address is not None:
         address = bind_address("ports", address, problems)
     return PortMapping(numbers[0], numbers[-1], address)
+
+
+def _tls(v: Values, profile: ManagerProfile) -> tuple[bool, bool, bool]:
+    """`managerTls` and whether a certificate and a CA of the user's are set: (tls, has_cert, has_ca).
+
+    Cloudify serves a certificate of the user's only for a DNS name `public_ip`, by SNI; for an IP address the
+    external port is folded into the internal listeners and serves the certificate of its own CA
+    (cloudify-manager-install 7.0.4 cfy_manager/components/globals.py lines 115-131). So a certificate needs
+    `publicName`.
+    """
+    tls = v.flag("managerTls", profile.manager_config and v.given("host"))
+    has_cert, has_key, has_ca = (v.given(k) for k in ("managerTlsCert", "managerTlsKey", "managerTlsCaCert"))
+    problems = v.problems
+    if tls and not profile.manager_config:
+        problems.add("managerTls", f"{profile.name} has no TLS setting here; TLS is for cloudify-7 (set it to false)")
+    if (has_cert or has_key) and not tls:
+        problems.add("managerTls", "is false, but managerTlsCert/managerTlsKey are set: set it to true, or remove them")
+    if has_cert != has_key:
+        missing = "managerTlsKey" if has_cert else "managerTlsCert"
+        problems.add(missing, "managerTlsCert and managerTlsKey go together: set both, or neither (the manager's CA)")
+    if has_ca and not has_cert:
+        problems.add(
+            "managerTlsCaCert",
+            "is set without managerTlsCert: without a certificate of yours, the manager's own CA "
+            "issues one and managerCaCert is that CA",
+        )
+    if has_cert and not v.given("publicName"):
+        problems.add(
+            "publicName",
+            "must be set with managerTlsCert: Cloudify serves your certificate only by SNI, for the DNS name "
+            "clients use (`pulumi config set publicName manager.example.com`)",
+        )
+    for key in ("managerTlsCert", "managerTlsCaCert"):
+        text = v.text(key)
+        if text is not None:
+            check_certificate(key, text, problems)
+    return tls, has_cert, has_ca
 
 
 def _public_address(v: Values) -> str:
@@ -482,6 +520,7 @@ def judge_plan(v: Values, *, has_private_key: bool, has_ssh_agent: bool) -> Mana
     if cgroupns_mode not in (None, "host", "private"):
         v.problems.add("cgroupnsMode", f"{cgroupns_mode!r} must be 'host' or 'private'")
     log_driver, log_max_size, log_max_file = _container_logs(v)
+    tls, has_tls_cert, has_tls_ca = _tls(v, profile)
     return ManagerPlan(
         app_image=app_image,
         data_image=data_image,
@@ -492,7 +531,10 @@ def judge_plan(v: Values, *, has_private_key: bool, has_ssh_agent: bool) -> Mana
         pins_proxy_host_key=v.given("sshProxyHostKey"),
         has_hostname=v.given("hostname") or profile.fixed_hostname,
         volume_paths=_volume_paths(v, profile),
-        ports=_ports(v, profile),
+        ports=_ports(v, profile, tls=tls),
+        tls=tls,
+        has_tls_cert=has_tls_cert,
+        has_tls_ca=has_tls_ca,
         public_address=_public_address(v),
         agents=agents,
         docker_image_url=docker_image[0] if docker_image else None,
@@ -502,7 +544,7 @@ def judge_plan(v: Values, *, has_private_key: bool, has_ssh_agent: bool) -> Mana
         trusty_docker=_trusty_docker(v),
         name_prefix=_name_prefix(v),
         readiness_path=readiness_path,
-        readiness_port=v.number("readinessPort"),
+        readiness_port=v.number("readinessPort", 443 if tls else 80),
         readiness_timeout=v.number("readinessTimeout", profile.readiness_timeout),
         tmpfs=_tmpfs(v),
         cap_add=_capabilities(v),
@@ -584,6 +626,18 @@ def _hostname(v: Values, plan: ManagerPlan) -> str | None:
     return hostname
 
 
+def _public_name(v: Values, plan: ManagerPlan) -> str | None:
+    """`publicName`: a host name for a certificate of the user's (SNI needs one), else a host name or address."""
+    name = _address(v, "publicName")
+    if name is not None and not plan.profile.manager_config:
+        v.problems.add("publicName", f"is for cloudify-7; {plan.profile.name} has no such name")
+    if name is not None and plan.has_tls_cert and is_ip_address(name):
+        v.problems.add(
+            "publicName", f"{name!r} is an IP address: Cloudify serves managerTlsCert only for a DNS name (SNI)"
+        )
+    return name
+
+
 def _check_agent_binding(v: Values, plan: ManagerPlan, management_ip: str | None) -> None:
     """Agent ports are published on the management address, so it must be an address Docker can bind."""
     agent_ports = [p.host for p in plan.ports if p.address is None and plan.profile.role_of(p.container) == AGENTS]
@@ -629,6 +683,7 @@ def judge_host(v: Values, plan: ManagerPlan) -> HostSettings | None:
     management_ip = _address(v, "managementIp") if v.given("managementIp") else host or "127.0.0.1"
     _check_agent_binding(v, plan, management_ip)
     hostname = _hostname(v, plan)
+    public_name = _public_name(v, plan)
     docker_host = _docker_host(v)
     use_sudo = v.flag("useSudo", plan.is_remote and ssh_user != "root")
     if v.pending or v.problems.items:
@@ -642,6 +697,7 @@ def judge_host(v: Values, plan: ManagerPlan) -> HostSettings | None:
         ssh_proxy=ssh_proxy,
         management_ip=management_ip,
         hostname=hostname,
+        public_name=public_name,
         docker_host=docker_host,
         use_sudo=use_sudo,
     )

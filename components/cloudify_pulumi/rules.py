@@ -258,10 +258,27 @@ def secret_problems(values: Mapping[str, str | None], stored_in_plain_text: Coll
             f"managerSecret: must be at least {MIN_MANAGER_SECRET_LENGTH} characters; generate one with "
             "`openssl rand -base64 48 | pulumi config set --secret managerSecret`"
         )
-    admin_password = values.get("adminPassword")
-    if admin_password is not None and (not admin_password or any(ord(ch) < 32 for ch in admin_password)):
-        problems.append("adminPassword: must be non-empty and contain no control characters")
+    for key in ("adminPassword", "brokerPassword"):
+        password = values.get(key)
+        if password is not None and (not password or any(ord(ch) < 32 for ch in password)):
+            problems.append(f"{key}: must be non-empty and contain no control characters")
+    tls_key = values.get("managerTlsKey")
+    if tls_key is not None and not PEM_PRIVATE_KEY.search(tls_key):
+        problems.append(
+            "managerTlsKey: must be a PEM private key (-----BEGIN ... PRIVATE KEY-----): "
+            "`pulumi config set --secret managerTlsKey < key.pem`"
+        )
     return problems
+
+
+PEM_PRIVATE_KEY = re.compile(r"-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----")
+PEM_CERTIFICATE = "-----BEGIN CERTIFICATE-----"
+
+
+def check_certificate(key: str, value: str, problems: Problems) -> None:
+    """A PEM certificate (or chain), as cfy_manager copies it for nginx."""
+    if PEM_CERTIFICATE not in value:
+        problems.add(key, f"must be a PEM certificate ({PEM_CERTIFICATE}): `pulumi config set {key} < cert.pem`")
 
 
 def parse_registry_auth(value: str | None) -> tuple[dict[str, str] | None, list[str]]:

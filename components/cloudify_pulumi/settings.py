@@ -164,6 +164,47 @@ SETTINGS: tuple[Setting, ...] = (
         "firewalld), so this address is the exposure.",
     ),
     Setting(
+        "managerTls",
+        bool,
+        default_doc="`true` with `cloudify-7` and `host` set, else `false`",
+        doc="Serve the UI and REST API over HTTPS only (cloudify-7): config.yaml's `ssl_enabled`, port 443, and "
+        "plain port 80 no longer published. Without `managerTlsCert` the manager's own CA issues the "
+        "certificate; `managerCaCert` is the CA to trust (docs/tls.md).",
+    ),
+    Setting(
+        "managerTlsCert",
+        str,
+        output=True,
+        per_manager=False,
+        doc="PEM certificate (with its chain) for `publicName`, served instead of one from the manager's own CA "
+        "(cloudify-7). Needs `managerTlsKey` and `publicName`: Cloudify serves a certificate of yours only by "
+        "SNI, for a DNS name.",
+    ),
+    Setting(
+        "managerTlsKey",
+        str,
+        secret=True,
+        output=True,
+        per_manager=False,
+        doc="The PEM private key of `managerTlsCert`. Reaches the host on stdin, mode 0600, mounted read-only.",
+    ),
+    Setting(
+        "managerTlsCaCert",
+        str,
+        output=True,
+        per_manager=False,
+        doc="PEM certificate of the CA that signed `managerTlsCert`, when clients do not trust it already: the "
+        "readiness check and `managerCaCert` use it. Unset, the system's trusted CAs are used.",
+    ),
+    Setting(
+        "publicName",
+        str,
+        output=True,
+        default_doc="`managementIp`",
+        doc="The DNS name users reach the manager by (cloudify-7): config.yaml's `manager.public_ip`, the host of "
+        "`managerUrl` and the name the certificate is checked for. Needed with `managerTlsCert`.",
+    ),
+    Setting(
         "cloudifyPackages",
         dict,
         item="Any",
@@ -255,9 +296,16 @@ SETTINGS: tuple[Setting, ...] = (
         str,
         default_doc="the profile's",
         doc="URL path `pulumi up` waits on: `GET http://127.0.0.1:<readinessPort><readinessPath>` on the host "
-        "must answer 2xx or 3xx (with `cloudify-7`, configure must also have logged its end).",
+        "(with `managerTls`, `https://` for the manager's name, its certificate checked) must answer 2xx or 3xx "
+        "(with `cloudify-7`, configure must also have logged its end).",
     ),
-    Setting("readinessPort", int, default=80, bounds=_PORT, doc="Host port of the manager's REST API."),
+    Setting(
+        "readinessPort",
+        int,
+        default_doc="443 with `managerTls`, else 80",
+        bounds=_PORT,
+        doc="Host port of the manager's REST API.",
+    ),
     Setting(
         "readinessTimeout",
         int,

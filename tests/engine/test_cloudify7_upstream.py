@@ -155,7 +155,7 @@ def test_the_admin_password_step_follows_readiness_and_every_replacement_with_th
 def test_the_readiness_step_gets_the_password_to_mask_and_waits_for_configure_to_finish():
     ready = render().one("command:remote:Command", "-ready")
     _, args = script_arguments(ready.inputs["create"])
-    assert args[8:] == ["Configuration finished successfully!", "true"]
+    assert args[8:10] == ["Configuration finished successfully!", "true"]
     assert THROWAWAY_ADMIN_PASSWORD in secret_strings(ready.wire_inputs["stdin"])
     seed = run_program(stack_config("prod"), secrets=stack_secrets(stack_config("prod")))
     seed_ready = seed.one("command:remote:Command", "-ready")

@@ -54,18 +54,14 @@ def test_cloudify_7_profile_gives_the_images_paths_ports_readiness_and_no_system
         "/var/log/cloudify",
         "/opt/cloudify-stage/dist/userData",
     ]
-    assert [(p["internal"], p["external"]) for p in manager["ports"]] == [
-        (80, 80),
-        (443, 443),
-        (5671, 5671),
-        (53333, 53333),
-    ]
+    # A remote cloudify-7 manager serves HTTPS only (managerTls): plain 80 is not published (test_tls.py).
+    assert [(p["internal"], p["external"]) for p in manager["ports"]] == [(443, 443), (5671, 5671), (53333, 53333)]
     for systemd_only in ("capabilities", "securityOpts", "cgroupnsMode", "tmpfs", "privileged"):
         assert not manager.get(systemd_only), systemd_only
     assert manager["hostname"] == "cloudify"
     assert not any(env.startswith("MANAGEMENT_IP=") for env in manager["envs"])
     script, args = script_arguments(run.one("command:remote:Command", "-ready").inputs["create"])
-    assert script == "wait_ready.sh" and args[2:5] == ["80", "/api/v3.1/ok", "600"]
+    assert script == "wait_ready.sh" and args[2:5] == ["443", "/api/v3.1/ok", "600"]
 
 
 def test_the_generated_config_pins_identity_services_and_rest_keys():
@@ -75,7 +71,7 @@ def test_the_generated_config_pins_identity_services_and_rest_keys():
         "hostname": "cloudify",
         "private_ip": "10.0.0.10",
         "public_ip": "10.0.0.10",
-        "security": {"admin_password": THROWAWAY_ADMIN_PASSWORD},
+        "security": {"admin_password": THROWAWAY_ADMIN_PASSWORD, "ssl_enabled": True},  # test_tls.py
     }
     assert document["services_to_install"] == [
         "database_service",

@@ -69,9 +69,12 @@ def test_a_remote_3_2_manager_publishes_public_ports_everywhere_agent_ports_on_t
     assert published == {80: "0.0.0.0", 5672: "10.0.0.10", 8101: "10.0.0.10", 53229: "10.0.0.10"}
 
 
-def test_a_remote_cloudify_7_manager_publishes_80_and_443_everywhere_and_the_agent_ports_on_the_management_ip():
+def test_a_remote_cloudify_7_manager_publishes_443_everywhere_and_the_agent_ports_on_the_management_ip():
+    """TLS is on by default there, so the plain HTTP port 80 is not published (profiles.py `plain_http`)."""
     published = bindings({**REMOTE, "managerProfile": "cloudify-7"})
-    assert published == {80: "0.0.0.0", 443: "0.0.0.0", 5671: "10.0.0.5", 53333: "10.0.0.5"}
+    assert published == {443: "0.0.0.0", 5671: "10.0.0.5", 53333: "10.0.0.5"}
+    without_tls = bindings({**REMOTE, "managerProfile": "cloudify-7", "managerTls": "false"})
+    assert without_tls == {80: "0.0.0.0", 443: "0.0.0.0", 5671: "10.0.0.5", 53333: "10.0.0.5"}
 
 
 def test_a_manager_on_this_machine_is_published_on_loopback_only():
@@ -81,7 +84,7 @@ def test_a_manager_on_this_machine_is_published_on_loopback_only():
 
 def test_public_address_moves_only_the_public_ports():
     published = bindings({**REMOTE, "managerProfile": "cloudify-7", "publicAddress": "192.0.2.10"})
-    assert published == {80: "192.0.2.10", 443: "192.0.2.10", 5671: "10.0.0.5", 53333: "10.0.0.5"}
+    assert published == {443: "192.0.2.10", 5671: "10.0.0.5", 53333: "10.0.0.5"}
 
 
 def test_ports_may_name_an_address_and_an_internal_port_named_without_one_stays_on_loopback():

@@ -15,6 +15,8 @@ word; CHANGELOG.md (1.1.0) says what their one more run does.
 - the host keys: without `sshHostKey` (`sshProxyHostKey`), a new step records the key at first use
   (`HOST_KEY_STEPS_2_0`, by hand), and every connection is given it; the Docker provider's ssh checks it strictly
   (`StrictHostKeyChecking=yes`, where 1.x had `accept-new`). `trusted_as_1_x` takes exactly that out.
+- TLS on the remote cloudify-7 rendering (`tls_as_1_x`): port 80 no longer published, the readiness step on 443
+  with the name and CA it checks, the healthcheck over HTTPS, an `https://` URL and `managerCaCert`.
 - the broker password (cloudify-7): a new generator, config.yaml's `rabbitmq` section and the config revision
   that follows the file (`broker_as_1_x`).
 - `wait_ready.sh`, which takes an optional ADDRESS, and `common.sh`, which every script inlines (a folder the
@@ -64,7 +66,8 @@ PORTS_2_0: dict[str, dict[str, list[tuple[int, str]]]] = {
     "bastion": {APP: remote_3_2("10.20.0.5")},
     # explicit `ports` (8443 and 443 have no role in cloudify-3.2: publicAddress; 80 is public)
     "prod-kitchen-sink": {APP: [(80, ALL), (443, ALL), (8443, ALL)]},
-    "prod-cloudify-7": {APP: [(80, ALL), (443, ALL), (5671, "10.0.0.5"), (53333, "10.0.0.5")]},
+    # TLS by default on a remote cloudify-7 manager: the plain HTTP port 80 is no longer published
+    "prod-cloudify-7": {APP: [(443, ALL), (5671, "10.0.0.5"), (53333, "10.0.0.5")]},
     "prod-offline": {APP: remote_3_2("10.0.0.10")},
     "prod-tls": {APP: remote_3_2("10.0.0.10")},
     "prod-registry": {APP: remote_3_2("10.0.0.10")},
@@ -164,13 +167,51 @@ def trusted_as_1_x(requests: dict, rendering: str) -> dict:
     return {urn: without(request) for urn, request in requests.items() if urn not in steps}
 
 
+TLS_2_0 = {"prod-cloudify-7"}  # the renderings where TLS comes on by default: remote cloudify-7 managers
+PLAIN_HTTP_7 = {80}
+TLS_PROBE_2_0 = (
+    "curl -fsS -o /dev/null --cacert /etc/cloudify/ssl/cloudify_internal_ca_cert.pem "
+    "--resolve 10.0.0.5:443:127.0.0.1 https://10.0.0.5:443/api/v3.1/ok"
+)
+
+
+def tls_as_1_x(requests: dict, before: dict, rendering: str) -> dict:
+    """2.0.0's TLS on a remote cloudify-7 manager taken out, each change checked first: the readiness step's
+    `443 ... ADDRESS TLS_NAME TLS_CA` (1.x: port 80, no more arguments), the healthcheck over HTTPS
+    (`TLS_PROBE_2_0`, by hand), the `https://` URL and the new `managerCaCert` output. config.yaml's
+    `ssl_enabled` is taken out with the broker's password (`config_as_1_x`)."""
+    if rendering not in TLS_2_0:
+        return requests
+    for urn, request in requests.items():
+        create = request["inputs"].get("create")
+        if isinstance(create, str) and " wait_ready.sh " in create:
+            words = shlex.split(create)
+            assert words[6] == "443" and words[-3:] == [
+                "127.0.0.1",
+                "10.0.0.5",
+                "/etc/cloudify/ssl/cloudify_internal_ca_cert.pem",
+            ]
+            request["inputs"]["create"] = shlex.join([*words[:6], "80", *words[7:-3]])
+        if app_container(urn, rendering):
+            check = request["inputs"]["healthcheck"]
+            assert check["tests"] == ["CMD-SHELL", TLS_PROBE_2_0]
+            check["tests"] = before[urn]["inputs"]["healthcheck"]["tests"]
+        outputs = request.get("outputs") or {}
+        if "managerUrl" in outputs:
+            assert outputs["managerUrl"] == "https://10.0.0.5" and "managerCaCert" in outputs
+            outputs["managerUrl"] = before[urn]["outputs"]["managerUrl"]
+            del outputs["managerCaCert"]
+    return requests
+
+
 BROKER_GENERATOR = "random:index/randomPassword:RandomPassword::cloudify-generated-broker-password"
 CLOUDIFY_7 = ("dev", "prod-cloudify-7")  # the renderings with a generated config.yaml
 
 
-def broker_as_1_x(requests: dict, rendering: str) -> dict:
-    """2.0.0's requests without the broker password: its generator, config.yaml's `rabbitmq` section, and the
-    config revision that follows the file (a keyed digest of it, in the app container's environment)."""
+def config_as_1_x(requests: dict, rendering: str) -> dict:
+    """2.0.0's requests without the broker password (its generator and config.yaml's `rabbitmq` section) and
+    without TLS's `manager.security.ssl_enabled`, and the config revision that follows the file (a keyed digest of
+    it, in the app container's environment) computed again."""
     if rendering not in CLOUDIFY_7:
         return requests
     (generator,) = [urn for urn in requests if urn.endswith(BROKER_GENERATOR)]
@@ -183,6 +224,8 @@ def broker_as_1_x(requests: dict, rendering: str) -> dict:
     document = yaml.safe_load(stdin["value"])
     password = harness.generated_password(generator.split("::")[-1], requests[generator]["inputs"])
     assert document.pop("rabbitmq") == {"password": password}
+    if rendering in TLS_2_0:
+        assert document["manager"]["security"].pop("ssl_enabled") is True
     text = stdin["value"]
     stdin["value"] = yaml.dump(
         document, Dumper=manager_config._QuotedStrings, sort_keys=True, default_flow_style=False, allow_unicode=True
@@ -213,14 +256,15 @@ def fixture_stack_identity_removed():
 @pytest.mark.parametrize("rendering", sorted(RENDERINGS))
 def test_the_engine_receives_the_same_requests_as_before_the_library(rendering):
     now = trusted_as_1_x(json.loads(json.dumps(requests(render(rendering)), sort_keys=True)), rendering)
-    now = broker_as_1_x(now, rendering)
+    now = tls_as_1_x(config_as_1_x(now, rendering), BEFORE[rendering], rendering)
     before = pinned_checked_strictly(BEFORE[rendering])
     assert sorted(now) == sorted(before), "URNs changed"
     for urn, suffix in ((urn, app_container(urn, rendering)) for urn in before):
         if suffix is not None:
             assert bindings(now[urn]) == PORTS_2_0[rendering][suffix], f"{urn}: ports"
             ports = before[urn]["inputs"]["ports"]
-            kept = [(p["internal"], p["external"]) for p in ports if p["internal"] not in INTERNAL_3_2]
+            dropped = INTERNAL_3_2 | (PLAIN_HTTP_7 if rendering in TLS_2_0 else set())
+            kept = [(p["internal"], p["external"]) for p in ports if p["internal"] not in dropped]
             assert [(p["internal"], p["external"]) for p in now[urn]["inputs"]["ports"]] == kept, f"{urn}: ports"
     before = {urn: agent_words_as_2_0(request) for urn, request in before.items()}
     before, now = without_2_0_changes(before, rendering), without_2_0_changes(now, rendering)

@@ -72,6 +72,7 @@ def test_schema_outputs_are_the_component_outputs():
         "appContainerId",
         "latestBackup",
         "adminPassword",
+        "managerCaCert",
     }
 
 

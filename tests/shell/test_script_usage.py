@@ -26,9 +26,11 @@ ARGUMENT_COUNTS = {
     "set_admin_password.sh": 2,
     "host_key.sh": 3,  # scan HOST PORT; `own` alone: test_each_mode_of_host_key_takes_its_own_arguments
 }
-OPTIONAL_ARGUMENTS = {"install_agents.sh": 1, "wait_ready.sh": 1, "import_image.sh": 1}
-"""Counts past the required ones that are still usage: wait_ready.sh takes an optional ADDRESS, import_image.sh an
-optional SHA256; install_agents.sh is tried with two more (not a whole KIND URL SHA256 TARGET group)."""
+OPTIONAL_ARGUMENTS = {"install_agents.sh": 1, "wait_ready.sh": 3, "import_image.sh": 1, "write_manager_config.sh": 1}
+"""Counts past the required ones that are still usage: wait_ready.sh takes an optional ADDRESS, then TLS_NAME and
+TLS_CA together (12 is usage: test_wait_ready_takes_the_tls_name_and_ca_together), import_image.sh an optional
+SHA256, write_manager_config.sh an optional NAME; install_agents.sh is tried with two more (not a whole KIND URL
+SHA256 TARGET group)."""
 
 
 TOUCHING_TOOLS = (
@@ -95,6 +97,11 @@ def test_a_wrong_number_of_arguments_is_a_usage_error(script):
         assert result.stdout == ""
 
 
+def test_wait_ready_takes_the_tls_name_and_ca_together():
+    result = run_shipped("wait_ready.sh", *["x"] * 12)
+    assert result.returncode == 2 and result.stderr.startswith("usage: wait_ready.sh "), result.stderr
+
+
 @pytest.mark.parametrize(
     "args", [["own", "extra"], ["scan", "host"], ["scan", "host", "22", "extra"], ["keyscan", "host", "22"]]
 )
@@ -118,6 +125,8 @@ def test_each_mode_of_host_key_takes_its_own_arguments(args):
         ("restore_backup.sh", ["false", "app", "data", "relative.tar.gz"], "ARCHIVE must be an absolute path"),
         ("import_image.sh", ["false", "http://x/i.tar", "img:1", "sometimes"], "MODE must be always or if-missing"),
         ("write_manager_config.sh", ["false", "relative/dir"], "DIR must be an absolute path"),
+        ("write_manager_config.sh", ["false", "/etc/x", "../config.yaml"], "NAME must be a plain file name"),
+        ("write_manager_config.sh", ["false", "/etc/x", ".."], "NAME must be a plain file name"),
     ],
 )
 def test_a_malformed_argument_is_a_usage_error_naming_it(script, args, message):

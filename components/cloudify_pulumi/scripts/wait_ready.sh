@@ -2,7 +2,15 @@
 # Wait until the manager answers HTTP on its REST port, on the Docker host.
 #
 #   wait_ready.sh USE_SUDO CONTAINER PORT PATH TIMEOUT_SECONDS DATA_CONTAINER BACKUP_FILE PREVIOUS_IMAGE \
-#       READY_LOG_LINE SECRET_ON_STDIN [ADDRESS] [< admin password]
+#       READY_LOG_LINE SECRET_ON_STDIN [ADDRESS [TLS_NAME TLS_CA]] [< admin password]
+#
+# With TLS_NAME, readiness is GET https://TLS_NAME:PORT/PATH, connected to
+# ADDRESS (curl --resolve) and checked for TLS_NAME, never with -k: against
+# the CA file TLS_CA inside the container (read out with docker exec each try,
+# since configure writes it; printed on stdout as MANAGER_CA_CERT=<base64>
+# once ready), or the host's trusted CAs with TLS_CA `system`. A wrong
+# certificate, or plain HTTP on the port, never counts as ready; the failure
+# shows curl's last error.
 #
 # BACKUP_FILE and PREVIOUS_IMAGE (empty on the first up) come from the backup
 # step: a failure message ends with the exact way back to them.
@@ -23,12 +31,13 @@
 # `true` every occurrence of the password read from stdin, are masked in what
 # this script shows.
 # Exit codes: 0 ready, 2 usage, 11 no root access, 40 timeout, 41 container
-# stopped, 42 no HTTP client (curl or wget) on the host, 43 schema mismatch.
+# stopped, 42 no HTTP client (curl or wget; curl with TLS) on the host, 43
+# schema mismatch, 44 no private folder for the CA file.
 set -eu
 SCRIPT=wait-ready
-if [ $# -ne 10 ] && [ $# -ne 11 ]; then
+if [ $# -ne 10 ] && [ $# -ne 11 ] && [ $# -ne 13 ]; then
     echo "usage: wait_ready.sh USE_SUDO CONTAINER PORT PATH TIMEOUT DATA_CONTAINER BACKUP_FILE PREVIOUS_IMAGE" \
-        "READY_LOG_LINE SECRET_ON_STDIN [ADDRESS]" >&2
+        "READY_LOG_LINE SECRET_ON_STDIN [ADDRESS [TLS_NAME TLS_CA]]" >&2
     exit 2
 fi
 USE_SUDO=$1
@@ -42,16 +51,41 @@ PREVIOUS_IMAGE=$8
 READY_LOG_LINE=$9
 SECRET_ON_STDIN=${10}
 ADDRESS=${11:-127.0.0.1}
+TLS_NAME=${12:-}
+TLS_CA=${13:-}
 # shellcheck source=common.sh
 . "$(dirname "$0")/common.sh"
 
-case $ADDRESS in
-*:*) URL="http://[$ADDRESS]:$PORT$URL_PATH" ;;
-*) URL="http://$ADDRESS:$PORT$URL_PATH" ;;
-esac
+bracketed() { case $1 in *:*) printf '[%s]' "$1" ;; *) printf '%s' "$1" ;; esac; }
+
+if [ -n "$TLS_NAME" ]; then
+    URL="https://$(bracketed "$TLS_NAME"):$PORT$URL_PATH"
+else
+    URL="http://$(bracketed "$ADDRESS"):$PORT$URL_PATH"
+fi
+WORK=
+CA_FILE=
+cleanup() { [ -z "$WORK" ] || rm -rf "$WORK"; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# answers_https: a 2xx/3xx over TLS, the certificate checked for TLS_NAME.
+answers_https() {
+    if [ "$TLS_CA" != system ]; then
+        if ! as_root docker exec "$CONTAINER" cat "$TLS_CA" >"$CA_FILE" 2>/dev/null || [ ! -s "$CA_FILE" ]; then
+            echo "no CA file $TLS_CA in $CONTAINER yet" >"$WORK/error"
+            return 1
+        fi
+    fi
+    _status=$(curl -sS -o /dev/null -m 5 -w '%{http_code}' ${CA_FILE:+--cacert "$CA_FILE"} \
+        --resolve "$(bracketed "$TLS_NAME"):$PORT:$ADDRESS" "$URL" 2>"$WORK/error") || _status=000
+    [ "$_status" -ge 200 ] && [ "$_status" -lt 400 ]
+}
 
 answers() {
-    if command -v curl >/dev/null 2>&1; then
+    if [ -n "$TLS_NAME" ]; then
+        answers_https
+    elif command -v curl >/dev/null 2>&1; then
         _status=$(curl -s -o /dev/null -m 5 -w '%{http_code}' "$URL") || _status=000
         [ "$_status" -ge 200 ] && [ "$_status" -lt 400 ]
     else
@@ -95,11 +129,12 @@ way_back() {
     fi
     echo "To go back: on the host, restore the backup taken before this replacement:" \
         "sudo sh restore_backup.sh false $CONTAINER $DATA_CONTAINER $BACKUP_FILE" \
-        "(components/scripts/restore_backup.sh with common.sh beside it);" \
+        "(components/cloudify_pulumi/scripts/restore_backup.sh with common.sh beside it);" \
         "then: pulumi config set appImage $PREVIOUS_IMAGE; pulumi up"
 }
 
 show_log_and_fail() {
+    [ -z "$WORK" ] || [ ! -s "$WORK/error" ] || say "the last try over TLS said: $(cat "$WORK/error")"
     say "last lines of the log of container $CONTAINER:"
     { as_root docker logs --tail 40 "$CONTAINER" 2>&1 || true; } | masked >&2
     fail "$1" "$2 $(way_back)"
@@ -113,11 +148,21 @@ main() {
     esac
     command -v curl >/dev/null 2>&1 || command -v wget >/dev/null 2>&1 ||
         fail 42 "neither curl nor wget is installed on the Docker host; install one to check readiness"
+    if [ -n "$TLS_NAME" ]; then
+        command -v curl >/dev/null 2>&1 ||
+            fail 42 "curl is not installed on the Docker host; it checks the manager's HTTPS certificate (managerTls)"
+        WORK=$(umask 077 && mktemp -d) || fail 44 "could not create a private temporary folder for the CA file"
+        [ "$TLS_CA" = system ] || CA_FILE="$WORK/ca.pem"
+    fi
     require_root_access
     _start=$(date +%s)
     say "waiting up to $TIMEOUT s for the manager to answer $URL"
     while :; do
-        answers && configured && { say "manager answers at $URL after $(($(date +%s) - _start)) s"; return 0; }
+        answers && configured && {
+            say "manager answers at $URL after $(($(date +%s) - _start)) s"
+            [ -z "$CA_FILE" ] || printf 'MANAGER_CA_CERT=%s\n' "$(base64 <"$CA_FILE" | tr -d '\n')"
+            return 0
+        }
         progress_every 10 "$_start" "$TIMEOUT" "waiting for $URL"
         ! schema_mismatch ||
             show_log_and_fail 43 "the manager in $CONTAINER refuses the database in its data volumes: their schema differs from the one its image expects. This program swaps containers and does not migrate the database; upgrade across schema versions with Cloudify's snapshot and restore."

@@ -1,20 +1,26 @@
 #!/bin/sh
-# Write the manager's config.yaml, read from stdin, to DIR/config.yaml on this host.
+# Write the manager's config.yaml (or another file of its configuration: NAME,
+# such as its TLS key), read from stdin, to DIR/NAME on this host.
 #
-#   write_manager_config.sh USE_SUDO DIR < config.yaml
+#   write_manager_config.sh USE_SUDO DIR [NAME] < content
 #
-# The file holds secrets (admin password, REST keys), so it arrives on stdin,
-# never on a command line where `ps` would show it. DIR is mode 0700 and the
-# file 0600, owned by root when sudo is used. The new file replaces the old one
-# by a rename, so a running container keeps the copy it started with.
+# The file holds secrets (admin password, REST keys, a private key), so it
+# arrives on stdin, never on a command line where `ps` would show it. DIR is
+# mode 0700 and the file 0600, owned by root when sudo is used. The new file
+# replaces the old one by a rename, so a running container keeps the copy it
+# started with. NAME (default config.yaml) is a plain file name.
 # Prints `CONFIG_FILE=<path>` on stdout; never prints the content.
 # Exit codes: 0 written, 2 usage, 11 no root access, 50 empty input,
 # 51 DIR or the file cannot be written.
 set -eu
 SCRIPT=manager-config
-[ $# -eq 2 ] || { echo "usage: write_manager_config.sh USE_SUDO DIR < config.yaml" >&2; exit 2; }
+if [ $# -ne 2 ] && [ $# -ne 3 ]; then
+    echo "usage: write_manager_config.sh USE_SUDO DIR [NAME] < content" >&2
+    exit 2
+fi
 USE_SUDO=$1
 DIR=$2
+NAME=${3:-config.yaml}
 # shellcheck source=common.sh
 . "$(dirname "$0")/common.sh"
 
@@ -29,19 +35,20 @@ chmod 600 "$1.new" && mv -f "$1.new" "$1" || { rm -f "$1.new"; exit 51; }'
 
 main() {
     case "$DIR" in /*) ;; *) fail 2 "DIR must be an absolute path, got '$DIR'" ;; esac
+    case "$NAME" in "" | . | .. | */*) fail 2 "NAME must be a plain file name, got '$NAME'" ;; esac
     require_root_access
     if ! private_dir "$DIR"; then
         fail 51 "could not create $DIR (configDir)"
     fi
     _status=0
-    as_root sh -c "$WRITE_FILE" write-config "$DIR/config.yaml" || _status=$?
+    as_root sh -c "$WRITE_FILE" write-config "$DIR/$NAME" || _status=$?
     case "$_status" in
     0) ;;
     50) fail 50 "no configuration arrived on standard input; nothing was written" ;;
-    *) fail 51 "could not write $DIR/config.yaml (configDir)" ;;
+    *) fail 51 "could not write $DIR/$NAME (configDir)" ;;
     esac
-    say "wrote $DIR/config.yaml (mode 0600)"
-    printf 'CONFIG_FILE=%s\n' "$DIR/config.yaml"
+    say "wrote $DIR/$NAME (mode 0600)"
+    printf 'CONFIG_FILE=%s\n' "$DIR/$NAME"
 }
 
 main
