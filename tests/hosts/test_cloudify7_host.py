@@ -52,7 +52,8 @@ def stand_in(engine):
 
 
 def seven(host, prefix: str, **overrides: str) -> Run:
-    return render_for_host(host, managerProfile="cloudify-7", namePrefix=prefix, **overrides)
+    """A remote cloudify-7 manager on plain HTTP: these stand-ins speak HTTP (HTTPS readiness: test_tls_hosts.py)."""
+    return render_for_host(host, managerProfile="cloudify-7", namePrefix=prefix, **{"managerTls": "false", **overrides})
 
 
 def step(run: Run, suffix: str) -> dict:
