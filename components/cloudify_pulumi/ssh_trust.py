@@ -52,9 +52,7 @@ def trusted_keys(
         if plan.pins_proxy_host_key:
             bastion = settings.apply(lambda s: _pinned(_bastion(s).host_key, "sshProxyHostKey"))
         else:
-            bastion = _scanned(
-                f"{name}-bastion-host-key", settings.apply(lambda s: _bastion(s)), "sshProxyHostKey", parent
-            )
+            bastion = _scanned(f"{name}-bastion-host-key", settings.apply(_bastion), "sshProxyHostKey", parent)
     if plan.pins_host_key:
         host = settings.apply(lambda s: _pinned(s.ssh_host_key, "sshHostKey"))
     elif bastion is None:
