@@ -190,7 +190,16 @@ class CloudifyManagerArgs(TypedDict):
     /tmp) keeps its mode. Default: `/var/lib/cloudify-backups` on a remote host, `~/.cloudify-pulumi/backups`
     (passwd home) on this machine."""
     backups_to_keep: NotRequired[int | None]
-    """How many archives of this manager are kept; older ones are deleted after a successful backup. Default: `3`."""
+    """How many archives of this manager are kept. Older ones are deleted once a replaced container is ready, or
+    after `backupNow`; the archive taken before the last replacement that became ready is always kept. Default: `3`."""
+    restore_from: NotRequired[str | None]
+    """An archive on the host to put back into the data volumes (`latestBackup` names one). Each new value runs
+    once: the current data is archived first, the archive is tested whole, the volumes are refilled from it, and the
+    current `appImage` starts on them. The same value does nothing on later ups. A missing or damaged archive is
+    refused before anything is stopped."""
+    backup_now: NotRequired[str | None]
+    """Any new value (a date, a ticket number) takes a backup now: the manager is stopped, its data archived and the
+    manager started again, with no replacement. The same value does nothing on later ups."""
     backup_compression: NotRequired[str | None]
     """How the backup is compressed on the host, at the fastest level: `auto` (zstd if the host has it, else gzip),
     `zstd`, `gzip` or `none` (a plain `.tar`). Default: `auto`."""
@@ -378,7 +387,16 @@ class CloudifyManagerPluginArgs(TypedDict):
     /tmp) keeps its mode. Default: `/var/lib/cloudify-backups` on a remote host, `~/.cloudify-pulumi/backups`
     (passwd home) on this machine."""
     backups_to_keep: NotRequired[int | None]
-    """How many archives of this manager are kept; older ones are deleted after a successful backup. Default: `3`."""
+    """How many archives of this manager are kept. Older ones are deleted once a replaced container is ready, or
+    after `backupNow`; the archive taken before the last replacement that became ready is always kept. Default: `3`."""
+    restore_from: NotRequired[str | None]
+    """An archive on the host to put back into the data volumes (`latestBackup` names one). Each new value runs
+    once: the current data is archived first, the archive is tested whole, the volumes are refilled from it, and the
+    current `appImage` starts on them. The same value does nothing on later ups. A missing or damaged archive is
+    refused before anything is stopped."""
+    backup_now: NotRequired[str | None]
+    """Any new value (a date, a ticket number) takes a backup now: the manager is stopped, its data archived and the
+    manager started again, with no replacement. The same value does nothing on later ups."""
     backup_compression: NotRequired[str | None]
     """How the backup is compressed on the host, at the fastest level: `auto` (zstd if the host has it, else gzip),
     `zstd`, `gzip` or `none` (a plain `.tar`). Default: `auto`."""

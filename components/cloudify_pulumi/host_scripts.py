@@ -23,15 +23,23 @@ from .model import LOOPBACK, AgentPackage, ManagerSettings
 # Package data of the `cloudify_pulumi` wheel as much as files of this checkout: read through importlib.resources.
 SCRIPTS_DIR = resources.files(__package__) / "scripts"
 _SOURCE_COMMON = '. "$(dirname "$0")/common.sh"\n'
+LIBRARIES = ("common.sh", "archive.sh")
+"""Files the scripts source from beside them; every script sources common.sh."""
+
+
+def _sourcing(library: str) -> str:
+    return f'. "$(dirname "$0")/{library}"\n'
 
 
 @functools.cache
 def shipped_script(name: str) -> str:
-    """The text of `scripts/<name>` with `common.sh` inlined."""
+    """The text of `scripts/<name>` with each library it sources (`common.sh`, `archive.sh`) inlined."""
     body = (SCRIPTS_DIR / name).read_text()
     if _SOURCE_COMMON not in body:
         raise ValueError(f"{name} does not source common.sh the expected way")
-    return body.replace(_SOURCE_COMMON, (SCRIPTS_DIR / "common.sh").read_text())
+    for library in LIBRARIES:
+        body = body.replace(_sourcing(library), (SCRIPTS_DIR / library).read_text())
+    return body
 
 
 def invocation(name: str, *args: str) -> str:
@@ -129,18 +137,40 @@ def set_admin_password(settings: ManagerSettings, container: str) -> str:
     return invocation("set_admin_password.sh", _flag(settings.use_sudo), container)
 
 
-def backup_data(settings: ManagerSettings, replacement_key: str) -> str:
-    """Stop the old app container and archive the data volumes, before the container is replaced."""
-    return invocation(
-        "backup_data.sh",
+def _backup_words(settings: ManagerSettings, key: str, mode: str, app_image: str = "-") -> list[str]:
+    """backup_data.sh's arguments: USE_SUDO APP DATA DIR KEEP KEY COMPRESSION MODE APP_IMAGE."""
+    return [
         _flag(settings.use_sudo),
         settings.app_container_name,
         settings.data_container_name,
         settings.backup_folder,
         str(settings.backups_to_keep),
-        replacement_key,
+        key,
         settings.backup_compression,
-    )
+        mode,
+        app_image,
+    ]
+
+
+def backup_data(settings: ManagerSettings, replacement_key: str) -> str:
+    """Stop the old app container and archive the data volumes, before the container is replaced (recording which
+    `appImage` the new container, made with `replacement_key`, runs: the way back names it)."""
+    return invocation("backup_data.sh", *_backup_words(settings, replacement_key, "replace", settings.app_image))
+
+
+def restore_data(settings: ManagerSettings, archive: str) -> str:
+    """`restoreFrom`: archive the current data, then refill the volumes from `archive` (tested first)."""
+    return invocation("backup_data.sh", *_backup_words(settings, "-", "restore"), archive)
+
+
+def backup_now(settings: ManagerSettings) -> str:
+    """`backupNow`: stop the app container, archive the data, start it again."""
+    return invocation("backup_data.sh", *_backup_words(settings, "-", "now"))
+
+
+def prune_backups(settings: ManagerSettings, kept_archive: str) -> str:
+    """After readiness: keep `kept_archive` (taken before this replacement) and the newest `backupsToKeep`."""
+    return invocation("backup_data.sh", *_backup_words(settings, "-", "prune"), kept_archive)
 
 
 def parse_key_values(stdout: str) -> dict[str, str]:

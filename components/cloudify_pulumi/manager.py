@@ -55,8 +55,9 @@ import pulumi_command as command
 import pulumi_docker as docker
 import pulumi_random as random
 
-from . import host_scripts, manager_config, ssh_trust
+from . import backups, host_scripts, manager_config, ssh_trust
 from .args import CloudifyManagerArgs
+from .backups import HostCommand
 from .containers import app_inputs
 from .docker_endpoint import SshIdentity, checked_docker_host, parse_host_report, provider_ssh_user
 from .inputs import Resolved, resolve_args
@@ -68,7 +69,6 @@ from .rules import path_slug
 REPLACEMENT_KEY_ENV = "CLOUDIFY_PULUMI_REPLACEMENT_KEY"
 
 TYPE_TOKEN = "cloudify:index:CloudifyManager"
-HostCommand = command.local.Command | command.remote.Command
 T = TypeVar("T")
 
 
@@ -146,12 +146,23 @@ class CloudifyManager(pulumi.ComponentResource):
         replacement_key = pulumi.Output.from_input(inputs).apply(
             lambda resolved: hashlib.sha256(json.dumps(resolved, sort_keys=True).encode()).hexdigest()
         )
-        backup = self._backup(replacement_key, data)
+        restore = backups.restore(self._host_command, self._plan, self._settings, after=[data])
+        backup = backups.backup(
+            self._host_command,
+            self._plan,
+            self._settings,
+            replacement_key,
+            after=[data] if restore is None else [data, restore],
+        )
         app = self._app_container(inputs, replacement_key, backup, data, provider)
         agents = self._agent_packages(app)
         report = backup.stdout.apply(host_scripts.parse_key_values)
         ready_step = self._readiness(app, agents, report)
         ready = self._admin_password(app, ready_step) or ready_step
+        pruned = backups.prune(
+            self._host_command, self._plan, self._settings, app.id, backups.backup_file(backup), ready
+        )
+        taken_now = backups.backup_now(self._host_command, self._plan, self._settings, after=pruned)
 
         self.docker_server_version = engine.stdout.apply(lambda out: parse_host_report(out).docker_version)
         self.data_container_name = data.name
@@ -159,7 +170,9 @@ class CloudifyManager(pulumi.ComponentResource):
         self.app_container_name = app.name
         self.app_container_id = app.id
         self.manager_url = pulumi.Output.all(ready.id, self._settings).apply(lambda values: values[1].manager_url)
-        self.latest_backup = report.apply(lambda values: values.get("BACKUP_FILE", ""))
+        self.latest_backup = pulumi.Output.all(
+            backups.backup_file(backup), *([backups.backup_file(taken_now)] if taken_now else [])
+        ).apply(lambda files: backups.newest(*files))
         self.admin_password = self._admin_password_input()
         self.manager_ca_cert = self._manager_ca_cert(ready_step) if self._plan.tls else None
         self.register_outputs(
@@ -230,13 +243,15 @@ class CloudifyManager(pulumi.ComponentResource):
         triggers: list[pulumi.Input[str]] | None = None,
         depends_on: Sequence[pulumi.Resource] | None = None,
         stdin: pulumi.Input[str] | None = None,
+        update: str | None = None,
     ) -> HostCommand:
         """A command on the Docker host: over SSH, or locally when `host` is unset.
 
         `stdin` carries secrets (never the command line, which `ps` shows); it is
         kept secret in the state, whatever the provider does with its inputs.
         The scripts' progress lines (stderr) stream into `pulumi up` as they come;
-        stdout holds only their KEY=value results and is not logged.
+        stdout holds only their KEY=value results and is not logged. `update`: what a change of anything but
+        `triggers` runs (unset: `create` again, pulumi-command v1.2.1).
         """
         opts = pulumi.ResourceOptions(
             parent=self,
@@ -248,6 +263,7 @@ class CloudifyManager(pulumi.ComponentResource):
             return command.local.Command(
                 resource_name,
                 create=create,
+                update=update,
                 triggers=triggers,
                 stdin=stdin,
                 logging=command.local.Logging.STDERR,
@@ -257,6 +273,7 @@ class CloudifyManager(pulumi.ComponentResource):
             resource_name,
             connection=self._connection,
             create=create,
+            update=update,
             triggers=triggers,
             stdin=stdin,
             logging=command.remote.Logging.STDERR,
@@ -401,21 +418,6 @@ class CloudifyManager(pulumi.ComponentResource):
             opts=kept,
         )
 
-    def _backup(self, replacement_key: pulumi.Output[str], data: docker.Container) -> HostCommand:
-        """Archive the data before the app container is replaced; a no-op when it is not.
-
-        `replacement_key` is a digest of every app input that forces replacement
-        (all of them: `restart` and `must_run`, which update in place, are set
-        apart and never vary), so the step reruns exactly when the container is
-        replaced, and after the new image is on the host. On the host the script
-        compares it with the key the running container carries, so a rerun for
-        any other reason (a new backupDir) backs nothing up and stops nothing.
-        """
-        create = pulumi.Output.all(self._settings, replacement_key).apply(
-            lambda values: host_scripts.backup_data(*values)
-        )
-        return self._host_command("backup", create, triggers=[replacement_key], depends_on=[data])
-
     def _app_container(
         self,
         app_inputs: dict[str, Any],
@@ -454,7 +456,9 @@ class CloudifyManager(pulumi.ComponentResource):
         if not self._plan.agents:
             return None
         create = pulumi.Output.all(self._settings, app.name).apply(lambda values: host_scripts.install_agents(*values))
-        return self._host_command("agent-packages", create, triggers=[app.id], depends_on=[app])
+        return self._host_command(
+            "agent-packages", create, triggers=[app.id, *backups.reruns_after_restore(self._plan)], depends_on=[app]
+        )
 
     def _readiness(
         self, app: docker.Container, agents: HostCommand | None, backup_report: pulumi.Output[dict[str, str]]
@@ -467,7 +471,11 @@ class CloudifyManager(pulumi.ComponentResource):
         )
         after = [app] + ([agents] if agents is not None else [])
         return self._host_command(
-            "ready", create, triggers=[app.id], depends_on=after, stdin=self._admin_password_input()
+            "ready",
+            create,
+            triggers=[app.id, *backups.reruns_after_restore(self._plan)],
+            depends_on=after,
+            stdin=self._admin_password_input(),
         )
 
     def _manager_ca_cert(self, ready: HostCommand) -> pulumi.Output[str]:
@@ -495,7 +503,13 @@ class CloudifyManager(pulumi.ComponentResource):
         create = pulumi.Output.all(self._settings, app.name).apply(
             lambda values: host_scripts.set_admin_password(*values)
         )
-        return self._host_command("admin-password", create, triggers=[app.id], depends_on=[ready], stdin=password)
+        return self._host_command(
+            "admin-password",
+            create,
+            triggers=[app.id, *backups.reruns_after_restore(self._plan)],
+            depends_on=[ready],
+            stdin=password,
+        )
 
 
 def _file_writer(name: str) -> Callable[[ManagerSettings], str]:

@@ -146,6 +146,10 @@ class ManagerPlan:
     backup_dir: str | None
     backups_to_keep: int
     backup_compression: str
+    restore_from: str | None
+    """`restoreFrom`: the archive to put back, once per value."""
+    backup_now: str | None
+    """`backupNow`: any new value takes a backup now."""
     log_driver: str
     log_max_size: str
     log_max_file: int

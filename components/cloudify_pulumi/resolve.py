@@ -418,6 +418,17 @@ def _plain_path(v: Values, key: str) -> str | None:
     return path
 
 
+ARCHIVE_SUFFIXES = (".tar.zst", ".tar.gz", ".tar")
+
+
+def _archive_path(v: Values, key: str) -> str | None:
+    """A backup archive on the host, as backup_data.sh names them."""
+    path = _plain_path(v, key)
+    if path is not None and not path.endswith(ARCHIVE_SUFFIXES):
+        v.problems.add(key, f"{path!r} must be a backup archive: a {', '.join(ARCHIVE_SUFFIXES)} file (latestBackup)")
+    return path
+
+
 def _choice(v: Values, key: str, choices: Collection[str], message: str) -> str:
     """A setting that takes one of a few words; `message` says what each means."""
     value = v.word(key)
@@ -564,6 +575,8 @@ def judge_plan(v: Values, *, has_private_key: bool, has_ssh_agent: bool) -> Mana
         backup_compression=_choice(
             v, "backupCompression", BACKUP_COMPRESSIONS, f"must be one of {', '.join(BACKUP_COMPRESSIONS)}"
         ),
+        restore_from=_archive_path(v, "restoreFrom"),
+        backup_now=v.text("backupNow"),
         log_driver=log_driver,
         log_max_size=log_max_size,
         log_max_file=log_max_file,

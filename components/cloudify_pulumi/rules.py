@@ -67,6 +67,10 @@ IMAGE_REFERENCE = re.compile(
 )
 
 
+IMAGE_ID = re.compile(r"^sha256:[0-9a-fA-F]{12,64}$")
+"""What `docker inspect` gives for an image with neither tag nor digest: Docker would read it as the image
+`docker.io/library/sha256` with a tag."""
+
 SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -200,6 +204,13 @@ class Problems:
 
 def check_image_reference(key: str, reference: str, problems: Problems) -> None:
     """A pinned, well-formed image reference: an upgrade is a change of this string."""
+    if IMAGE_ID.match(reference):
+        problems.add(
+            key,
+            f"{reference!r} is an image ID, not a reference: set the repository and tag, or "
+            "repository@sha256:<digest>, that the stack had",
+        )
+        return
     match = IMAGE_REFERENCE.match(reference)
     if match is None:
         problems.add(

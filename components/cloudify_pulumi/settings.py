@@ -410,7 +410,22 @@ SETTINGS: tuple[Setting, ...] = (
         int,
         default=3,
         bounds=(1, 100),
-        doc="How many archives of this manager are kept; older ones are deleted after a successful backup.",
+        doc="How many archives of this manager are kept. Older ones are deleted once a replaced container is ready, "
+        "or after `backupNow`; the archive taken before the last replacement that became ready is always kept.",
+    ),
+    Setting(
+        "restoreFrom",
+        str,
+        doc="An archive on the host to put back into the data volumes (`latestBackup` names one). Each new value "
+        "runs once: the current data is archived first, the archive is tested whole, the volumes are refilled from "
+        "it, and the current `appImage` starts on them. The same value does nothing on later ups. A missing or "
+        "damaged archive is refused before anything is stopped.",
+    ),
+    Setting(
+        "backupNow",
+        str,
+        doc="Any new value (a date, a ticket number) takes a backup now: the manager is stopped, its data archived "
+        "and the manager started again, with no replacement. The same value does nothing on later ups.",
     ),
     Setting(
         "backupCompression",

@@ -111,6 +111,8 @@ def test_the_backup_step_runs_before_the_app_container_and_after_the_new_image()
         "3",
         backup_key(run)[0],
         "auto",
+        "replace",
+        "registry.example.com/cloudify/cloudify-manager:3.2.0",
     ]
 
 
@@ -155,6 +157,7 @@ def test_rolling_back_changes_only_the_app_side_and_returns_to_the_same_inputs()
         "cloudify-app",
         "cloudify-agent-packages",
         "cloudify-ready",
+        "cloudify-prune-backups",
     }
     assert by_name(rolled_back) == by_name(first)
 

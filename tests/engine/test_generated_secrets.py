@@ -111,6 +111,7 @@ def test_switching_from_a_generated_to_a_set_password_replaces_only_the_app_side
         "cloudify-app",
         "cloudify-ready",
         "cloudify-admin-password",
+        "cloudify-prune-backups",
     }, "the config, then a backup and a new app container"
 
 

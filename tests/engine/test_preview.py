@@ -151,10 +151,16 @@ def with_release_1_0_0_scripts(applied: Run, stack: str) -> tuple[dict, dict[str
 
 def test_the_first_preview_after_1_0_0_plans_the_two_changed_steps_and_what_reads_their_reports():
     """CHANGELOG.md, 1.1.0: the Docker and backup steps run once more; the provider's address
-    (from the Docker step) and the readiness step's arguments (from the backup's report) are unknown until they
-    have; nothing of the data side or the app container is planned."""
+    (from the Docker step) and the readiness and prune steps' arguments (from the backup's report) are unknown
+    until they have; nothing of the data side or the app container is planned."""
     state, inputs = with_release_1_0_0_scripts(up("prod"), "prod")
     planned = preview("prod", None, prior=state)
     changed = [r.name for r in planned.registrations if r.inputs != inputs[r.name] or has_unknown(r.inputs)]
-    assert sorted(changed) == ["cloudify-backup", "cloudify-docker", "cloudify-docker-engine", "cloudify-ready"]
+    assert sorted(changed) == [
+        "cloudify-backup",
+        "cloudify-docker",
+        "cloudify-docker-engine",
+        "cloudify-prune-backups",  # 2.1.0: new, and it reads the backup's report too
+        "cloudify-ready",
+    ]
     assert has_unknown(planned.one(PROVIDER, "-docker").wire_inputs["host"])

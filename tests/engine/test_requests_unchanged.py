@@ -19,6 +19,8 @@ word; CHANGELOG.md (1.1.0) says what their one more run does.
   with the name and CA it checks, the healthcheck over HTTPS, an `https://` URL and `managerCaCert`.
 - the broker password (cloudify-7): a new generator, config.yaml's `rabbitmq` section and the config revision
   that follows the file (`broker_as_1_x`).
+2.1.0 (issue 24) adds a `prune-backups` step per manager and two arguments to the backup step (`backups_as_2_0`),
+and changes `backup_data.sh` and `wait_ready.sh`, compared by name.
 - `wait_ready.sh`, which takes an optional ADDRESS, and `common.sh`, which every script inlines (a folder the
   program did not create keeps its mode): every script is compared by name, its arguments word for word."""
 
@@ -33,6 +35,7 @@ import yaml
 from cloudify_pulumi import manager_config
 from cloudify_pulumi.docker_endpoint import SshIdentity
 from cloudify_pulumi.manager import REPLACEMENT_KEY_ENV
+from cloudify_pulumi.rules import IMAGE_REFERENCE
 from engine_requests import FIXTURE, RENDERINGS, STACK, render, requests
 
 BEFORE = json.loads(FIXTURE.read_text())
@@ -245,6 +248,23 @@ def pinned_checked_strictly(requests: dict) -> dict:
     return json.loads(json.dumps(requests).replace("StrictHostKeyChecking=yes", "StrictHostKeyChecking=accept-new"))
 
 
+def backups_as_2_0(requests: dict) -> dict:
+    """2.1.0's requests without what issue 24 adds on purpose (CHANGELOG.md 2.1.0), each change checked first: the
+    `prune-backups` step after each manager is ready (it reads its backup's report), and the backup step's two
+    new last arguments, `replace` and the `appImage` the new container runs (the way back names it)."""
+    backups = {urn: r for urn, r in requests.items() if urn.endswith("-backup")}
+    pruners = {urn for urn in requests if urn.endswith("-prune-backups")}
+    assert {urn.removesuffix("-prune-backups") for urn in pruners} == {urn.removesuffix("-backup") for urn in backups}
+    for urn in pruners:
+        after = {urn.replace("-prune-backups", last) for last in ("-ready", "-admin-password")}
+        assert after & set(requests[urn]["dependencies"]), "after the manager is ready (and its password set)"
+    for request in backups.values():
+        words = shlex.split(request["inputs"]["create"])
+        assert words[-2] == "replace" and IMAGE_REFERENCE.match(words[-1]), words[-2:]
+        request["inputs"]["create"] = shlex.join(words[:-2])
+    return {urn: request for urn, request in requests.items() if urn not in pruners}
+
+
 @pytest.fixture(autouse=True)
 def fixture_stack_identity_removed():
     """These runs use the fixture's stack name, not the test's own: remove the identity folder they write."""
@@ -256,7 +276,7 @@ def fixture_stack_identity_removed():
 @pytest.mark.parametrize("rendering", sorted(RENDERINGS))
 def test_the_engine_receives_the_same_requests_as_before_the_library(rendering):
     now = trusted_as_1_x(json.loads(json.dumps(requests(render(rendering)), sort_keys=True)), rendering)
-    now = tls_as_1_x(config_as_1_x(now, rendering), BEFORE[rendering], rendering)
+    now = tls_as_1_x(config_as_1_x(backups_as_2_0(now), rendering), BEFORE[rendering], rendering)
     before = pinned_checked_strictly(BEFORE[rendering])
     assert sorted(now) == sorted(before), "URNs changed"
     for urn, suffix in ((urn, app_container(urn, rendering)) for urn in before):

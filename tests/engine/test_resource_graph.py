@@ -128,7 +128,7 @@ def test_every_docker_resource_uses_the_explicit_provider():
 def test_every_child_has_the_component_as_parent(local_run):
     component = local_run.one(COMPONENT)
     children = [r for r in local_run.registrations if r.type not in (COMPONENT, "pulumi:pulumi:Stack")]
-    assert len(children) == 13 + 8, [c.name for c in children]  # 8 data volumes, 3 generators (cloudify-7)
+    assert len(children) == 14 + 8, [c.name for c in children]  # 8 data volumes, 3 generators (cloudify-7)
     assert {c.parent for c in children} == {component.urn}
 
 
@@ -208,7 +208,7 @@ def test_a_pinned_host_key_is_given_to_every_command_and_to_the_providers_ssh(is
     host_key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPinnedKeyForTests"
     run = remote_run(sshHostKey=host_key, sshPort=port)
     commands = [r for r in run.registrations if r.type == "command:remote:Command"]
-    assert len(commands) == 4
+    assert len(commands) == 5  # engine, backup, agents, ready, prune-backups
     for step in commands:
         assert step.inputs["connection"]["hostKey"] == host_key, step.name
     assert "StrictHostKeyChecking=yes" in run.one(PROVIDER).inputs["sshOpts"]
@@ -287,7 +287,7 @@ def test_offline_images_are_imported_on_the_host_instead_of_pulled():
 
 def test_commands_are_the_shipped_scripts_with_quoted_arguments(local_run):
     commands = local_run.commands()
-    assert set(commands) == {"docker-engine", "manager-config", "backup", "ready", "admin-password"}
+    assert set(commands) == {"docker-engine", "manager-config", "backup", "ready", "admin-password", "prune-backups"}
     for create in commands.values():
         script, _ = script_arguments(create)
         assert shlex.split(create)[2] == host_scripts.shipped_script(script)

@@ -7,13 +7,21 @@ from harness import Run, run_program, stack_config
 
 from engine.test_provider_readback import CONTAINER, PROVIDER_TABLE
 
-APP_SIDE = {"cloudify-app-image", "cloudify-backup", "cloudify-app", "cloudify-agent-packages", "cloudify-ready"}
+APP_SIDE = {
+    "cloudify-app-image",
+    "cloudify-backup",
+    "cloudify-app",
+    "cloudify-agent-packages",
+    "cloudify-ready",
+    "cloudify-prune-backups",
+}
 OFFLINE_APP_SIDE = {
     "cloudify-app-image-import",
     "cloudify-backup",
     "cloudify-app",
     "cloudify-agent-packages",
     "cloudify-ready",
+    "cloudify-prune-backups",
 }
 
 

@@ -14,9 +14,9 @@ import subprocess
 import pytest
 from cloudify_pulumi import host_scripts
 
-SCRIPTS = sorted(p.name for p in host_scripts.SCRIPTS_DIR.glob("*.sh") if p.name != "common.sh")
+SCRIPTS = sorted(p.name for p in host_scripts.SCRIPTS_DIR.glob("*.sh") if p.name not in host_scripts.LIBRARIES)
 ARGUMENT_COUNTS = {
-    "backup_data.sh": 7,
+    "backup_data.sh": 9,
     "ensure_docker.sh": 7,
     "import_image.sh": 4,
     "restore_backup.sh": 4,
@@ -26,7 +26,13 @@ ARGUMENT_COUNTS = {
     "set_admin_password.sh": 2,
     "host_key.sh": 3,  # scan HOST PORT; `own` alone: test_each_mode_of_host_key_takes_its_own_arguments
 }
-OPTIONAL_ARGUMENTS = {"install_agents.sh": 1, "wait_ready.sh": 3, "import_image.sh": 1, "write_manager_config.sh": 1}
+OPTIONAL_ARGUMENTS = {
+    "backup_data.sh": 1,
+    "install_agents.sh": 1,
+    "wait_ready.sh": 3,
+    "import_image.sh": 1,
+    "write_manager_config.sh": 1,
+}
 """Counts past the required ones that are still usage: wait_ready.sh takes an optional ADDRESS, then TLS_NAME and
 TLS_CA together (12 is usage: test_wait_ready_takes_the_tls_name_and_ca_together), import_image.sh an optional
 SHA256, write_manager_config.sh an optional NAME; install_agents.sh is tried with two more (not a whole KIND URL
@@ -114,13 +120,36 @@ def test_each_mode_of_host_key_takes_its_own_arguments(args):
 @pytest.mark.parametrize(
     ("script", "args", "message"),
     [
-        ("backup_data.sh", ["true", "app", "data", "/srv/b", "three", "key", "auto"], "KEEP must be a whole number"),
         (
             "backup_data.sh",
-            ["sometimes", "app", "data", "/srv/b", "3", "key", "none"],
+            ["true", "app", "data", "/srv/b", "three", "key", "auto", "replace", "img:1"],
+            "KEEP must be a whole number",
+        ),
+        (
+            "backup_data.sh",
+            ["sometimes", "app", "data", "/srv/b", "3", "key", "none", "replace", "img:1"],
             "USE_SUDO must be true or false",
         ),
-        ("backup_data.sh", ["true", "app", "data", "/srv/b", "3", "key", "lz4"], "COMPRESSION must be auto, zstd"),
+        (
+            "backup_data.sh",
+            ["true", "app", "data", "/srv/b", "3", "-", "auto", "later", "-"],
+            "MODE must be replace, now",
+        ),
+        (
+            "backup_data.sh",
+            ["true", "app", "data", "/srv/b", "3", "-", "auto", "restore", "-", "relative.tar.gz"],
+            "ARCHIVE must be an absolute path",
+        ),
+        (
+            "backup_data.sh",
+            ["true", "app", "data", "/srv/b", "3", "-", "auto", "restore", "-", "/srv/b/x.zip"],
+            "ARCHIVE must be a .tar.zst, .tar.gz or .tar",
+        ),
+        (
+            "backup_data.sh",
+            ["true", "app", "data", "/srv/b", "3", "key", "lz4", "replace", "img:1"],
+            "COMPRESSION must be auto, zstd",
+        ),
         ("restore_backup.sh", ["false", "app", "data", "/srv/b/x.zip"], "ARCHIVE must be a .tar.zst, .tar.gz or .tar"),
         ("restore_backup.sh", ["false", "app", "data", "relative.tar.gz"], "ARCHIVE must be an absolute path"),
         ("import_image.sh", ["false", "http://x/i.tar", "img:1", "sometimes"], "MODE must be always or if-missing"),

@@ -1,39 +1,65 @@
 #!/bin/sh
-# Back up the manager's data before its application container is replaced.
+# The manager's backups: before its application container is replaced, when
+# the user asks for one, and the restore of one, on the Docker host.
 #
-#   backup_data.sh USE_SUDO APP_CONTAINER DATA_CONTAINER BACKUP_DIR KEEP REPLACEMENT_KEY COMPRESSION
+#   backup_data.sh USE_SUDO APP_CONTAINER DATA_CONTAINER BACKUP_DIR KEEP KEY COMPRESSION MODE APP_IMAGE [ARCHIVE]
 #
-# Runs after the new application image is on the host and before the old
-# application container is deleted. It stops that container (so PostgreSQL and
-# RabbitMQ files are at rest), streams every path the data container holds out
-# of a one-off container of the old image (`tar -c` with --volumes-from the
-# data container) and compresses it on the host, into BACKUP_DIR (mode 0700) as
+# Archives go into BACKUP_DIR/APP_CONTAINER, one folder per manager (mode
+# 0700, so no two managers' archives ever meet, whatever their names), as
 #   <APP_CONTAINER>-<UTC timestamp>-<old image>.tar.zst|.tar.gz|.tar   (mode 0600)
-# COMPRESSION: `auto` (zstd if the host has it, else gzip: pigz if present),
-# `zstd`, `gzip` or `none`; always the fastest level, since the copy is the
-# manager's downtime. While it is written, the tar stream is listed in the same
-# pass and every stage's exit status is kept; then the compressed file is
-# tested. Only then the newest KEEP archives are kept. On success the old
-# container stays stopped: it is deleted next. On failure it is started again
-# and nothing is deleted.
-# - no application container yet (first up): nothing to back up;
-# - the container already carries REPLACEMENT_KEY in its environment
-#   (CLOUDIFY_PULUMI_REPLACEMENT_KEY): it is what is wanted and will not be
-#   replaced, so nothing is stopped or archived.
+# streamed out of a one-off container of the old image (`tar -c` with
+# --volumes-from the data container) while the app container is stopped, so
+# that PostgreSQL and RabbitMQ files are at rest. COMPRESSION: `auto` (zstd if
+# the host has it, else gzip: pigz if present), `zstd`, `gzip` or `none`;
+# always the fastest level, since the copy is the manager's downtime. The tar
+# stream is listed in the same pass and every stage's exit status kept; then
+# the compressed file is tested. Releases before 2.1.0 wrote archives into
+# BACKUP_DIR itself: those are still reported, matched on the timestamp after
+# the name, until the folder has one, and are never pruned.
+# MODE:
+#  replace  the `backup` step, before the app container is replaced. KEY is
+#           the new container's replacement key (CLOUDIFY_PULUMI_REPLACEMENT_KEY
+#           in its environment), APP_IMAGE the appImage it is made from:
+#           - no app container yet (first up): nothing to back up;
+#           - the container carries KEY: it is what is wanted and will not be
+#             replaced: nothing is archived, and if it is stopped (an earlier
+#             run was interrupted, or a restore left it so) it is started;
+#           - else it is stopped and archived (unless the restore step has just
+#             archived it and left it stopped), the way back is printed, and it
+#             stays stopped: it is deleted next.
+#  now      backupNow: stop, archive, start again, prune.
+#  restore  restoreFrom: ARCHIVE is tested whole and must hold the volume
+#           paths only; then the app container is stopped, the current data
+#           archived, and the volumes emptied and refilled from ARCHIVE. The
+#           container is left stopped for the `backup` step, which runs next: it
+#           starts it, or archives nothing more before a replacement.
+#  prune    after the new container is ready: ARCHIVE (the one taken before this
+#           replacement) is kept whatever KEEP says; of the others, the newest
+#           KEEP are kept.
+# Whatever ends a run before it succeeded (an error, a full disk, SIGHUP,
+# SIGPIPE on a progress line, SIGTERM from a cancelled `pulumi up`, the SSH
+# connection dropping, or the script being killed outright), the container it
+# found or left stopped is started again, by the script's EXIT trap or, if the
+# script itself is gone, by a guardian process it started; a restore cut short
+# first puts back the data it archived. Only a successful `replace` (and
+# `restore`) leaves the container stopped.
 # Prints on stdout:
-#   BACKUP_FILE=<newest archive, or empty>
-#   PREVIOUS_IMAGE=<the image the old container ran, or empty>
+#   BACKUP_FILE=<the archive taken now, or the newest; empty if none>
+#   PREVIOUS_IMAGE=<the appImage the old container was made from, or empty>
 # Exit codes: 0 done, 2 usage, 11 no root access, 60 BACKUP_DIR not usable,
 # 61 archiving failed, 62 archive unreadable, 63 could not stop the container,
-# 64 the COMPRESSION asked for is not installed on the host.
+# 64 the COMPRESSION asked for is not installed on the host, 65 no container
+# to back up (now), 70 ARCHIVE missing, damaged or not this manager's,
+# 71 no data container, 72 refilling the volumes failed.
 # The inner `sh -c` texts take their values as arguments, never spliced in:
 # shellcheck disable=SC2016
 set -eu
 SCRIPT=backup
-[ $# -eq 7 ] || {
-    echo "usage: backup_data.sh USE_SUDO APP_CONTAINER DATA_CONTAINER BACKUP_DIR KEEP KEY COMPRESSION" >&2
+if [ $# -ne 9 ] && [ $# -ne 10 ]; then
+    echo "usage: backup_data.sh USE_SUDO APP_CONTAINER DATA_CONTAINER BACKUP_DIR KEEP KEY COMPRESSION MODE" \
+        "APP_IMAGE [ARCHIVE]" >&2
     exit 2
-}
+fi
 USE_SUDO=$1
 APP=$2
 DATA=$3
@@ -41,10 +67,26 @@ DIR=$4
 KEEP=$5
 KEY=$6
 COMPRESSION=$7
+MODE=$8
+APP_IMAGE=$9
+ARCHIVE=${10:-}
 # shellcheck source=common.sh
 . "$(dirname "$0")/common.sh"
+# shellcheck source=archive.sh
+. "$(dirname "$0")/archive.sh"
 
-newest_archive() { as_root sh -c 'ls -1t "$1"/"$2"-*.tar* 2>/dev/null | head -n 1' newest "$DIR" "$APP" || true; }
+FOLDER=$DIR/$APP
+# The archives' names: the container's name, then this timestamp.
+STAMP='[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]T[0-9][0-9][0-9][0-9][0-9][0-9]Z'
+NEWEST='ls -1t "$1"/"$2"-$3-*.tar* 2>/dev/null | head -n 1'
+newest_in() { as_root sh -c "$NEWEST" newest "$1" "$APP" "$STAMP" || true; }
+
+# newest_archive: this manager's newest archive: in its folder, else one an earlier release left in BACKUP_DIR.
+newest_archive() {
+    _newest=$(newest_in "$FOLDER")
+    [ -n "$_newest" ] || _newest=$(newest_in "$DIR")
+    printf '%s' "$_newest"
+}
 
 # choose_format: FORMAT (zst, gz or tar) and COMPRESS, the host's fastest way to write it.
 choose_format() {
@@ -67,7 +109,7 @@ choose_format() {
     esac
 }
 
-# Runs as root with: OUT COMPRESS DATA IMAGE PATH...; writes OUT. `tar -c` in
+# Runs as root with: OUT COMPRESS DATA IMAGE NAME PATH...; writes OUT. `tar -c` in
 # the container writes into a fifo in OUT's folder (bind-mounted: the kernel
 # moves the bytes, not the Docker CLI); the host compresses what comes out and,
 # in the same pass, lists it (tar -t) through a second fifo. Each stage's exit
@@ -80,10 +122,13 @@ choose_format() {
 # (beside OUT) for a moment; GNU dd cuts them (iflag=fullblock), and without it
 # one gzip does all.
 STREAM='
-out=$1 compress=$2 data=$3 image=$4
-shift 4
+out=$1 compress=$2 data=$3 image=$4 name=$5
+shift 5
 work=$(mktemp -d "$(dirname "$out")/.stream.XXXXXX") || exit 1
 trap "rm -rf \"$work\"" EXIT
+# Interrupted (the backup step was): the one-off container goes too.
+trap "docker rm -f \"\$name\" > /dev/null 2>&1; exit 143" TERM HUP INT
+docker rm -f "$name" > /dev/null 2>&1
 mkfifo "$work/tar" "$work/list" || exit 1
 workers=1
 if [ "$compress" = "gzip -1" ] && dd if=/dev/null of=/dev/null iflag=fullblock 2> /dev/null; then
@@ -132,8 +177,9 @@ tar -tf - < "$work/list" > /dev/null &
 lister=$!
 { tee "$work/list" < "$work/tar" | compress_to "$out"; echo $? > "$work/compressed"; } &
 reader=$!
-docker run --rm --network none --entrypoint tar --volumes-from "$data" -v "$work:/stream" -w / "$image" \
-    -cf /stream/tar "$@"
+docker run --rm --name "$name" --network none --entrypoint tar --volumes-from "$data" -v "$work:/stream" \
+    -w / "$image" -cf /stream/tar "$@" &
+wait $!
 source=$?
 # A tar that never opened the fifo leaves the reader waiting to: give it an end of file.
 (exec 3> "$work/tar") &
@@ -153,69 +199,324 @@ test_archive() {
     esac
 }
 
-report() { # PREVIOUS_IMAGE
-    printf 'BACKUP_FILE=%s\n' "$(newest_archive)"
-    printf 'PREVIOUS_IMAGE=%s\n' "$1"
+report() { # ARCHIVE PREVIOUS_IMAGE
+    printf 'BACKUP_FILE=%s\n' "$1"
+    printf 'PREVIOUS_IMAGE=%s\n' "$2"
 }
 
-restart_and_fail() { # CODE MESSAGE
-    if [ "$WAS_RUNNING" = true ]; then
-        if as_root docker start "$APP" >/dev/null 2>&1; then
-            say "started $APP again"
-        else
-            say "could not start $APP again: run 'docker start $APP' on the host"
-        fi
+# -- which appImage a container was made from (the way back names it) -------------------------------------------
+
+# record_image: the container made with KEY runs APP_IMAGE, as the stack spells it (not its image ID).
+record_image() {
+    [ "$KEY" != - ] && [ "$APP_IMAGE" != - ] || return 0
+    as_root sh -c 'f=$1/.images
+        grep -q "^$2 " "$f" 2>/dev/null && exit 0
+        (umask 077 && { cat "$f" 2>/dev/null; echo "$2 $3"; } | tail -n 50 > "$f.new") && mv -f "$f.new" "$f"' \
+        record "$FOLDER" "$KEY" "$APP_IMAGE"
+}
+
+# previous_image: the appImage the app container was made from: as recorded for its key; for a container of an
+# earlier release, its image's first tag or digest reference; else its image ID, which cannot be set back as is.
+previous_image() {
+    _key=$(docker_inspect '{{range .Config.Env}}{{println .}}{{end}}' "$APP" |
+        sed -n 's/^CLOUDIFY_PULUMI_REPLACEMENT_KEY=//p') || _key=
+    _ref=
+    [ -z "$_key" ] ||
+        _ref=$(as_root cat "$FOLDER/.images" 2>/dev/null | awk -v key="$_key" '$1 == key { ref = $2 } END { print ref }')
+    [ -n "$_ref" ] || _ref=$(as_root docker image inspect -f \
+        '{{if .RepoTags}}{{index .RepoTags 0}}{{else if .RepoDigests}}{{index .RepoDigests 0}}{{end}}' \
+        "$IMAGE_ID" 2>/dev/null) || _ref=
+    printf '%s' "${_ref:-$IMAGE_ID}"
+}
+
+# -- never strand the manager --------------------------------------------------------------------------------------
+
+OPS=      # this run's private folder: its phase, for the EXIT trap and the guardian
+GUARD=    # the guardian's process
+WORKER=   # the archive or refill the main shell waits for
+PARTIAL=  # the archive being written
+SAFE=     # the archive of the data as it was before a restore
+MAIN=$$
+
+# phase stopped|refilling|finished: what undoes an interruption now: start the container; put back SAFE, then start
+# it; nothing (it is meant to stay as it is).
+phase() { printf '%s\n' "$1" >"$OPS/phase"; }
+
+running() { [ "$(docker_inspect '{{.State.Running}}' "$APP")" = true ]; }
+
+# start_again: start the app container if it exists and is stopped, and say what really happened.
+start_again() {
+    docker_inspect '{{.Id}}' "$APP" >/dev/null && ! running || return 0
+    if as_root docker start "$APP" >/dev/null 2>&1; then
+        say "started $APP again"
+    else
+        say "could not start $APP: on the host, run: sudo docker start $APP"
+        return 1
     fi
-    as_root rm -f "$PARTIAL"
-    fail "$1" "$2"
 }
 
-main() {
+# recover: once per run, from the EXIT trap or the guardian, whichever comes first.
+recover() {
+    mkdir "$OPS/recovering" 2>/dev/null || return 0
+    case $(cat "$OPS/phase" 2>/dev/null) in
+    stopped) start_again ;;
+    refilling)
+        say "putting back the data as it was before the restore, from $SAFE"
+        REFILLER=
+        if refill_volumes "$SAFE" "$IMAGE_ID" "$@" && wait "$REFILLER"; then
+            start_again
+        else
+            say "the data could not be put back: on the host, run: sudo sh restore_backup.sh false $APP $DATA $SAFE"
+        fi
+        ;;
+    esac
+}
+
+on_exit() {
+    _status=$1
+    set +e
+    trap '' HUP INT PIPE TERM
+    [ -z "$WORKER" ] || { kill "$WORKER" 2>/dev/null; wait "$WORKER" 2>/dev/null; }
+    [ -z "$REFILLER" ] || { kill "$REFILLER" 2>/dev/null; wait "$REFILLER" 2>/dev/null; }
+    if [ -n "$OPS" ]; then
+        if [ "$_status" != 0 ]; then
+            [ -z "$PARTIAL" ] || as_root rm -f "$PARTIAL"
+            # shellcheck disable=SC2086
+            recover $PATHS
+        fi
+        : >"$OPS/over"
+        [ -z "$GUARD" ] || kill "$GUARD" 2>/dev/null
+        rm -rf "$OPS"
+    fi
+    exit "$_status"
+}
+
+# session_process: the sshd process this run hangs from, if any: it ends when the connection does.
+session_process() {
+    _pid=$$
+    while [ "${_pid:-1}" -gt 1 ]; do
+        _pid=$(sed 's/.*) //' "/proc/$_pid/stat" 2>/dev/null | cut -d ' ' -f 2) || return 0
+        case $(cat "/proc/${_pid:-1}/comm" 2>/dev/null) in sshd*) printf '%s' "$_pid" && return 0 ;; esac
+    done
+}
+
+# guard SESSION: every second, until the run is over: if the main shell is gone, recover in its place; if the SSH
+# connection is gone, or a progress line cannot be written, stop the main shell (its EXIT trap recovers). Every
+# 10 s it says how long the manager has been stopped.
+guard() {
+    set +e
+    trap '' HUP INT PIPE
+    trap 'exit 0' TERM
+    _session=$1 _since=$(date +%s) _beat=0
+    while sleep 1 || :; do
+        [ ! -e "$OPS/over" ] || exit 0
+        if ! kill -0 "$MAIN" 2>/dev/null; then
+            # shellcheck disable=SC2086
+            recover $PATHS
+            rm -rf "$OPS"
+            exit 0
+        fi
+        if [ -n "$_session" ] && [ ! -e "/proc/$_session" ]; then
+            _session=
+            kill -TERM "$MAIN"
+        fi
+        _beat=$((_beat + 1))
+        [ "$_beat" -ge 10 ] || continue
+        _beat=0
+        say "$APP stopped for $(($(date +%s) - _since)) s: $(cat "$OPS/doing" 2>/dev/null)" || kill -TERM "$MAIN"
+    done
+}
+
+# begin: from here on, whatever ends the run, the container ends running (phase `stopped`).
+begin() {
+    OPS=$(mktemp -d) || fail 60 "could not create a private temporary folder; nothing was stopped"
+    phase stopped
+    trap 'on_exit $?' EXIT
+    trap 'exit 129' HUP
+    trap 'exit 130' INT
+    trap 'exit 141' PIPE
+    trap 'exit 143' TERM
+}
+
+start_guard() {
+    [ -z "$GUARD" ] || return 0
+    guard "$(session_process)" &
+    GUARD=$!
+}
+
+stop_app() {
+    if ! running; then
+        say "$APP is stopped already"
+        return 0
+    fi
+    start_guard
+    say "stopping $APP ($(previous_image)) so that its data is at rest"
+    as_root docker stop -t 120 "$APP" >/dev/null || fail 63 "could not stop $APP; nothing was archived or deleted"
+}
+
+# -- archiving -----------------------------------------------------------------------------------------------------
+
+# archive_data IMAGE_ID IMAGE_NAME: every volume path into a new, tested archive, ARCHIVED.
+archive_data() {
+    _name="$APP-$(date -u +%Y%m%dT%H%M%SZ)-$(printf '%s' "$2" | tr -c 'A-Za-z0-9._-' '_').tar"
+    [ "$FORMAT" = tar ] || _name="$_name.$FORMAT"
+    PARTIAL="$FOLDER/.$_name.partial"
+    printf 'archiving into %s\n' "$FOLDER/$_name" >"$OPS/doing"
+    start_guard
+    say "archiving $PATHS into $FOLDER/$_name ($COMPRESS)"
+    # shellcheck disable=SC2086
+    as_root sh -c "umask 077; $STREAM" stream "$PARTIAL" "$COMPRESS" "$DATA" "$1" "$APP-archiver" $PATHS >&2 &
+    WORKER=$!
+    if ! wait "$WORKER"; then
+        WORKER=
+        fail 61 "archiving the data of $DATA into $FOLDER failed (disk full? $(as_root df -h "$FOLDER" 2>/dev/null | tail -n 1)); nothing was deleted"
+    fi
+    WORKER=
+    test_archive "$PARTIAL" >/dev/null 2>&1 ||
+        fail 62 "the archive $PARTIAL cannot be read back; nothing was deleted"
+    as_root chmod 600 "$PARTIAL"
+    as_root mv -f "$PARTIAL" "$FOLDER/$_name"
+    PARTIAL=
+    ARCHIVED=$FOLDER/$_name
+    say "backed up to $ARCHIVED"
+}
+
+prune() {
+    _kept=$(as_root cat "$FOLDER/.kept" 2>/dev/null) || _kept=
+    as_root sh -c 'ls -1t "$1"/"$2"-$3-*.tar* 2>/dev/null | tail -n +"$(($4 + 1))" | while read -r old; do
+            [ "${old##*/}" = "$5" ] || rm -f "$old"
+        done' prune "$FOLDER" "$APP" "$STAMP" "$KEEP" "$_kept"
+}
+
+# -- the modes -------------------------------------------------------------------------------------------------------
+
+# prepare: arguments checked, root access, the manager's backup folder usable, PATHS and IMAGE_ID known.
+prepare() {
     case "$KEEP" in '' | *[!0-9]*) fail 2 "KEEP must be a whole number, got '$KEEP'" ;; esac
     choose_format
     require_root_access
-    if ! docker_inspect '{{.Id}}' "$APP" >/dev/null; then
-        say "no container $APP yet (first up): nothing to back up"
-        report ""
-        return 0
+    if ! private_dir "$DIR" || ! private_dir "$FOLDER" ||
+        ! as_root sh -c ': > "$1/.write-test" && rm -f "$1/.write-test"' probe "$FOLDER"; then
+        fail 60 "the backup folder $FOLDER (backupDir) cannot be created or written; nothing was stopped or deleted"
     fi
-    _image_id=$(docker_inspect '{{.Image}}' "$APP")
-    _image=$(as_root docker image inspect -f '{{if .RepoTags}}{{index .RepoTags 0}}{{end}}' "$_image_id" 2>/dev/null) ||
-        _image=
-    _image=${_image:-$_image_id}
-    if docker_inspect '{{range .Config.Env}}{{println .}}{{end}}' "$APP" | grep -qxF "CLOUDIFY_PULUMI_REPLACEMENT_KEY=$KEY"; then
-        say "$APP already runs what is wanted and is not being replaced: nothing to back up"
-        report "$_image"
-        return 0
-    fi
-    if ! private_dir "$DIR" ||
-        ! as_root sh -c ': > "$1/.write-test" && rm -f "$1/.write-test"' probe "$DIR"; then
-        fail 60 "the backup folder $DIR (backupDir) cannot be created or written; nothing was stopped or deleted"
-    fi
-    # Volume paths are plain words (settings.py validates them), so they are split on purpose below.
-    _paths=$(data_paths "$DATA") || _paths=
-    [ -n "$_paths" ] || fail 61 "the data container $DATA holds no volumes to back up; nothing was stopped"
+    # Volume paths are plain words (settings.py validates them), so they are split on purpose.
+    PATHS=$(data_paths "$DATA") || PATHS=
     set -f
-    # shellcheck disable=SC2086
-    set -- $_paths
-    _name="$APP-$(date -u +%Y%m%dT%H%M%SZ)-$(printf '%s' "$_image" | tr -c 'A-Za-z0-9._-' '_').tar"
-    [ "$FORMAT" = tar ] || _name="$_name.$FORMAT"
-    PARTIAL="$DIR/.$_name.partial"
-    WAS_RUNNING=$(docker_inspect '{{.State.Running}}' "$APP") || WAS_RUNNING=false
-    say "stopping $APP ($_image) so that its data is at rest"
-    as_root docker stop -t 120 "$APP" >/dev/null || restart_and_fail 63 "could not stop $APP; nothing was archived or deleted"
-    say "archiving $* into $DIR/$_name ($COMPRESS)"
-    if ! as_root sh -c "umask 077; $STREAM" stream "$PARTIAL" "$COMPRESS" "$DATA" "$_image_id" "$@" >&2; then
-        restart_and_fail 61 "archiving the data of $DATA into $DIR failed (disk full? $(as_root df -h "$DIR" 2>/dev/null | tail -n 1)); $APP was started again and nothing was deleted"
-    fi
-    test_archive "$PARTIAL" >/dev/null 2>&1 ||
-        restart_and_fail 62 "the archive $PARTIAL cannot be read back; $APP was started again and nothing was deleted"
-    as_root chmod 600 "$PARTIAL"
-    as_root mv -f "$PARTIAL" "$DIR/$_name"
-    as_root sh -c 'ls -1t "$1"/"$2"-*.tar* | tail -n +"$(($3 + 1))" | while read -r old; do rm -f "$old"; done' \
-        prune "$DIR" "$APP" "$KEEP"
-    say "backed up to $DIR/$_name (keeping the newest $KEEP)"
-    report "$_image"
+    IMAGE_ID=$(docker_inspect '{{.Image}}' "$APP") || IMAGE_ID=
 }
 
-main
+replace() {
+    prepare
+    record_image
+    if [ -z "$IMAGE_ID" ]; then
+        say "no container $APP yet (first up): nothing to back up"
+        report "" ""
+        return 0
+    fi
+    begin
+    if docker_inspect '{{range .Config.Env}}{{println .}}{{end}}' "$APP" | grep -qxF "CLOUDIFY_PULUMI_REPLACEMENT_KEY=$KEY"; then
+        if running; then
+            say "$APP already runs what is wanted and is not being replaced: nothing to back up"
+        else
+            say "$APP runs what is wanted but was stopped (an interrupted run, or a restore): starting it"
+            as_root docker start "$APP" >/dev/null || fail 63 "could not start $APP: on the host, run: sudo docker start $APP"
+        fi
+        as_root rm -f "$FOLDER/.at-rest"
+        phase finished
+        report "$(newest_archive)" "$(previous_image)"
+        return 0
+    fi
+    [ -n "$PATHS" ] || fail 61 "the data container $DATA holds no volumes to back up; nothing was stopped"
+    _previous=$(previous_image)
+    _state=$(docker_inspect '{{.Id}} {{.State.StartedAt}}' "$APP")
+    _rest=$(as_root cat "$FOLDER/.at-rest" 2>/dev/null) || _rest=
+    if ! running && [ -n "$_rest" ] && [ "${_rest% *}" = "$_state" ]; then
+        ARCHIVED=${_rest##* }
+        say "$APP was archived by the restore step and has stayed stopped since: $ARCHIVED"
+    else
+        stop_app
+        # shellcheck disable=SC2086
+        archive_data "$IMAGE_ID" "$_previous"
+    fi
+    as_root rm -f "$FOLDER/.at-rest"
+    case "$_previous" in
+    sha256:*) _image_back="<the reference the stack had: this host knows only its image ID $_previous>" ;;
+    *) _image_back=$_previous ;;
+    esac
+    say "the way back, if the new container does not come up: pulumi config set appImage $_image_back;" \
+        "pulumi config set restoreFrom $ARCHIVED; pulumi up"
+    say "until the new container is created, $APP is only stopped: 'sudo docker start $APP' on the host brings it back as it was"
+    phase finished
+    report "$ARCHIVED" "$_previous"
+}
+
+now() {
+    prepare
+    [ -n "$IMAGE_ID" ] || fail 65 "there is no container $APP to back up (backupNow); nothing was done"
+    [ -n "$PATHS" ] || fail 61 "the data container $DATA holds no volumes to back up; nothing was stopped"
+    begin
+    _previous=$(previous_image)
+    stop_app
+    archive_data "$IMAGE_ID" "$_previous"
+    start_again || fail 63 "backed up to $ARCHIVED, but $APP did not start again"
+    phase finished
+    prune
+    report "$ARCHIVED" "$_previous"
+}
+
+restore() {
+    case "$ARCHIVE" in /*) ;; *) fail 2 "ARCHIVE must be an absolute path, got '$ARCHIVE'" ;; esac
+    archive_reader "$ARCHIVE" ||
+        fail 2 "ARCHIVE must be a .tar.zst, .tar.gz or .tar that backup_data.sh made, got '$ARCHIVE'"
+    prepare
+    [ -n "$PATHS" ] || fail 71 "the data container $DATA does not exist or holds no volumes; nothing was restored"
+    # shellcheck disable=SC2086
+    archive_holds_only "$ARCHIVE" $PATHS ||
+        fail 70 "restoreFrom: $ARCHIVE is missing, does not read back whole, or holds files outside $PATHS; nothing was stopped or changed"
+    _previous=
+    if [ -n "$IMAGE_ID" ]; then
+        begin
+        _previous=$(previous_image)
+        stop_app
+    else
+        begin
+        IMAGE_ID=$(docker_inspect '{{.Image}}' "$DATA") # no app container yet: the data container's image
+    fi
+    archive_data "$IMAGE_ID" "${_previous:-before-restore}"
+    SAFE=$ARCHIVED
+    phase refilling
+    printf 'refilling the volumes from %s\n' "$ARCHIVE" >"$OPS/doing"
+    say "restoring $PATHS from $ARCHIVE (the data as it was is in $SAFE)"
+    REFILLER=
+    # shellcheck disable=SC2086
+    refill_volumes "$ARCHIVE" "$IMAGE_ID" $PATHS
+    if ! wait "$REFILLER"; then
+        REFILLER=
+        fail 72 "refilling the volumes of $DATA from $ARCHIVE failed"
+    fi
+    REFILLER=
+    if [ -n "$_previous" ]; then
+        as_root sh -c 'umask 077 && echo "$2" > "$1/.at-rest"' at-rest "$FOLDER" \
+            "$(docker_inspect '{{.Id}} {{.State.StartedAt}}' "$APP") $SAFE"
+    fi
+    phase finished
+    say "restored $ARCHIVE into the volumes of $DATA; $APP stays stopped until the backup step"
+    report "$SAFE" "$_previous"
+}
+
+prune_mode() {
+    prepare
+    case "$ARCHIVE" in "$FOLDER"/*) as_root sh -c 'umask 077 && echo "${2##*/}" > "$1/.kept"' kept "$FOLDER" "$ARCHIVE" ;; esac
+    prune
+    say "kept the newest $KEEP archives of $APP${ARCHIVE:+, and $ARCHIVE}"
+    report "$(newest_archive)" ""
+}
+
+REFILLER=
+case "$MODE" in
+replace) replace ;;
+now) now ;;
+restore) restore ;;
+prune) prune_mode ;;
+*) fail 2 "MODE must be replace, now, restore or prune, got '$MODE'" ;;
+esac

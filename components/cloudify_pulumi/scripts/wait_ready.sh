@@ -127,10 +127,10 @@ way_back() {
         echo "No backup was taken (first deployment): fix the cause and run pulumi up again."
         return 0
     fi
-    echo "To go back: on the host, restore the backup taken before this replacement:" \
-        "sudo sh restore_backup.sh false $CONTAINER $DATA_CONTAINER $BACKUP_FILE" \
-        "(components/cloudify_pulumi/scripts/restore_backup.sh with common.sh beside it);" \
-        "then: pulumi config set appImage $PREVIOUS_IMAGE; pulumi up"
+    echo "To go back to the image and the data from before this replacement:" \
+        "pulumi config set appImage $PREVIOUS_IMAGE; pulumi config set restoreFrom $BACKUP_FILE; pulumi up" \
+        "(on a host with no Pulumi: sudo sh restore_backup.sh false $CONTAINER $DATA_CONTAINER $BACKUP_FILE," \
+        "components/cloudify_pulumi/scripts/restore_backup.sh with common.sh and archive.sh beside it)"
 }
 
 show_log_and_fail() {
