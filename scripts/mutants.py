@@ -1167,6 +1167,121 @@ MUTANTS: tuple[Mutant, ...] = (
         T + "shell/test_shell_functions.py::test_the_readiness_check_asks_the_address_it_is_given_an_ipv6_one_in_"
         "brackets",
     ),
+    # -- operations that never strand the manager (issue 24) ---------------------------------------------------
+    m(
+        "F-pattern",
+        S + "backup_data.sh",
+        """NEWEST='ls -1t "$1"/"$2"-$3-*.tar* 2>/dev/null | head -n 1'""",
+        """NEWEST='ls -1t "$1"/"$2"-*.tar* 2>/dev/null | head -n 1'""",
+        "the old pattern <container>-*: another manager's archive is reported as this one's",
+        T
+        + "hosts/test_restore_in_up_hosts.py::test_two_managers_sharing_a_backup_dir_never_prune_report_or_restore_each_others_archives",
+    ),
+    m(
+        "F-first-up-newest",
+        S + "backup_data.sh",
+        'report "$(newest_archive)" ""\n        return 0\n    fi\n    begin',
+        'report "" ""\n        return 0\n    fi\n    begin',
+        "with no app container (a failed create) latestBackup and the archive pruning keeps go empty",
+        T
+        + "hosts/test_restore_in_up_hosts.py::test_two_managers_sharing_a_backup_dir_never_prune_report_or_restore_each_others_archives",
+    ),
+    m(
+        "F-trap-restart",
+        S + "backup_data.sh",
+        "            # shellcheck disable=SC2086\n            recover $PATHS\n        fi",
+        "            :\n        fi",
+        "the restart dropped from the interruption trap",
+        T
+        + "hosts/test_never_stranded_hosts.py::test_sigterm_from_a_cancelled_up_mid_archive_starts_the_old_manager_again_and_says_so",
+        T + "hosts/test_never_stranded_hosts.py::test_sigpipe_on_a_progress_line_starts_the_old_manager_again",
+    ),
+    m(
+        "F-guard-session",
+        S + "backup_data.sh",
+        'if [ -n "$_session" ] && [ ! -e "/proc/$_session" ]; then',
+        "if false; then",
+        "the guardian does not notice the SSH connection gone",
+        T
+        + "hosts/test_never_stranded_hosts.py::test_killing_the_ssh_client_mid_archive_starts_the_old_manager_again_within_seconds",
+    ),
+    m(
+        "F-prune-early",
+        S + "backup_data.sh",
+        '    as_root rm -f "$FOLDER/.at-rest"\n    case "$_previous" in',
+        '    as_root rm -f "$FOLDER/.at-rest"\n    prune\n    case "$_previous" in',
+        "pruning moved back before readiness: failed tries eat the archive taken before the upgrade",
+        T
+        + "hosts/test_restore_in_up_hosts.py::test_pruning_waits_for_readiness_and_keeps_the_archive_taken_before_the_upgrade",
+    ),
+    m(
+        "F-kept",
+        S + "backup_data.sh",
+        '[ "${old##*/}" = "$5" ] || rm -f "$old"',
+        'rm -f "$old"',
+        "backupNow's pruning deletes the archive taken before the last upgrade",
+        T
+        + "hosts/test_restore_in_up_hosts.py::test_pruning_waits_for_readiness_and_keeps_the_archive_taken_before_the_upgrade",
+    ),
+    m(
+        "F-start-stopped",
+        S + "backup_data.sh",
+        '            as_root docker start "$APP" >/dev/null || fail 63 "could not start $APP: on the host',
+        '            true || fail 63 "could not start $APP: on the host',
+        "an abandoned upgrade leaves the manager stopped",
+        T + "hosts/test_never_stranded_hosts.py::test_a_manager_found_stopped_with_no_replacement_to_follow_is_started",
+    ),
+    m(
+        "F-way-back",
+        S + "backup_data.sh",
+        '    say "the way back, if the new container does not come up:',
+        '    : "the way back, if the new container does not come up:',
+        "no way back printed before the old container can be deleted",
+        T + "hosts/test_never_stranded_hosts.py::test_the_way_back_is_printed_before_the_old_container_can_be_deleted",
+    ),
+    m(
+        "F-recorded-image",
+        S + "backup_data.sh",
+        '    [ -z "$_key" ] ||\n        _ref=$(as_root cat',
+        "    true ||\n        _ref=$(as_root cat",
+        "the way back names the image ID, not the appImage the stack had",
+        T + "hosts/test_never_stranded_hosts.py::test_the_way_back_names_the_app_image_the_stack_had_not_an_image_id",
+    ),
+    m(
+        "F-image-id",
+        "components/cloudify_pulumi/rules.py",
+        "    if IMAGE_ID.match(reference):",
+        "    if False:",
+        "sha256:<id> accepted as appImage (read as docker.io/library/sha256)",
+        T + "engine/test_restore_and_backup_now.py::test_an_image_id_as_app_image_is_refused_as_not_a_reference",
+    ),
+    m(
+        "F-restore-check",
+        S + "backup_data.sh",
+        '    archive_holds_only "$ARCHIVE" $PATHS ||',
+        "    true ||",
+        "restoreFrom empties the volumes for a damaged archive",
+        T
+        + "hosts/test_restore_in_up_hosts.py::test_restore_from_a_damaged_or_missing_archive_is_refused_with_nothing_touched",
+    ),
+    m(
+        "F-restore-once",
+        "components/cloudify_pulumi/backups.py",
+        'return step("restore", create, triggers=[archive], depends_on=after, update=UNCHANGED)',
+        'return step("restore", create, triggers=[archive], depends_on=after)',
+        "a later up with any other change restores the archive again",
+        T + "engine/test_restore_and_backup_now.py::test_a_restore_runs_once_per_value_and_reruns_the_steps_after_it",
+        T + "hosts/test_restore_in_up_hosts.py::test_a_later_up_with_the_same_restore_from_runs_nothing_on_the_host",
+    ),
+    m(
+        "F-restore-order",
+        "components/cloudify_pulumi/manager.py",
+        "            after=[data] if restore is None else [data, restore],",
+        "            after=[data],",
+        "the backup no longer waits for the restore",
+        T + "engine/test_restore_and_backup_now.py::test_the_restore_runs_before_the_backup_which_runs_before_the_app_"
+        "container",
+    ),
 )
 
 

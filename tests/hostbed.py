@@ -461,14 +461,24 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - base class signature
         pass
 
+    def do_GET(self) -> None:  # noqa: N802 - base class name
+        owner: PackageServer = self.server.owner  # type: ignore[attr-defined]
+        owner.requests.append(self.path)
+        time.sleep(owner.delay)
+        super().do_GET()
+
 
 class PackageServer:
     """Serves files over HTTP on 127.0.0.1, which the SSH hosts share (host network)."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, delay: float = 0) -> None:
+        """`delay`: seconds each answer waits (a slow mirror: a fault test interrupts the download)."""
         self.root = root
+        self.delay = delay
+        self.requests: list[str] = []  # the paths asked for, in order
         handler = functools.partial(_QuietHandler, directory=str(root))
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.server.owner = self  # type: ignore[attr-defined]
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
 

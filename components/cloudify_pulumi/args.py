@@ -186,9 +186,10 @@ class CloudifyManagerArgs(TypedDict):
     """`named`: one Docker volume per state path, kept even if the data container goes. `anonymous`: the data
     container's own volumes, as releases before named volumes made them; set it on such stacks. Default: `named`."""
     backup_dir: NotRequired[str | None]
-    """Host folder of the backup archives (mode 0600). Created with mode 0700; a folder that already exists (such as
-    /tmp) keeps its mode. Default: `/var/lib/cloudify-backups` on a remote host, `~/.cloudify-pulumi/backups`
-    (passwd home) on this machine."""
+    """Host folder of the backup archives: each manager's go into its own folder in it, `<namePrefix>-manager`
+    (archives mode 0600). A folder the program creates gets mode 0700; one that already exists (such as /tmp) keeps
+    its mode. Managers may share it. Default: `/var/lib/cloudify-backups` on a remote host,
+    `~/.cloudify-pulumi/backups` (passwd home) on this machine."""
     backups_to_keep: NotRequired[int | None]
     """How many archives of this manager are kept. Older ones are deleted once a replaced container is ready, or
     after `backupNow`; the archive taken before the last replacement that became ready is always kept. Default: `3`."""
@@ -383,9 +384,10 @@ class CloudifyManagerPluginArgs(TypedDict):
     """`named`: one Docker volume per state path, kept even if the data container goes. `anonymous`: the data
     container's own volumes, as releases before named volumes made them; set it on such stacks. Default: `named`."""
     backup_dir: NotRequired[str | None]
-    """Host folder of the backup archives (mode 0600). Created with mode 0700; a folder that already exists (such as
-    /tmp) keeps its mode. Default: `/var/lib/cloudify-backups` on a remote host, `~/.cloudify-pulumi/backups`
-    (passwd home) on this machine."""
+    """Host folder of the backup archives: each manager's go into its own folder in it, `<namePrefix>-manager`
+    (archives mode 0600). A folder the program creates gets mode 0700; one that already exists (such as /tmp) keeps
+    its mode. Managers may share it. Default: `/var/lib/cloudify-backups` on a remote host,
+    `~/.cloudify-pulumi/backups` (passwd home) on this machine."""
     backups_to_keep: NotRequired[int | None]
     """How many archives of this manager are kept. Older ones are deleted once a replaced container is ready, or
     after `backupNow`; the archive taken before the last replacement that became ready is always kept. Default: `3`."""

@@ -402,8 +402,9 @@ SETTINGS: tuple[Setting, ...] = (
         str,
         default_doc="`/var/lib/cloudify-backups` on a remote host, `~/.cloudify-pulumi/backups` (passwd home) on "
         "this machine",
-        doc="Host folder of the backup archives (mode 0600). Created with mode 0700; a folder that already exists "
-        "(such as /tmp) keeps its mode.",
+        doc="Host folder of the backup archives: each manager's go into its own folder in it, `<namePrefix>-manager` "
+        "(archives mode 0600). A folder the program creates gets mode 0700; one that already exists (such as /tmp) "
+        "keeps its mode. Managers may share it.",
     ),
     Setting(
         "backupsToKeep",

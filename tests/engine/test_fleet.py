@@ -206,3 +206,11 @@ def test_an_invalid_manager_name_is_refused_before_any_resource():
     assert problems_of({"Site A": {}}) == [
         "managers: 'Site A' must be a lower-case name of letters, digits and '-' (it names the manager's resources)"
     ]
+
+
+def test_a_managers_entry_restores_its_own_archive_and_the_others_run_nothing():
+    archive = "/var/lib/cloudify-backups/site-b-manager/site-b-manager-20261201T000000Z-cloudify_3.2.1.tar.zst"
+    sites = {**SITES, "site-b": {**SITES["site-b"], "restoreFrom": archive}}
+    run = fleet(sites)
+    assert run.one("command:remote:Command", "site-b-restore").inputs["triggers"] == [archive]
+    assert "site-a-restore" not in {r.name for r in run.registrations}

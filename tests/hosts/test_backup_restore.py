@@ -15,162 +15,37 @@ import subprocess
 import time
 import uuid
 import zlib
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from cloudify_pulumi import host_scripts
-from cloudify_pulumi.manager import REPLACEMENT_KEY_ENV
+from backupbed import (
+    STATE_PATHS,
+    WEB_APP,
+    Manager,
+    create_data_container,
+    fill,
+    fingerprint,
+    image_with_marker,
+    up_app_side,
+    values,
+)
 from cloudify_pulumi.rules import path_slug
 from harness import REPO, Run, render_for_host
 from hostbed import (
-    IDLE_UNTIL_TERM,
-    LABEL,
     PackageServer,
-    SshHost,
-    create_declared_data_container,
     delete_as_the_provider_does,
     docker,
     ensure_image,
     free_port,
-    run_declared_app_container,
     wrap_docker,
 )
 
 pytestmark = pytest.mark.hosts
-STATE_PATHS = ["/srv/cfy-state", "/var/lib/cfy-db"]
 
 
-@dataclass
-class Manager:
-    """A data container as declared, an app container from `image`, and the declared commands for them."""
-
-    host: SshHost
-    run: Run
-    prefix: str
-    backups: str
-
-    @property
-    def app(self) -> str:
-        return f"{self.prefix}-manager"
-
-    @property
-    def data(self) -> str:
-        return f"{self.prefix}-data"
-
-    def backup_command(self, key: str | None = None) -> str:
-        """The declared backup command; `key` stands in for a new replacement key (a new image or setting)."""
-        create = self.run.commands()["backup"]
-        return create if key is None else create.replace(self.declared_key, key)
-
-    def restore_command(self, archive: str) -> str:
-        return host_scripts.invocation("restore_backup.sh", "true", self.app, self.data, archive)
-
-    @property
-    def declared_key(self) -> str:
-        return self.run.one("command:remote:Command", "-backup").inputs["triggers"][0]
-
-    def start_app(self, image: str, key: str = "created-from-older-inputs") -> None:
-        """(Re)create the app container from `image`, carrying replacement key `key` as the program's does."""
-        docker("rm", "-f", self.app, check=False)
-        docker(
-            "run",
-            "-d",
-            "--name",
-            self.app,
-            "--label",
-            LABEL,
-            "--volumes-from",
-            self.data,
-            "-e",
-            f"{REPLACEMENT_KEY_ENV}={key}",
-            image,
-            *IDLE_UNTIL_TERM,
-        )
-
-    def running(self) -> bool:
-        return docker("inspect", "-f", "{{.State.Running}}", self.app).stdout.strip() == "true"
-
-    def archives(self) -> list[str]:
-        return sorted(p.name for p in Path(self.backups).glob(f"{self.app}-*.tar*"))
-
-    def in_app(self, script: str) -> str:
-        return docker("exec", self.app, "sh", "-c", script).stdout
-
-
-def create_data_container(run: Run, image: str) -> None:
-    """The data container as `run` declares it (named volumes at their paths), never started."""
-    create_declared_data_container(run.one("docker:index/container:Container", "-data").inputs, image)
-
-
-@pytest.fixture
-def make_manager(make_host, engine, tmp_path_factory):
-    """A manager whose backup folder is `<shared>/<prefix>`; `shared` is shared with the SSH host as it is
-    when the host starts (so a file system mounted there beforehand is seen alike by host and engine)."""
-    made: list[Manager] = []
-
-    def make(shared: str | None = None, compression: str = "auto", without: tuple[str, ...] = ()) -> Manager:
-        """`without`: commands the host does not have (a host with gzip only, like Ubuntu 14.04)."""
-        shared = shared or str(tmp_path_factory.mktemp("backups"))
-        host = make_host("backup", with_engine=True, docker_group=True, shared_dirs=(shared,))
-        for command in without:
-            host.setup(f"rm -f /usr/bin/{command}")
-        prefix = f"cfytest{uuid.uuid4().hex[:8]}"
-        run = render_for_host(
-            host,
-            namePrefix=prefix,
-            backupDir=f"{shared}/{prefix}",
-            backupsToKeep="2",
-            volumePaths=str(STATE_PATHS).replace("'", '"'),
-            backupCompression=compression,
-        )
-        create_data_container(run, ensure_image())
-        made.append(Manager(host, run, prefix, f"{shared}/{prefix}"))
-        return made[-1]
-
-    yield make
-    for manager in made:
-        docker("rm", "-f", manager.app, manager.data, check=False)
-        docker("volume", "rm", "-f", *[f"{manager.prefix}-{path_slug(path)}" for path in STATE_PATHS], check=False)
-
-
-@pytest.fixture
-def manager(make_manager) -> Manager:
-    return make_manager()
-
-
-def fingerprint(manager: Manager) -> str:
-    """Every file under the state paths with its mode and content digest."""
-    return manager.in_app(
-        "cd / && find "
-        + " ".join(p.lstrip("/") for p in STATE_PATHS)
-        + " -type f -exec sha256sum {} + | sort && find "
-        + " ".join(p.lstrip("/") for p in STATE_PATHS)
-        + " -exec stat -c '%a %n' {} + | sort"
-    )
-
-
-def fill(manager: Manager) -> None:
-    manager.in_app(
-        "mkdir -p /srv/cfy-state/nested/deeper && head -c 300000 /dev/urandom > /var/lib/cfy-db/base.bin && "
-        "echo config > /srv/cfy-state/nested/deeper/conf.yaml && echo hidden > /srv/cfy-state/.dotfile && "
-        "chmod 600 /var/lib/cfy-db/base.bin"
-    )
-
-
-def image_with_marker(tag: str) -> str:
-    """A local image, distinct from the others, tagged `tag` (no registry involved)."""
-    name = f"cfy-build-{uuid.uuid4().hex[:8]}"
-    docker("run", "--name", name, ensure_image(), "sh", "-c", f"echo {tag} > /IMAGE")
-    try:
-        docker("commit", name, tag)
-    finally:
-        docker("rm", "-f", name, check=False)
-    return tag
-
-
-def values(stdout: str) -> dict[str, str]:
-    return host_scripts.parse_key_values(stdout)
+def leftovers(manager: Manager) -> list[str]:
+    """What a failed run left in the manager's folder, besides its record of images (.images)."""
+    return sorted(p.name for p in Path(manager.backups).iterdir() if p.name != ".images")
 
 
 def test_the_declared_data_container_is_never_started_and_fills_its_named_volumes_at_create(make_host, engine):
@@ -259,7 +134,7 @@ def test_a_gzip_only_host_compresses_blocks_on_every_core_and_restores_them_iden
     archive = values(result.stdout)["BACKUP_FILE"]
     assert archive.endswith(".tar.gz") and "(gzip -1)" in result.stderr
     assert gzip_members(archive) == 4, "about 26 MB of tar stream in 8 MiB blocks, one gzip member each"
-    assert not [p for p in Path(manager.backups).iterdir() if p.name.startswith(".")], "no block or work folder left"
+    assert not [p for p in leftovers(manager) if p.startswith(".")], "no block or work folder left"
 
     docker("start", manager.app)
     manager.in_app("rm -rf /srv/cfy-state/* /var/lib/cfy-db/*")
@@ -304,7 +179,10 @@ def test_an_unwritable_backup_folder_stops_before_anything_is_stopped(make_host,
         made.start_app(ensure_image())
         result = host.ssh(made.backup_command())
         assert result.returncode == 60
-        assert "the backup folder /etc/hostname/backups (backupDir) cannot be created or written" in result.stderr
+        assert (
+            f"the backup folder /etc/hostname/backups/{made.app} (backupDir) cannot be created or written"
+            in result.stderr
+        )
         assert made.running()
     finally:
         docker("rm", "-f", made.app, made.data, check=False)
@@ -324,9 +202,9 @@ def test_a_full_disk_fails_the_backup_and_starts_the_old_container_again(make_ma
         result = manager.host.ssh(manager.backup_command())
         assert result.returncode == 61, result.stderr
         assert "archiving the data of" in result.stderr and "disk full?" in result.stderr
-        assert "was started again and nothing was deleted" in result.stderr
+        assert f"started {manager.app} again" in result.stderr and "nothing was deleted" in result.stderr
         assert manager.running()
-        assert not list(Path(manager.backups).iterdir()), "no partial archive, block or work folder is left behind"
+        assert not leftovers(manager), "no partial archive, block or work folder is left behind"
         assert not manager.archives()
     finally:
         if manager is not None:
@@ -364,34 +242,10 @@ def test_a_gzip_block_that_cannot_be_written_whole_fails_the_backup_and_starts_t
     manager.host.put(f"/usr/local/bin/{tool}", FAILING_BLOCK[tool], mode="755")
     result = manager.host.ssh(manager.backup_command(key="new-key"))
     assert result.returncode == 61, result.stderr
-    assert "was started again and nothing was deleted" in result.stderr and manager.running()
-    assert not list(Path(manager.backups).iterdir()), "no partial archive, block or work folder is left behind"
-
-
-# A stand-in manager: answers the readiness path with its image's marker, and stops on SIGTERM as an init does.
-WEB_APP = [
-    "sh",
-    "-c",
-    "mkdir -p /www && cat /IMAGE > /www/version && busybox httpd -f -p 8080 -h /www & "
-    "trap 'kill $!; exit 0' TERM; wait",
-]
-
-
-def up_app_side(host: SshHost, run: Run, image: str) -> dict[str, str]:
-    """What `pulumi up` does on the app side, in the engine's order, from the declarations of `run`: the backup
-    step, the provider's delete of the old app container and create of the new one (from its registered inputs,
-    on the local `image` that its registered image ID stands for), the agent step, the readiness step."""
-    commands = run.commands()
-    backup = host.ssh(commands["backup"])
-    assert backup.returncode == 0, backup.stderr
-    app = run.one("docker:index/container:Container", "-app").inputs
-    if docker("inspect", app["name"], check=False).returncode == 0:
-        delete_as_the_provider_does(app["name"])
-    run_declared_app_container(app, image)
-    for step in ("agent-packages", "ready"):
-        result = host.ssh(commands[step])
-        assert result.returncode == 0, f"{step}: {result.stderr}"
-    return values(backup.stdout)
+    assert (
+        f"started {manager.app} again" in result.stderr and "nothing was deleted" in result.stderr and manager.running()
+    )
+    assert not leftovers(manager), "no partial archive, block or work folder is left behind"
 
 
 def test_upgrade_and_rollback_through_the_declared_steps_keep_the_data(make_host, engine, tmp_path_factory):
@@ -410,7 +264,7 @@ def test_upgrade_and_rollback_through_the_declared_steps_keep_the_data(make_host
             host,
             namePrefix=prefix,
             appImage=image,
-            backupDir=made.backups,
+            backupDir=made.backup_dir,
             ports=f'["{port}:8080"]',
             volumePaths=json.dumps(STATE_PATHS),
             appCommand=json.dumps(WEB_APP),
@@ -474,9 +328,13 @@ out=$(readlink /proc/$$/fd/1)
     )
     result = manager.host.ssh(manager.backup_command(key="new-key"))
     assert result.returncode == 62, result.stderr
-    assert "cannot be read back" in result.stderr and "was started again and nothing was deleted" in result.stderr
+    assert (
+        "cannot be read back" in result.stderr
+        and f"started {manager.app} again" in result.stderr
+        and "nothing was deleted" in result.stderr
+    )
     assert manager.running()
-    assert not list(Path(manager.backups).iterdir()), "neither the partial nor a final archive is left"
+    assert not leftovers(manager), "neither the partial nor a final archive is left"
 
 
 CUT_SHORT = """if [ "$1" = run ]; then
@@ -499,7 +357,7 @@ def test_a_tar_stream_cut_short_is_refused_in_the_same_pass(manager):
     wrap_docker(manager.host, before=CUT_SHORT)
     result = manager.host.ssh(manager.backup_command(key="new-key"))
     assert result.returncode == 61, result.stderr
-    assert manager.running() and not list(Path(manager.backups).iterdir())
+    assert manager.running() and not leftovers(manager)
 
 
 def test_zstd_asked_for_on_a_host_without_it_stops_before_anything(make_manager):
@@ -528,7 +386,7 @@ def test_restore_refuses_a_missing_or_unreadable_archive_before_stopping_anythin
     for archive in (f"{manager.backups}/missing.tar.gz", str(junk)):
         result = manager.host.ssh(manager.restore_command(archive))
         assert result.returncode == 70, result.stderr
-        assert f"{archive} is missing, or does not read back whole" in result.stderr
+        assert f"{archive} is missing, does not read back whole, or holds files outside" in result.stderr
         assert manager.running()
 
 
@@ -590,8 +448,8 @@ def test_the_documented_restore_commands_work_as_written(manager):
 
     written = documented_restore_commands()
     scripts = "components/cloudify_pulumi/scripts"
-    assert written.startswith(f"scp {scripts}/common.sh {scripts}/restore_backup.sh ")
-    commands = re.sub(r"/var/lib/cloudify-backups/\S+\.tar\.gz", archive, written)
+    assert written.startswith(f"scp {scripts}/common.sh {scripts}/archive.sh {scripts}/restore_backup.sh ")
+    commands = re.sub(r"/var/lib/cloudify-backups/cloudify-manager/\S+\.tar\.gz", archive, written)
     commands = commands.replace("cloudify-manager", manager.app).replace("cloudify-data", manager.data)
     commands = commands.replace("manager.example.com", f"{manager.host.user}@127.0.0.1")
     options = (
@@ -612,10 +470,11 @@ def test_a_backup_folder_that_already_exists_keeps_its_mode_and_a_new_one_is_mad
     """`backupDir: /tmp` must not make /tmp 0700: only a folder the script creates gets 0700 (common.sh
     private_dir); the archive itself is 0600 either way."""
     manager = make_manager()
-    Path(manager.backups).mkdir()
-    os.chmod(manager.backups, 0o1777)
+    Path(manager.backup_dir).mkdir()
+    os.chmod(manager.backup_dir, 0o1777)
     manager.start_app(ensure_image())
     result = manager.host.ssh(manager.backup_command())
     assert result.returncode == 0, result.stderr
-    assert oct(Path(manager.backups).stat().st_mode & 0o7777) == "0o1777"
+    assert oct(Path(manager.backup_dir).stat().st_mode & 0o7777) == "0o1777"
+    assert oct(Path(manager.backups).stat().st_mode & 0o7777) == "0o700", "the manager's own folder is made 0700"
     assert oct(Path(values(result.stdout)["BACKUP_FILE"]).stat().st_mode & 0o777) == "0o600"

@@ -13,14 +13,16 @@
 # the host has it, else gzip: pigz if present), `zstd`, `gzip` or `none`;
 # always the fastest level, since the copy is the manager's downtime. The tar
 # stream is listed in the same pass and every stage's exit status kept; then
-# the compressed file is tested. Releases before 2.1.0 wrote archives into
+# the compressed file is tested. Releases up to 1.1.0 wrote archives into
 # BACKUP_DIR itself: those are still reported, matched on the timestamp after
 # the name, until the folder has one, and are never pruned.
 # MODE:
 #  replace  the `backup` step, before the app container is replaced. KEY is
 #           the new container's replacement key (CLOUDIFY_PULUMI_REPLACEMENT_KEY
 #           in its environment), APP_IMAGE the appImage it is made from:
-#           - no app container yet (first up): nothing to back up;
+#           - no app container yet (first up, or the create after a delete
+#             failed): nothing to back up; the newest archive is reported,
+#             so that it stays latestBackup and the one pruning keeps;
 #           - the container carries KEY: it is what is wanted and will not be
 #             replaced: nothing is archived, and if it is stopped (an earlier
 #             run was interrupted, or a restore left it so) it is started;
@@ -126,8 +128,9 @@ out=$1 compress=$2 data=$3 image=$4 name=$5
 shift 5
 work=$(mktemp -d "$(dirname "$out")/.stream.XXXXXX") || exit 1
 trap "rm -rf \"$work\"" EXIT
-# Interrupted (the backup step was): the one-off container goes too.
-trap "docker rm -f \"\$name\" > /dev/null 2>&1; exit 143" TERM HUP INT
+# Interrupted (the backup step was): the one-off container goes too, and the readers of its fifos.
+trap "docker rm -f \"\$name\" > /dev/null 2>&1; kill \$lister \$reader 2> /dev/null; exit 143" TERM HUP INT
+lister= reader=
 docker rm -f "$name" > /dev/null 2>&1
 mkfifo "$work/tar" "$work/list" || exit 1
 workers=1
@@ -181,13 +184,12 @@ docker run --rm --name "$name" --network none --entrypoint tar --volumes-from "$
     -w / "$image" -cf /stream/tar "$@" &
 wait $!
 source=$?
-# A tar that never opened the fifo leaves the reader waiting to: give it an end of file.
-(exec 3> "$work/tar") &
-opener=$!
+# A tar that never opened the fifo leaves the reader waiting to: give it an end of file. Opened read-write,
+# a fifo never blocks on Linux (fifo(7)): this completes the reader'"'"'s open, then closes it.
+: 3<> "$work/tar"
 wait "$reader"
 wait "$lister"
 listed=$?
-kill "$opener" 2> /dev/null
 [ "$source" = 0 ] && [ "$(cat "$work/compressed")" = 0 ] && [ "$listed" = 0 ]'
 
 # test_archive FILE: the compressed file reads back whole (a truncated or corrupt one does not).
@@ -272,12 +274,24 @@ recover() {
     esac
 }
 
+# stop_worker PID: stop a background `as_root sh -c ...` and wait for it. Its root shell is signalled directly:
+# sudo does not relay a signal sent from the process group it runs in, which is this script's. The shell's own
+# trap removes its one-off container; removing it here as well covers a shell that is gone already.
+stop_worker() {
+    as_root sh -c 'for stat in /proc/[0-9]*/stat; do
+            read -r pid comm state parent rest < "$stat" 2>/dev/null && [ "$parent" = "$1" ] && kill -TERM "$pid"
+        done' stop "$1" 2>/dev/null
+    kill "$1" 2>/dev/null
+    wait "$1" 2>/dev/null
+    as_root docker rm -f "$2" >/dev/null 2>&1
+}
+
 on_exit() {
     _status=$1
     set +e
     trap '' HUP INT PIPE TERM
-    [ -z "$WORKER" ] || { kill "$WORKER" 2>/dev/null; wait "$WORKER" 2>/dev/null; }
-    [ -z "$REFILLER" ] || { kill "$REFILLER" 2>/dev/null; wait "$REFILLER" 2>/dev/null; }
+    [ -z "$WORKER" ] || stop_worker "$WORKER" "$APP-archiver"
+    [ -z "$REFILLER" ] || stop_worker "$REFILLER" "$APP-restore"
     if [ -n "$OPS" ]; then
         if [ "$_status" != 0 ]; then
             [ -z "$PARTIAL" ] || as_root rm -f "$PARTIAL"
@@ -407,10 +421,10 @@ prepare() {
 
 replace() {
     prepare
-    record_image
+    record_image || say "could not record which appImage $APP is made from in $FOLDER/.images; the way back will name its image"
     if [ -z "$IMAGE_ID" ]; then
-        say "no container $APP yet (first up): nothing to back up"
-        report "" ""
+        say "no container $APP yet (first up, or a create that failed): nothing to back up"
+        report "$(newest_archive)" ""
         return 0
     fi
     begin
