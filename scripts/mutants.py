@@ -1185,6 +1185,9 @@ MUTANTS: tuple[Mutant, ...] = (
         "with no app container (a failed create) latestBackup and the archive pruning keeps go empty",
         T
         + "hosts/test_restore_in_up_hosts.py::test_two_managers_sharing_a_backup_dir_never_prune_report_or_restore_each_others_archives",
+        T
+        + "hosts/test_fault_matrix_hosts.py::test_a_create_that_fails_after_the_delete_leaves_the_way_back_printed_and_a_"
+        "rerun_upgrades",
     ),
     m(
         "F-trap-restart",
@@ -1281,6 +1284,23 @@ MUTANTS: tuple[Mutant, ...] = (
         "the backup no longer waits for the restore",
         T + "engine/test_restore_and_backup_now.py::test_the_restore_runs_before_the_backup_which_runs_before_the_app_"
         "container",
+    ),
+    m(
+        "F-refill-back",
+        S + "backup_data.sh",
+        '        if refill_volumes "$SAFE" "$IMAGE_ID" "$@" && wait "$REFILLER"; then',
+        "        if true; then",
+        "a restore cut short starts the manager on half-restored data",
+        T + "hosts/test_restore_in_up_hosts.py::test_a_restore_cut_short_puts_back_the_data_it_archived_and_starts_the_"
+        "manager",
+    ),
+    m(
+        "F-at-rest",
+        S + "backup_data.sh",
+        '    if ! running && [ -n "$_rest" ] && [ "${_rest% *}" = "$_state" ]; then',
+        "    if false; then",
+        "a rollback with restoreFrom archives the same data twice",
+        T + "hosts/test_fault_matrix_hosts.py::test_the_printed_way_back_rolls_back_image_and_data_in_one_up",
     ),
 )
 

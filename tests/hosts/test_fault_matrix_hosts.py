@@ -5,6 +5,7 @@ docs/operations.md reports the matrix."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import uuid
 
@@ -130,3 +131,25 @@ def test_interrupted_during_readiness_the_new_manager_runs_and_a_rerun_waits_aga
     manager.host.setup("rm /usr/local/bin/curl")
     assert manager.running() and image_marker(manager) == side.image
     ends_upgraded(manager, side, data)
+
+
+def test_the_printed_way_back_rolls_back_image_and_data_in_one_up(upgrade, images):
+    """The commands the backup step prints (docs/operations.md, Roll back): appImage and restoreFrom set as
+    printed, one `up`. The restore archives the new version's data first; the backup step then knows the
+    container was archived by it and archives nothing twice."""
+    manager, side, data = upgrade
+    side.up()
+    manager.in_app("echo changed-by-b > /srv/cfy-state/record")
+    printed = re.search(
+        r"pulumi config set appImage (\S+); pulumi config set restoreFrom (\S+); pulumi up",
+        side.outputs["backup"].stderr,
+    )
+    assert printed, side.outputs["backup"].stderr
+    image, archive = printed.groups()
+    assert image == images[0]
+    count = len(manager.archives())
+    back = AppSide(side.host, manager.declared(appImage=image, restoreFrom=archive), image)
+    back.up()
+    assert image_marker(manager) == images[0] and fingerprint(manager) == data
+    assert "archived by the restore step" in back.outputs["backup"].stderr
+    assert len(manager.archives()) == count + 1, "one archive of the new version's data, not two"

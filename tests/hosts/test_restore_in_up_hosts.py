@@ -199,7 +199,7 @@ def test_two_managers_sharing_a_backup_dir_never_prune_report_or_restore_each_ot
 
 
 # The first refill of the volumes (the restore's) completes, then hangs: the ssh client is killed meanwhile.
-SLOW_FIRST_REFILL = """case "$*" in *-restore*)
+SLOW_FIRST_REFILL = """case "$1 $*" in "run "*-restore*)
     if [ -e /tmp/slow-restore ]; then rm -f /tmp/slow-restore; /usr/bin/docker "$@"; sleep 30; exit 0; fi ;;
 esac"""
 
