@@ -26,6 +26,7 @@ from backupbed import (
     fill,
     fingerprint,
     image_with_marker,
+    resolved,
     up_app_side,
     values,
 )
@@ -152,6 +153,9 @@ def test_pruning_keeps_the_newest_backups_to_keep_archives(manager):
         result = manager.host.ssh(manager.backup_command(key=f"key-{attempt}"))
         assert result.returncode == 0, result.stderr
         taken.append(Path(values(result.stdout)["BACKUP_FILE"]).name)
+        assert len(manager.archives()) == attempt + 1, "the backup step itself prunes nothing"
+        pruned = manager.host.ssh(resolved(manager.run.commands()["prune-backups"], values(result.stdout)))
+        assert pruned.returncode == 0, pruned.stderr
         time.sleep(1.1)  # archive names carry the second
     assert len(set(taken)) == 3
     assert manager.archives() == sorted(taken[1:]), "the two newest are kept, the one just taken among them"

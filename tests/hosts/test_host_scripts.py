@@ -264,6 +264,13 @@ def test_readiness_succeeds_once_the_rest_port_answers(make_host, web_container)
     assert f"manager answers at http://127.0.0.1:{port}/version" in result.stderr
 
 
+def way_back() -> str:
+    """The rollback wait_ready.sh prints, for the mocks' backup step report."""
+    return (
+        f"pulumi config set appImage {MOCK_PREVIOUS_IMAGE}; pulumi config set restoreFrom {MOCK_BACKUP_FILE}; pulumi up"
+    )
+
+
 def test_readiness_timeout_fails_with_the_container_log(make_host, web_container):
     prefix, port = web_container
     host = make_host("notready", with_engine=True)
@@ -276,7 +283,7 @@ def test_readiness_timeout_fails_with_the_container_log(make_host, web_container
     assert "MANAGER-LOG-MARKER" in result.stderr
     assert (
         f"sudo sh restore_backup.sh false {prefix}-manager {prefix}-data {MOCK_BACKUP_FILE}" in result.stderr
-        and f"pulumi config set appImage {MOCK_PREVIOUS_IMAGE}; pulumi up" in result.stderr
+        and way_back() in result.stderr
     ), result.stderr
 
 
@@ -299,7 +306,7 @@ def test_readiness_reports_a_database_schema_mismatch_at_once_with_the_way_back(
     )
     prefix, _ = app_container("sh", "-c", f"echo '{message}' && exec sleep 600")
     result = readiness_failing_at_once(make_host("schema", with_engine=True), prefix, 43)
-    assert f"pulumi config set appImage {MOCK_PREVIOUS_IMAGE}; pulumi up" in result.stderr
+    assert way_back() in result.stderr
     assert message in result.stderr, "the container's own log line is shown"
 
 
