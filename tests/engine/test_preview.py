@@ -164,3 +164,21 @@ def test_the_first_preview_after_1_0_0_plans_the_two_changed_steps_and_what_read
         "cloudify-ready",
     ]
     assert has_unknown(planned.one(PROVIDER, "-docker").wire_inputs["host"])
+
+
+def test_a_restore_preview_plans_the_restore_and_the_steps_after_it_and_no_container():
+    applied = up("prod")
+    archive = "/var/lib/cloudify-backups/cloudify-manager/cloudify-manager-20261201T000000Z-cloudify_3.2.0.tar.gz"
+    planned = planned_changes(applied, preview("prod", applied, restoreFrom=archive))
+    assert set(planned) == {
+        "cloudify-restore",
+        "cloudify-backup",
+        "cloudify-agent-packages",
+        "cloudify-ready",
+        "cloudify-prune-backups",
+    }, "the containers and volumes are untouched: only the host steps run"
+
+
+def test_a_backup_now_preview_plans_only_the_backup_now_step():
+    applied = up("prod")
+    assert set(planned_changes(applied, preview("prod", applied, backupNow="ticket-42"))) == {"cloudify-backup-now"}
