@@ -231,7 +231,7 @@ def web_app_settings(port: int, agents: PackageServer | None = None, timeout: in
     `agent.tar.gz` of `agents` when given."""
     packages = {"agents": {"a": agents.pinned("agent.tar.gz")}} if agents else {}
     return {
-        "ports": f'["{port}:8080"]',
+        "ports": f'["127.0.0.1:{port}:8080"]',  # the readiness step's address, and nothing wider
         "appCommand": json.dumps(WEB_APP),
         "readinessPort": str(port),
         "readinessTimeout": str(timeout),

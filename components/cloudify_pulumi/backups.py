@@ -22,6 +22,7 @@ from typing import Protocol
 
 import pulumi
 import pulumi_command as command
+import pulumi_docker as docker
 
 from . import host_scripts
 from .model import ManagerPlan, ManagerSettings
@@ -51,6 +52,11 @@ def reruns_after_restore(plan: ManagerPlan) -> list[pulumi.Input[str]]:
     """Triggers that the steps after the app container add, so that they run again after a restore without a
     replacement (none while `restoreFrom` is unset: existing stacks' triggers stay as they were)."""
     return [plan.restore_from] if plan.restore_from else []
+
+
+def after_app(app: docker.Container, plan: ManagerPlan) -> list[pulumi.Input[str]]:
+    """The triggers of a step that runs once per app container, and again after a restore."""
+    return [app.id, *reruns_after_restore(plan)]
 
 
 def restore(
@@ -88,13 +94,13 @@ def prune(
     step: StepMaker,
     plan: ManagerPlan,
     settings: pulumi.Output[ManagerSettings],
-    app_id: pulumi.Output[str],
+    app: docker.Container,
     backup_file: pulumi.Output[str],
     ready: HostCommand,
 ) -> HostCommand:
     """Once the manager is ready: keep the archive taken before this replacement and the newest `backupsToKeep`."""
     create = pulumi.Output.all(settings, backup_file).apply(lambda values: host_scripts.prune_backups(*values))
-    return step("prune-backups", create, triggers=[app_id, *reruns_after_restore(plan)], depends_on=[ready])
+    return step("prune-backups", create, triggers=after_app(app, plan), depends_on=[ready])
 
 
 def backup_now(

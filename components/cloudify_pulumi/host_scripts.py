@@ -22,13 +22,15 @@ from .model import LOOPBACK, AgentPackage, ManagerSettings
 
 # Package data of the `cloudify_pulumi` wheel as much as files of this checkout: read through importlib.resources.
 SCRIPTS_DIR = resources.files(__package__) / "scripts"
-_SOURCE_COMMON = '. "$(dirname "$0")/common.sh"\n'
 LIBRARIES = ("common.sh", "archive.sh")
 """Files the scripts source from beside them; every script sources common.sh."""
 
 
 def _sourcing(library: str) -> str:
     return f'. "$(dirname "$0")/{library}"\n'
+
+
+_SOURCE_COMMON = _sourcing("common.sh")
 
 
 @functools.cache

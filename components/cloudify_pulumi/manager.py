@@ -159,9 +159,7 @@ class CloudifyManager(pulumi.ComponentResource):
         report = backup.stdout.apply(host_scripts.parse_key_values)
         ready_step = self._readiness(app, agents, report)
         ready = self._admin_password(app, ready_step) or ready_step
-        pruned = backups.prune(
-            self._host_command, self._plan, self._settings, app.id, backups.backup_file(backup), ready
-        )
+        pruned = backups.prune(self._host_command, self._plan, self._settings, app, backups.backup_file(backup), ready)
         taken_now = backups.backup_now(self._host_command, self._plan, self._settings, after=pruned)
 
         self.docker_server_version = engine.stdout.apply(lambda out: parse_host_report(out).docker_version)
@@ -457,7 +455,7 @@ class CloudifyManager(pulumi.ComponentResource):
             return None
         create = pulumi.Output.all(self._settings, app.name).apply(lambda values: host_scripts.install_agents(*values))
         return self._host_command(
-            "agent-packages", create, triggers=[app.id, *backups.reruns_after_restore(self._plan)], depends_on=[app]
+            "agent-packages", create, triggers=backups.after_app(app, self._plan), depends_on=[app]
         )
 
     def _readiness(
@@ -473,7 +471,7 @@ class CloudifyManager(pulumi.ComponentResource):
         return self._host_command(
             "ready",
             create,
-            triggers=[app.id, *backups.reruns_after_restore(self._plan)],
+            triggers=backups.after_app(app, self._plan),
             depends_on=after,
             stdin=self._admin_password_input(),
         )
@@ -506,7 +504,7 @@ class CloudifyManager(pulumi.ComponentResource):
         return self._host_command(
             "admin-password",
             create,
-            triggers=[app.id, *backups.reruns_after_restore(self._plan)],
+            triggers=backups.after_app(app, self._plan),
             depends_on=[ready],
             stdin=password,
         )

@@ -9,7 +9,7 @@ import pytest
 from backupbed import STATE_PATHS, Manager, create_data_container
 from cloudify_pulumi.rules import path_slug
 from harness import render_for_host
-from hostbed import SshHost, docker, ensure_image
+from hostbed import PackageServer, SshHost, docker, ensure_image
 
 
 @pytest.fixture
@@ -61,3 +61,13 @@ def make_manager(make_host, engine, tmp_path_factory):
 @pytest.fixture
 def manager(make_manager) -> Manager:
     return make_manager()
+
+
+@pytest.fixture
+def agents(tmp_path_factory):
+    """A package server with one agent package, `agent.tar.gz`."""
+    root = tmp_path_factory.mktemp("www")
+    (root / "agent.tar.gz").write_bytes(b"agent package\n")
+    server = PackageServer(root)
+    yield server
+    server.close()

@@ -11,7 +11,7 @@ import uuid
 
 import pytest
 from backupbed import AppSide, Manager, fill, fingerprint, image_marker, image_with_marker, wait_for, web_app_settings
-from hostbed import PackageServer, docker, free_port
+from hostbed import docker, free_port
 
 pytestmark = pytest.mark.hosts
 
@@ -25,15 +25,6 @@ def images():
     made = image_with_marker(f"cfytest/app:a-{tag}"), image_with_marker(f"cfytest/app:b-{tag}")
     yield made
     docker("rmi", "-f", *made, check=False)
-
-
-@pytest.fixture
-def agents(tmp_path_factory):
-    root = tmp_path_factory.mktemp("www")
-    (root / "agent.tar.gz").write_bytes(b"agent package\n")
-    server = PackageServer(root)
-    yield server
-    server.close()
 
 
 @pytest.fixture

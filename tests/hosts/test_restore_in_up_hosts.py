@@ -22,18 +22,9 @@ from backupbed import (
     wait_for,
     web_app_settings,
 )
-from hostbed import PackageServer, docker, ensure_image, free_port, wrap_docker
+from hostbed import docker, ensure_image, free_port, wrap_docker
 
 pytestmark = pytest.mark.hosts
-
-
-@pytest.fixture
-def agents(tmp_path_factory):
-    root = tmp_path_factory.mktemp("www")
-    (root / "agent.tar.gz").write_bytes(b"agent package\n")
-    server = PackageServer(root)
-    yield server
-    server.close()
 
 
 @pytest.fixture(scope="module")

@@ -358,13 +358,14 @@ start_guard() {
     GUARD=$!
 }
 
+# stop_app IMAGE: stop the app container (made from appImage IMAGE), its guardian started first.
 stop_app() {
     if ! running; then
         say "$APP is stopped already"
         return 0
     fi
     start_guard
-    say "stopping $APP ($(previous_image)) so that its data is at rest"
+    say "stopping $APP ($1) so that its data is at rest"
     as_root docker stop -t 120 "$APP" >/dev/null || fail 63 "could not stop $APP; nothing was archived or deleted"
 }
 
@@ -448,7 +449,7 @@ replace() {
         ARCHIVED=${_rest##* }
         say "$APP was archived by the restore step and has stayed stopped since: $ARCHIVED"
     else
-        stop_app
+        stop_app "$_previous"
         # shellcheck disable=SC2086
         archive_data "$IMAGE_ID" "$_previous"
     fi
@@ -470,7 +471,7 @@ now() {
     [ -n "$PATHS" ] || fail 61 "the data container $DATA holds no volumes to back up; nothing was stopped"
     begin
     _previous=$(previous_image)
-    stop_app
+    stop_app "$_previous"
     archive_data "$IMAGE_ID" "$_previous"
     start_again || fail 63 "backed up to $ARCHIVED, but $APP did not start again"
     phase finished
@@ -491,7 +492,7 @@ restore() {
     if [ -n "$IMAGE_ID" ]; then
         begin
         _previous=$(previous_image)
-        stop_app
+        stop_app "$_previous"
     else
         begin
         IMAGE_ID=$(docker_inspect '{{.Image}}' "$DATA") # no app container yet: the data container's image
