@@ -31,6 +31,7 @@ if not stack.fleet:
         pulumi.export("adminPassword", manager.admin_password)  # secret: `pulumi stack output --show-secrets`
     if manager.manager_ca_cert is not None:
         pulumi.export("managerCaCert", manager.manager_ca_cert)  # the CA a CLI trusts: docs/tls.md
+    pulumi.export("cliProfile", manager.cli_profile)  # secret: `pulumi stack output --show-secrets cliProfile | sh`
 else:
     pulumi.export(
         "managers",
@@ -47,3 +48,6 @@ else:
             for name, manager in managers.items()
         },
     )
+    # Apart from `managers`, which a secret inside would make secret as a whole (unreadable without
+    # --show-secrets): `pulumi stack output --show-secrets cliProfiles`, one command per manager.
+    pulumi.export("cliProfiles", {name: manager.cli_profile for name, manager in managers.items()})

@@ -15,7 +15,7 @@ from typing import Any
 
 import pulumi
 
-from . import manager_config
+from . import manager_config, operator_config
 from .model import ManagerPlan, ManagerSettings
 from .rules import LOG_DRIVER_OF_THE_DAEMON, ROTATING_LOG_DRIVERS, url_host
 
@@ -50,6 +50,15 @@ def app_inputs(
             }
         )
         mounts += tls_mounts(plan)
+        if plan.has_license:
+            mounts.append(
+                {
+                    "type": "bind",
+                    "source": f"{plan.manager_config_dir}/{operator_config.LICENSE_FILE}",
+                    "target": operator_config.LICENSE_TARGET,
+                    "read_only": True,
+                }
+            )
     inputs: dict[str, Any] = {
         "name": plan.app_container_name,
         "image": image_id,
@@ -66,6 +75,7 @@ def app_inputs(
         "mounts": mounts or None,
         **log_config(plan),
         "healthcheck": healthcheck(plan, settings),
+        "cpus": plan.cpus,  # ForceNew (resource_docker_container.go 1158-1163): part of the replacement key
     }
     return {key: value for key, value in inputs.items() if value is not None}
 

@@ -14,10 +14,11 @@ The login shell of the SSH user must be POSIX-compatible (sh, bash, dash, zsh).
 from __future__ import annotations
 
 import functools
+import json
 import shlex
 from importlib import resources
 
-from . import manager_config
+from . import bootstrap_context, manager_config
 from .model import LOOPBACK, AgentPackage, ManagerSettings
 
 # Package data of the `cloudify_pulumi` wheel as much as files of this checkout: read through importlib.resources.
@@ -179,3 +180,48 @@ def parse_key_values(stdout: str) -> dict[str, str]:
     """The `KEY=value` result lines a host script prints on stdout."""
     pairs = (line.split("=", 1) for line in stdout.splitlines() if "=" in line)
     return {key.strip(): value.strip() for key, value in pairs}
+
+
+def place_agent_key(settings: ManagerSettings, container: str) -> str:
+    """cloudify-3.2: put the agents' key, which arrives on stdin, where the bootstrap context names it."""
+    return invocation("agent_key.sh", _flag(settings.use_sudo), container, bootstrap_context.AGENT_KEY_PATH)
+
+
+def upload_bootstrap_context(settings: ManagerSettings, container: str) -> str:
+    """cloudify-3.2: create or update the provider context, as cloudify-cli 3.2's bootstrap uploaded it."""
+    context = settings.bootstrap_context
+    if context is None:
+        raise ValueError("upload_bootstrap_context needs a cloudify-3.2 plan")
+    body = context.text(has_agent_key=settings.has_agent_key)
+    return invocation(
+        "bootstrap_context.sh", _flag(settings.use_sudo), container, str(bootstrap_context.CONTEXT_PORT), body
+    )
+
+
+def store_manager_secret(settings: ManagerSettings, container: str, name: str) -> str:
+    """cloudify-7: create or update the manager secret `name` through the REST API the readiness step reached;
+    the credentials and the value arrive on stdin (`secret_request`)."""
+    endpoint = _readiness_endpoint(settings) if settings.tls else [settings.readiness_address]
+    return invocation(
+        "manager_secret.sh", _flag(settings.use_sudo), container, str(settings.readiness_port), name, *endpoint
+    )
+
+
+def secret_request(admin_password: str, value: str, tenant: str = "default_tenant") -> str:
+    """The curl config manager_secret.sh reads on stdin (secret): the admin's credentials, the tenant and the
+    body of secrets.py's PUT (hidden value, tenant visibility, `update_if_exists`). Quoted as curl's config
+    format reads a double-quoted value (`\\\\` and `\\"` escaped), so no character of either can end it."""
+    body = json.dumps({"value": value, "update_if_exists": True, "is_hidden_value": True, "visibility": "tenant"})
+    lines = [
+        ("user", f"admin:{admin_password}"),
+        ("header", f"Tenant: {tenant}"),
+        ("header", "Content-Type: application/json"),
+        ("data-binary", body),
+    ]
+    return "".join(f'{option} = "{_curl_quoted(text)}"\n' for option, text in lines)
+
+
+def _curl_quoted(text: str) -> str:
+    if any(ch in text for ch in "\r\n"):
+        raise ValueError("a curl config value is one line")  # json.dumps escapes newlines; a password has none
+    return text.replace("\\", "\\\\").replace('"', '\\"')

@@ -55,7 +55,7 @@ import pulumi_command as command
 import pulumi_docker as docker
 import pulumi_random as random
 
-from . import backups, host_scripts, manager_config, ssh_trust
+from . import backups, host_scripts, manager_config, operator_config, ready_for_work, ssh_trust
 from .args import CloudifyManagerArgs
 from .backups import HostCommand
 from .containers import app_inputs
@@ -92,6 +92,9 @@ class CloudifyManager(pulumi.ComponentResource):
     """The newest backup archive on the host ("" until the first replacement)."""
     admin_password: pulumi.Output[str] | None
     """The manager's admin password, secret: set or generated (None for profiles without one)."""
+    cli_profile: pulumi.Output[str]
+    """Secret: the command that points a `cfy` CLI at this manager once it is ready for work (`cfy profiles use`
+    with the admin user, password and tenant, and with TLS the CA to trust; `cfy use` for cloudify-3.2)."""
     manager_ca_cert: pulumi.Output[str] | None
     """With `managerTls`: the PEM CA a client must trust (`cfy profiles use ... --ssl --rest-certificate`): the
     manager's own CA, read from it once ready, or `managerTlsCaCert`; "" for a certificate the system's CAs
@@ -159,6 +162,16 @@ class CloudifyManager(pulumi.ComponentResource):
         report = backup.stdout.apply(host_scripts.parse_key_values)
         ready_step = self._readiness(app, agents, report)
         ready = self._admin_password(app, ready_step) or ready_step
+        key = ready_for_work.agent_key(
+            self._host_command,
+            self._plan,
+            self._settings,
+            app,
+            self._given.get("agent_private_key"),
+            self._admin_password_input(),
+            after=ready,
+        )
+        context = ready_for_work.bootstrap_context(self._host_command, self._plan, self._settings, app, key or ready)
         pruned = backups.prune(self._host_command, self._plan, self._settings, app, backups.backup_file(backup), ready)
         taken_now = backups.backup_now(self._host_command, self._plan, self._settings, after=pruned)
 
@@ -173,10 +186,14 @@ class CloudifyManager(pulumi.ComponentResource):
         ).apply(lambda files: backups.newest(*files))
         self.admin_password = self._admin_password_input()
         self.manager_ca_cert = self._manager_ca_cert(ready_step) if self._plan.tls else None
+        self.cli_profile = ready_for_work.cli_profile(
+            self._settings, context or key or ready, self._admin_password_input(), self.manager_ca_cert
+        )
         self.register_outputs(
             {
                 **({"adminPassword": self.admin_password} if self.admin_password is not None else {}),
                 **({"managerCaCert": self.manager_ca_cert} if self.manager_ca_cert is not None else {}),
+                "cliProfile": self.cli_profile,
                 "latestBackup": self.latest_backup,
                 "managerUrl": self.manager_url,
                 "dockerServerVersion": self.docker_server_version,
@@ -295,10 +312,12 @@ class CloudifyManager(pulumi.ComponentResource):
         step = self._host_command(
             "manager-config", self._from_settings(host_scripts.write_manager_config), stdin=text, depends_on=[engine]
         )
-        steps = [step, *self._tls_files(engine)]
-        # The files' contents in the order written: a new certificate or key changes the revision, hence replaces
-        # the container, whose configure copies them in.
+        licence = self._given.get("license_file") if self._plan.has_license else None
+        steps = [step, *self._tls_files(engine), *self._license_file(engine, licence)]
+        # The files' contents in the order written: a new certificate, key or licence changes the revision, hence
+        # replaces the container, whose configure copies them in (and uploads the licence).
         contents = [text, *(self._manager_tls[which] for which in sorted(self._manager_tls))]
+        contents += [licence] if licence is not None else []
         revision = pulumi.Output.unsecret(
             pulumi.Output.all(manager_secret, *contents).apply(
                 lambda values: manager_config.revision(values[0], "".join(values[1:]))
@@ -319,6 +338,13 @@ class CloudifyManager(pulumi.ComponentResource):
             )
             for which, material in sorted(self._manager_tls.items())
         ]
+
+    def _license_file(self, engine: HostCommand, licence: pulumi.Output[str] | None) -> list[HostCommand]:
+        """`licenseFile`, written beside config.yaml from stdin (0600), for the container to mount read-only."""
+        if licence is None:
+            return []
+        writer = _file_writer(operator_config.LICENSE_FILE)
+        return [self._host_command("license", self._from_settings(writer), stdin=licence, depends_on=[engine])]
 
     # -- Docker ----------------------------------------------------------------
 
@@ -432,9 +458,14 @@ class CloudifyManager(pulumi.ComponentResource):
         must replace the container, or it would show as an update that does nothing.
         """
         envs = [*app_inputs.get("envs", []), replacement_key.apply(lambda key: f"{REPLACEMENT_KEY_ENV}={key}")]
+        # Not in the replacement key: the provider applies a new memory limit to the running container
+        # (kreuzwerker v4.5.0 resourceDockerContainerUpdate, lines 1016-1066). Swap is the limit itself (none
+        # added), declared because the engine would otherwise store twice the limit and every preview show it.
+        memory = self._plan.memory_limit
+        limits: dict[str, Any] = {"memory": memory, "memory_swap": memory} if memory is not None else {}
         return docker.Container(
             f"{self._name}-app",
-            **{**app_inputs, "envs": envs},
+            **{**app_inputs, "envs": envs, **limits},
             restart="always",
             must_run=True,
             opts=pulumi.ResourceOptions(

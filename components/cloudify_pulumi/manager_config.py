@@ -54,9 +54,11 @@ import base64
 import hashlib
 import hmac
 import string
+from typing import Any
 
 import yaml
 
+from . import operator_config
 from .model import ManagerSettings
 from .profiles import CLOUDIFY_7_SERVICES
 
@@ -100,7 +102,7 @@ def render(settings: ManagerSettings, admin_password: str, manager_secret: str, 
     security: dict[str, object] = {"admin_password": admin_password}
     if settings.tls:
         security["ssl_enabled"] = True
-    document: dict[str, object] = {
+    document: dict[str, Any] = {
         "manager": {
             "hostname": settings.hostname,
             "private_ip": settings.management_ip,
@@ -115,7 +117,10 @@ def render(settings: ManagerSettings, admin_password: str, manager_secret: str, 
     }
     if settings.has_tls_cert:
         document["ssl_inputs"] = ssl_inputs(settings)
-    return yaml.dump(document, Dumper=_QuotedStrings, sort_keys=True, default_flow_style=False, allow_unicode=True)
+    if settings.has_license:
+        document["manager"]["cloudify_license_path"] = operator_config.LICENSE_TARGET
+    whole = operator_config.merged(document, settings.manager_config_extra, settings.cpus)
+    return yaml.dump(whole, Dumper=_QuotedStrings, sort_keys=True, default_flow_style=False, allow_unicode=True)
 
 
 # Where the user's certificate files are mounted, read-only; configure copies them into /etc/cloudify/ssl

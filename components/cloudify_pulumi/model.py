@@ -13,6 +13,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from .bootstrap_context import BootstrapContext
 from .profiles import AGENTS, INTERNAL, ManagerProfile
 from .rules import path_slug, url_host
 
@@ -156,6 +157,18 @@ class ManagerPlan:
     healthcheck: bool
     healthcheck_interval: int
     healthcheck_start_period: int
+    bootstrap_context: BootstrapContext | None
+    """cloudify-3.2: the provider context uploaded once ready (bootstrap_context.py); None for other profiles."""
+    has_agent_key: bool
+    """`agentPrivateKey` is set: placed in the data volumes (cloudify-3.2) or stored as the secret `agent_key`."""
+    manager_config_extra: Mapping[str, Any]
+    """`managerConfig`, merged into the generated config.yaml (cloudify-7)."""
+    has_license: bool
+    """`licenseFile` is set (cloudify-7)."""
+    memory_limit: int | None
+    """`memoryLimit` in MB."""
+    cpus: str | None
+    """`cpus`, in the provider's read-back form."""
 
     @property
     def data_container_name(self) -> str:

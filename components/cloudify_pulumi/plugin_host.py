@@ -34,6 +34,9 @@ class CloudifyManager(manager.CloudifyManager):
     """The newest backup archive on the host ("" until the first replacement)."""
     admin_password: pulumi.Output[str] | None
     """The manager's admin password, secret: set or generated (None for profiles without one)."""
+    cli_profile: pulumi.Output[str]
+    """Secret: the command that points a `cfy` CLI at this manager once it is ready for work (`cfy profiles use`
+    with the admin user, password and tenant, and with TLS the CA to trust; `cfy use` for cloudify-3.2)."""
     manager_ca_cert: pulumi.Output[str] | None
     """With `managerTls`: the PEM CA a client must trust (`cfy profiles use ... --ssl --rest-certificate`): the
     manager's own CA, read from it once ready, or `managerTlsCaCert`; "" for a certificate the system's CAs

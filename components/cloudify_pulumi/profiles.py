@@ -75,6 +75,8 @@ class ManagerProfile:
     """Give the container a fixed hostname: a new one makes configure join a cluster."""
     ready_log_line: str | None = None
     """A line the container logs once it is fully configured; readiness waits for it as well as for HTTP."""
+    bootstrap_context: bool = False
+    """Upload Cloudify 3.2's bootstrap (provider) context once ready, as its CLI's bootstrap did."""
 
     def role_of(self, port: int) -> str | None:
         """The role of a container port, or None for a port this profile does not know."""
@@ -119,6 +121,7 @@ PROFILES: dict[str, ManagerProfile] = {
         management_ip_env=True,
         manager_config=False,
         fixed_hostname=False,
+        bootstrap_context=True,
     ),
     "cloudify-7": ManagerProfile(
         name="cloudify-7",

@@ -19,6 +19,7 @@ from collections.abc import Collection, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from . import bootstrap_context, operator_config
 from .model import (
     AgentPackage,
     HostMount,
@@ -583,7 +584,20 @@ def judge_plan(v: Values, *, has_private_key: bool, has_ssh_agent: bool) -> Mana
         healthcheck=v.flag("healthcheck"),
         healthcheck_interval=v.number("healthcheckInterval"),
         healthcheck_start_period=v.number("healthcheckStartPeriod", profile.readiness_timeout),
+        bootstrap_context=bootstrap_context.judge(v, wanted=profile.bootstrap_context),
+        has_agent_key=v.given("agentPrivateKey"),
+        manager_config_extra=operator_config.judge_manager_config(v, profile),
+        has_license=_license(v, profile),
+        memory_limit=operator_config.judge_memory(v, profile),
+        cpus=operator_config.judge_cpus(v),
     )
+
+
+def _license(v: Values, profile: ManagerProfile) -> bool:
+    """`licenseFile`: cloudify-7 only, which has config.yaml to name it."""
+    if v.given("licenseFile") and not profile.manager_config:
+        v.problems.add("licenseFile", f"is a cloudify-7 setting; {profile.name} has no licence")
+    return v.given("licenseFile") and profile.manager_config
 
 
 # -- the settings that may be Outputs ---------------------------------------------------------------------------

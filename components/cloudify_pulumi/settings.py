@@ -436,6 +436,79 @@ SETTINGS: tuple[Setting, ...] = (
         "else gzip), `zstd`, `gzip` or `none` (a plain `.tar`).",
     ),
     Setting(
+        "cloudifyAgent",
+        dict,
+        item="Any",
+        default_doc="`user: ubuntu`, `remote_execution_port: 22`, `min_workers: 0`, `max_workers: 5`",
+        doc="cloudify-3.2: the bootstrap context's `cloudify_agent`, in the keys of the manager blueprint's "
+        "`cloudify.cloudify_agent` (`user`, `remote_execution_port`, `min_workers`, `max_workers`): what the agent "
+        "installer uses when a blueprint does not say. Those not set keep the 3.2 simple blueprint's defaults.",
+    ),
+    Setting(
+        "workflows",
+        dict,
+        item="Any",
+        default_doc="`task_retries: -1` (for ever), `task_retry_interval: 30`",
+        doc="cloudify-3.2: the bootstrap context's `workflows` (`task_retries`, `task_retry_interval` in seconds).",
+    ),
+    Setting(
+        "policyEngine",
+        dict,
+        item="Any",
+        default_doc="`start_timeout: 30`",
+        doc="cloudify-3.2: the bootstrap context's `policy_engine` (`start_timeout` in seconds).",
+    ),
+    Setting(
+        "resourcesPrefix",
+        str,
+        default_doc='`""`',
+        doc="cloudify-3.2: the bootstrap context's `resources_prefix`, which IaaS plugins put before the names of "
+        "what they create.",
+    ),
+    Setting(
+        "agentPrivateKey",
+        str,
+        secret=True,
+        output=True,
+        per_manager=False,
+        doc="The private SSH key the manager's agent installer logs in to new hosts with. cloudify-3.2: placed at "
+        "`/root/.ssh/agent_key.pem` (0600) in the data volumes and named by the bootstrap context; cloudify-7: "
+        "the manager secret `agent_key` (`{get_secret: agent_key}`). Reaches the host on stdin only. Unset, "
+        "blueprints carry their own agent key (docs/operations.md, agents).",
+    ),
+    Setting(
+        "managerConfig",
+        dict,
+        item="Any",
+        doc="cloudify-7: a map merged into the generated config.yaml (external database, queue, networks, rate "
+        "limits, worker settings). Keys the program owns (the manager's identity, security, SSL, services, "
+        "licence) are refused, naming the setting that owns them.",
+    ),
+    Setting(
+        "licenseFile",
+        str,
+        secret=True,
+        output=True,
+        per_manager=False,
+        doc="cloudify-7: the text of a Cloudify licence (`cloudify_license.yaml`). Written beside config.yaml "
+        "(0600) from stdin, mounted read-only and named by config.yaml's `manager.cloudify_license_path`; configure "
+        "uploads it on every start. A new licence replaces the application container.",
+    ),
+    Setting(
+        "memoryLimit",
+        int,
+        bounds=(6, 4_194_304),
+        doc="Memory limit of the application container, in MB (swap not added). cloudify-7 refuses less than "
+        "Cloudify's minimum, 1838 MB. A change is applied to the running container, without a replacement.",
+    ),
+    Setting(
+        "cpus",
+        str,
+        doc='CPUs the application container may use (`"1.5"`), as `docker run --cpus`. With cloudify-7 it also '
+        "sizes the REST service's and the API's workers, which Cloudify otherwise derives from every CPU of the "
+        "host. A change replaces the application container.",
+    ),
+    Setting(
         "registryAuth",
         dict,
         secret=True,

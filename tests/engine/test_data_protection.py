@@ -157,6 +157,7 @@ def test_rolling_back_changes_only_the_app_side_and_returns_to_the_same_inputs()
         "cloudify-app",
         "cloudify-agent-packages",
         "cloudify-ready",
+        "cloudify-bootstrap-context",
         "cloudify-prune-backups",
     }
     assert by_name(rolled_back) == by_name(first)

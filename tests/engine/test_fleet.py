@@ -114,7 +114,8 @@ def test_each_manager_has_its_own_outputs(monkeypatch):
         secrets={"sshPrivateKey": THROWAWAY_KEY},
         mocks=HostMocks(docker_versions={"a.example.com": "27.3.1", "b.example.com": "26.1.5"}),
     )
-    assert set(exported) == {"managers"}, "a fleet exports one map, keyed by manager"
+    assert set(exported) == {"managers", "cliProfiles"}, "a fleet exports maps keyed by manager"
+    assert set(exported["cliProfiles"]) == set(SITES)
     assert {name: set(values) for name, values in exported["managers"].items()} == {
         name: {"managerUrl", "dockerServerVersion", "dataContainerName", "appContainerName", "latestBackup"}
         for name in SITES

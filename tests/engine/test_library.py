@@ -53,7 +53,13 @@ def test_an_output_host_reaches_every_host_step_the_provider_and_the_manager_url
     run = run_on_vm(ssh_port=2222.0, ssh_host_key=HOST_KEY)
     vm = run.one("docker:index/container:Container", "vm")
     commands = [r for r in run.registrations if r.type == "command:remote:Command"]
-    assert {c.name for c in commands} == {"cfy-docker-engine", "cfy-backup", "cfy-ready", "cfy-prune-backups"}
+    assert {c.name for c in commands} == {
+        "cfy-docker-engine",
+        "cfy-backup",
+        "cfy-ready",
+        "cfy-bootstrap-context",
+        "cfy-prune-backups",
+    }
     for step in commands:
         assert step.inputs["connection"]["host"] == VM_ADDRESS
         assert step.inputs["connection"]["port"] == 2222

@@ -175,6 +175,7 @@ def test_a_restore_preview_plans_the_restore_and_the_steps_after_it_and_no_conta
         "cloudify-backup",
         "cloudify-agent-packages",
         "cloudify-ready",
+        "cloudify-bootstrap-context",
         "cloudify-prune-backups",
     }, "the containers and volumes are untouched: only the host steps run"
 

@@ -208,7 +208,7 @@ def test_a_pinned_host_key_is_given_to_every_command_and_to_the_providers_ssh(is
     host_key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPinnedKeyForTests"
     run = remote_run(sshHostKey=host_key, sshPort=port)
     commands = [r for r in run.registrations if r.type == "command:remote:Command"]
-    assert len(commands) == 5  # engine, backup, agents, ready, prune-backups
+    assert len(commands) == 6  # engine, backup, agents, ready, bootstrap-context, prune-backups
     for step in commands:
         assert step.inputs["connection"]["hostKey"] == host_key, step.name
     assert "StrictHostKeyChecking=yes" in run.one(PROVIDER).inputs["sshOpts"]
@@ -304,8 +304,10 @@ def test_outputs_are_registered_on_the_component(local_run):
         "appContainerId",
         "latestBackup",
         "adminPassword",
+        "cliProfile",
     }
     assert is_secret(outputs["adminPassword"])
+    assert is_secret(outputs["cliProfile"])
     assert outputs["appContainerName"] == "cloudify-manager"
 
 

@@ -13,6 +13,7 @@ APP_SIDE = {
     "cloudify-app",
     "cloudify-agent-packages",
     "cloudify-ready",
+    "cloudify-bootstrap-context",
     "cloudify-prune-backups",
 }
 OFFLINE_APP_SIDE = {
@@ -21,6 +22,7 @@ OFFLINE_APP_SIDE = {
     "cloudify-app",
     "cloudify-agent-packages",
     "cloudify-ready",
+    "cloudify-bootstrap-context",
     "cloudify-prune-backups",
 }
 

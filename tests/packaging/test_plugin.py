@@ -73,6 +73,7 @@ def test_schema_outputs_are_the_component_outputs():
         "latestBackup",
         "adminPassword",
         "managerCaCert",
+        "cliProfile",
     }
 
 

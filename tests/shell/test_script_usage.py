@@ -25,6 +25,9 @@ ARGUMENT_COUNTS = {
     "install_agents.sh": 2,
     "set_admin_password.sh": 2,
     "host_key.sh": 3,  # scan HOST PORT; `own` alone: test_each_mode_of_host_key_takes_its_own_arguments
+    "agent_key.sh": 3,
+    "bootstrap_context.sh": 4,
+    "manager_secret.sh": 5,
 }
 OPTIONAL_ARGUMENTS = {
     "backup_data.sh": 1,
@@ -32,10 +35,12 @@ OPTIONAL_ARGUMENTS = {
     "wait_ready.sh": 3,
     "import_image.sh": 1,
     "write_manager_config.sh": 1,
+    "manager_secret.sh": 2,
 }
 """Counts past the required ones that are still usage: wait_ready.sh takes an optional ADDRESS, then TLS_NAME and
 TLS_CA together (12 is usage: test_wait_ready_takes_the_tls_name_and_ca_together), import_image.sh an optional
-SHA256, write_manager_config.sh an optional NAME; install_agents.sh is tried with two more (not a whole KIND URL
+SHA256, write_manager_config.sh an optional NAME, manager_secret.sh TLS_NAME and TLS_CA together (6 is usage:
+test_manager_secret_takes_the_tls_name_and_ca_together); install_agents.sh is tried with two more (not a whole KIND URL
 SHA256 TARGET group)."""
 
 
@@ -108,6 +113,11 @@ def test_wait_ready_takes_the_tls_name_and_ca_together():
     assert result.returncode == 2 and result.stderr.startswith("usage: wait_ready.sh "), result.stderr
 
 
+def test_manager_secret_takes_the_tls_name_and_ca_together():
+    result = run_shipped("manager_secret.sh", *["x"] * 6)
+    assert result.returncode == 2 and result.stderr.startswith("usage: manager_secret.sh "), result.stderr
+
+
 @pytest.mark.parametrize(
     "args", [["own", "extra"], ["scan", "host"], ["scan", "host", "22", "extra"], ["keyscan", "host", "22"]]
 )
@@ -156,6 +166,9 @@ def test_each_mode_of_host_key_takes_its_own_arguments(args):
         ("write_manager_config.sh", ["false", "relative/dir"], "DIR must be an absolute path"),
         ("write_manager_config.sh", ["false", "/etc/x", "../config.yaml"], "NAME must be a plain file name"),
         ("write_manager_config.sh", ["false", "/etc/x", ".."], "NAME must be a plain file name"),
+        ("agent_key.sh", ["false", "app", "root/.ssh/agent_key.pem"], "TARGET must be an absolute path"),
+        ("manager_secret.sh", ["false", "app", "443", "agent key", "10.0.0.5"], "NAME must be a secret name"),
+        ("manager_secret.sh", ["false", "app", "443", "../x", "10.0.0.5"], "NAME must be a secret name"),
     ],
 )
 def test_a_malformed_argument_is_a_usage_error_naming_it(script, args, message):
