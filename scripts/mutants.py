@@ -29,6 +29,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 PYTHON = REPO / ".venv" / "bin" / "python"
 S = "components/cloudify_pulumi/scripts/"
+P = "components/cloudify_pulumi/"
 
 
 @dataclass(frozen=True)
@@ -1301,6 +1302,163 @@ MUTANTS: tuple[Mutant, ...] = (
         "    if false; then",
         "a rollback with restoreFrom archives the same data twice",
         T + "hosts/test_fault_matrix_hosts.py::test_the_printed_way_back_rolls_back_image_and_data_in_one_up",
+    ),
+    # -- issue 25: a manager ready for work ---------------------------------------------------------------------
+    m(
+        "W-context-update",
+        S + "bootstrap_context.sh",
+        "    200) _query='?update=true' _done=updated _want=200 ;;",
+        "    200) _query='' _done=updated _want=201 ;;",
+        "a context that exists is posted again as new (the 3.2 REST service answers 409)",
+        T + "hosts/test_ready_for_work_hosts.py::test_the_context_is_created_updated_on_a_change_and_left_alone_on_an_"
+        "unchanged_up",
+    ),
+    m(
+        "W-context-every-up",
+        P + "ready_for_work.py",
+        "lambda v: host_scripts.upload_bootstrap_context(v[0], v[1]))",
+        'lambda v: host_scripts.upload_bootstrap_context(v[0], v[1]) + " # " + str(__import__("time").time_ns()))',
+        "the context step changes on every up, so an unchanged up uploads it again",
+        T + "hosts/test_ready_for_work_hosts.py::test_the_context_is_created_updated_on_a_change_and_left_alone_on_an_"
+        "unchanged_up",
+    ),
+    m(
+        "W-context-key-path",
+        P + "bootstrap_context.py",
+        '"agent_key_path": AGENT_KEY_PATH if has_agent_key else None}',
+        '"agent_key_path": AGENT_KEY_PATH}',
+        "without agentPrivateKey the context names a key that is not there",
+        T + "engine/test_ready_for_work.py::test_a_cloudify_3_2_manager_uploads_the_simple_blueprints_context_once_it_"
+        "answers",
+    ),
+    m(
+        "W-context-before-key",
+        P + "manager.py",
+        "self._settings, app, key or ready)",
+        "self._settings, app, ready)",
+        "the context may be uploaded before the key it names is in place",
+        T + "engine/test_ready_for_work.py::test_cloudify_3_2_places_the_key_from_stdin_where_the_context_names_it_"
+        "before_uploading_it",
+    ),
+    m(
+        "W-key-mode",
+        S + "agent_key.sh",
+        'chmod 600 "$1.new" && mv -f "$1.new" "$1"',
+        'chmod 644 "$1.new" && mv -f "$1.new" "$1"',
+        "the agents' key readable by every user of the container",
+        T + "hosts/test_ready_for_work_hosts.py::test_the_agents_key_is_placed_0600_in_the_data_volumes_and_is_still_"
+        "there_after_an_upgrade",
+    ),
+    m(
+        "W-key-not-in-volumes",
+        P + "bootstrap_context.py",
+        'AGENT_KEY_PATH = "/root/.ssh/agent_key.pem"',
+        'AGENT_KEY_PATH = "/etc/cloudify-agent/agent_key.pem"',
+        "the agents' key outside the data volumes: an upgrade loses it",
+        T + "hosts/test_ready_for_work_hosts.py::test_the_agents_key_is_placed_0600_in_the_data_volumes_and_is_still_"
+        "there_after_an_upgrade",
+    ),
+    m(
+        "W-key-plain",
+        P + "ready_for_work.py",
+        "stdin=key)",
+        "stdin=pulumi.Output.unsecret(key))",
+        "the agents' key in plain state",
+        T + "engine/test_ready_for_work.py::test_cloudify_3_2_places_the_key_from_stdin_where_the_context_names_it_"
+        "before_uploading_it",
+    ),
+    m(
+        "W-secret-no-update",
+        P + "host_scripts.py",
+        '"update_if_exists": True',
+        '"update_if_exists": False',
+        "a changed agentPrivateKey is refused (409) by a manager that has agent_key",
+        T + "engine/test_ready_for_work.py::test_cloudify_7_stores_the_key_as_the_manager_secret_agent_key_with_"
+        "everything_secret_on_stdin",
+    ),
+    m(
+        "W-secret-tenant",
+        P + "host_scripts.py",
+        '        ("header", f"Tenant: {tenant}"),\n',
+        "",
+        "the agents' key stored without naming the tenant its blueprints run in",
+        T + "hosts/test_ready_for_work_hosts.py::test_cloudify_7_stores_the_agents_key_as_a_hidden_tenant_secret_and_"
+        "updates_it_when_it_changes",
+    ),
+    m(
+        "W-secret-401",
+        S + "manager_secret.sh",
+        '    401) fail 95 "the manager refused',
+        '    401-never) fail 95 "the manager refused',
+        "refused credentials reported as a manager that did not answer",
+        T + "hosts/test_ready_for_work_hosts.py::test_cloudify_7_secret_step_fails_clearly_on_refused_credentials",
+    ),
+    m(
+        "W-owned-key",
+        P + "operator_config.py",
+        '    ("manager", "private_ip"): "managementIp",\n',
+        "",
+        "managerConfig may move the manager's private IP behind managementIp's back",
+        T + "engine/test_ready_for_work.py::test_a_key_the_program_owns_is_refused_naming_the_setting_that_owns_it",
+    ),
+    m(
+        "W-generated-lost",
+        P + "operator_config.py",
+        "    dict_merge(document, copy.deepcopy(dict(generated)))\n",
+        "",
+        "config.yaml holds managerConfig alone, without the generated identity",
+        T + "engine/test_ready_for_work.py::test_manager_config_is_merged_into_config_yaml_as_cfy_manager_reads_it",
+    ),
+    m(
+        "W-licence-unnamed",
+        P + "manager_config.py",
+        '        document["manager"]["cloudify_license_path"] = operator_config.LICENSE_TARGET\n',
+        "        pass\n",
+        "the licence is written and mounted but config.yaml does not name it",
+        T + "engine/test_ready_for_work.py::test_a_licence_is_written_from_stdin_mounted_read_only_and_named_in_"
+        "config_yaml",
+    ),
+    m(
+        "W-memory-minimum",
+        P + "operator_config.py",
+        "    if profile.manager_config and memory < CLOUDIFY_MINIMUM_MEMORY_MB:",
+        "    if False:",
+        "a memory limit Cloudify 7 cannot run in is accepted",
+        T + "engine/test_ready_for_work.py::test_a_memory_limit_below_cloudifys_minimum_is_refused",
+    ),
+    m(
+        "W-memory-swap",
+        P + "manager.py",
+        '{"memory": memory, "memory_swap": memory}',
+        '{"memory": memory}',
+        "swap left to Docker (twice the limit): the manager swaps, and every preview shows a diff",
+        T
+        + "hosts/test_ready_for_work_hosts.py::test_memory_and_cpus_are_what_docker_reports_for_the_created_container",
+    ),
+    m(
+        "W-cpus-read-back",
+        P + "operator_config.py",
+        '    if nine.count("0") == 9:',
+        "    if rest == 0:",
+        "cpus declared in another form than the provider reads back: a replacement on every up",
+        T + "engine/test_ready_for_work.py::test_the_cpus_read_back_mirrors_the_providers_decimal_string",
+    ),
+    m(
+        "W-workers",
+        P + "operator_config.py",
+        "    return min(int(math.ceil(Decimal(cpus)) * ratio) + 1, most)",
+        "    return min(int(math.ceil(Decimal(cpus)) * ratio), most)",
+        "the worker counts for cpus are not Cloudify's formula",
+        T
+        + "engine/test_ready_for_work.py::test_cpus_are_declared_as_the_provider_reads_them_back_and_size_the_workers",
+    ),
+    m(
+        "W-profile-plain",
+        P + "ready_for_work.py",
+        "    return pulumi.Output.secret(\n",
+        "    return (\n",
+        "the CLI profile, which holds the admin password, in plain outputs",
+        T + "engine/test_ready_for_work.py::test_the_cli_profile_of_a_cloudify_3_2_manager_is_cfy_use",
     ),
 )
 

@@ -417,9 +417,9 @@ def stack_secrets(config: dict[str, str]) -> dict[str, str]:
     return secrets
 
 
-def render_for_host(host: Any, *, bastion: Any = None, **overrides: str) -> Run:
+def render_for_host(host: Any, *, bastion: Any = None, secrets: dict[str, str] | None = None, **overrides: str) -> Run:
     """The prod program aimed at an SSH test host (`host.user`@`host.address`:`host.port`) with its real key;
-    through `bastion` (an SSH test host with its own key) when given."""
+    through `bastion` (an SSH test host with its own key) when given; `secrets`, more secret settings."""
     config = {
         **stack_config("prod"),
         "cloudifyPackages": "{}",
@@ -428,7 +428,7 @@ def render_for_host(host: Any, *, bastion: Any = None, **overrides: str) -> Run:
         "sshUser": host.user,
         "sshPort": str(host.port),
     }
-    secrets = {**stack_secrets(config), "sshPrivateKey": host.key.read_text()}
+    secrets = {**stack_secrets(config), "sshPrivateKey": host.key.read_text(), **(secrets or {})}
     if bastion is not None:
         config |= {"sshProxyHost": bastion.address, "sshProxyUser": bastion.user, "sshProxyPort": str(bastion.port)}
         secrets["sshProxyPrivateKey"] = bastion.key.read_text()

@@ -389,8 +389,8 @@ def create_declared_data_container(data_inputs: dict, image: str) -> None:
 def run_declared_app_container(app_inputs: dict, image: str, *command: str, publish: bool = True) -> str:
     """Start the application container from the program's registered inputs, as the provider creates it
     (kreuzwerker v4.5.0 resource_docker_container_funcs.go `resourceDockerContainerCreate`: name, hostname, env,
-    volumes_from, mounts, port bindings, privileged, tmpfs, capabilities, security options, restart policy, log
-    config, healthcheck),
+    volumes_from, mounts, port bindings, privileged, tmpfs, capabilities, security options, memory, swap, CPUs,
+    restart policy, log config, healthcheck),
     with `image` (a local image) for the registered image ID and `command` for the registered one, if given.
     `publish=False` leaves the port bindings out (a profile's ports 80 and 443 are this machine's too).
     Returns the container name."""
@@ -412,6 +412,13 @@ def run_declared_app_container(app_inputs: dict, image: str, *command: str, publ
     for option in app_inputs.get("securityOpts", []):
         args += ["--security-opt", option]
     args += ["--privileged"] if app_inputs.get("privileged") else []
+    # resource_docker_container_funcs.go lines 334-360: memory and memory_swap in MB (times 1024 * 1024, a swap
+    # of -1 as is), cpus through moby's opts.ParseCPUs, which `docker run --cpus` uses too.
+    args += ["--memory", f"{int(app_inputs['memory']) * 1024 * 1024}b"] if app_inputs.get("memory") else []
+    if app_inputs.get("memorySwap"):
+        swap = int(app_inputs["memorySwap"])
+        args += ["--memory-swap", f"{swap * 1024 * 1024}b" if swap > 0 else str(swap)]
+    args += ["--cpus", app_inputs["cpus"]] if app_inputs.get("cpus") else []
     args += ["--log-driver", app_inputs["logDriver"]] if "logDriver" in app_inputs else []
     for option, value in app_inputs.get("logOpts", {}).items():
         args += ["--log-opt", f"{option}={value}"]
@@ -492,3 +499,35 @@ class PackageServer:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+# -- a private CA and server certificates, for the HTTPS stand-ins of the manager ----------------------------------
+
+
+def openssl(*args: str) -> None:
+    subprocess.run(["openssl", *args], check=True, capture_output=True)
+
+
+def ca(folder: Path, label: str) -> tuple[Path, Path]:
+    """A self-signed CA in `folder`: (key, certificate)."""
+    key, cert = folder / f"{label}.key", folder / f"{label}.pem"
+    openssl(
+        "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
+        "-subj", f"/CN={label}", "-keyout", str(key), "-out", str(cert),
+    )  # fmt: skip
+    return key, cert
+
+
+def server_certificate(folder: Path, label: str, name: str, signer: tuple[Path, Path]) -> tuple[Path, Path]:
+    """A certificate for the DNS name `name` signed by `signer` (a `ca`): (certificate, key)."""
+    key, csr, cert, ext = (folder / f"{label}.{s}" for s in ("key", "csr", "pem", "ext"))
+    openssl(
+        "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-subj", f"/CN={name}",
+        "-keyout", str(key), "-out", str(csr),
+    )  # fmt: skip
+    ext.write_text(f"subjectAltName=DNS:{name}\n")
+    openssl(
+        "x509", "-req", "-in", str(csr), "-CA", str(signer[1]), "-CAkey", str(signer[0]), "-CAcreateserial",
+        "-days", "2", "-extfile", str(ext), "-out", str(cert),
+    )  # fmt: skip
+    return cert, key

@@ -164,12 +164,24 @@ def judge_cpus(v: Values) -> str | None:
     if not value.is_finite() or value <= 0 or nanos != nanos.to_integral_value() or value > 1024:
         v.problems.add("cpus", f"{text!r} must be a number of CPUs such as 1.5 (at most 9 decimals, at most 1024)")
         return None
-    return read_back_cpus(int(nanos))
+    read_back = read_back_cpus(int(nanos))
+    if Decimal(read_back) != value:
+        # `cpus` forces a new container (resource_docker_container.go 1158-1163): a value read back as another
+        # would replace the manager on every `up`.
+        v.problems.add("cpus", f"{text!r} is read back by the Docker provider as {read_back!r}: give {read_back}")
+        return None
+    return read_back
 
 
 def read_back_cpus(nanos: int) -> str:
-    """kreuzwerker v4.5.0 helpers.go `nanoInt64ToDecimalString`."""
+    """kreuzwerker v4.5.0 helpers.go `nanoInt64ToDecimalString`, quirks included: big.Rat `FloatString(9)`, and
+    `FloatString(1)` (rounded half away from zero) when that text holds exactly nine "0" characters, wherever they
+    are; otherwise the trailing zeros cut ("10." for 10 CPUs)."""
+    if nanos == 0:
+        return "0"
     whole, rest = divmod(nanos, 1_000_000_000)
-    if rest == 0:
-        return f"{whole}.0"
-    return f"{whole}.{rest:09d}".rstrip("0")
+    nine = f"{whole}.{rest:09d}"
+    if nine.count("0") == 9:
+        tenths = (nanos + 50_000_000) // 100_000_000  # positive: half away from zero is half up
+        return f"{tenths // 10}.{tenths % 10}"
+    return nine.rstrip("0")

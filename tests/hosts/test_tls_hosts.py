@@ -15,7 +15,6 @@ import base64
 import http.server
 import json
 import ssl
-import subprocess
 import threading
 import uuid
 from collections.abc import Iterator
@@ -24,38 +23,11 @@ from typing import Any
 
 import pytest
 from harness import THROWAWAY_ADMIN_PASSWORD, render_for_host
-from hostbed import docker, start_app_container
+from hostbed import ca, docker, server_certificate, start_app_container
 
 pytestmark = pytest.mark.hosts
 NAME = "manager.test"
 CA_IN_CONTAINER = "/etc/cloudify/ssl/cloudify_internal_ca_cert.pem"
-
-
-def openssl(*args: str) -> None:
-    subprocess.run(["openssl", *args], check=True, capture_output=True)
-
-
-def ca(folder: Path, label: str) -> tuple[Path, Path]:
-    key, cert = folder / f"{label}.key", folder / f"{label}.pem"
-    openssl(
-        "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
-        "-subj", f"/CN={label}", "-keyout", str(key), "-out", str(cert),
-    )  # fmt: skip
-    return key, cert
-
-
-def server_certificate(folder: Path, label: str, name: str, signer: tuple[Path, Path]) -> tuple[Path, Path]:
-    key, csr, cert, ext = (folder / f"{label}.{s}" for s in ("key", "csr", "pem", "ext"))
-    openssl(
-        "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-subj", f"/CN={name}",
-        "-keyout", str(key), "-out", str(csr),
-    )  # fmt: skip
-    ext.write_text(f"subjectAltName=DNS:{name}\n")
-    openssl(
-        "x509", "-req", "-in", str(csr), "-CA", str(signer[1]), "-CAkey", str(signer[0]), "-CAcreateserial",
-        "-days", "2", "-extfile", str(ext), "-out", str(cert),
-    )  # fmt: skip
-    return cert, key
 
 
 class _Status(http.server.BaseHTTPRequestHandler):
