@@ -3,6 +3,8 @@
 - components/cloudify_pulumi/args.py: the component's typed args, for Python programs and for the plugin;
 - docs/configuration.md: the configuration reference;
 - docs/network-exposure.md: every profile port, its role and the address it is published on;
+- docs/ready-for-work.md, between its markers: the config.yaml keys `managerConfig` may not set, and who sets them
+  (components/cloudify_pulumi/operator_config.py `OWNED`);
 - components/cloudify_pulumi/plugin_host.py: the component as the plugin hosts it, with manager.py's outputs (the
   SDK's analyzer reads their docstrings from the hosted class's own source).
 
@@ -18,6 +20,7 @@ import ast
 import sys
 from pathlib import Path
 
+from cloudify_pulumi.operator_config import OWNED
 from cloudify_pulumi.profiles import AGENTS, INTERNAL, PROFILES, PUBLIC
 from cloudify_pulumi.settings import SETTINGS, Setting
 
@@ -27,6 +30,9 @@ ARGS = PACKAGE / "args.py"
 PLUGIN_HOST = PACKAGE / "plugin_host.py"
 REFERENCE = REPO / "docs" / "configuration.md"
 EXPOSURE = REPO / "docs" / "network-exposure.md"
+READY = REPO / "docs" / "ready-for-work.md"
+OWNED_BEGIN = "<!-- BEGIN GENERATED owned-keys: scripts/generate.py from operator_config.OWNED -->\n"
+OWNED_END = "<!-- END GENERATED owned-keys -->\n"
 KIND_NAMES = {str: "text", int: "whole number", bool: "boolean", list: "list", dict: "map"}
 
 ARGS_HEADER = '''"""The public contract of a CloudifyManager: its args, one field per setting.
@@ -288,7 +294,24 @@ def exposure() -> str:
     return EXPOSURE_HEADER + "\n".join(rows) + "\n"
 
 
-GENERATED = {ARGS: args_module, REFERENCE: reference, PLUGIN_HOST: plugin_host_module, EXPOSURE: exposure}
+def ready_for_work() -> str:
+    """docs/ready-for-work.md with the table of the keys the program owns written between its markers; the rest of
+    the page is prose, kept as it is."""
+    text = READY.read_text()
+    head, rest = text.split(OWNED_BEGIN, 1)
+    tail = rest.split(OWNED_END, 1)[1]
+    rows = [f"| `{'.'.join(path)}` | {cell(owner)} |" for path, owner in OWNED.items()]
+    table = "| config.yaml key | set by |\n|---|---|\n" + "\n".join(rows) + "\n"
+    return head + OWNED_BEGIN + table + OWNED_END + tail
+
+
+GENERATED = {
+    ARGS: args_module,
+    REFERENCE: reference,
+    PLUGIN_HOST: plugin_host_module,
+    EXPOSURE: exposure,
+    READY: ready_for_work,
+}
 
 
 def main() -> int:

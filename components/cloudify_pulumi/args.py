@@ -222,7 +222,7 @@ class CloudifyManagerArgs(TypedDict):
     """Secret. The private SSH key the manager's agent installer logs in to new hosts with. cloudify-3.2: placed at
     `/root/.ssh/agent_key.pem` (0600) in the data volumes and named by the bootstrap context; cloudify-7: the
     manager secret `agent_key` (`{get_secret: agent_key}`). Reaches the host on stdin only. Unset, blueprints carry
-    their own agent key (docs/operations.md, agents)."""
+    their own agent key (docs/ready-for-work.md)."""
     manager_config: NotRequired[dict[str, Any] | None]
     """cloudify-7: a map merged into the generated config.yaml (external database, queue, networks, rate limits,
     worker settings). Keys the program owns (the manager's identity, security, SSL, services, licence) are refused,
@@ -454,7 +454,7 @@ class CloudifyManagerPluginArgs(TypedDict):
     """Secret. The private SSH key the manager's agent installer logs in to new hosts with. cloudify-3.2: placed at
     `/root/.ssh/agent_key.pem` (0600) in the data volumes and named by the bootstrap context; cloudify-7: the
     manager secret `agent_key` (`{get_secret: agent_key}`). Reaches the host on stdin only. Unset, blueprints carry
-    their own agent key (docs/operations.md, agents)."""
+    their own agent key (docs/ready-for-work.md)."""
     manager_config: NotRequired[dict[str, Any] | None]
     """cloudify-7: a map merged into the generated config.yaml (external database, queue, networks, rate limits,
     worker settings). Keys the program owns (the manager's identity, security, SSL, services, licence) are refused,

@@ -474,7 +474,7 @@ SETTINGS: tuple[Setting, ...] = (
         doc="The private SSH key the manager's agent installer logs in to new hosts with. cloudify-3.2: placed at "
         "`/root/.ssh/agent_key.pem` (0600) in the data volumes and named by the bootstrap context; cloudify-7: "
         "the manager secret `agent_key` (`{get_secret: agent_key}`). Reaches the host on stdin only. Unset, "
-        "blueprints carry their own agent key (docs/operations.md, agents).",
+        "blueprints carry their own agent key (docs/ready-for-work.md).",
     ),
     Setting(
         "managerConfig",

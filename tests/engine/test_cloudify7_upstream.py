@@ -13,10 +13,12 @@ Each mirror is also run on the configuration before the fix, to show it fails th
 
 from __future__ import annotations
 
+import copy
 import json
 import subprocess
 import sys
 import textwrap
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -50,14 +52,27 @@ def config_text(run: Run) -> str:
     return run.one("command:remote:Command", "-manager-config").inputs["stdin"]
 
 
-def upstream_load(text: str) -> dict[str, Any]:
-    """cfy_manager/config.py: `yaml = YAML()` (line 17), the defaults, then the user's file merged over them
-    (`_load_user_config`, `dict_merge`). The defaults that matter here: config.yaml lines 535-537
-    (`validations.skip_validations: false`) and the `sanity.skip_sanity: false` default."""
-    merged: dict[str, Any] = {"validations": {"skip_validations": False}, "sanity": {"skip_sanity": False}}
-    for key, value in YAML().load(text).items():
-        merged[key] = {**merged.get(key, {}), **value} if isinstance(value, dict) else value
+def upstream_merge(defaults: dict[str, Any], text: str) -> dict[str, Any]:
+    """cfy_manager/config.py: the user's config.yaml read with `yaml = YAML()` (ruamel.yaml's round-trip loader)
+    and merged into the defaults by `dict_merge`, written out here from that function: for each key of the
+    user's map, recurse where both sides are maps, else the user's value replaces the default."""
+
+    def dict_merge(dct: dict[str, Any], merge_dct: Mapping[str, Any]) -> None:
+        for k in merge_dct:
+            if k in dct and isinstance(dct[k], dict) and isinstance(merge_dct[k], Mapping):
+                dict_merge(dct[k], merge_dct[k])
+            else:
+                dct[k] = merge_dct[k]
+
+    merged = copy.deepcopy(defaults)
+    dict_merge(merged, YAML().load(text))
     return merged
+
+
+def upstream_load(text: str) -> dict[str, Any]:
+    """`upstream_merge` over the defaults that matter here: config.yaml lines 535-537
+    (`validations.skip_validations: false`) and the `sanity.skip_sanity: false` default."""
+    return upstream_merge({"validations": {"skip_validations": False}, "sanity": {"skip_sanity": False}}, text)
 
 
 def upstream_validation_errors(config: dict[str, Any], local_addresses: set[str]) -> list[str]:

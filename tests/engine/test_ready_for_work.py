@@ -16,7 +16,6 @@ import json
 import shlex
 
 import pytest
-import yaml
 from cloudify_pulumi import operator_config
 from cloudify_pulumi.manager import REPLACEMENT_KEY_ENV
 from cloudify_pulumi.rules import ConfigError
@@ -31,7 +30,7 @@ from harness import (
     stack_secrets,
 )
 
-from engine.test_cloudify7_upstream import upstream_load
+from engine.test_cloudify7_upstream import upstream_load, upstream_merge
 
 PROD = stack_config("prod")  # cloudify-3.2 on manager.example.com
 SEVEN = {**PROD, "managerProfile": "cloudify-7"}
@@ -196,13 +195,13 @@ def test_manager_config_is_merged_into_config_yaml_as_cfy_manager_reads_it():
 
 
 def test_manager_config_is_merged_key_by_key_over_the_images_defaults():
-    """cfy_manager/config.py `dict_merge` (7.0.4 lines 21-43), run on an excerpt of the image's config.yaml
-    (lines 405-420): a key set in a nested map leaves its sibling defaults."""
+    """cfy_manager's own merge (`upstream_merge`) of the written config.yaml over an excerpt of the image's
+    config.yaml (lines 405-420): a key set in a nested map leaves its sibling defaults."""
     defaults = {"restservice": {"gunicorn": {"worker_count": 0, "cpu_ratio": 2.0, "max_worker_count": 12}}}
     text = step(
         render({**SEVEN, "managerConfig": '{"restservice": {"gunicorn": {"max_worker_count": 6}}}'}), "-manager-config"
     )
-    merged = operator_config.dict_merge(defaults, yaml.safe_load(text.inputs["stdin"]))
+    merged = upstream_merge(defaults, text.inputs["stdin"])
     assert merged["restservice"]["gunicorn"] == {"worker_count": 0, "cpu_ratio": 2.0, "max_worker_count": 6}
 
 
