@@ -1,15 +1,10 @@
 """Composition root: read the stack configuration, build one CloudifyManager per manager, export outputs."""
 
-import gc
-
 import pulumi
-from cloudify_pulumi import CloudifyManager
+from cloudify_pulumi import CloudifyManager, collector
 from cloudify_pulumi.stack_config import load_managers
 
-# A Pulumi program is a short-lived process whose objects (Outputs, their futures, resource state) mostly live until
-# it ends, so CPython's default first-generation threshold (700 allocations) has the collector walk them again and
-# again: a third of the time of a 64-manager stack (README, Performance). Only collection frequency changes.
-gc.set_threshold(20_000, 20, 10)
+collector.tune()  # fewer passes of the collector over Outputs that live until the program ends (docs/performance.md)
 
 stack = load_managers()
 managers = {

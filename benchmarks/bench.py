@@ -2,21 +2,29 @@
 same run (the 2-core machine is noisy; only ratios count).
 
     .venv/bin/python benchmarks/bench.py            # after scripts/test (or scripts/testbed) has prepared Docker
-    .venv/bin/python benchmarks/bench.py --quick    # fewer repeats
+    .venv/bin/python benchmarks/bench.py --quick    # 5 repeats instead of 15
+    .venv/bin/python benchmarks/bench.py --smoke    # every row once on small data: a check that it runs, no figures
 
-Rows (median of repeated runs, baseline and subject interleaved):
+Only the command under test is timed: each side of a comparison is a `Side`, whose `prepare` (starting the
+container, clearing earlier archives, waiting for a new second) runs before the clock starts. A `time.sleep` or
+an `untimed` setup step inside a timed region fails the run (tests/engine/test_benchmark_honesty.py). Every row is
+the median of as many runs per side as the repeats say, baseline and subject interleaved.
+
+Rows:
 1. Rendering the dev stack under the SDK mocks, against a program that imports the same SDKs and registers
-   nothing (benchmarks/baseline_program.py), and against one registering the same resources bare (see 2).
+   nothing (benchmarks/baseline_program.py), and against one registering the same resources bare (see 2). Every
+   program, the baselines too, runs under the composition root's collector setting (run_under_mocks.py).
 2. A stack of 64 managers, against a program registering as many trivial resources (the SDK's floor), and against
    one registering the same resource types, as many of each, with only their required inputs
    (benchmarks/same_types_program.py: what registering these types costs the SDK at all).
 3. The Docker step on a host where Docker already works, against a bare `ssh host true`.
-4. The backup step before an upgrade (stop, archive, test, prune) of 200 MiB in two named volumes (100 MiB
-   random, 100 MiB of repetitive text like database pages), against stopping the app container and copying the
-   same volumes with a plain `tar -cf` into the same folder: on a host with zstd, and on one with gzip only.
-   Throughput (MB/s) for random and for compressible data alone, and the archive size kept.
-5. The part of an upgrade's downtime that is ours: from the old container's stop to the new one running
-   (backup, the provider's delete, create and start), excluding Cloudify's own start-up.
+4. The backup step before an upgrade of 200 MiB in two named volumes (100 MiB random, 100 MiB of repetitive text
+   like database pages), against stopping the app container and copying the same volumes with a plain `tar -cf`
+   into the same folder (`PLAIN_COPY`): on a host with zstd, and on one with gzip only. Throughput (MB/s) for
+   random and for compressible data alone, and the archive size kept.
+5. An upgrade's downtime, with 200 MiB and with 2 GiB of data of which 1 % changes while the manager runs: from
+   the old container's stop to the new one's start, with this release's backup step and with the previous
+   release's, and where it goes (benchmarks/downtime.py); on a host with zstd and on one with gzip only.
 """
 
 from __future__ import annotations
@@ -30,56 +38,28 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))  # the test helpers (harness, hostbed); the package is installed
-os.environ["HOME"] = tempfile.mkdtemp(prefix="cfy-bench-home-")
 
+sys.path.insert(0, str(REPO / "benchmarks"))  # timing.py, downtime.py, when loaded by path (the tests)
+
+import downtime  # noqa: E402
 import hostbed  # noqa: E402
+from cloudify_pulumi import collector  # noqa: E402
 from harness import MAIN, declared_commands, render_for_host, run_program, stack_config, stack_secrets  # noqa: E402
+from timing import ROWS, Side, TimedRegionError, check, compare, sleep, timed, timed_region, untimed  # noqa: E402, F401
 
 BASELINE_PROGRAM = REPO / "benchmarks" / "baseline_program.py"
 SAME_TYPES_PROGRAM = REPO / "benchmarks" / "same_types_program.py"
 MIB = 1 << 20
-ROWS: list[tuple[str, str]] = []
-
-
-def timed(action: Callable[[], object]) -> float:
-    start = time.perf_counter()
-    action()
-    return time.perf_counter() - start
-
-
-def compare(
-    label: str, subject: Callable[[], object], baseline: Callable[[], object], repeats: int, baseline_label: str
-) -> float:
-    """Median of each, interleaved so that both see the same machine; prints and records the ratio."""
-    subject()
-    baseline()
-    ours, theirs = [], []
-    for _ in range(repeats):
-        theirs.append(timed(baseline))
-        ours.append(timed(subject))
-    ratio = statistics.median(ours) / statistics.median(theirs)
-    line = (
-        f"{label}: {statistics.median(ours) * 1000:.0f} ms vs {baseline_label}: "
-        f"{statistics.median(theirs) * 1000:.0f} ms = {ratio:.2f}x (n={repeats})"
-    )
-    print(line, flush=True)
-    ROWS.append((f"{label}, against {baseline_label}", f"{ratio:.2f}x"))
-    return ratio
-
-
-def check(result: hostbed.Result) -> hostbed.Result:
-    if result.returncode != 0:
-        raise SystemExit(f"benchmark step failed: {result.stderr}")
-    return result
 
 
 def under_mocks(program: Path, stack: str, env: dict[str, str] | None = None) -> int:
-    """Run `program` in a fresh Python process under the mocks (as each `pulumi preview` does); resources."""
+    """Run `program` in a fresh Python process under the mocks (as each `pulumi preview` does); the resources it
+    registered. Refuses a run that ended under another collector setting than the program's own: the subject and
+    its baselines are timed under one."""
     done = subprocess.run(
         [sys.executable, str(REPO / "benchmarks" / "run_under_mocks.py"), str(program), stack],
         capture_output=True,
@@ -87,44 +67,53 @@ def under_mocks(program: Path, stack: str, env: dict[str, str] | None = None) ->
         env={**os.environ, **(env or {})},
         check=True,
     )
-    return int(done.stdout.strip().splitlines()[-1])
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    if tuple(result["gc_threshold"]) != collector.THRESHOLD:
+        raise SystemExit(f"{program.name} ran with the collector threshold {result['gc_threshold']}, not the program's")
+    return int(result["resources"])
 
 
-def program_costs(repeats: int) -> None:
+def program_side(program: Path, stack: str, env: dict[str, str] | None = None) -> Side:
+    return Side(lambda: under_mocks(program, stack, env))
+
+
+def program_costs(repeats: int, managers: int = 64) -> None:
     """Whole processes, interpreter start and imports included, as the language host runs the program."""
     compare(
         "render the dev stack under mocks (process)",
-        lambda: under_mocks(MAIN, "dev"),
-        lambda: under_mocks(BASELINE_PROGRAM, "-"),
+        program_side(MAIN, "dev"),
+        program_side(BASELINE_PROGRAM, "-"),
         repeats,
         "empty program importing the same SDKs",
     )
     one = {"BASELINE_MANAGERS": "1", "BASELINE_TYPES": json.dumps(types_per_manager("dev"))}
     compare(
         "render the dev stack under mocks (process)",
-        lambda: under_mocks(MAIN, "dev"),
-        lambda: under_mocks(SAME_TYPES_PROGRAM, "-", one),
+        program_side(MAIN, "dev"),
+        program_side(SAME_TYPES_PROGRAM, "-", one),
         repeats,
         "the same resource types, as many, each with only its required inputs",
     )
     fleet = {
-        "managers": json.dumps({f"m{i}": {"namePrefix": f"m{i}", "ports": f'["{10000 + i}:80"]'} for i in range(64)})
+        "managers": json.dumps(
+            {f"m{i}": {"namePrefix": f"m{i}", "ports": f'["{10000 + i}:80"]'} for i in range(managers)}
+        )
     }
     env = {"BENCH_CONFIG": json.dumps(fleet)}
     registered = under_mocks(MAIN, "prod", env)
     compare(
-        f"render 64 managers ({registered} resources, process)",
-        lambda: under_mocks(MAIN, "prod", env),
-        lambda: under_mocks(BASELINE_PROGRAM, "-", {"BASELINE_RESOURCES": str(registered)}),
-        max(3, repeats // 3),
+        f"render {managers} managers ({registered} resources, process)",
+        program_side(MAIN, "prod", env),
+        program_side(BASELINE_PROGRAM, "-", {"BASELINE_RESOURCES": str(registered)}),
+        repeats,
         f"{registered} trivial resources",
     )
-    same = {"BASELINE_MANAGERS": "64", "BASELINE_TYPES": json.dumps(types_per_manager("prod"))}
+    same = {"BASELINE_MANAGERS": str(managers), "BASELINE_TYPES": json.dumps(types_per_manager("prod"))}
     compare(
-        "render 64 managers (process)",
-        lambda: under_mocks(MAIN, "prod", env),
-        lambda: under_mocks(SAME_TYPES_PROGRAM, "-", same),
-        max(3, repeats // 3),
+        f"render {managers} managers (process)",
+        program_side(MAIN, "prod", env),
+        program_side(SAME_TYPES_PROGRAM, "-", same),
+        repeats,
         "the same resource types, as many, each with only its required inputs",
     )
 
@@ -142,8 +131,8 @@ def docker_step(repeats: int, keys: Path) -> None:
         ensure = declared_commands(host, namePrefix="cfybench")["docker-engine"]
         compare(
             "Docker step, Docker already working",
-            lambda: check(host.ssh(ensure)),
-            lambda: check(host.ssh("true")),
+            Side(lambda: check(host.ssh(ensure))),
+            Side(lambda: check(host.ssh("true"))),
             repeats,
             "ssh host true",
         )
@@ -157,6 +146,14 @@ FILL = {
     "text": "yes 'row 0042|cloudify|deployment_update|pending|2026-11-28T06:00:00Z|{{}}' | head -c {size} "
     "> /srv/{volume}/payload.txt",
 }
+
+
+PLAIN_COPY = (
+    "sudo docker stop -t 120 {app} >/dev/null && sudo docker run --rm --volumes-from {data} -v {folder}:/backup "
+    "-w / {image} tar -cf /backup/plain.tar {paths}"
+)
+"""The floor the backup step is compared with: what any backup of a stopped manager must do, stop it and copy its
+volumes, with nothing compressed, listed or tested."""
 
 
 class BackupBed:
@@ -184,8 +181,13 @@ class BackupBed:
         )
         self.create = self.run.commands()["backup"]
         self.key = self.run.one("command:remote:Command", "-backup").inputs["triggers"][0]
+        self.folder = self.shared / f"{name}-manager"
         self.rounds = 0
+        self.plain = PLAIN_COPY.format(
+            app=self.app, data=self.data["name"], folder=self.shared, image=self.image, paths="srv/random srv/text"
+        )
 
+    @untimed
     def fill(self, random_mib: int, text_mib: int) -> None:
         hostbed.docker("start", self.app)
         hostbed.docker("exec", self.app, "sh", "-c", "rm -f /srv/random/* /srv/text/*")
@@ -193,26 +195,24 @@ class BackupBed:
             if mib:
                 hostbed.docker("exec", self.app, "sh", "-c", FILL[kind].format(size=mib * MIB, volume=kind))
 
+    @untimed
+    def ready_for_backup(self) -> None:
+        """What an upgrade starts from: the manager running, and (archive names carry the second) a new second; the
+        archives of earlier rounds removed, so that no round's free space or pruning differs."""
+        hostbed.docker("start", self.app)
+        hostbed.docker("run", "--rm", "-v", f"{self.shared}:/b", self.image, "sh", "-c", "rm -rf /b/*")
+        self.rounds += 1
+        sleep(max(0.0, 1.05 - (time.time() % 1)))
+
     def backup(self) -> None:
         """The declared step, for a replacement key it has not seen (as an upgrade would bring)."""
-        hostbed.docker("start", self.app)
-        self.rounds += 1
         check(self.host.ssh(self.create.replace(self.key, f"bench-{self.rounds}")))
-        time.sleep(1.05)  # archive names carry the second
 
     def plain_copy(self) -> None:
-        """The floor: stop the app container, copy the same volumes with a plain tar -cf into the same folder."""
-        hostbed.docker("start", self.app)
-        script = (
-            f"sudo docker stop -t 120 {self.app} >/dev/null && sudo docker run --rm --volumes-from "
-            f"{self.data['name']} -v {self.shared}:/backup -w / {self.image} tar -cf /backup/plain.tar "
-            "srv/random srv/text && sudo rm -f " + str(self.shared / "plain.tar")
-        )
-        check(self.host.ssh(script))
-        time.sleep(1.05)
+        check(self.host.ssh(self.plain))
 
     def kept_size(self) -> int:
-        return sum(p.stat().st_size for p in self.shared.glob(f"{self.app}-*.tar*"))
+        return sum(p.stat().st_size for p in self.folder.glob(f"{self.app}-*.tar*"))
 
     def remove(self) -> None:
         hostbed.docker("rm", "-f", self.app, self.data["name"], check=False)
@@ -220,63 +220,60 @@ class BackupBed:
         self.host.remove()
 
 
-def backups(repeats: int, keys: Path) -> None:
+def backups(repeats: int, keys: Path, mib: int = 100) -> None:
+    """The backup step against the floor, with `mib` MiB of random and as many of text data."""
     for label, without in (("zstd on the host", ()), ("gzip only (like Ubuntu 14.04)", ("zstd",))):
         bed = BackupBed(keys, f"cfybench{len(ROWS)}", without)
         try:
-            bed.fill(100, 100)
+            bed.fill(mib, mib)
             compare(
-                f"backup step, 200 MiB, {label}",
-                bed.backup,
-                bed.plain_copy,
+                f"backup step, {2 * mib} MiB, {label}",
+                Side(bed.backup, bed.ready_for_backup),
+                Side(bed.plain_copy, bed.ready_for_backup),
                 repeats,
                 "stop + plain tar -cf of the same volumes",
             )
-            print(f"  kept: {bed.kept_size() / MIB:.0f} MiB for 200 MiB", flush=True)
-            ROWS.append((f"  archive kept, {label}", f"{bed.kept_size() / MIB:.0f} MiB for 200 MiB"))
+            print(f"  kept: {bed.kept_size() / MIB:.0f} MiB for {2 * mib} MiB", flush=True)
+            ROWS.append((f"  archive kept, {label}", f"{bed.kept_size() / MIB:.0f} MiB for {2 * mib} MiB"))
             for kind in ("random", "text"):
-                bed.fill(100 if kind == "random" else 0, 100 if kind == "text" else 0)
-                seconds = statistics.median(timed(bed.backup) - 1.05 for _ in range(repeats))
-                rate = f"{100 * MIB / seconds / 1e6:.0f} MB/s ({bed.kept_size() / MIB:.0f} MiB kept)"
-                print(f"  backup of 100 MiB {kind} data: {rate}", flush=True)
-                ROWS.append((f"  throughput, {kind} data, {label}", rate))
+                bed.fill(mib if kind == "random" else 0, mib if kind == "text" else 0)
+                seconds = statistics.median(timed(Side(bed.backup, bed.ready_for_backup)) for _ in range(repeats))
+                rate = f"{mib * MIB / seconds / 1e6:.0f} MB/s ({bed.kept_size() / MIB:.0f} MiB kept)"
+                print(f"  backup of {mib} MiB {kind} data: {rate}", flush=True)
+                ROWS.append((f"  throughput, {kind} data, {label} (median of {repeats})", rate))
         finally:
             bed.remove()
 
 
-def replacement_window(repeats: int, keys: Path) -> None:
-    """From the old container's stop to the new one running: the backup step, the provider's delete, the create
-    and start of the new container from its declared inputs; against a bare `ssh host true`."""
-    bed = BackupBed(keys, "cfybenchswap")
-    app_inputs = bed.run.one("docker:index/container:Container", "-app").inputs
-    try:
-        bed.fill(100, 100)
-
-        def swap() -> None:
-            bed.backup()
-            hostbed.delete_as_the_provider_does(bed.app)
-            hostbed.run_declared_app_container(app_inputs, bed.image, *hostbed.IDLE_UNTIL_TERM, publish=False)
-
-        samples = [timed(swap) - 1.05 for _ in range(repeats)]
-        line = f"{statistics.median(samples):.1f} s for 200 MiB (zstd host)"
-        print(f"replacement window (ours): {line}", flush=True)
-        ROWS.append(("replacement window, ours (backup, delete, create, start)", line))
-    finally:
-        bed.remove()
+ROW_GROUPS = ("program", "docker", "backup", "downtime")
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="fewer repeats")
-    options = parser.parse_args()
-    repeats = 5 if options.quick else 15
-    program_costs(repeats)
+    parser.add_argument("--quick", action="store_true", help="5 repeats instead of 15")
+    parser.add_argument("--repeats", type=int, help="runs per side of every row (default 15, --quick 5)")
+    parser.add_argument("--only", nargs="+", choices=ROW_GROUPS, default=ROW_GROUPS, help="these rows only")
+    parser.add_argument(
+        "--smoke", action="store_true", help="every row once on small data (2 managers, a few MiB): a check, no figures"
+    )
+    options = parser.parse_args(argv)
+    os.environ["HOME"] = tempfile.mkdtemp(prefix="cfy-bench-home-")
+    repeats = options.repeats or (5 if options.quick else 15)
+    managers, mib, sizes = 64, 100, (200, 2048)
+    if options.smoke:
+        repeats, managers, mib, sizes = 1, 2, 4, (8, 16)
+    if "program" in options.only:
+        program_costs(repeats, managers)
     hostbed.engine_version()
     hostbed.ensure_image()
     with tempfile.TemporaryDirectory() as keys:
-        docker_step(repeats, Path(keys))
-        backups(3, Path(keys))
-        replacement_window(3, Path(keys))
+        if "docker" in options.only:
+            docker_step(repeats, Path(keys))
+        if "backup" in options.only:
+            backups(repeats, Path(keys), mib)
+        if "downtime" in options.only:
+            for label, without in (("zstd on the host", ()), ("gzip only (like Ubuntu 14.04)", ("zstd",))):
+                downtime.measure(label, repeats, lambda name, w=without: BackupBed(Path(keys), name, w), sizes)
     print("\n| what | result |\n| --- | --- |")
     for label, result in ROWS:
         print(f"| {label} | {result} |")

@@ -585,7 +585,7 @@ MUTANTS: tuple[Mutant, ...] = (
     m(
         "B61-partial",
         S + "backup_data.sh",
-        '            [ -z "$PARTIAL" ] || as_root rm -f "$PARTIAL"\n',
+        '            [ -z "$PARTIAL" ] || as_root rm -f "$PARTIAL" "$PARTIAL.1"\n',
         "            :\n",
         "a failed backup leaves a partial archive",
         T + "hosts/test_backup_restore.py::test_a_full_disk_fails_the_backup_and_starts_the_old_container_again",
@@ -593,8 +593,8 @@ MUTANTS: tuple[Mutant, ...] = (
     m(
         "B62",
         S + "backup_data.sh",
-        '    test_archive "$PARTIAL" >/dev/null 2>&1 ||',
-        "    true ||",
+        '    test_archive "$2" >/dev/null 2>&1 || fail 62',
+        "    true || fail 62",
         "exit 62: a truncated archive is kept as a backup",
         T
         + "hosts/test_backup_restore.py::test_an_archive_that_cannot_be_read_back_is_refused_and_the_old_container_starts_again",
@@ -1459,6 +1459,101 @@ MUTANTS: tuple[Mutant, ...] = (
         "    return (\n",
         "the CLI profile, which holds the admin password, in plain outputs",
         T + "engine/test_ready_for_work.py::test_the_cli_profile_of_a_cloudify_3_2_manager_is_cfy_use",
+    ),
+    # -- issue 26: honest figures, and downtime that does not grow with the data ----------------------------------
+    m(
+        "H-sleep-timed",
+        "benchmarks/timing.py",
+        "sleep = untimed(time.sleep)\n",
+        "sleep = time.sleep\n",
+        "a sleep inside a timed region adds to the figure",
+        T + "engine/test_benchmark_honesty.py::test_a_sleep_in_a_timed_region_fails_the_benchmark",
+    ),
+    m(
+        "H-prepare-timed",
+        "benchmarks/timing.py",
+        "    side.prepare()\n    with timed_region():\n        start = time.perf_counter()\n",
+        "    with timed_region():\n        start = time.perf_counter()\n        side.prepare()\n",
+        "the setup of each run (starting the container, a new second) timed with the command",
+        T + "engine/test_benchmark_honesty.py::test_what_prepare_does_is_not_timed",
+    ),
+    m(
+        "H-gc-baseline",
+        "benchmarks/run_under_mocks.py",
+        "collector.tune()\n",
+        "",
+        "the baselines run under the collector's default threshold, the program under its own",
+        T + "engine/test_benchmark_honesty.py::test_the_program_and_its_baselines_run_under_the_programs_collector_"
+        "setting",
+    ),
+    m(
+        "H-median-of-3",
+        "benchmarks/bench.py",
+        '        repeats,\n        f"{registered} trivial resources",',
+        '        max(3, repeats // 3),\n        f"{registered} trivial resources",',
+        "a row's median of 3 whatever --repeats says",
+        T + "engine/test_benchmark_honesty.py::test_every_row_is_a_median_of_the_repeats_asked_for",
+    ),
+    m(
+        "H-wald-ceiling",
+        "scripts/mutation_score.py",
+        "    high = min(ceiling, killed + stratum * high_rate) / total",
+        "    high = (killed + stratum * high_rate) / total",
+        "the interval reaches above what the known survivors allow",
+        T + "engine/test_mutation_score.py::test_a_sample_of_every_mutant_without_a_result_gives_the_exact_score_"
+        "and_no_wider_interval",
+    ),
+    m(
+        "H-one-pass",
+        S + "backup_data.sh",
+        "    if running; then\n        printf 'copying %s while %s runs",
+        "    if false; then\n        printf 'copying %s while %s runs",
+        "the whole copy made after the stop: the downtime grows with the data",
+        T + "hosts/test_two_pass_backup_hosts.py::test_the_first_pass_runs_while_the_manager_runs_and_the_second_"
+        "after_the_stop",
+    ),
+    m(
+        "H-no-append",
+        S + "backup_data.sh",
+        'expected=$(($(stat -c %s "$1") + $(stat -c %s "$2"))) && cat "$2" >> "$1" &&',
+        'expected=$(stat -c %s "$1") &&',
+        "the changes copied after the stop are not kept in the archive",
+        T + "hosts/test_two_pass_backup_hosts.py::test_a_file_changed_after_the_first_pass_is_restored_as_it_was_"
+        "at_the_stop",
+    ),
+    m(
+        "H-second-pass-empty",
+        S + "backup_data.sh",
+        '        copy_pass 1 "$PARTIAL.1"\n',
+        '        copy_pass 1 "$PARTIAL.1"\n        as_root sh -c \': > "$1"\' empty "$PARTIAL.1"\n',
+        "the second pass's part lost before it is appended",
+        T + "hosts/test_two_pass_backup_hosts.py::test_a_database_file_rewritten_in_place_during_the_first_pass_is_"
+        "restored_as_it_was_at_the_stop",
+        T + "hosts/test_two_pass_backup_hosts.py::test_a_file_created_after_the_first_pass_is_restored",
+    ),
+    m(
+        "H-no-deletions",
+        S + "archive.sh",
+        "tar -x -i -G -p -f - -C /",
+        "tar -x -i -p -f - -C /",
+        "a file deleted after the first pass comes back on restore",
+        T + "hosts/test_two_pass_backup_hosts.py::test_a_file_deleted_after_the_first_pass_is_absent_after_the_restore",
+    ),
+    m(
+        "H-first-archive-only",
+        S + "archive.sh",
+        "tar -x -i -G -p -f - -C /",
+        "tar -x -G -p -f - -C /",
+        "the restore reads the first pass only",
+        T + "hosts/test_two_pass_backup_hosts.py::test_a_file_created_after_the_first_pass_is_restored",
+    ),
+    m(
+        "H-space",
+        S + "backup_data.sh",
+        '    [ "$_free" -ge "$_need" ] ||',
+        "    true ||",
+        "not enough free space found only after the manager is stopped",
+        T + "hosts/test_two_pass_backup_hosts.py::test_not_enough_free_space_is_refused_before_the_manager_is_stopped",
     ),
 )
 

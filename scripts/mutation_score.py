@@ -12,7 +12,8 @@ result are counted, and the rest are represented by a uniform random sample, run
 Run from the folder mutmut runs in (it holds `mutants/`), with the interpreter mutmut is installed in.
 `report` counts killed and surviving mutants as `verdict` reads them; with --sample, the mutants of the sample
 are the estimate for every mutant that had no result when the sample was drawn, and the report gives the
-estimate's 95 % interval. Survivors are listed by name for judging (`mutmut show NAME`).
+estimate's 95 % interval (Wilson's, bounded by the known survivors and kills).
+Survivors are listed by name for judging (`mutmut show NAME`).
 """
 
 from __future__ import annotations
@@ -52,22 +53,40 @@ def verdict(code: int | None) -> str:
     return "killed" if status in DETECTED else "survived" if status in UNDETECTED else status
 
 
-def estimate(codes: dict[str, int | None], sampled: list[str]) -> tuple[float, float]:
-    """The score and the half-width of its 95 % interval: mutants with a result outside the sample count as
-    they are; the sample's rate of kills stands for every mutant that had no result when it was drawn (with
-    no sample, the score of those run)."""
+Z95 = 1.959963984540054  # the standard normal's 97.5 % quantile
+
+
+def wilson(successes: int, trials: int, z: float = Z95) -> tuple[float, float]:
+    """The Wilson score interval of a binomial proportion (Wilson 1927): unlike the Wald interval it stays inside
+    [0, 1] and does not collapse to a point when every trial succeeds."""
+    p, n = successes / trials, trials
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def estimate(codes: dict[str, int | None], sampled: list[str]) -> tuple[float, float, float]:
+    """The score and its 95 % interval (low, high): mutants with a result outside the sample count as they are;
+    the sample's rate of kills stands for every mutant that had no result when it was drawn (with no sample,
+    the score of those run, exact). The interval is the Wilson interval of that rate, carried over to the
+    score, and bounded by what is known: the sample's own survivors can never be killed, nor its kills
+    survive, so no score outside [known kills, all but the known survivors] is reported."""
     drawn = set(sampled)
     verdicts = [verdict(code) for name, code in codes.items() if name not in drawn]
     killed, survived = verdicts.count("killed"), verdicts.count("survived")
     done = [o for o in (verdict(codes.get(name)) for name in sampled) if o in ("killed", "survived")]
     if not done:
-        return killed / max(1, killed + survived), 0.0
+        score = killed / max(1, killed + survived)
+        return score, score, score
     rate = done.count("killed") / len(done)
     stratum = verdicts.count("pending") + len(sampled)  # the mutants the sample stands for
-    share = stratum / (killed + survived + stratum)
-    return (killed + stratum * rate) / (killed + survived + stratum), 1.96 * share * math.sqrt(
-        rate * (1 - rate) / len(done)
-    )
+    total = killed + survived + stratum
+    low_rate, high_rate = wilson(done.count("killed"), len(done))
+    floor = killed + done.count("killed")  # known kills
+    ceiling = killed + stratum - done.count("survived")  # every mutant but the known survivors
+    low = max(floor, killed + stratum * low_rate) / total
+    high = min(ceiling, killed + stratum * high_rate) / total
+    return (killed + stratum * rate) / total, low, high
 
 
 def report(codes: dict[str, int | None], sampled: list[str]) -> None:
@@ -85,9 +104,9 @@ def report(codes: dict[str, int | None], sampled: list[str]) -> None:
             f"sample: {len(sampled)} drawn, {outcomes.count('killed')} killed, {outcomes.count('survived')} "
             f"survived, {outcomes.count('pending')} not run yet"
         )
-    score, spread = estimate(codes, sampled)
+    score, low, high = estimate(codes, sampled)
     if sampled:
-        print(f"score, estimated: {score:.1%} (95 % interval {score - spread:.1%} to {score + spread:.1%})")
+        print(f"score, estimated: {score:.1%} (95 % Wilson interval, bounded by the known: {low:.1%} to {high:.1%})")
     else:
         print(f"score{' of those run' if pending else ''}: {score:.1%}")
     print("survivors:")

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import subprocess
 import time
 import uuid
@@ -24,9 +25,21 @@ from hostbed import (
     docker,
     ensure_image,
     run_declared_app_container,
+    wrap_docker,
 )
 
 STATE_PATHS = ["/srv/cfy-state", "/var/lib/cfy-db"]
+
+# zstd on the host, in front of the real one: the compression of pass {which} of the backup step (1: the copy while
+# the manager runs; 2: the copy of what changed, the manager stopped) waits first; the other goes at full speed.
+# Tests (-t) and reads (-d) are not delayed.
+SLOW_PASS = """#!/bin/sh
+case "$*" in *-t*|*-d*) exec /usr/bin/zstd "$@" ;; esac
+n=1
+while ! mkdir /tmp/zstd-pass-$n 2>/dev/null; do n=$((n + 1)); done
+[ "$n" != {which} ] || sleep {seconds}
+exec /usr/bin/zstd "$@"
+"""
 
 
 @dataclass
@@ -94,6 +107,40 @@ class Manager:
 
     def in_app(self, script: str) -> str:
         return docker("exec", self.app, "sh", "-c", script).stdout
+
+
+def slow_pass(manager: Manager, which: int, seconds: int = 30) -> None:
+    """Pass `which` of the backup step (1: while the manager runs; 2: the manager stopped) takes `seconds`."""
+    manager.host.setup("rm -rf /tmp/zstd-pass-*")
+    manager.host.put("/usr/local/bin/zstd", SLOW_PASS.format(which=which, seconds=seconds), mode="755")
+
+
+def slow_second_pass(manager: Manager, seconds: int = 30) -> None:
+    slow_pass(manager, 2, seconds)
+
+
+FIRST_PASS_DONE = "/tmp/first-pass-done"
+
+
+def after_first_pass(manager: Manager, script: str = "") -> None:
+    """Once the backup step's first pass (the copy while the manager runs, level 0) is written: the host file
+    FIRST_PASS_DONE, then `script` inside the app container, before the step stops it. Through a `docker` in
+    front of the host's real one, which watches for the run of that pass (its snapshot, `level0`)."""
+    manager.host.setup(f"rm -f {FIRST_PASS_DONE}")
+    hook = f"/usr/bin/docker exec {manager.app} sh -c {shlex.quote(script)}" if script else ":"
+    wrap_docker(manager.host, after=f'case "$*" in *"/snapshot/level0"*) touch {FIRST_PASS_DONE}; {hook} ;; esac')
+
+
+def first_pass_under_way(manager: Manager) -> bool:
+    """The archive is being written and the manager still runs."""
+    partial = ".partial" in manager.host.root(f"ls -a {manager.backups} 2>/dev/null").stdout
+    return partial and manager.running()
+
+
+def second_pass_under_way(manager: Manager) -> bool:
+    """The archive is being written and the manager is stopped: the window an interruption must not strand."""
+    partial = ".partial" in manager.host.root(f"ls -a {manager.backups} 2>/dev/null").stdout
+    return partial and not manager.running()
 
 
 def create_data_container(run: Run, image: str) -> None:

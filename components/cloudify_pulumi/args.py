@@ -188,8 +188,9 @@ class CloudifyManagerArgs(TypedDict):
     backup_dir: NotRequired[str | None]
     """Host folder of the backup archives: each manager's go into its own folder in it, `<namePrefix>-manager`
     (archives mode 0600). A folder the program creates gets mode 0700; one that already exists (such as /tmp) keeps
-    its mode. Managers may share it. Default: `/var/lib/cloudify-backups` on a remote host,
-    `~/.cloudify-pulumi/backups` (passwd home) on this machine."""
+    its mode. Managers may share it. A backup needs free space there as large as the data uncompressed, plus 64 MiB;
+    with less, it stops before the manager is stopped (docs/operations.md). Default: `/var/lib/cloudify-backups` on
+    a remote host, `~/.cloudify-pulumi/backups` (passwd home) on this machine."""
     backups_to_keep: NotRequired[int | None]
     """How many archives of this manager are kept. Older ones are deleted once a replaced container is ready, or
     after `backupNow`; the archive taken before the last replacement that became ready is always kept. Default: `3`."""
@@ -420,8 +421,9 @@ class CloudifyManagerPluginArgs(TypedDict):
     backup_dir: NotRequired[str | None]
     """Host folder of the backup archives: each manager's go into its own folder in it, `<namePrefix>-manager`
     (archives mode 0600). A folder the program creates gets mode 0700; one that already exists (such as /tmp) keeps
-    its mode. Managers may share it. Default: `/var/lib/cloudify-backups` on a remote host,
-    `~/.cloudify-pulumi/backups` (passwd home) on this machine."""
+    its mode. Managers may share it. A backup needs free space there as large as the data uncompressed, plus 64 MiB;
+    with less, it stops before the manager is stopped (docs/operations.md). Default: `/var/lib/cloudify-backups` on
+    a remote host, `~/.cloudify-pulumi/backups` (passwd home) on this machine."""
     backups_to_keep: NotRequired[int | None]
     """How many archives of this manager are kept. Older ones are deleted once a replaced container is ready, or
     after `backupNow`; the archive taken before the last replacement that became ready is always kept. Default: `3`."""

@@ -404,7 +404,8 @@ SETTINGS: tuple[Setting, ...] = (
         "this machine",
         doc="Host folder of the backup archives: each manager's go into its own folder in it, `<namePrefix>-manager` "
         "(archives mode 0600). A folder the program creates gets mode 0700; one that already exists (such as /tmp) "
-        "keeps its mode. Managers may share it.",
+        "keeps its mode. Managers may share it. A backup needs free space there as large as the data uncompressed, "
+        "plus 64 MiB; with less, it stops before the manager is stopped (docs/operations.md).",
     ),
     Setting(
         "backupsToKeep",

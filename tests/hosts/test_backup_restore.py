@@ -22,6 +22,7 @@ from backupbed import (
     STATE_PATHS,
     WEB_APP,
     Manager,
+    after_first_pass,
     create_data_container,
     fill,
     fingerprint,
@@ -134,7 +135,7 @@ def test_a_gzip_only_host_compresses_blocks_on_every_core_and_restores_them_iden
     assert result.returncode == 0, result.stderr
     archive = values(result.stdout)["BACKUP_FILE"]
     assert archive.endswith(".tar.gz") and "(gzip -1)" in result.stderr
-    assert gzip_members(archive) == 4, "about 26 MB of tar stream in 8 MiB blocks, one gzip member each"
+    assert gzip_members(archive) == 5, "the first pass's 26 MB in 8 MiB blocks, one member each; the second's one"
     assert not [p for p in leftovers(manager) if p.startswith(".")], "no block or work folder left"
 
     docker("start", manager.app)
@@ -193,6 +194,12 @@ def test_an_unwritable_backup_folder_stops_before_anything_is_stopped(make_host,
         docker("volume", "rm", "-f", f"{prefix}-srv-x", check=False)
 
 
+ROOMY_DF = """#!/bin/sh
+echo 'Filesystem 1024-blocks Used Available Capacity Mounted on'
+echo 'tmpfs 1073741824 0 1073741824 0% /'
+"""
+
+
 @pytest.mark.parametrize("compression", ["zstd", "gzip"])  # gzip: blocks compressed side by side (two cores)
 def test_a_full_disk_fails_the_backup_and_starts_the_old_container_again(make_manager, tmp_path, compression):
     small = tmp_path / "small-disk"
@@ -201,8 +208,11 @@ def test_a_full_disk_fails_the_backup_and_starts_the_old_container_again(make_ma
     manager = None
     try:
         manager = make_manager(str(small), compression=compression)
+        # The disk fills after the step has checked its free space (another writer): df says there is room.
+        manager.host.put("/usr/local/bin/df", ROOMY_DF, mode="755")
         manager.start_app(ensure_image())
-        manager.in_app("head -c 3000000 /dev/urandom > /var/lib/cfy-db/big.bin")
+        # The first pass fits; what changes after it, the second pass (the manager stopped) cannot write.
+        after_first_pass(manager, "head -c 3000000 /dev/urandom > /var/lib/cfy-db/big.bin")
         result = manager.host.ssh(manager.backup_command())
         assert result.returncode == 61, result.stderr
         assert "archiving the data of" in result.stderr and "disk full?" in result.stderr
@@ -221,6 +231,7 @@ def test_a_full_disk_fails_the_backup_and_starts_the_old_container_again(make_ma
 # the test of the file would notice. The failing tool's own status must stop the backup.
 FAILING_BLOCK = {
     "dd": """#!/bin/sh
+[ -e /tmp/first-pass-done ] || exec /bin/dd "$@"
 case "$*" in
 */1) for last; do :; done
      /bin/dd "$@"
@@ -230,6 +241,7 @@ esac
 exec /bin/dd "$@"
 """,
     "gzip": """#!/bin/sh
+[ -e /tmp/first-pass-done ] || exec /bin/gzip "$@"
 case "$(readlink /proc/$$/fd/1)" in */1.gz) exit 1 ;; esac
 exec /bin/gzip "$@"
 """,
@@ -242,7 +254,8 @@ def test_a_gzip_block_that_cannot_be_written_whole_fails_the_backup_and_starts_t
 ):
     manager = make_manager(without=("zstd",))
     manager.start_app(ensure_image())
-    manager.in_app("head -c 12000000 /dev/urandom > /var/lib/cfy-db/big.bin")
+    # Written after the first pass: the second pass (the manager stopped) has two blocks, and block 1 fails.
+    after_first_pass(manager, "head -c 12000000 /dev/urandom > /var/lib/cfy-db/big.bin")
     manager.host.put(f"/usr/local/bin/{tool}", FAILING_BLOCK[tool], mode="755")
     result = manager.host.ssh(manager.backup_command(key="new-key"))
     assert result.returncode == 61, result.stderr
@@ -315,16 +328,19 @@ DAMAGE = {
 def test_an_archive_that_cannot_be_read_back_is_refused_and_the_old_container_starts_again(
     make_manager, compression, compressor, damage
 ):
-    """The compressor exits 0 but the file it wrote is damaged afterwards: the test of the written file refuses
-    it before anything is deleted."""
+    """The compressor exits 0 but the part it wrote after the stop is damaged afterwards: the test of the written
+    part refuses it before anything is deleted."""
     manager = make_manager(compression=compression)
     manager.start_app(ensure_image())
     fill(manager)
+    # What changes after the first pass makes the second pass's part larger than the damage's 2000 bytes.
+    after_first_pass(manager, "head -c 100000 /dev/urandom > /var/lib/cfy-db/changed.bin")
     manager.host.put(
         f"/usr/local/bin/{compressor}",
         f"""#!/bin/sh
 /usr/bin/{compressor} "$@" || exit $?
 case "$*" in *-t*|*-d*) exit 0 ;; esac
+[ -e /tmp/first-pass-done ] || exit 0
 out=$(readlink /proc/$$/fd/1)
 {DAMAGE[damage]}
 """,

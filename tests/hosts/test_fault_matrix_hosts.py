@@ -10,12 +10,24 @@ import subprocess
 import uuid
 
 import pytest
-from backupbed import AppSide, Manager, fill, fingerprint, image_marker, image_with_marker, wait_for, web_app_settings
+from backupbed import (
+    AppSide,
+    Manager,
+    fill,
+    fingerprint,
+    first_pass_under_way,
+    image_marker,
+    image_with_marker,
+    second_pass_under_way,
+    slow_pass,
+    slow_second_pass,
+    wait_for,
+    web_app_settings,
+)
 from hostbed import docker, free_port
 
 pytestmark = pytest.mark.hosts
 
-SLOW_ZSTD = '#!/bin/sh\ncase "$*" in *-t*|*-d*) ;; *) sleep 30 ;; esac\nexec /usr/bin/zstd "$@"\n'
 SLOW_CURL = '#!/bin/sh\nsleep 30\nexec /usr/bin/curl "$@"\n'
 
 
@@ -51,15 +63,26 @@ def ends_upgraded(manager: Manager, side: AppSide, data: str) -> None:
     assert manager.in_app("cat /opt/manager/resources/packages/agents/agent.tar.gz") == "agent package\n"
 
 
-def partial_archive(manager: Manager) -> bool:
-    return ".partial" in manager.host.root(f"ls -a {manager.backups} 2>/dev/null").stdout
-
-
-def test_interrupted_during_the_archive_the_old_manager_runs_and_a_rerun_upgrades(upgrade, images):
+def test_interrupted_during_the_first_pass_the_old_manager_never_stops_and_a_rerun_upgrades(upgrade, images):
     manager, side, data = upgrade
-    manager.host.put("/usr/local/bin/zstd", SLOW_ZSTD, mode="755")
+    slow_pass(manager, 1)
     client = side.start("backup")
-    wait_for(lambda: partial_archive(manager), 30, "the archive under way")
+    wait_for(lambda: first_pass_under_way(manager), 30, "the first pass under way, the manager running")
+    kill_client(client)
+    wait_for(
+        lambda: ".partial" not in manager.host.root(f"ls -a {manager.backups}").stdout, 15, "the partial archive gone"
+    )
+    assert manager.running() and image_marker(manager) == images[0] and manager.archives() == []
+    assert "stopping" not in client.stderr.read(), "it never stopped the manager"
+    manager.host.setup("rm /usr/local/bin/zstd")
+    ends_upgraded(manager, side, data)
+
+
+def test_interrupted_during_the_second_pass_the_old_manager_runs_again_and_a_rerun_upgrades(upgrade, images):
+    manager, side, data = upgrade
+    slow_second_pass(manager)
+    client = side.start("backup")
+    wait_for(lambda: second_pass_under_way(manager), 30, "the second pass under way, the manager stopped")
     kill_client(client)
     wait_for(manager.running, 6, "the old manager running again")
     assert image_marker(manager) == images[0] and manager.archives() == []

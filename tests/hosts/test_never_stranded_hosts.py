@@ -9,27 +9,10 @@ import subprocess
 import uuid
 
 import pytest
-from backupbed import Manager, fill, fingerprint, values, wait_for
+from backupbed import Manager, fill, fingerprint, second_pass_under_way, slow_second_pass, values, wait_for
 from hostbed import docker, ensure_image, wrap_docker
 
 pytestmark = pytest.mark.hosts
-
-# A compressor that waits before it starts: the archive is under way (the container stopped, the tar stream
-# blocked on its fifo) for that long. Tests (-t) and reads (-d) are not delayed.
-SLOW_ZSTD = """#!/bin/sh
-case "$*" in *-t*|*-d*) ;; *) sleep {seconds} ;; esac
-exec /usr/bin/zstd "$@"
-"""
-
-
-def slow_archive(manager: Manager, seconds: int = 30) -> None:
-    manager.host.put("/usr/local/bin/zstd", SLOW_ZSTD.format(seconds=seconds), mode="755")
-
-
-def partial_archive(manager: Manager) -> bool:
-    return manager.host.exists(manager.backups) and any(
-        name.endswith(".partial") for name in manager.host.root(f"ls -a {manager.backups}").stdout.split()
-    )
 
 
 def backup_processes(manager: Manager) -> str:
@@ -66,10 +49,9 @@ def test_killing_the_ssh_client_mid_archive_starts_the_old_manager_again_within_
     manager.start_app(ensure_image())
     fill(manager)
     before = fingerprint(manager)
-    slow_archive(manager)
+    slow_second_pass(manager)
     client = start_backup(manager)
-    wait_for(lambda: partial_archive(manager), 30, "the archive under way")
-    assert not manager.running(), "stopped for the copy"
+    wait_for(lambda: second_pass_under_way(manager), 30, "the second pass under way, the manager stopped")
 
     client.kill()  # SIGKILL: the connection drops as a lost network or a killed `pulumi up` drops it
     client.wait()
@@ -87,9 +69,9 @@ def test_killing_the_ssh_client_mid_archive_starts_the_old_manager_again_within_
 
 def test_sigterm_from_a_cancelled_up_mid_archive_starts_the_old_manager_again_and_says_so(manager):
     manager.start_app(ensure_image())
-    slow_archive(manager)
+    slow_second_pass(manager)
     client = start_backup(manager)
-    wait_for(lambda: partial_archive(manager), 30, "the archive under way")
+    wait_for(lambda: second_pass_under_way(manager), 30, "the second pass under way, the manager stopped")
     main = manager.host.root(MAIN_PROCESS).stdout.strip()
     manager.host.setup(f"kill -TERM {main}")
     _, stderr = client.communicate(timeout=60)
@@ -130,7 +112,8 @@ def test_a_manager_found_stopped_with_no_replacement_to_follow_is_started(manage
 def test_a_backup_that_fails_after_finding_the_manager_stopped_starts_it_and_says_so(manager):
     manager.start_app(ensure_image())
     docker("stop", "-t", "1", manager.app)
-    wrap_docker(manager.host, before='[ "$1" = run ] && { echo "stub: run refused" >&2; exit 1; }')
+    refuse_the_copy = 'case "$*" in *"/snapshot/level0"*) echo "stub: run refused" >&2; exit 1 ;; esac'
+    wrap_docker(manager.host, before=refuse_the_copy)
     result = manager.host.ssh(manager.backup_command(key="new-key"))
     assert result.returncode == 61, result.stderr
     assert f"{manager.app} is stopped already" in result.stderr
@@ -141,7 +124,8 @@ def test_a_manager_that_cannot_be_started_again_is_reported_with_the_command_tha
     manager.start_app(ensure_image())
     wrap_docker(
         manager.host,
-        before='case "$1" in run|start) echo "stub: $1 refused" >&2; exit 1 ;; esac',
+        # The second pass (the manager stopped) fails, and so does the start that would undo the stop.
+        before='case "$*" in *"/snapshot/level1"*|start*) echo "stub: $1 refused" >&2; exit 1 ;; esac',
     )
     result = manager.host.ssh(manager.backup_command(key="new-key"))
     assert result.returncode == 61, result.stderr

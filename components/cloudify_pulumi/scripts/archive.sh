@@ -2,6 +2,12 @@
 # Reading a backup archive and refilling the data volumes from it: shared by
 # backup_data.sh (restoreFrom) and restore_backup.sh (a host with no Pulumi).
 # Sourced after common.sh; the component inlines it as it inlines common.sh.
+# An archive is one tar stream (every earlier release's backups, and a copy
+# of a stopped manager) or two back to back: GNU tar's level 0 and level 1 of
+# --listed-incremental (backup_data.sh). So every reader passes -i, which
+# reads on past the first archive's end, and extraction passes -G, which
+# deletes what level 1 lists as gone; neither changes how a single ordinary
+# tar stream reads.
 # The inner `sh -c` texts take their values as arguments, never spliced in:
 # shellcheck disable=SC2016
 
@@ -37,7 +43,7 @@ read=$1 archive=$2 under=$3
 shift 3
 [ -f "$archive" ] || exit 1
 status=$(mktemp -d) || exit 1
-{ $read "$archive"; echo $? > "$status/read"; } | { tar -tf -; echo $? > "$status/list"; } |
+{ $read "$archive"; echo $? > "$status/read"; } | { tar -t -i -f -; echo $? > "$status/list"; } |
     awk -v paths="$*" "$under"
 inside=$?
 read_status=$(cat "$status/read") list_status=$(cat "$status/list")
@@ -53,12 +59,13 @@ archive_holds_only() {
     as_root sh -c "$LISTS_ONLY" lists "$ARCHIVE_READ" "$_archive" "$UNDER_PATHS" "$@" 2>/dev/null
 }
 
-# Runs in the one-off container: empties each path given, then unpacks the tar stream on stdin at /.
+# Runs in the one-off container: empties each path given, then unpacks the tar stream on stdin at /: every
+# archive in it, in order (-i), each folder of a level-1 archive left with the files it lists (-G).
 REFILL='
 for path in "$@"; do
     rm -rf "$path"/* "$path"/.[!.]* "$path"/..?* || exit 1
 done
-tar -xpf - -C /'
+tar -x -i -G -p -f - -C /'
 
 # Runs as root with: READ ARCHIVE DATA IMAGE NAME REFILL PATH...; keeps both
 # stages' exit status. The one-off container is named NAME, so that a TERM,

@@ -7,13 +7,22 @@
 # Archives go into BACKUP_DIR/APP_CONTAINER, one folder per manager (mode
 # 0700, so no two managers' archives ever meet, whatever their names), as
 #   <APP_CONTAINER>-<UTC timestamp>-<old image>.tar.zst|.tar.gz|.tar   (mode 0600)
-# streamed out of a one-off container of the old image (`tar -c` with
-# --volumes-from the data container) while the app container is stopped, so
-# that PostgreSQL and RabbitMQ files are at rest. COMPRESSION: `auto` (zstd if
-# the host has it, else gzip: pigz if present), `zstd`, `gzip` or `none`;
-# always the fastest level, since the copy is the manager's downtime. The tar
-# stream is listed in the same pass and every stage's exit status kept; then
-# the compressed file is tested. Releases up to 1.1.0 wrote archives into
+# streamed out of one-off containers of the old image (`tar -c` with
+# --volumes-from the data container) in two passes, so that the manager is
+# down only for what changed: GNU tar's --listed-incremental, level 0 of every
+# file while the manager still runs (compressed and tested then), then the app
+# container is stopped, so that PostgreSQL and RabbitMQ files are at rest, and
+# level 1 adds every file changed or created since, and the list of each
+# folder's files, so that one deleted since is deleted on extraction. The two
+# compressed parts are one file: zstd frames, gzip members and tar archives
+# each may follow one another; readers use `tar -x -i -G` (archive.sh), which
+# reads archives of every earlier release alike. A container found stopped is
+# copied in one pass. Before anything is copied, the free space the copy needs
+# in the folder (the data's size uncompressed, plus 64 MiB) is checked.
+# COMPRESSION: `auto` (zstd if the host has it, else gzip: pigz if present),
+# `zstd`, `gzip` or `none`; always the fastest level. Each tar stream is listed
+# in the same pass and every stage's exit status kept; then each compressed
+# part is tested. Releases up to 1.1.0 wrote archives into
 # BACKUP_DIR itself: those are still reported, matched on the timestamp after
 # the name, until the folder has one, and are never pruned.
 # MODE:
@@ -52,6 +61,7 @@
 # 61 archiving failed, 62 archive unreadable, 63 could not stop the container,
 # 64 the COMPRESSION asked for is not installed on the host, 65 no container
 # to back up (now), 70 ARCHIVE missing, damaged or not this manager's,
+# 66 not enough free space in BACKUP_DIR (nothing was stopped),
 # 71 no data container, 72 refilling the volumes failed.
 # The inner `sh -c` texts take their values as arguments, never spliced in:
 # shellcheck disable=SC2016
@@ -111,11 +121,16 @@ choose_format() {
     esac
 }
 
-# Runs as root with: OUT COMPRESS DATA IMAGE NAME PATH...; writes OUT. `tar -c` in
-# the container writes into a fifo in OUT's folder (bind-mounted: the kernel
-# moves the bytes, not the Docker CLI); the host compresses what comes out and,
-# in the same pass, lists it (tar -t) through a second fifo. Each stage's exit
-# status is kept: a pipeline in sh reports only its last.
+# Runs as root with: OUT COMPRESS DATA IMAGE NAME SNAPSHOT LEVEL PATH...; writes OUT.
+# `tar -c --listed-incremental` in the container reads and updates SNAPSHOT (a
+# file on the host, its folder bind-mounted) and writes into a fifo in OUT's
+# folder (bind-mounted: the kernel moves the bytes, not the Docker CLI); the
+# host compresses what comes out and, in the same pass, lists it (tar -t)
+# through a second fifo. Each stage's exit status is kept: a pipeline in sh
+# reports only its last. At level 0 the manager may be running: tar's exit 1
+# (a file changed as it was read) is expected then, and level 1 copies that file
+# again once it is at rest; at level 1 only 0 will do. --no-check-device: the
+# volumes are the same folders in every one-off container.
 # `gzip -1` (a host without zstd or pigz, like Ubuntu 14.04) compresses on one
 # core, slower than the copy itself: on a host with more cores, blocks of the
 # stream are compressed side by side (one gzip each, at most one per core, up
@@ -124,8 +139,8 @@ choose_format() {
 # (beside OUT) for a moment; GNU dd cuts them (iflag=fullblock), and without it
 # one gzip does all.
 STREAM='
-out=$1 compress=$2 data=$3 image=$4 name=$5
-shift 5
+out=$1 compress=$2 data=$3 image=$4 name=$5 snapshot=$6 level=$7
+shift 7
 work=$(mktemp -d "$(dirname "$out")/.stream.XXXXXX") || exit 1
 trap "rm -rf \"$work\"" EXIT
 # Interrupted (the backup step was): the one-off container goes too, and the readers of its fifos.
@@ -181,9 +196,11 @@ lister=$!
 { tee "$work/list" < "$work/tar" | compress_to "$out"; echo $? > "$work/compressed"; } &
 reader=$!
 docker run --rm --name "$name" --network none --entrypoint tar --volumes-from "$data" -v "$work:/stream" \
-    -w / "$image" -cf /stream/tar "$@" &
+    -v "$(dirname "$snapshot"):/snapshot" -w / "$image" --listed-incremental="/snapshot/${snapshot##*/}" \
+    --no-check-device --warning=no-file-changed --warning=no-file-removed -cf /stream/tar "$@" &
 wait $!
 source=$?
+[ "$source" != 1 ] || [ "$level" != 0 ] || source=0
 # A tar that never opened the fifo leaves the reader waiting to: give it an end of file. Opened read-write,
 # a fifo never blocks on Linux (fifo(7)): this completes the reader'"'"'s open, then closes it.
 : 3<> "$work/tar"
@@ -197,7 +214,7 @@ test_archive() {
     case "$FORMAT" in
     zst) as_root zstd -q -t "$1" ;;
     gz) as_root gzip -t "$1" ;;
-    tar) as_root tar -tf "$1" >/dev/null ;;
+    tar) as_root tar -t -i -f "$1" >/dev/null ;;
     esac
 }
 
@@ -237,6 +254,7 @@ OPS=      # this run's private folder: its phase, for the EXIT trap and the guar
 GUARD=    # the guardian's process
 WORKER=   # the archive or refill the main shell waits for
 PARTIAL=  # the archive being written
+SNAPSHOTS= # the folder of tar's snapshot files (--listed-incremental) of the archive being written
 SAFE=     # the archive of the data as it was before a restore
 MAIN=$$
 
@@ -294,7 +312,8 @@ on_exit() {
     [ -z "$REFILLER" ] || stop_worker "$REFILLER" "$APP-restore"
     if [ -n "$OPS" ]; then
         if [ "$_status" != 0 ]; then
-            [ -z "$PARTIAL" ] || as_root rm -f "$PARTIAL"
+            [ -z "$PARTIAL" ] || as_root rm -f "$PARTIAL" "$PARTIAL.1"
+            [ -z "$SNAPSHOTS" ] || as_root rm -rf "$SNAPSHOTS"
             # shellcheck disable=SC2086
             recover $PATHS
         fi
@@ -337,7 +356,11 @@ guard() {
         _beat=$((_beat + 1))
         [ "$_beat" -ge 10 ] || continue
         _beat=0
-        say "$APP stopped for $(($(date +%s) - _since)) s: $(cat "$OPS/doing" 2>/dev/null)" || kill -TERM "$MAIN"
+        if _stopped=$(cat "$OPS/stopped-at" 2>/dev/null); then
+            say "$APP stopped for $(($(date +%s) - _stopped)) s: $(cat "$OPS/doing" 2>/dev/null)" || kill -TERM "$MAIN"
+        else
+            say "$APP still running, $(($(date +%s) - _since)) s: $(cat "$OPS/doing" 2>/dev/null)" || kill -TERM "$MAIN"
+        fi
     done
 }
 
@@ -366,34 +389,81 @@ stop_app() {
     fi
     start_guard
     say "stopping $APP ($1) so that its data is at rest"
+    date +%s >"$OPS/stopped-at"
     as_root docker stop -t 120 "$APP" >/dev/null || fail 63 "could not stop $APP; nothing was archived or deleted"
 }
 
 # -- archiving -----------------------------------------------------------------------------------------------------
 
-# archive_data IMAGE_ID IMAGE_NAME: every volume path into a new, tested archive, ARCHIVED.
-archive_data() {
-    _name="$APP-$(date -u +%Y%m%dT%H%M%SZ)-$(printf '%s' "$2" | tr -c 'A-Za-z0-9._-' '_').tar"
-    [ "$FORMAT" = tar ] || _name="$_name.$FORMAT"
-    PARTIAL="$FOLDER/.$_name.partial"
-    printf 'archiving into %s\n' "$FOLDER/$_name" >"$OPS/doing"
-    start_guard
-    say "archiving $PATHS into $FOLDER/$_name ($COMPRESS)"
+# copy_pass LEVEL OUT: one tar pass of every volume path into OUT, compressed, through the snapshot of LEVEL, then
+# OUT tested (a truncated or corrupt part is refused). Fails the step with 61 or 62.
+copy_pass() {
     # shellcheck disable=SC2086
-    as_root sh -c "umask 077; $STREAM" stream "$PARTIAL" "$COMPRESS" "$DATA" "$1" "$APP-archiver" $PATHS >&2 &
+    as_root sh -c "umask 077; $STREAM" stream "$2" "$COMPRESS" "$DATA" "$IMAGE_ID" "$APP-archiver" \
+        "$SNAPSHOTS/level$1" "$1" $PATHS >&2 &
     WORKER=$!
     if ! wait "$WORKER"; then
         WORKER=
         fail 61 "archiving the data of $DATA into $FOLDER failed (disk full? $(as_root df -h "$FOLDER" 2>/dev/null | tail -n 1)); nothing was deleted"
     fi
     WORKER=
-    test_archive "$PARTIAL" >/dev/null 2>&1 ||
-        fail 62 "the archive $PARTIAL cannot be read back; nothing was deleted"
+    test_archive "$2" >/dev/null 2>&1 || fail 62 "the archive $2 cannot be read back; nothing was deleted"
+}
+
+# archive_data IMAGE_NAME: every volume path into a new, tested archive, ARCHIVED, the app container stopped at
+# the end. A running container is copied while it runs (level 0), then stopped, and what changed since is
+# appended (level 1); one found stopped is copied in one pass. Nothing of the old container is deleted here.
+archive_data() {
+    _name="$APP-$(date -u +%Y%m%dT%H%M%SZ)-$(printf '%s' "$1" | tr -c 'A-Za-z0-9._-' '_').tar"
+    [ "$FORMAT" = tar ] || _name="$_name.$FORMAT"
+    PARTIAL="$FOLDER/.$_name.partial"
+    SNAPSHOTS=$(as_root mktemp -d "$FOLDER/.snapshots.XXXXXX") || fail 60 "could not create a folder in $FOLDER"
+    start_guard
+    if running; then
+        printf 'copying %s while %s runs (level 0 of 2)\n' "$PATHS" "$APP" >"$OPS/doing"
+        say "copying $PATHS into $FOLDER/$_name while $APP runs ($COMPRESS)"
+        copy_pass 0 "$PARTIAL"
+        as_root cp "$SNAPSHOTS/level0" "$SNAPSHOTS/level1"
+        stop_app "$1"
+        _stopped=$(date +%s)
+        printf 'adding what changed since the first pass (level 1 of 2)\n' >"$OPS/doing"
+        copy_pass 1 "$PARTIAL.1"
+        # The part's bytes, appended whole: the file's size is the sum of both parts, each tested.
+        as_root sh -c 'expected=$(($(stat -c %s "$1") + $(stat -c %s "$2"))) && cat "$2" >> "$1" &&
+            [ "$(stat -c %s "$1")" = "$expected" ] && rm -f "$2"' append "$PARTIAL" "$PARTIAL.1" ||
+            fail 61 "appending the changes to $PARTIAL failed (disk full? $(as_root df -h "$FOLDER" 2>/dev/null | tail -n 1)); nothing was deleted"
+        say "$APP stopped $(($(date +%s) - _stopped)) s for the copy of what changed while it ran"
+    else
+        say "$APP is stopped already"
+        printf 'archiving into %s\n' "$FOLDER/$_name" >"$OPS/doing"
+        say "archiving $PATHS into $FOLDER/$_name ($COMPRESS)"
+        copy_pass 0 "$PARTIAL"
+    fi
+    as_root rm -rf "$SNAPSHOTS"
+    SNAPSHOTS=
     as_root chmod 600 "$PARTIAL"
     as_root mv -f "$PARTIAL" "$FOLDER/$_name"
     PARTIAL=
     ARCHIVED=$FOLDER/$_name
     say "backed up to $ARCHIVED"
+}
+
+# check_space: the folder has room for the copy, the data's size uncompressed plus 64 MiB, before anything is
+# stopped or copied: a full disk found halfway would cost the manager's downtime for nothing.
+check_space() {
+    _need='' _free=''
+    # shellcheck disable=SC2086
+    if _sizes=$(as_root docker run --rm --network none --entrypoint du --volumes-from "$DATA" "$IMAGE_ID" -sk $PATHS); then
+        _need=$(printf '%s\n' "$_sizes" | awk '{ kib += $1 } END { print int(kib / 1024) + 64 }')
+    fi
+    if _df=$(as_root df -Pk "$FOLDER"); then
+        _free=$(printf '%s\n' "$_df" | awk 'NR == 2 { print int($4 / 1024) }')
+    fi
+    if [ -z "$_need" ] || [ -z "$_free" ]; then
+        fail 66 "could not measure the data of $DATA or the free space in $FOLDER; nothing was stopped"
+    fi
+    [ "$_free" -ge "$_need" ] ||
+        fail 66 "the backup needs $_need MiB free in $FOLDER (backupDir): the data takes $((_need - 64)) MiB uncompressed, plus 64 MiB; it has $_free MiB. Free space there or set backupDir to a larger disk; nothing was stopped"
 }
 
 prune() {
@@ -449,9 +519,8 @@ replace() {
         ARCHIVED=${_rest##* }
         say "$APP was archived by the restore step and has stayed stopped since: $ARCHIVED"
     else
-        stop_app "$_previous"
-        # shellcheck disable=SC2086
-        archive_data "$IMAGE_ID" "$_previous"
+        check_space
+        archive_data "$_previous"
     fi
     as_root rm -f "$FOLDER/.at-rest"
     case "$_previous" in
@@ -469,10 +538,10 @@ now() {
     prepare
     [ -n "$IMAGE_ID" ] || fail 65 "there is no container $APP to back up (backupNow); nothing was done"
     [ -n "$PATHS" ] || fail 61 "the data container $DATA holds no volumes to back up; nothing was stopped"
+    check_space
     begin
     _previous=$(previous_image)
-    stop_app "$_previous"
-    archive_data "$IMAGE_ID" "$_previous"
+    archive_data "$_previous"
     start_again || fail 63 "backed up to $ARCHIVED, but $APP did not start again"
     phase finished
     prune
@@ -489,15 +558,14 @@ restore() {
     archive_holds_only "$ARCHIVE" $PATHS ||
         fail 70 "restoreFrom: $ARCHIVE is missing, does not read back whole, or holds files outside $PATHS; nothing was stopped or changed"
     _previous=
+    begin
     if [ -n "$IMAGE_ID" ]; then
-        begin
         _previous=$(previous_image)
-        stop_app "$_previous"
     else
-        begin
         IMAGE_ID=$(docker_inspect '{{.Image}}' "$DATA") # no app container yet: the data container's image
     fi
-    archive_data "$IMAGE_ID" "${_previous:-before-restore}"
+    check_space
+    archive_data "${_previous:-before-restore}"
     SAFE=$ARCHIVED
     phase refilling
     printf 'refilling the volumes from %s\n' "$ARCHIVE" >"$OPS/doing"

@@ -6,7 +6,8 @@
 # Run it on the Docker host (copy this file, common.sh and archive.sh next to each other):
 #   sudo sh restore_backup.sh false cloudify-manager cloudify-data /var/lib/cloudify-backups/<archive>
 # ARCHIVE is one backup_data.sh made: .tar.zst, .tar.gz (also every release's
-# before this one) or .tar. It is tested whole first, and must hold the data
+# before this one) or .tar, one tar stream or the two passes of a copy made
+# while the manager ran (archive.sh). It is tested whole first, and must hold the data
 # container's volume paths only; then the application
 # container is stopped while every path the data container holds is emptied
 # and refilled from it (decompressed on the host, unpacked by a one-off

@@ -1,0 +1,118 @@
+"""benchmarks/bench.py times only the command under test, with the same settings on both sides (issue 26).
+
+- A sleep, or a setup step (`untimed`: starting the container, removing earlier archives, waiting for a new
+  second), run inside a timed region fails the benchmark instead of adding to the figure.
+- What `prepare` does is not timed.
+- The program rows: the subject and every baseline run under the collector setting of the composition root
+  (benchmarks/run_under_mocks.py sets it for each); a run under another setting is refused.
+- Every row's median is of as many runs as `--repeats` says.
+- The backup rows' floor is only a stop and a plain `tar -cf`.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import re
+import sys
+import time
+
+import pytest
+from cloudify_pulumi import collector
+from harness import MAIN, REPO
+
+BENCH = REPO / "benchmarks" / "bench.py"
+
+
+@pytest.fixture(scope="module")
+def bench():
+    spec = importlib.util.spec_from_file_location("bench", BENCH)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["bench"] = module
+    spec.loader.exec_module(module)
+    yield module
+    del sys.modules["bench"]
+
+
+def test_a_sleep_in_a_timed_region_fails_the_benchmark(bench):
+    with pytest.raises(bench.TimedRegionError, match="sleep ran inside a timed region"):
+        bench.timed(bench.Side(lambda: bench.sleep(0.01)))
+    bench.sleep(0)  # allowed outside
+
+
+def test_the_benchmarks_sleep_only_through_the_guarded_sleep():
+    """Any other sleep (time.sleep, asyncio.sleep, a subprocess `sleep`) would not be refused inside a timed
+    region: none may be written in the benchmarks but timing.py's own."""
+    for path in sorted((REPO / "benchmarks").glob("*.py")):
+        tree = ast.parse(path.read_text())
+        calls = [ast.unparse(node) for node in ast.walk(tree) if isinstance(node, ast.Call | ast.Attribute)]
+        found = [c for c in calls if c.endswith("time.sleep") or c.startswith("asyncio.sleep")]
+        if path.name == "timing.py":
+            assert found == ["time.sleep"], found  # the one wrapped as `sleep`
+        else:
+            assert found == [], f"{path.name}: {found}"
+        texts = [n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+        assert not [t for t in texts if re.search(r"(^|[;&|]\s*)sleep \d", t)], path.name
+
+
+def test_a_setup_step_in_a_timed_region_fails_the_benchmark(bench):
+    @bench.untimed
+    def start_the_container() -> None:
+        pass
+
+    start_the_container()  # allowed outside
+    with pytest.raises(bench.TimedRegionError, match="start_the_container ran inside a timed region"):
+        bench.timed(bench.Side(start_the_container))
+    assert bench.timed(bench.Side(lambda: None, prepare=start_the_container)) >= 0
+
+
+def test_what_prepare_does_is_not_timed(bench):
+    seconds = bench.timed(bench.Side(lambda: None, prepare=lambda: time.sleep(0.3)))
+    assert seconds < 0.1
+
+
+def test_the_benchs_own_setup_steps_are_untimed(bench):
+    """The backup bed's fill and per-round preparation refuse to run in a timed region (they start the
+    container, clear the folder and wait for a new second)."""
+    for step in (bench.BackupBed.fill, bench.BackupBed.ready_for_backup):
+        assert getattr(step, "__wrapped__", None) is not None, step
+        with bench.timed_region(), pytest.raises(bench.TimedRegionError):
+            step(None, 1, 1) if step is bench.BackupBed.fill else step(None)
+
+
+def test_the_program_and_its_baselines_run_under_the_programs_collector_setting(bench):
+    assert bench.under_mocks(bench.BASELINE_PROGRAM, "-") == 0
+    assert bench.under_mocks(bench.SAME_TYPES_PROGRAM, "-") == 0
+    assert bench.under_mocks(MAIN, "dev") > 10
+
+
+def test_a_run_under_another_collector_setting_is_refused(bench, tmp_path):
+    other = tmp_path / "untuned.py"
+    other.write_text("import gc\ngc.set_threshold(700, 10, 10)\n")
+    with pytest.raises(SystemExit, match=r"ran with the collector threshold \[700, 10, 10\], not the program's"):
+        bench.under_mocks(other, "-")
+    assert collector.THRESHOLD != (700, 10, 10)
+
+
+def test_the_composition_root_uses_the_setting_the_benchmarks_apply():
+    tree = ast.parse(MAIN.read_text())
+    calls = [ast.unparse(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)]
+    assert "collector.tune" in calls and "gc.set_threshold" not in calls
+
+
+def test_every_row_is_a_median_of_the_repeats_asked_for(bench, monkeypatch):
+    counts: list[int] = []
+    monkeypatch.setattr(bench, "compare", lambda label, subject, baseline, repeats, _: counts.append(repeats))
+    monkeypatch.setattr(bench, "under_mocks", lambda *args: 1)
+    monkeypatch.setattr(bench, "types_per_manager", lambda stack: {})
+    bench.program_costs(7)
+    assert counts == [7, 7, 7, 7]
+    source = BENCH.read_text()
+    assert "max(3" not in source and "backups(3" not in source and "replacement_window(3" not in source
+
+
+def test_the_backup_floor_is_a_stop_and_a_plain_tar_only(bench):
+    words = bench.PLAIN_COPY.split()
+    assert words[:4] == ["sudo", "docker", "stop", "-t"] and "tar" in words and "-cf" in words
+    for extra in ("start", "sleep", "rm", "gzip", "zstd", "sync"):
+        assert extra not in words, extra

@@ -1,0 +1,159 @@
+"""The backup step copies while the manager runs, then stops it and copies only what changed (issue 26); its
+archive is the data as it was at the stop, every file, whatever changed during or after the first pass.
+
+The data "as it was at the stop" is read after the step, from a one-off container on the data container's
+volumes: the app container is stopped then, and nothing else writes them. The archive is then put back with the
+shipped restore_backup.sh into the same volumes, after they were changed again, and read the same way.
+
+Changes land where they must: a hook that runs once the first pass (level 0) is written, before the step stops
+the container (backupbed `after_first_pass`); a writer inside the container that rewrites a database-like file in
+place without pause, until the container stops.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from backupbed import STATE_PATHS, Manager, after_first_pass, fill, fingerprint, values
+from hostbed import docker, ensure_image
+
+pytestmark = pytest.mark.hosts
+
+FINGERPRINT = (
+    "cd / && find {paths} -type f -exec sha256sum {{}} + | sort && find {paths} -exec stat -c '%a %n' {{}} + | sort"
+)
+
+
+def at_rest(manager: Manager) -> str:
+    """Every file of the volumes with its mode and digest, read by a one-off container (the app may be stopped)."""
+    paths = " ".join(p.lstrip("/") for p in STATE_PATHS)
+    return docker(
+        "run", "--rm", "--volumes-from", manager.data, ensure_image(), "sh", "-c", FINGERPRINT.format(paths=paths)
+    ).stdout
+
+
+def backup_and_restore(manager: Manager) -> tuple[str, str, str]:
+    """The declared backup step for a replacement; the data at the stop; the data after the archive was put back
+    into the volumes (changed again in between); the step's progress lines."""
+    result = manager.host.ssh(manager.backup_command(key="new-key"))
+    assert result.returncode == 0, result.stderr
+    assert not manager.running(), "left stopped for the delete"
+    at_stop = at_rest(manager)
+    docker("start", manager.app)
+    manager.in_app("rm -rf /srv/cfy-state/* && echo stale > /var/lib/cfy-db/stale")
+    docker("stop", manager.app)
+    restored = manager.host.ssh(manager.restore_command(values(result.stdout)["BACKUP_FILE"]))
+    assert restored.returncode == 0, restored.stderr
+    return at_stop, at_rest(manager), result.stderr
+
+
+@pytest.fixture
+def running(manager: Manager) -> Manager:
+    manager.start_app(ensure_image())
+    fill(manager)
+    return manager
+
+
+def test_the_first_pass_runs_while_the_manager_runs_and_the_second_after_the_stop(running):
+    after_first_pass(running, "cat /proc/1/cmdline > /srv/cfy-state/level-0-done-while-running")
+    at_stop, restored, progress = backup_and_restore(running)
+    assert "while" in progress and "runs" in progress.split("stopping", 1)[0], progress
+    assert "level-0-done-while-running" in at_stop, "the hook ran in the running container, after level 0"
+    assert re.search(r"stopped \d+ s for the copy of what changed while it ran", progress), progress
+    assert restored == at_stop
+
+
+def test_a_file_changed_after_the_first_pass_is_restored_as_it_was_at_the_stop(running):
+    after_first_pass(running, "echo changed-after-level-0 > /srv/cfy-state/nested/deeper/conf.yaml")
+    at_stop, restored, _ = backup_and_restore(running)
+    assert restored == at_stop
+    assert (
+        docker(
+            "run",
+            "--rm",
+            "--volumes-from",
+            running.data,
+            ensure_image(),
+            "cat",
+            "/srv/cfy-state/nested/deeper/conf.yaml",
+        ).stdout
+        == "changed-after-level-0\n"
+    )
+
+
+def test_a_file_created_after_the_first_pass_is_restored(running):
+    after_first_pass(running, "mkdir -p /srv/cfy-state/new && echo created > /srv/cfy-state/new/file")
+    at_stop, restored, _ = backup_and_restore(running)
+    assert "srv/cfy-state/new/file" in restored
+    assert restored == at_stop
+
+
+def test_a_file_deleted_after_the_first_pass_is_absent_after_the_restore(running):
+    after_first_pass(running, "rm -f /srv/cfy-state/.dotfile && rm -rf /srv/cfy-state/nested")
+    at_stop, restored, _ = backup_and_restore(running)
+    assert ".dotfile" not in restored and "nested" not in restored
+    assert restored == at_stop
+
+
+def test_a_database_file_rewritten_in_place_during_the_first_pass_is_restored_as_it_was_at_the_stop(running):
+    """A 48 MiB file, its blocks rewritten in place without pause from before the step until the container stops,
+    so during the first pass too (a database's pages)."""
+    running.in_app("head -c 50331648 /dev/urandom > /var/lib/cfy-db/pages.db")
+    subprocess.Popen(
+        [
+            "docker", "exec", "-d", running.app, "sh", "-c",
+            "i=0; while :; do dd if=/dev/urandom of=/var/lib/cfy-db/pages.db bs=65536 count=4 "
+            "seek=$(( (i * 37) % 760 )) conv=notrunc 2>/dev/null; i=$((i + 1)); done",
+        ]
+    ).wait()  # fmt: skip
+    first = running.in_app("sha256sum /var/lib/cfy-db/pages.db")
+    assert running.in_app("sleep 0.3; sha256sum /var/lib/cfy-db/pages.db") != first, "the writer is writing"
+    at_stop, restored, _ = backup_and_restore(running)
+    assert "var/lib/cfy-db/pages.db" in at_stop
+    assert restored == at_stop
+
+
+def test_not_enough_free_space_is_refused_before_the_manager_is_stopped(make_manager, tmp_path):
+    """backupDir on a 32 MiB file system: the data takes more than that with the 64 MiB margin."""
+    shared = tmp_path / "small"
+    shared.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=32m", "tmpfs", str(shared)], check=True)
+    try:
+        manager = make_manager(shared=str(shared))
+        manager.start_app(ensure_image())
+        fill(manager)
+        before = fingerprint(manager)
+        result = manager.host.ssh(manager.backup_command(key="new-key"))
+        assert result.returncode == 66, result.stderr
+        wanted = rf"the backup needs \d+ MiB free in {re.escape(manager.backups)} \(backupDir\): .* it has \d+ MiB"
+        assert re.search(wanted, result.stderr), result.stderr
+        assert "nothing was stopped" in result.stderr and "stopping" not in result.stderr
+        assert manager.running() and fingerprint(manager) == before
+        assert manager.archives() == []
+    finally:
+        subprocess.run(["umount", "-l", str(shared)], check=False)
+
+
+EARLIER_RELEASE = (
+    "docker run --rm --entrypoint tar --volumes-from {data} {image} -cf - {paths} | {compress} > {archive}"
+)
+
+
+@pytest.mark.parametrize(("compress", "suffix"), [("zstd -q -1", ".tar.zst"), ("gzip -1", ".tar.gz"), ("cat", ".tar")])
+def test_an_archive_of_an_earlier_release_still_restores(running, compress, suffix):
+    """Releases up to 2.0 wrote one plain `tar -c` stream, compressed (backup_data.sh at 5c44047)."""
+    wanted = fingerprint(running)
+    Path(running.backups).mkdir(parents=True, exist_ok=True)
+    archive = f"{running.backups}/{running.app}-20261101T000000Z-earlier{suffix}"
+    paths = " ".join(p.lstrip("/") for p in STATE_PATHS)
+    made = running.host.root(
+        EARLIER_RELEASE.format(data=running.data, image=ensure_image(), paths=paths, compress=compress, archive=archive)
+    )
+    assert made.returncode == 0, made.stderr
+    running.in_app("rm -rf /srv/cfy-state/nested && echo later > /srv/cfy-state/later")
+    restored = running.host.ssh(running.restore_command(archive))
+    assert restored.returncode == 0, restored.stderr
+    assert fingerprint(running) == wanted
