@@ -59,6 +59,21 @@ def es_partial_update(stored: dict[str, Any], doc: dict[str, Any]) -> None:
             stored[key] = value
 
 
+class JsonHandler(BaseHTTPRequestHandler):
+    """A quiet request handler that answers JSON, as both REST services do."""
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - base class signature
+        pass
+
+    def answer(self, code: int, body: object) -> None:
+        text = json.dumps(body).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(text)))
+        self.end_headers()
+        self.wfile.write(text)
+
+
 class ContextService:
     """The 3.2 REST service's provider context, as cited in the module docstring; `requests` records each one."""
 
@@ -67,18 +82,7 @@ class ContextService:
         self.requests: list[tuple[str, str]] = []
         service = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - base class signature
-                pass
-
-            def answer(self, code: int, body: object) -> None:
-                text = json.dumps(body).encode()
-                self.send_response(code)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(text)))
-                self.end_headers()
-                self.wfile.write(text)
-
+        class Handler(JsonHandler):
             def do_GET(self) -> None:  # noqa: N802 - base class name
                 service.requests.append(("GET", self.path))
                 if urlsplit(self.path).path != "/provider/context":
@@ -268,18 +272,7 @@ class SecretsService:
         service = self
         expected = "Basic " + base64.b64encode(f"admin:{password}".encode()).decode()
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - base class signature
-                pass
-
-            def answer(self, code: int, body: object) -> None:
-                text = json.dumps(body).encode()
-                self.send_response(code)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(text)))
-                self.end_headers()
-                self.wfile.write(text)
-
+        class Handler(JsonHandler):
             def do_PUT(self) -> None:  # noqa: N802 - base class name
                 service.requests.append((self.path, self.headers.get("Tenant"), self.headers.get("Content-Type")))
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
