@@ -49,7 +49,7 @@ import downtime  # noqa: E402
 import hostbed  # noqa: E402
 from cloudify_pulumi import collector  # noqa: E402
 from harness import MAIN, declared_commands, render_for_host, run_program, stack_config, stack_secrets  # noqa: E402
-from timing import ROWS, Side, TimedRegionError, check, compare, sleep, timed, timed_region, untimed  # noqa: E402, F401
+from timing import ROWS, Side, check, compare, sleep, timed, untimed  # noqa: E402
 
 BASELINE_PROGRAM = REPO / "benchmarks" / "baseline_program.py"
 SAME_TYPES_PROGRAM = REPO / "benchmarks" / "same_types_program.py"

@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Self
 
 import hostbed
 from cloudify_pulumi.host_scripts import LIBRARIES, _sourcing
@@ -78,26 +79,40 @@ def disk_bytes() -> tuple[int, int]:
     return read, written
 
 
-class PeakSize:
-    """The largest size a folder reaches while it is watched (every 50 ms)."""
+class Watcher:
+    """Calls `poll` every 50 ms on a thread of its own while it is entered (`with`), and once more at the end."""
 
-    def __init__(self, folder: Path) -> None:
-        self.folder, self.peak, self._done = folder, 0, threading.Event()
+    def __init__(self) -> None:
+        self._done = threading.Event()
         self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def poll(self) -> None:
+        raise NotImplementedError
 
     def _watch(self) -> None:
         while not self._done.is_set():
-            size = sum(p.stat().st_size for p in self.folder.rglob("*") if p.is_file()) if self.folder.exists() else 0
-            self.peak = max(self.peak, size)
+            self.poll()
             self._done.wait(0.05)
 
-    def __enter__(self) -> PeakSize:
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 
     def __exit__(self, *_: object) -> None:
         self._done.set()
         self._thread.join()
+
+
+class PeakSize(Watcher):
+    """The largest size a folder reaches while it is watched."""
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__()
+        self.folder, self.peak = folder, 0
+
+    def poll(self) -> None:
+        size = sum(p.stat().st_size for p in self.folder.rglob("*") if p.is_file()) if self.folder.exists() else 0
+        self.peak = max(self.peak, size)
 
 
 @dataclass
@@ -125,16 +140,15 @@ BACKGROUND = ("WRITER",)
 them pause)."""
 
 
-class ContainerUsage:
-    """The CPU time and disk bytes a container has used, sampled every 50 ms while watched: the last values seen
+class ContainerUsage(Watcher):
+    """The CPU time and disk bytes a container has used, sampled while watched: the last values seen
     before its cgroup goes (it goes when the container stops). cgroup v1 (cpuacct, blkio) or v2; where neither
     is found, `found` stays false and the rows say so."""
 
     def __init__(self, container: str) -> None:
+        super().__init__()
         self.id = hostbed.docker("inspect", "-f", "{{.Id}}", container).stdout.strip()
         self.cpu, self.read, self.written, self.found = 0.0, 0, 0, False
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._watch, daemon=True)
 
     def _sample(self) -> tuple[float, int, int] | None:
         try:
@@ -160,20 +174,10 @@ class ContainerUsage:
         io = [dict(f.split("=") for f in line.split()[1:]) for line in (group / "io.stat").read_text().splitlines()]
         return int(stat["usage_usec"]) / 1e6, sum(int(d["rbytes"]) for d in io), sum(int(d["wbytes"]) for d in io)
 
-    def _watch(self) -> None:
-        while not self._done.is_set():
-            sample = self._sample()
-            if sample is not None:
-                (self.cpu, self.read, self.written), self.found = sample, True
-            self._done.wait(0.05)
-
-    def __enter__(self) -> ContainerUsage:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._done.set()
-        self._thread.join()
+    def poll(self) -> None:
+        sample = self._sample()
+        if sample is not None:
+            (self.cpu, self.read, self.written), self.found = sample, True
 
 
 class DowntimeBed:
