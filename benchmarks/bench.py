@@ -24,7 +24,8 @@ Rows:
    random and for compressible data alone, and the archive size kept.
 5. An upgrade's downtime, with 200 MiB and with 2 GiB of data of which 1 % changes while the manager runs: from
    the old container's stop to the new one's start, with this release's backup step and with the previous
-   release's, and where it goes (benchmarks/downtime.py); on a host with zstd and on one with gzip only.
+   release's, and where it goes (benchmarks/downtime.py); on a host with zstd and on one with gzip only. Both
+   sizes' managers exist throughout and are swapped round by round.
 """
 
 from __future__ import annotations

@@ -111,8 +111,19 @@ class PeakSize(Watcher):
         self.folder, self.peak = folder, 0
 
     def poll(self) -> None:
-        size = sum(p.stat().st_size for p in self.folder.rglob("*") if p.is_file()) if self.folder.exists() else 0
+        try:
+            size = sum(self._size(p) for p in self.folder.rglob("*"))
+        except OSError:  # a folder removed while it was walked (a pass's work folder): the next sample counts
+            return
         self.peak = max(self.peak, size)
+
+    @staticmethod
+    def _size(path: Path) -> int:
+        """A file's size; 0 for a folder, or a file gone since it was listed (the step removes its blocks)."""
+        try:
+            return path.stat().st_size if path.is_file() else 0
+        except FileNotFoundError:
+            return 0
 
 
 @dataclass
@@ -235,20 +246,24 @@ def median(swaps: list[Swap], field: str) -> float:
 
 
 def measure(label: str, repeats: int, make_bed: Callable[[str], object], sizes: tuple[int, int]) -> None:
-    """Both releases at both sizes, interleaved; the rows: this release's downtime at each size, its split, the
-    ratio of the larger to the smaller, the ratio against the previous release at the larger, CPU, disk, peak."""
-    results: dict[tuple[str, int], list[Swap]] = {}
-    for mib in sizes:
-        bed = make_bed(f"cfydown{mib}")
-        try:
-            down = DowntimeBed(bed, mib)
-            previous = previous_release_command(bed.create)
-            ours, before = [], []
-            for round_ in range(repeats):  # each a replacement key the container does not carry yet
-                ours.append(down.swap(bed.create.replace(bed.key, f"ours-{round_}-{bed.key}")))
-                before.append(down.swap(previous.replace(bed.key, f"before-{round_}-{bed.key}")))
-            results[("ours", mib)], results[("before", mib)] = ours, before
-        finally:
+    """Both releases at both sizes, interleaved round by round (both managers exist throughout, so that a machine
+    that slows down in the meantime weighs on both sizes alike); the rows: this release's downtime at each size,
+    its split, the ratio of the larger to the smaller, the ratio against the previous release at the larger, CPU,
+    disk, peak."""
+    results: dict[tuple[str, int], list[Swap]] = {(release, mib): [] for release in ("ours", "before") for mib in sizes}
+    beds = []
+    try:
+        for mib in sizes:
+            beds.append(make_bed(f"cfydown{mib}"))
+        pairs = zip(sizes, beds, strict=True)
+        downs = [(mib, DowntimeBed(bed, mib), previous_release_command(bed.create)) for mib, bed in pairs]
+        for round_ in range(repeats):  # each a replacement key the container does not carry yet
+            for mib, down, previous in downs:
+                key = down.bed.key
+                results[("ours", mib)].append(down.swap(down.bed.create.replace(key, f"ours-{round_}-{key}")))
+                results[("before", mib)].append(down.swap(previous.replace(key, f"before-{round_}-{key}")))
+    finally:
+        for bed in beds:
             bed.remove()
     small, large = sizes
     for mib in sizes:

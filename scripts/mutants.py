@@ -585,7 +585,7 @@ MUTANTS: tuple[Mutant, ...] = (
     m(
         "B61-partial",
         S + "backup_data.sh",
-        '            [ -z "$PARTIAL" ] || as_root rm -f "$PARTIAL" "$PARTIAL.1"\n',
+        '            [ -z "$PARTIAL" ] || as_root rm -f "$PARTIAL"\n',
         "            :\n",
         "a failed backup leaves a partial archive",
         T + "hosts/test_backup_restore.py::test_a_full_disk_fails_the_backup_and_starts_the_old_container_again",
@@ -593,7 +593,7 @@ MUTANTS: tuple[Mutant, ...] = (
     m(
         "B62",
         S + "backup_data.sh",
-        '    test_archive "$2" >/dev/null 2>&1 || fail 62',
+        '    test_part "$2" "$_offset" 2>/dev/null || fail 62',
         "    true || fail 62",
         "exit 62: a truncated archive is kept as a backup",
         T
@@ -656,6 +656,33 @@ MUTANTS: tuple[Mutant, ...] = (
         "a gzip-only host compresses on one core",
         T
         + "hosts/test_backup_restore.py::test_a_gzip_only_host_compresses_blocks_on_every_core_and_restores_them_identically",
+    ),
+    m(
+        "B-one-more",
+        S + "backup_data.sh",
+        '    [ "$workers" -lt 2 ] || workers=$((workers + 1))\n',
+        "",
+        "a gzip-only host compresses as many blocks as cores: the stream waits whenever every core is busy",
+        T + "hosts/test_backup_restore.py::test_a_gzip_only_host_compresses_one_block_more_than_its_cores_at_once_"
+        "and_never_more_than_4",
+    ),
+    m(
+        "B-one-more-on-one-core",
+        S + "backup_data.sh",
+        '    [ "$workers" -lt 2 ] || workers=$((workers + 1))\n',
+        "    workers=$((workers + 1))\n",
+        "a one-core host cuts the stream into blocks for two gzips on one core",
+        T + "hosts/test_backup_restore.py::test_a_gzip_only_host_compresses_one_block_more_than_its_cores_at_once_"
+        "and_never_more_than_4",
+    ),
+    m(
+        "B-at-most-4",
+        S + "backup_data.sh",
+        '    [ "$workers" -le 4 ] || workers=4\n',
+        "",
+        "more blocks wait than the free-space check's 64 MiB allows for",
+        T + "hosts/test_backup_restore.py::test_a_gzip_only_host_compresses_one_block_more_than_its_cores_at_once_"
+        "and_never_more_than_4",
     ),
     m(
         "B-block",
@@ -1496,6 +1523,16 @@ MUTANTS: tuple[Mutant, ...] = (
         T + "engine/test_benchmark_honesty.py::test_every_row_is_a_median_of_the_repeats_asked_for",
     ),
     m(
+        "H-sizes-in-sequence",
+        "benchmarks/downtime.py",
+        "        for round_ in range(repeats):  # each a replacement key the container does not carry yet\n"
+        "            for mib, down, previous in downs:\n",
+        "        for mib, down, previous in downs:\n            for round_ in range(repeats):\n",
+        "every round of the small manager before the large one's: a machine slowing down skews the growth",
+        T + "engine/test_benchmark_honesty.py::test_the_downtime_rows_swap_both_sizes_and_both_releases_in_turn_"
+        "round_by_round",
+    ),
+    m(
         "H-wald-ceiling",
         "scripts/mutation_score.py",
         "    high = min(ceiling, killed + stratum * high_rate) / total",
@@ -1503,6 +1540,33 @@ MUTANTS: tuple[Mutant, ...] = (
         "the interval reaches above what the known survivors allow",
         T + "engine/test_mutation_score.py::test_a_sample_of_every_mutant_without_a_result_gives_the_exact_score_"
         "and_no_wider_interval",
+    ),
+    m(
+        "H-space-in-container",
+        S + "backup_data.sh",
+        '    [ -z "$_sources" ] || return 0\n',
+        "",
+        "the data is always measured in a one-off container: a container's start more before every backup",
+        T + "hosts/test_two_pass_backup_hosts.py::test_the_free_space_needed_is_the_data_measured_on_the_host_or_"
+        "else_in_a_one_off_container",
+    ),
+    m(
+        "H-space-no-fallback",
+        S + "backup_data.sh",
+        '    [ -z "$_sources" ] || return 0\n',
+        "    return 0\n",
+        "a volume whose folder is not on the host leaves the data unmeasured: the step refuses every backup",
+        T + "hosts/test_two_pass_backup_hosts.py::test_the_free_space_needed_is_the_data_measured_on_the_host_or_"
+        "else_in_a_one_off_container",
+    ),
+    m(
+        "H-space-missing-source",
+        S + "backup_data.sh",
+        '    [ -d "$source" ] || exit 1\n',
+        '    [ -d "$source" ] || continue\n',
+        "a volume whose folder is not on the host counts as empty: too little free space is asked for",
+        T + "hosts/test_two_pass_backup_hosts.py::test_the_free_space_needed_is_the_data_measured_on_the_host_or_"
+        "else_in_a_one_off_container",
     ),
     m(
         "H-one-pass",
@@ -1516,18 +1580,18 @@ MUTANTS: tuple[Mutant, ...] = (
     m(
         "H-no-append",
         S + "backup_data.sh",
-        'expected=$(($(stat -c %s "$1") + $(stat -c %s "$2"))) && cat "$2" >> "$1" &&',
-        'expected=$(stat -c %s "$1") &&',
+        '        copy_pass 1 "$PARTIAL"\n',
+        '        copy_pass 1 "$PARTIAL.changes"\n',
         "the changes copied after the stop are not kept in the archive",
         T + "hosts/test_two_pass_backup_hosts.py::test_a_file_changed_after_the_first_pass_is_restored_as_it_was_"
         "at_the_stop",
     ),
     m(
-        "H-second-pass-empty",
+        "H-second-pass-overwrites",
         S + "backup_data.sh",
-        '        copy_pass 1 "$PARTIAL.1"\n',
-        '        copy_pass 1 "$PARTIAL.1"\n        as_root sh -c \': > "$1"\' empty "$PARTIAL.1"\n',
-        "the second pass's part lost before it is appended",
+        '        $compress >> "$1"\n',
+        '        $compress > "$1"\n',
+        "the second pass's part (zstd) written over the first's instead of after it",
         T + "hosts/test_two_pass_backup_hosts.py::test_a_database_file_rewritten_in_place_during_the_first_pass_is_"
         "restored_as_it_was_at_the_stop",
         T + "hosts/test_two_pass_backup_hosts.py::test_a_file_created_after_the_first_pass_is_restored",

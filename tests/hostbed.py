@@ -85,6 +85,12 @@ def engine_version() -> str:
     return result.stdout.strip()
 
 
+@functools.cache
+def engine_root() -> str:
+    """The engine's data folder (`docker info`: DockerRootDir), where its named volumes live."""
+    return docker("info", "--format", "{{.DockerRootDir}}").stdout.strip()
+
+
 def ensure_image() -> str:
     """Build (or reuse) the test host image; returns its tag."""
     if docker("image", "inspect", IMAGE, check=False).returncode == 0:
@@ -203,7 +209,8 @@ class SshHost:
         allow_from: str | None = None,
     ) -> None:
         """`with_engine`: the real `docker` client at `client_path`, and the engine's socket mounted at
-        `engine_socket`, group-owned by a group named `docker` as on a real host; `docker_group`: the user
+        `engine_socket`, group-owned by a group named `docker` as on a real host, and the engine's volume folders
+        at their paths, read-only (a real host has them locally); `docker_group`: the user
         is in it. `shared_dirs` are this machine's folders at the same paths, so that what a host command
         writes there is what the engine bind-mounts. `networks`: Docker networks instead of this machine's
         network namespace (sshd on port 22 of the first one's address, `address`); `allow_from`: sshd
@@ -218,7 +225,9 @@ class SshHost:
         network = networks[0] if networks else "host"
         run_args = ["run", "-d", "--name", self.name, "--label", LABEL, "--network", network]
         if with_engine:
-            run_args += ["-v", f"/var/run/docker.sock:{engine_socket}"]
+            # On a real Docker host the engine's volume folders are local: the backup step measures them there.
+            volumes = f"{engine_root()}/volumes"
+            run_args += ["-v", f"/var/run/docker.sock:{engine_socket}", "-v", f"{volumes}:{volumes}:ro"]
         for folder in shared_dirs:
             run_args += ["-v", f"{folder}:{folder}"]
         listen = ["-p", str(self.port), "-o", "ListenAddress=127.0.0.1"] if not networks else ["-p", "22"]

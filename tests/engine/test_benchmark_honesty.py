@@ -7,6 +7,7 @@
   (benchmarks/run_under_mocks.py sets it for each); a run under another setting is refused.
 - Every row's median is of as many runs as `--repeats` says.
 - The backup rows' floor is only a stop and a plain `tar -cf`.
+- The downtime rows swap both sizes and both releases in turn, round by round.
 """
 
 from __future__ import annotations
@@ -133,3 +134,33 @@ def test_the_backup_floor_is_a_stop_and_a_plain_tar_only(bench):
     assert words[:4] == ["sudo", "docker", "stop", "-t"] and "tar" in words and "-cf" in words
     for extra in ("start", "sleep", "rm", "gzip", "zstd", "sync"):
         assert extra not in words, extra
+
+
+def test_the_downtime_rows_swap_both_sizes_and_both_releases_in_turn_round_by_round(bench, monkeypatch):
+    """A machine that slows down during the run must weigh on both sizes and both releases alike: no size's (or
+    release's) rounds all run before the other's."""
+    downtime = sys.modules["downtime"]
+    order: list[tuple[int, str]] = []
+
+    class Bed:
+        def __init__(self, name: str) -> None:
+            self.name, self.key, self.create = name, "KEY", "ours KEY"
+
+        def remove(self) -> None:
+            order.append((0, f"removed {self.name}"))
+
+    class Down:
+        def __init__(self, bed: Bed, mib: int) -> None:
+            self.bed, self.mib = bed, mib
+
+        def swap(self, command: str) -> object:
+            order.append((self.mib, command.split()[0].split("-")[0]))
+            return downtime.Swap(1.0, 0.5, 0.1, 0.4, 1.0, 1, 1, 1, True)
+
+    monkeypatch.setattr(downtime, "DowntimeBed", Down)
+    monkeypatch.setattr(downtime, "previous_release_command", lambda create: create.replace("ours", "before"))
+    monkeypatch.setattr(downtime, "ROWS", [])
+    downtime.measure("label", 2, Bed, (200, 2048))
+    swaps = [entry for entry in order if entry[0]]
+    assert swaps == [(200, "ours"), (200, "before"), (2048, "ours"), (2048, "before")] * 2
+    assert order[-2:] == [(0, "removed cfydown200"), (0, "removed cfydown2048")]

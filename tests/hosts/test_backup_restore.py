@@ -145,6 +145,39 @@ def test_a_gzip_only_host_compresses_blocks_on_every_core_and_restores_them_iden
     assert fingerprint(manager) == before
 
 
+# A gzip that waits a moment before compressing, and records how many gzips were compressing a block at its start.
+COUNTING_GZIP = """#!/bin/sh
+[ "$*" = -1 ] || exec /usr/bin/gzip "$@"
+mkdir -p /tmp/gzips-running
+touch "/tmp/gzips-running/$$"
+ls /tmp/gzips-running | wc -l >> /tmp/gzips-at-once
+sleep 0.3
+/usr/bin/gzip "$@"
+status=$?
+rm -f "/tmp/gzips-running/$$"
+exit $status
+"""
+
+
+@pytest.mark.parametrize(("cores", "at_once"), [(1, 1), (2, 3), (8, 4)])
+def test_a_gzip_only_host_compresses_one_block_more_than_its_cores_at_once_and_never_more_than_4(
+    make_manager, cores, at_once
+):
+    """With as many gzips as cores, reading the stream waits whenever every core is busy: one block more keeps
+    it flowing. At most 4, so that the blocks waiting (8 MiB each, and their compressed copies) fit in the 64 MiB
+    the free-space check adds. One core: one gzip streams, no blocks."""
+    manager = make_manager(without=("zstd",))
+    manager.host.put("/usr/local/bin/nproc", f"#!/bin/sh\necho {cores}\n", mode="755")
+    manager.host.put("/usr/local/bin/gzip", COUNTING_GZIP, mode="755")
+    manager.start_app(ensure_image())
+    fill(manager)
+    manager.in_app("head -c 50000000 /dev/urandom > /var/lib/cfy-db/big.bin")  # 6 blocks and more
+    result = manager.host.ssh(manager.backup_command())
+    assert result.returncode == 0, result.stderr
+    counts = [int(n) for n in manager.host.ssh("sudo -n cat /tmp/gzips-at-once").stdout.split()]
+    assert max(counts) == at_once, counts
+
+
 def test_pruning_keeps_the_newest_backups_to_keep_archives(manager):
     manager.start_app(ensure_image())
     fill(manager)
@@ -317,9 +350,10 @@ def test_upgrade_and_rollback_through_the_declared_steps_keep_the_data(make_host
         docker("rmi", "-f", image_a, image_b, check=False)
 
 
+# The compressor's output starts at $start in the file it appends to (the first pass's part comes before).
 DAMAGE = {
-    "truncated": 'truncate -s 2000 "$out"',
-    "corrupt": 'printf garbage-in-the-middle | dd of="$out" bs=1 seek=3000 conv=notrunc 2>/dev/null',
+    "truncated": 'truncate -s $((start + 2000)) "$out"',
+    "corrupt": 'printf garbage-in-the-middle | dd of="$out" bs=1 seek=$((start + 3000)) conv=notrunc 2>/dev/null',
 }
 
 
@@ -328,8 +362,8 @@ DAMAGE = {
 def test_an_archive_that_cannot_be_read_back_is_refused_and_the_old_container_starts_again(
     make_manager, compression, compressor, damage
 ):
-    """The compressor exits 0 but the part it wrote after the stop is damaged afterwards: the test of the written
-    part refuses it before anything is deleted."""
+    """The compressor exits 0 but the part it wrote after the stop (appended to the first pass's) is damaged
+    afterwards: the test of the written part refuses it before anything is deleted."""
     manager = make_manager(compression=compression)
     manager.start_app(ensure_image())
     fill(manager)
@@ -338,10 +372,11 @@ def test_an_archive_that_cannot_be_read_back_is_refused_and_the_old_container_st
     manager.host.put(
         f"/usr/local/bin/{compressor}",
         f"""#!/bin/sh
+out=$(readlink /proc/$$/fd/1)
+start=$(stat -c %s "$out" 2>/dev/null) || start=0
 /usr/bin/{compressor} "$@" || exit $?
 case "$*" in *-t*|*-d*) exit 0 ;; esac
 [ -e /tmp/first-pass-done ] || exit 0
-out=$(readlink /proc/$$/fd/1)
 {DAMAGE[damage]}
 """,
         mode="755",

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from backupbed import STATE_PATHS, Manager, after_first_pass, fill, fingerprint, values
-from hostbed import docker, ensure_image
+from hostbed import docker, ensure_image, wrap_docker
 
 pytestmark = pytest.mark.hosts
 
@@ -116,8 +116,10 @@ def test_a_database_file_rewritten_in_place_during_the_first_pass_is_restored_as
     assert restored == at_stop
 
 
-def test_not_enough_free_space_is_refused_before_the_manager_is_stopped(make_manager, tmp_path):
-    """backupDir on a 32 MiB file system: the data takes more than that with the 64 MiB margin."""
+@pytest.fixture
+def short_of_space(make_manager, tmp_path):
+    """A running manager, its data filled, whose backupDir is on a 32 MiB file system: the data takes more than
+    that with the 64 MiB margin."""
     shared = tmp_path / "small"
     shared.mkdir()
     subprocess.run(["mount", "-t", "tmpfs", "-o", "size=32m", "tmpfs", str(shared)], check=True)
@@ -125,16 +127,48 @@ def test_not_enough_free_space_is_refused_before_the_manager_is_stopped(make_man
         manager = make_manager(shared=str(shared))
         manager.start_app(ensure_image())
         fill(manager)
-        before = fingerprint(manager)
-        result = manager.host.ssh(manager.backup_command(key="new-key"))
-        assert result.returncode == 66, result.stderr
-        wanted = rf"the backup needs \d+ MiB free in {re.escape(manager.backups)} \(backupDir\): .* it has \d+ MiB"
-        assert re.search(wanted, result.stderr), result.stderr
-        assert "nothing was stopped" in result.stderr and "stopping" not in result.stderr
-        assert manager.running() and fingerprint(manager) == before
-        assert manager.archives() == []
+        yield manager
     finally:
         subprocess.run(["umount", "-l", str(shared)], check=False)
+
+
+def test_not_enough_free_space_is_refused_before_the_manager_is_stopped(short_of_space):
+    manager = short_of_space
+    before = fingerprint(manager)
+    result = manager.host.ssh(manager.backup_command(key="new-key"))
+    assert result.returncode == 66, result.stderr
+    wanted = rf"the backup needs \d+ MiB free in {re.escape(manager.backups)} \(backupDir\): .* it has \d+ MiB"
+    assert re.search(wanted, result.stderr), result.stderr
+    assert "nothing was stopped" in result.stderr and "stopping" not in result.stderr
+    assert manager.running() and fingerprint(manager) == before
+    assert manager.archives() == []
+
+
+NO_DU_CONTAINER = 'case "$*" in *"--entrypoint du"*) echo "stub: no du container" >&2; exit 1 ;; esac'
+"""The one-off `du` container refused: the data must be measured on the host."""
+SOURCES_ELSEWHERE = """case "$*" in *.Source*)
+    /usr/bin/docker "$@" | sed 's|^/|/not-on-this-host/|'
+    exit 0 ;;
+esac"""
+"""Every mount's source a folder this host does not have (another volume driver): the data must be measured by
+the one-off container."""
+
+
+@pytest.mark.parametrize("measured", ["on the host", "in a one-off container"])
+def test_the_free_space_needed_is_the_data_measured_on_the_host_or_else_in_a_one_off_container(
+    short_of_space, measured
+):
+    """Measured on the host, in the engine's volume folders (no container to start), or, where those are not
+    folders on this host, by `du` in a one-off container: either way the figure is the data's own."""
+    manager = short_of_space
+    manager.in_app("head -c 40000000 /dev/urandom > /var/lib/cfy-db/big.bin")
+    sizes = manager.in_app("cd / && du -sk " + " ".join(p.lstrip("/") for p in STATE_PATHS)).split()[::2]
+    wrap_docker(manager.host, before=NO_DU_CONTAINER if measured == "on the host" else SOURCES_ELSEWHERE)
+    result = manager.host.ssh(manager.backup_command(key="new-key"))
+    assert result.returncode == 66, result.stderr
+    data_mib = sum(int(kib) for kib in sizes) // 1024
+    assert f"the data takes {data_mib} MiB uncompressed" in result.stderr, result.stderr
+    assert manager.running()
 
 
 EARLIER_RELEASE = (

@@ -14,9 +14,11 @@
 # container is stopped, so that PostgreSQL and RabbitMQ files are at rest, and
 # level 1 adds every file changed or created since, and the list of each
 # folder's files, so that one deleted since is deleted on extraction. The two
-# compressed parts are one file: zstd frames, gzip members and tar archives
-# each may follow one another; readers use `tar -x -i -G` (archive.sh), which
-# reads archives of every earlier release alike. A container found stopped is
+# compressed parts are one file, the second appended as it is written: zstd
+# frames, gzip members and tar archives each may follow one another; each part
+# is tested on its own, the second from where the first ends (nothing is
+# written or read twice after the stop); readers use `tar -x -i -G`
+# (archive.sh), which reads archives of every earlier release alike. A container found stopped is
 # copied in one pass. Before anything is copied, the free space the copy needs
 # in the folder (the data's size uncompressed, plus 64 MiB) is checked.
 # COMPRESSION: `auto` (zstd if the host has it, else gzip: pigz if present),
@@ -121,7 +123,7 @@ choose_format() {
     esac
 }
 
-# Runs as root with: OUT COMPRESS DATA IMAGE NAME SNAPSHOT LEVEL PATH...; writes OUT.
+# Runs as root with: OUT COMPRESS DATA IMAGE NAME SNAPSHOT LEVEL PATH...; appends to OUT (creates it, 0600).
 # `tar -c --listed-incremental` in the container reads and updates SNAPSHOT (a
 # file on the host, its folder bind-mounted) and writes into a fifo in OUT's
 # folder (bind-mounted: the kernel moves the bytes, not the Docker CLI); the
@@ -133,9 +135,11 @@ choose_format() {
 # volumes are the same folders in every one-off container.
 # `gzip -1` (a host without zstd or pigz, like Ubuntu 14.04) compresses on one
 # core, slower than the copy itself: on a host with more cores, blocks of the
-# stream are compressed side by side (one gzip each, at most one per core, up
-# to 4) and appended in order. A gzip file is a series of members (RFC 1952,
-# 2.2) and gzip reads them as one stream. The blocks wait in the work folder
+# stream are compressed side by side (one gzip each, one more than the cores,
+# so that reading the stream never waits for a core to free up; at most 4, so
+# that the blocks waiting fit in the free space's 64 MiB) and appended in
+# order. A gzip file is a series of members (RFC 1952, 2.2) and gzip reads
+# them as one stream. The blocks wait in the work folder
 # (beside OUT) for a moment; GNU dd cuts them (iflag=fullblock), and without it
 # one gzip does all.
 STREAM='
@@ -151,16 +155,16 @@ mkfifo "$work/tar" "$work/list" || exit 1
 workers=1
 if [ "$compress" = "gzip -1" ] && dd if=/dev/null of=/dev/null iflag=fullblock 2> /dev/null; then
     workers=$(nproc 2> /dev/null) || workers=1
+    [ "$workers" -lt 2 ] || workers=$((workers + 1))
     [ "$workers" -le 4 ] || workers=4
 fi
 # compress_to OUT: standard input, compressed, into OUT.
 compress_to() {
     if [ "$workers" -lt 2 ]; then
-        $compress > "$1"
+        $compress >> "$1"
         return
     fi
     started=0 appended=0
-    : > "$1" || return 1
     while :; do
         [ $((started - appended)) -lt "$workers" ] || append_next "$1" || return 1
         dd bs=8388608 count=1 iflag=fullblock of="$work/$started" 2> /dev/null || { drain_blocks; return 1; }
@@ -209,13 +213,29 @@ wait "$lister"
 listed=$?
 [ "$source" = 0 ] && [ "$(cat "$work/compressed")" = 0 ] && [ "$listed" = 0 ]'
 
-# test_archive FILE: the compressed file reads back whole (a truncated or corrupt one does not).
-test_archive() {
+# Runs as root with: FILE OFFSET TEST...; the bytes of FILE after its first OFFSET (the part a pass appended)
+# read back whole by TEST, each stage's exit status kept; a whole file is read by TEST itself. An empty part
+# fails TEST too.
+TEST_PART='
+file=$1 offset=$2
+shift 2
+[ "$offset" != 0 ] || exec "$@" < "$file" > /dev/null
+status=$(mktemp) || exit 1
+{ tail -c +"$((offset + 1))" "$file"; echo $? > "$status"; } | "$@" > /dev/null
+tested=$?
+read=$(cat "$status")
+rm -f "$status"
+[ "$read" = 0 ] && [ "$tested" = 0 ]'
+
+# test_part FILE OFFSET: what a pass appended to FILE after its first OFFSET bytes reads back whole (a truncated or
+# corrupt part does not).
+test_part() {
     case "$FORMAT" in
-    zst) as_root zstd -q -t "$1" ;;
-    gz) as_root gzip -t "$1" ;;
-    tar) as_root tar -t -i -f "$1" >/dev/null ;;
+    zst) set -- "$1" "$2" zstd -q -t ;;
+    gz) set -- "$1" "$2" gzip -t ;;
+    tar) set -- "$1" "$2" tar -t -i -f - ;;
     esac
+    as_root sh -c "$TEST_PART" test "$@"
 }
 
 report() { # ARCHIVE PREVIOUS_IMAGE
@@ -312,7 +332,7 @@ on_exit() {
     [ -z "$REFILLER" ] || stop_worker "$REFILLER" "$APP-restore"
     if [ -n "$OPS" ]; then
         if [ "$_status" != 0 ]; then
-            [ -z "$PARTIAL" ] || as_root rm -f "$PARTIAL" "$PARTIAL.1"
+            [ -z "$PARTIAL" ] || as_root rm -f "$PARTIAL"
             [ -z "$SNAPSHOTS" ] || as_root rm -rf "$SNAPSHOTS"
             # shellcheck disable=SC2086
             recover $PATHS
@@ -395,9 +415,10 @@ stop_app() {
 
 # -- archiving -----------------------------------------------------------------------------------------------------
 
-# copy_pass LEVEL OUT: one tar pass of every volume path into OUT, compressed, through the snapshot of LEVEL, then
-# OUT tested (a truncated or corrupt part is refused). Fails the step with 61 or 62.
+# copy_pass LEVEL OUT: one tar pass of every volume path appended to OUT, compressed, through the snapshot of
+# LEVEL, then the part tested (a truncated or corrupt part is refused). Fails the step with 61 or 62.
 copy_pass() {
+    _offset=$(as_root stat -c %s "$2" 2>/dev/null) || _offset=0
     # shellcheck disable=SC2086
     as_root sh -c "umask 077; $STREAM" stream "$2" "$COMPRESS" "$DATA" "$IMAGE_ID" "$APP-archiver" \
         "$SNAPSHOTS/level$1" "$1" $PATHS >&2 &
@@ -407,7 +428,7 @@ copy_pass() {
         fail 61 "archiving the data of $DATA into $FOLDER failed (disk full? $(as_root df -h "$FOLDER" 2>/dev/null | tail -n 1)); nothing was deleted"
     fi
     WORKER=
-    test_archive "$2" >/dev/null 2>&1 || fail 62 "the archive $2 cannot be read back; nothing was deleted"
+    test_part "$2" "$_offset" 2>/dev/null || fail 62 "the archive $2 cannot be read back; nothing was deleted"
 }
 
 # archive_data IMAGE_NAME: every volume path into a new, tested archive, ARCHIVED, the app container stopped at
@@ -427,11 +448,7 @@ archive_data() {
         stop_app "$1"
         _stopped=$(date +%s)
         printf 'adding what changed since the first pass (level 1 of 2)\n' >"$OPS/doing"
-        copy_pass 1 "$PARTIAL.1"
-        # The part's bytes, appended whole: the file's size is the sum of both parts, each tested.
-        as_root sh -c 'expected=$(($(stat -c %s "$1") + $(stat -c %s "$2"))) && cat "$2" >> "$1" &&
-            [ "$(stat -c %s "$1")" = "$expected" ] && rm -f "$2"' append "$PARTIAL" "$PARTIAL.1" ||
-            fail 61 "appending the changes to $PARTIAL failed (disk full? $(as_root df -h "$FOLDER" 2>/dev/null | tail -n 1)); nothing was deleted"
+        copy_pass 1 "$PARTIAL"
         say "$APP stopped $(($(date +%s) - _stopped)) s for the copy of what changed while it ran"
     else
         say "$APP is stopped already"
@@ -448,13 +465,36 @@ archive_data() {
     say "backed up to $ARCHIVED"
 }
 
+# Runs as root, the data container's mount sources on stdin, one per line: the KiB they take, or fails if one is
+# not a folder on this host.
+SOURCES_KIB='
+kib=0
+while IFS= read -r source; do
+    [ -n "$source" ] || continue
+    [ -d "$source" ] || exit 1
+    size=$(du -sk "$source" | cut -f 1) && [ -n "$size" ] || exit 1
+    kib=$((kib + size))
+done
+echo "$kib"'
+
+# data_kib: the KiB the volume paths take: measured on the host, in the folders the engine keeps them in (the
+# mounts' sources: a named volume's _data, an anonymous one's); where one is not a folder on this host (another
+# volume driver), by `du` in a one-off container of the old image, which costs a container's start.
+data_kib() {
+    _sources=$(docker_inspect '{{range .Mounts}}{{println .Source}}{{end}}' "$DATA") || _sources=
+    [ -z "$_sources" ] || printf '%s\n' "$_sources" | as_root sh -c "$SOURCES_KIB" sources || _sources=
+    [ -z "$_sources" ] || return 0
+    # shellcheck disable=SC2086
+    _sizes=$(as_root docker run --rm --network none --entrypoint du --volumes-from "$DATA" "$IMAGE_ID" -sk $PATHS) &&
+        printf '%s\n' "$_sizes" | awk '{ kib += $1 } END { print kib }'
+}
+
 # check_space: the folder has room for the copy, the data's size uncompressed plus 64 MiB, before anything is
 # stopped or copied: a full disk found halfway would cost the manager's downtime for nothing.
 check_space() {
     _need='' _free=''
-    # shellcheck disable=SC2086
-    if _sizes=$(as_root docker run --rm --network none --entrypoint du --volumes-from "$DATA" "$IMAGE_ID" -sk $PATHS); then
-        _need=$(printf '%s\n' "$_sizes" | awk '{ kib += $1 } END { print int(kib / 1024) + 64 }')
+    if _kib=$(data_kib) && [ -n "$_kib" ]; then
+        _need=$((_kib / 1024 + 64))
     fi
     if _df=$(as_root df -Pk "$FOLDER"); then
         _free=$(printf '%s\n' "$_df" | awk 'NR == 2 { print int($4 / 1024) }')
