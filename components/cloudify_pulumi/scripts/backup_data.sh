@@ -18,9 +18,10 @@
 # frames, gzip members and tar archives each may follow one another; each part
 # is tested on its own, the second from where the first ends (nothing is
 # written or read twice after the stop); readers use `tar -x -i -G`
-# (archive.sh), which reads archives of every earlier release alike. A container found stopped is
-# copied in one pass. Before anything is copied, the free space the copy needs
-# in the folder (the data's size uncompressed, plus 64 MiB) is checked.
+# (archive.sh), which reads archives of every earlier release alike. A
+# container found stopped is copied in one pass. Before anything is copied,
+# the free space the copy needs in the folder (the data's size uncompressed,
+# plus 64 MiB) is checked.
 # COMPRESSION: `auto` (zstd if the host has it, else gzip: pigz if present),
 # `zstd`, `gzip` or `none`; always the fastest level. Each tar stream is listed
 # in the same pass and every stage's exit status kept; then each compressed
@@ -139,9 +140,8 @@ choose_format() {
 # so that reading the stream never waits for a core to free up; at most 4, so
 # that the blocks waiting fit in the free space's 64 MiB) and appended in
 # order. A gzip file is a series of members (RFC 1952, 2.2) and gzip reads
-# them as one stream. The blocks wait in the work folder
-# (beside OUT) for a moment; GNU dd cuts them (iflag=fullblock), and without it
-# one gzip does all.
+# them as one stream. The blocks wait in the work folder (beside OUT) for a
+# moment; GNU dd cuts them (iflag=fullblock), and without it one gzip does all.
 STREAM='
 out=$1 compress=$2 data=$3 image=$4 name=$5 snapshot=$6 level=$7
 shift 7
@@ -158,7 +158,7 @@ if [ "$compress" = "gzip -1" ] && dd if=/dev/null of=/dev/null iflag=fullblock 2
     [ "$workers" -lt 2 ] || workers=$((workers + 1))
     [ "$workers" -le 4 ] || workers=4
 fi
-# compress_to OUT: standard input, compressed, into OUT.
+# compress_to OUT: standard input, compressed, appended to OUT.
 compress_to() {
     if [ "$workers" -lt 2 ]; then
         $compress >> "$1"
@@ -223,9 +223,9 @@ shift 2
 status=$(mktemp) || exit 1
 { tail -c +"$((offset + 1))" "$file"; echo $? > "$status"; } | "$@" > /dev/null
 tested=$?
-read=$(cat "$status")
+read_status=$(cat "$status")
 rm -f "$status"
-[ "$read" = 0 ] && [ "$tested" = 0 ]'
+[ "$read_status" = 0 ] && [ "$tested" = 0 ]'
 
 # test_part FILE OFFSET: what a pass appended to FILE after its first OFFSET bytes reads back whole (a truncated or
 # corrupt part does not).
