@@ -12,11 +12,14 @@ the median of as many runs per side as the repeats say, baseline and subject int
 
 Rows:
 1. Rendering the dev stack under the SDK mocks, against a program that imports the same SDKs and registers
-   nothing (benchmarks/baseline_program.py), and against one registering the same resources bare (see 2). Every
-   program, the baselines too, runs under the composition root's collector setting (run_under_mocks.py).
-2. A stack of 64 managers, against a program registering as many trivial resources (the SDK's floor), and against
+   nothing (benchmarks/baseline_program.py), and against the two programs of 2. Every program, the baselines too,
+   runs under the composition root's collector setting (run_under_mocks.py).
+2. A stack of 64 managers, against a program registering as many trivial resources (the SDK's floor); against
    one registering the same resource types, as many of each, with only their required inputs
-   (benchmarks/same_types_program.py: what registering these types costs the SDK at all).
+   (benchmarks/same_types_program.py: what registering these types costs the SDK at all); and against one
+   registering the same resources with the same inputs, options and dependencies as plain values
+   (benchmarks/same_inputs_program.py, replaying the program's own requests: what the program's inputs cost the
+   SDK, so that the rest is the program's own work).
 3. The Docker step on a host where Docker already works, against a bare `ssh host true`.
 4. The backup step before an upgrade of 200 MiB in two named volumes (100 MiB random, 100 MiB of repetitive text
    like database pages), against stopping the app container and copying the same volumes with a plain `tar -cf`
@@ -40,6 +43,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))  # the test helpers (harness, hostbed); the package is installed
@@ -49,11 +53,13 @@ sys.path.insert(0, str(REPO / "benchmarks"))  # timing.py, downtime.py, when loa
 import downtime  # noqa: E402
 import hostbed  # noqa: E402
 from cloudify_pulumi import collector  # noqa: E402
+from cloudify_pulumi.manager import TYPE_TOKEN  # noqa: E402
 from harness import MAIN, declared_commands, render_for_host, run_program, stack_config, stack_secrets  # noqa: E402
 from timing import ROWS, Side, check, compare, sleep, timed, untimed  # noqa: E402
 
 BASELINE_PROGRAM = REPO / "benchmarks" / "baseline_program.py"
 SAME_TYPES_PROGRAM = REPO / "benchmarks" / "same_types_program.py"
+SAME_INPUTS_PROGRAM = REPO / "benchmarks" / "same_inputs_program.py"
 MIB = 1 << 20
 
 
@@ -80,43 +86,91 @@ def program_side(program: Path, stack: str, env: dict[str, str] | None = None) -
 
 def program_costs(repeats: int, managers: int = 64) -> None:
     """Whole processes, interpreter start and imports included, as the language host runs the program."""
-    compare(
-        "render the dev stack under mocks (process)",
-        program_side(MAIN, "dev"),
-        program_side(BASELINE_PROGRAM, "-"),
-        repeats,
-        "empty program importing the same SDKs",
-    )
-    one = {"BASELINE_MANAGERS": "1", "BASELINE_TYPES": json.dumps(types_per_manager("dev"))}
-    compare(
-        "render the dev stack under mocks (process)",
-        program_side(MAIN, "dev"),
-        program_side(SAME_TYPES_PROGRAM, "-", one),
-        repeats,
-        "the same resource types, as many, each with only its required inputs",
-    )
-    fleet = {
-        "managers": json.dumps(
-            {f"m{i}": {"namePrefix": f"m{i}", "ports": f'["{10000 + i}:80"]'} for i in range(managers)}
+    with tempfile.TemporaryDirectory() as folder:
+        dev_requests, prod_requests = Path(folder) / "dev.json", Path(folder) / "prod.json"
+        dev_requests.write_text(json.dumps(requests_per_manager("dev")))
+        prod_requests.write_text(json.dumps(requests_per_manager("prod")))
+        compare(
+            "render the dev stack under mocks (process)",
+            program_side(MAIN, "dev"),
+            program_side(BASELINE_PROGRAM, "-"),
+            repeats,
+            "empty program importing the same SDKs",
         )
-    }
-    env = {"BENCH_CONFIG": json.dumps(fleet)}
-    registered = under_mocks(MAIN, "prod", env)
-    compare(
-        f"render {managers} managers ({registered} resources, process)",
-        program_side(MAIN, "prod", env),
-        program_side(BASELINE_PROGRAM, "-", {"BASELINE_RESOURCES": str(registered)}),
-        repeats,
-        f"{registered} trivial resources",
-    )
-    same = {"BASELINE_MANAGERS": str(managers), "BASELINE_TYPES": json.dumps(types_per_manager("prod"))}
-    compare(
-        f"render {managers} managers (process)",
-        program_side(MAIN, "prod", env),
-        program_side(SAME_TYPES_PROGRAM, "-", same),
-        repeats,
-        "the same resource types, as many, each with only its required inputs",
-    )
+        one = {"BASELINE_MANAGERS": "1", "BASELINE_TYPES": json.dumps(types_per_manager("dev"))}
+        compare(
+            "render the dev stack under mocks (process)",
+            program_side(MAIN, "dev"),
+            program_side(SAME_TYPES_PROGRAM, "-", one),
+            repeats,
+            SAME_TYPES,
+        )
+        compare(
+            "render the dev stack under mocks (process)",
+            program_side(MAIN, "dev"),
+            program_side(SAME_INPUTS_PROGRAM, "-", {"BASELINE_MANAGERS": "1", "BASELINE_REQUESTS": str(dev_requests)}),
+            repeats,
+            SAME_INPUTS,
+        )
+        fleet = {
+            "managers": json.dumps(
+                {f"m{i}": {"namePrefix": f"m{i}", "ports": f'["{10000 + i}:80"]'} for i in range(managers)}
+            )
+        }
+        env = {"BENCH_CONFIG": json.dumps(fleet)}
+        registered = under_mocks(MAIN, "prod", env)
+        compare(
+            f"render {managers} managers ({registered} resources, process)",
+            program_side(MAIN, "prod", env),
+            program_side(BASELINE_PROGRAM, "-", {"BASELINE_RESOURCES": str(registered)}),
+            repeats,
+            f"{registered} trivial resources",
+        )
+        same = {"BASELINE_MANAGERS": str(managers), "BASELINE_TYPES": json.dumps(types_per_manager("prod"))}
+        compare(
+            f"render {managers} managers (process)",
+            program_side(MAIN, "prod", env),
+            program_side(SAME_TYPES_PROGRAM, "-", same),
+            repeats,
+            SAME_TYPES,
+        )
+        replayed = {"BASELINE_MANAGERS": str(managers), "BASELINE_REQUESTS": str(prod_requests)}
+        compare(
+            f"render {managers} managers (process)",
+            program_side(MAIN, "prod", env),
+            program_side(SAME_INPUTS_PROGRAM, "-", replayed),
+            repeats,
+            SAME_INPUTS,
+        )
+
+
+SAME_TYPES = "the same resource types, as many, each with only its required inputs"
+SAME_INPUTS = "the same resources with the same inputs, options and dependencies, as plain values"
+
+
+def requests_per_manager(stack: str) -> list[dict[str, Any]]:
+    """What one manager of `stack` registers, in order, as benchmarks/same_inputs_program.py replays it: each
+    resource's type, name, inputs as sent, provider and dependencies (as indexes of earlier requests) and options;
+    the component itself is the replaying program's own."""
+    config = stack_config(stack)
+    run = run_program(config, secrets=stack_secrets(config))
+    made = [r for r in run.registrations if r.type != TYPE_TOKEN]
+    index = {r.urn: i for i, r in enumerate(made)}
+    return [
+        {
+            "type": r.type,
+            "name": r.name,
+            "inputs": r.wire_inputs,
+            "provider": index[r.provider.rsplit("::", 1)[0]] if r.provider else None,
+            "after": [index[urn] for urn in r.dependencies if urn in index],
+            "protect": bool(r.protect),
+            "retain_on_delete": r.retain_on_delete,
+            "delete_before_replace": r.delete_before_replace,
+            "replace_on_changes": r.replace_on_changes,
+            "additional_secret_outputs": r.additional_secret_outputs,
+        }
+        for r in made
+    ]
 
 
 def types_per_manager(stack: str) -> dict[str, int]:
@@ -265,19 +319,25 @@ def main(argv: list[str] | None = None) -> None:
         repeats, managers, mib, sizes = 1, 2, 4, (8, 16)
     if "program" in options.only:
         program_costs(repeats, managers)
-    hostbed.engine_version()
-    hostbed.ensure_image()
-    with tempfile.TemporaryDirectory() as keys:
-        if "docker" in options.only:
-            docker_step(repeats, Path(keys))
-        if "backup" in options.only:
-            backups(repeats, Path(keys), mib)
-        if "downtime" in options.only:
-            for label, without in (("zstd on the host", ()), ("gzip only (like Ubuntu 14.04)", ("zstd",))):
-                downtime.measure(label, repeats, lambda name, w=without: BackupBed(Path(keys), name, w), sizes)
+    if set(options.only) - {"program"}:
+        on_hosts(options.only, repeats, mib, sizes)
     print("\n| what | result |\n| --- | --- |")
     for label, result in ROWS:
         print(f"| {label} | {result} |")
+
+
+def on_hosts(groups: list[str], repeats: int, mib: int, sizes: tuple[int, int]) -> None:
+    """The rows that run on the Docker test bed's hosts (the program rows need no Docker)."""
+    hostbed.engine_version()
+    hostbed.ensure_image()
+    with tempfile.TemporaryDirectory() as keys:
+        if "docker" in groups:
+            docker_step(repeats, Path(keys))
+        if "backup" in groups:
+            backups(repeats, Path(keys), mib)
+        if "downtime" in groups:
+            for label, without in (("zstd on the host", ()), ("gzip only (like Ubuntu 14.04)", ("zstd",))):
+                downtime.measure(label, repeats, lambda name, w=without: BackupBed(Path(keys), name, w), sizes)
 
 
 if __name__ == "__main__":

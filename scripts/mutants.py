@@ -332,8 +332,8 @@ MUTANTS: tuple[Mutant, ...] = (
     m(
         "K-provider",
         "components/cloudify_pulumi/manager.py",
-        "written = pulumi.Output.all(self._settings, key, proxy_key, keys.host, keys.bastion)",
-        'written = pulumi.Output.all(self._settings, key, proxy_key, keys.host.apply(lambda _: ""), keys.bastion)',
+        "[key, proxy_key, keys.host, keys.bastion],",
+        '[key, proxy_key, pulumi.Output.from_input(keys.host).apply(lambda _: ""), keys.bastion],',
         "the Docker provider's known_hosts does not get the recorded key",
         T
         + "engine/test_host_keys.py::test_without_a_pinned_key_the_key_scanned_at_first_use_is_given_to_every_connection",
@@ -479,7 +479,7 @@ MUTANTS: tuple[Mutant, ...] = (
     m(
         "O-host",
         "components/cloudify_pulumi/ssh_trust.py",
-        "port=settings.apply(lambda s: s.ssh_port),",
+        "port=derive(settings, lambda s: s.ssh_port),",
         "port=22,",
         "the host steps connect on the default SSH port, not on the VM's",
         T + "engine/test_library.py::test_an_output_host_reaches_every_host_step_the_provider_and_the_manager_url",
@@ -487,7 +487,7 @@ MUTANTS: tuple[Mutant, ...] = (
     m(
         "O-hostname",
         "components/cloudify_pulumi/containers.py",
-        '"hostname": settings.apply(lambda s: s.hostname) if plan.has_hostname',
+        '"hostname": derive(settings, lambda s: s.hostname) if plan.has_hostname',
         '"hostname": plan.name_prefix if plan.has_hostname',
         "an Output hostname is declared as the name prefix, not as its value",
         T + "engine/test_library.py::test_settings_given_as_outputs_reach_the_resources_once_known",
@@ -503,8 +503,8 @@ MUTANTS: tuple[Mutant, ...] = (
     m(
         "O-tls",
         "components/cloudify_pulumi/inputs.py",
-        '        lambda values: values[1] if (values[0].docker_host or "").startswith("tcp://") else None\n',
-        "        lambda values: values[1]\n",
+        'lambda s, v: v[0] if (s.docker_host or "").startswith("tcp://") else None)',
+        "lambda s, v: v[0])",
         "TLS material is sent to a provider that connects over ssh://, a change for earlier stacks",
         T + "engine/test_library.py::test_tls_material_reaches_the_provider_only_for_a_tcp_docker_host",
     ),
@@ -1344,8 +1344,8 @@ MUTANTS: tuple[Mutant, ...] = (
     m(
         "W-context-every-up",
         P + "ready_for_work.py",
-        "lambda v: host_scripts.upload_bootstrap_context(v[0], v[1]))",
-        'lambda v: host_scripts.upload_bootstrap_context(v[0], v[1]) + " # " + str(__import__("time").time_ns()))',
+        "lambda s, v: host_scripts.upload_bootstrap_context(s, v[0]))",
+        'lambda s, v: host_scripts.upload_bootstrap_context(s, v[0]) + " # " + str(__import__("time").time_ns()))',
         "the context step changes on every up, so an unchanged up uploads it again",
         T + "hosts/test_ready_for_work_hosts.py::test_the_context_is_created_updated_on_a_change_and_left_alone_on_an_"
         "unchanged_up",
@@ -1517,10 +1517,81 @@ MUTANTS: tuple[Mutant, ...] = (
     m(
         "H-median-of-3",
         "benchmarks/bench.py",
-        '        repeats,\n        f"{registered} trivial resources",',
-        '        max(3, repeats // 3),\n        f"{registered} trivial resources",',
+        '            repeats,\n            f"{registered} trivial resources",',
+        '            max(3, repeats // 3),\n            f"{registered} trivial resources",',
         "a row's median of 3 whatever --repeats says",
         T + "engine/test_benchmark_honesty.py::test_every_row_is_a_median_of_the_repeats_asked_for",
+    ),
+    m(
+        "H-replay-plain-secrets",
+        "benchmarks/same_inputs_program.py",
+        '            return pulumi.Output.secret(value(wire.get("value"), json_text))',
+        '            return value(wire.get("value"), json_text)',
+        "the same-inputs baseline sends the program's secrets as plain values, which cost the SDK less",
+        T + "engine/test_benchmark_honesty.py::test_the_same_inputs_baseline_registers_what_the_program_registers_"
+        "for_a_manager",
+    ),
+    m(
+        "H-replay-no-dependencies",
+        "benchmarks/same_inputs_program.py",
+        '                depends_on=[made[index] for index in request["after"]],',
+        "                depends_on=[],",
+        "the same-inputs baseline registers every resource at once, without the program's dependencies",
+        T + "engine/test_benchmark_honesty.py::test_the_same_inputs_baseline_registers_what_the_program_registers_"
+        "for_a_manager",
+    ),
+    m(
+        "H-replay-class-options-twice",
+        "benchmarks/same_inputs_program.py",
+        "    if added_by_class and recorded[-len(added_by_class) :] == added_by_class:",
+        "    if False:",
+        "the same-inputs baseline asks again for the options its classes add (triggers[*], connection secret)",
+        T + "engine/test_benchmark_honesty.py::test_the_same_inputs_baseline_registers_what_the_program_registers_"
+        "for_a_manager",
+    ),
+    m(
+        "H-replay-json-text",
+        "benchmarks/same_inputs_program.py",
+        "    if json_text and isinstance(wire, str):",
+        "    if False:",
+        "the same-inputs baseline gives the provider its ssh options as JSON text, which the class encodes again",
+        T + "engine/test_benchmark_honesty.py::test_the_same_inputs_baseline_registers_what_the_program_registers_"
+        "for_a_manager",
+    ),
+    m(
+        "K-key-wrong-slot",
+        "components/cloudify_pulumi/containers.py",
+        "            return known[value.index]",
+        "            return known[0]",
+        "the replacement key digests the first Output's value wherever an Output was (a config change unseen)",
+        T + "engine/test_generated_secrets.py::test_switching_from_a_generated_to_a_set_password_replaces_only_the_"
+        "app_side",
+    ),
+    m(
+        "K-key-lists-not-walked",
+        "components/cloudify_pulumi/containers.py",
+        "        if isinstance(value, list):\n            return [hollow(item) for item in value]",
+        "",
+        "the replacement key misses the Outputs inside lists (the environment's config revision)",
+        T + "engine/test_requests_unchanged.py::test_the_engine_receives_the_same_requests_as_before_the_library",
+    ),
+    m(
+        "G-second-in-the-foreground",
+        S + "backup_data.sh",
+        "        sleep 1 </dev/null >/dev/null 2>&1 &\n        wait $!\n",
+        "        sleep 1\n",
+        "the guardian sleeps in the foreground on the session's output: the step ends up to a second after its script",
+        T + "hosts/test_never_stranded_hosts.py::test_the_step_ends_when_its_script_does_not_when_the_guardians_"
+        "second_does",
+    ),
+    m(
+        "G-second-holds-the-output",
+        S + "backup_data.sh",
+        "        sleep 1 </dev/null >/dev/null 2>&1 &\n",
+        "        sleep 1 &\n",
+        "the guardian's sleep keeps the session's output open after the run, and the step with it",
+        T + "hosts/test_never_stranded_hosts.py::test_the_step_ends_when_its_script_does_not_when_the_guardians_"
+        "second_does",
     ),
     m(
         "H-sizes-in-sequence",

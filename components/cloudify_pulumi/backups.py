@@ -25,7 +25,8 @@ import pulumi_command as command
 import pulumi_docker as docker
 
 from . import host_scripts
-from .model import ManagerPlan, ManagerSettings
+from .derive import Settings, combine, derive
+from .model import ManagerPlan
 
 HostCommand = command.local.Command | command.remote.Command
 
@@ -60,20 +61,20 @@ def after_app(app: docker.Container, plan: ManagerPlan) -> list[pulumi.Input[str
 
 
 def restore(
-    step: StepMaker, plan: ManagerPlan, settings: pulumi.Output[ManagerSettings], after: Sequence[pulumi.Resource]
+    step: StepMaker, plan: ManagerPlan, settings: Settings, after: Sequence[pulumi.Resource]
 ) -> HostCommand | None:
     """Put `restoreFrom` back into the volumes, once per value (None while it is unset)."""
     archive = plan.restore_from
     if not archive:
         return None
-    create = settings.apply(lambda s: host_scripts.restore_data(s, archive))
+    create = derive(settings, lambda s: host_scripts.restore_data(s, archive))
     return step("restore", create, triggers=[archive], depends_on=after, update=UNCHANGED)
 
 
 def backup(
     step: StepMaker,
     plan: ManagerPlan,
-    settings: pulumi.Output[ManagerSettings],
+    settings: Settings,
     replacement_key: pulumi.Output[str],
     after: Sequence[pulumi.Resource],
 ) -> HostCommand:
@@ -86,32 +87,30 @@ def backup(
     compares it with the key the running container carries, so a rerun for
     any other reason (a new backupDir, a restore) backs nothing up and stops nothing.
     """
-    create = pulumi.Output.all(settings, replacement_key).apply(lambda values: host_scripts.backup_data(*values))
+    create = combine(settings, [replacement_key], lambda s, key: host_scripts.backup_data(s, *key))
     return step("backup", create, triggers=[replacement_key, *reruns_after_restore(plan)], depends_on=after)
 
 
 def prune(
     step: StepMaker,
     plan: ManagerPlan,
-    settings: pulumi.Output[ManagerSettings],
+    settings: Settings,
     app: docker.Container,
     backup_file: pulumi.Output[str],
     ready: HostCommand,
 ) -> HostCommand:
     """Once the manager is ready: keep the archive taken before this replacement and the newest `backupsToKeep`."""
-    create = pulumi.Output.all(settings, backup_file).apply(lambda values: host_scripts.prune_backups(*values))
+    create = combine(settings, [backup_file], lambda s, kept: host_scripts.prune_backups(s, *kept))
     return step("prune-backups", create, triggers=after_app(app, plan), depends_on=[ready])
 
 
-def backup_now(
-    step: StepMaker, plan: ManagerPlan, settings: pulumi.Output[ManagerSettings], after: HostCommand
-) -> HostCommand | None:
+def backup_now(step: StepMaker, plan: ManagerPlan, settings: Settings, after: HostCommand) -> HostCommand | None:
     """Stop, archive, start, once per `backupNow` value (None while it is unset)."""
     if not plan.backup_now:
         return None
     return step(
         "backup-now",
-        settings.apply(host_scripts.backup_now),
+        derive(settings, host_scripts.backup_now),
         triggers=[plan.backup_now],
         depends_on=[after],
         update=UNCHANGED,

@@ -10,12 +10,16 @@ that may come from another resource's Output (the hostname, the management IP) a
 
 from __future__ import annotations
 
+import hashlib
+import json
 import shlex
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 
 from . import manager_config, operator_config
+from .derive import Settings, derive
 from .model import ManagerPlan, ManagerSettings
 from .rules import LOG_DRIVER_OF_THE_DAEMON, ROTATING_LOG_DRIVERS, url_host
 
@@ -27,7 +31,7 @@ CONFIG_REVISION_ENV = "CLOUDIFY_CONFIG_REVISION"
 
 def app_inputs(
     plan: ManagerPlan,
-    settings: pulumi.Output[ManagerSettings],
+    settings: Settings,
     image_id: pulumi.Input[str],
     data_container_name: pulumi.Input[str],
     config_revision: pulumi.Output[str] | None,
@@ -35,7 +39,7 @@ def app_inputs(
     """Every input of the application container but its restart policy and replacement key."""
     envs: list[pulumi.Input[str]] = []
     if plan.profile.management_ip_env:
-        envs.append(settings.apply(lambda s: f"MANAGEMENT_IP={s.management_ip}"))
+        envs.append(derive(settings, lambda s: f"MANAGEMENT_IP={s.management_ip}"))
     mounts: list[dict[str, Any]] = [
         {"type": "bind", "source": m.source, "target": m.target, "read_only": m.read_only} for m in plan.host_mounts
     ]
@@ -62,10 +66,10 @@ def app_inputs(
     inputs: dict[str, Any] = {
         "name": plan.app_container_name,
         "image": image_id,
-        "hostname": settings.apply(lambda s: s.hostname) if plan.has_hostname else None,
+        "hostname": derive(settings, lambda s: s.hostname) if plan.has_hostname else None,
         "command": list(plan.app_command) or None,
         "volumes": [{"from_container": data_container_name}],
-        "ports": settings.apply(published_ports),
+        "ports": derive(settings, published_ports),
         "envs": envs or None,
         "privileged": plan.privileged,
         "tmpfs": dict(plan.tmpfs) or None,
@@ -78,6 +82,49 @@ def app_inputs(
         "cpus": plan.cpus,  # ForceNew (resource_docker_container.go 1158-1163): part of the replacement key
     }
     return {key: value for key, value in inputs.items() if value is not None}
+
+
+def replacement_key(inputs: dict[str, Any]) -> pulumi.Output[str]:
+    """A digest of the container's inputs once known: what the backup step compares, and the container carries.
+
+    The same digest as of `Output.from_input(inputs)`, which would lift every value of the nested inputs into an
+    Output of its own; here only the Outputs among them are awaited (a handful: the image, the data container's
+    name, the config revision), so the key costs the SDK a few Outputs, not one per value. It is unknown while one
+    of them is, secret if one is, and depends on what made each.
+    """
+    outputs: list[pulumi.Output[Any]] = []
+
+    def hollow(value: Any) -> Any:
+        """`value` with each Output replaced by its index in `outputs`."""
+        if isinstance(value, pulumi.Output):
+            outputs.append(value)
+            return _Slot(len(outputs) - 1)
+        if isinstance(value, dict):
+            return {key: hollow(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [hollow(item) for item in value]
+        return value
+
+    def filled(value: Any, known: list[Any]) -> Any:
+        if isinstance(value, _Slot):
+            return known[value.index]
+        if isinstance(value, dict):
+            return {key: filled(item, known) for key, item in value.items()}
+        if isinstance(value, list):
+            return [filled(item, known) for item in value]
+        return value
+
+    template = hollow(inputs)
+    return pulumi.Output.all(*outputs).apply(
+        lambda known: hashlib.sha256(json.dumps(filled(template, known), sort_keys=True).encode()).hexdigest()
+    )
+
+
+@dataclass(frozen=True)
+class _Slot:
+    """Where `replacement_key` puts an Output's value back."""
+
+    index: int
 
 
 def published_ports(settings: ManagerSettings) -> list[dict[str, Any]]:
@@ -122,7 +169,7 @@ def tls_mounts(plan: ManagerPlan) -> list[dict[str, Any]]:
     ]
 
 
-def healthcheck(plan: ManagerPlan, settings: pulumi.Output[ManagerSettings]) -> dict[str, Any] | None:
+def healthcheck(plan: ManagerPlan, settings: Settings) -> dict[str, Any] | None:
     """A Docker healthcheck on the readiness URL, inside the container, so that `docker ps` and monitoring
     that reads Docker health see whether the manager answers.
 
@@ -136,7 +183,7 @@ def healthcheck(plan: ManagerPlan, settings: pulumi.Output[ManagerSettings]) -> 
         return None
     port = next((p.container for p in plan.ports if p.host == plan.readiness_port), plan.readiness_port)
     if plan.tls:
-        probe: pulumi.Input[str] = settings.apply(lambda s: https_probe(s, port))
+        probe: pulumi.Input[str] = derive(settings, lambda s: https_probe(s, port))
     else:
         url = shlex.quote(f"http://127.0.0.1:{port}{plan.readiness_path}")
         probe = f"curl -fsS -o /dev/null {url} || wget -q -O /dev/null {url}"

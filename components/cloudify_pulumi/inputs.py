@@ -18,6 +18,7 @@ from typing import Any
 
 import pulumi
 
+from .derive import Settings, combine
 from .keys import ARGS_FIELDS, INPUT_FIELDS, REGISTRY_AUTH_FIELDS, SECRET_FIELDS, SECRET_MARKER, config_key
 from .model import ManagerPlan, ManagerSettings
 from .resolve import Values, judge_host, judge_plan
@@ -36,8 +37,9 @@ class Resolved:
     """The args they were resolved from."""
     plan: ManagerPlan
     """The plain settings: what shapes the resource graph."""
-    settings: pulumi.Output[ManagerSettings]
-    """Every setting, once every Output field is known: what resources are given."""
+    settings: Settings
+    """Every setting: known now when no field is an Output (`known`), else once every Output field is known.
+    What resources are given, through `derive.derive` and `derive.combine`."""
     known: ManagerSettings | None
     """The same settings when no field is an Output (a stack's own managers): known now."""
     secrets: dict[str, pulumi.Output[str]]
@@ -78,8 +80,9 @@ def resolve_args(args: Mapping[str, Any], *, has_ssh_agent: bool) -> Resolved:
     if problems.items:
         raise ConfigError(problems.items)
     known = ManagerSettings.of(plan, host) if host is not None else None
+    settings: Settings
     if known is not None:
-        settings = pulumi.Output.from_input(known)
+        settings = known
     else:
         settings = pulumi.Output.all(**{key: values[key] for key in pending}).apply(
             lambda resolved: _settings_once_known(plan, {**values, **resolved})
@@ -111,11 +114,9 @@ def _settings_once_known(plan: ManagerPlan, values: Mapping[str, Any]) -> Manage
     return ManagerSettings.of(plan, host)
 
 
-def _for_tcp(settings: pulumi.Output[ManagerSettings], material: Any) -> pulumi.Output[str | None]:
+def _for_tcp(settings: Settings, material: Any) -> pulumi.Output[str | None]:
     """TLS material goes to the provider only when it connects over tcp://, as in every earlier release."""
-    return pulumi.Output.all(settings, material).apply(
-        lambda values: values[1] if (values[0].docker_host or "").startswith("tcp://") else None
-    )
+    return combine(settings, [material], lambda s, v: v[0] if (s.docker_host or "").startswith("tcp://") else None)
 
 
 def _values(given: Mapping[str, Any]) -> dict[str, Any]:

@@ -36,7 +36,8 @@ Changing `appImage` changes only the app image, (6), (7), (8), (9) and (10).
 
 What may come from another resource (the host, the SSH connection, the secrets: see args.py) reaches the
 children as Outputs derived from `Resolved.settings`, so each child that needs the host depends on whatever
-made it; nothing is created inside an `apply`, and the graph's shape comes from plain values only.
+made it; settings that are all known (a stack's own managers) reach them as plain values (derive.py). Nothing
+is created inside an `apply`, and the graph's shape comes from plain values only.
 
 Every container input is declared in the form the provider reads back
 (kreuzwerker/terraform-provider-docker v4.5.0 `resourceDockerContainerRead`),
@@ -44,8 +45,6 @@ so a second `up` plans nothing; tests/engine/test_provider_readback.py holds the
 """
 
 import base64
-import hashlib
-import json
 import os
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
@@ -55,10 +54,10 @@ import pulumi_command as command
 import pulumi_docker as docker
 import pulumi_random as random
 
-from . import backups, host_scripts, manager_config, operator_config, ready_for_work, ssh_trust
+from . import backups, containers, host_scripts, manager_config, operator_config, ready_for_work, ssh_trust
 from .args import CloudifyManagerArgs
 from .backups import HostCommand
-from .containers import app_inputs
+from .derive import combine, derive
 from .docker_endpoint import SshIdentity, checked_docker_host, parse_host_report, provider_ssh_user
 from .inputs import Resolved, resolve_args
 from .model import ManagerSettings
@@ -145,10 +144,8 @@ class CloudifyManager(pulumi.ComponentResource):
         data_image_id, app_image_id = self._images(engine, provider)
         data = self._data_container(data_image_id, provider)
         config = self._manager_config(engine)
-        inputs = app_inputs(self._plan, self._settings, app_image_id, data.name, config)
-        replacement_key = pulumi.Output.from_input(inputs).apply(
-            lambda resolved: hashlib.sha256(json.dumps(resolved, sort_keys=True).encode()).hexdigest()
-        )
+        inputs = containers.app_inputs(self._plan, self._settings, app_image_id, data.name, config)
+        replacement_key = containers.replacement_key(inputs)
         restore = backups.restore(self._host_command, self._plan, self._settings, after=[data])
         backup = backups.backup(
             self._host_command,
@@ -180,7 +177,7 @@ class CloudifyManager(pulumi.ComponentResource):
         self.data_container_id = data.id
         self.app_container_name = app.name
         self.app_container_id = app.id
-        self.manager_url = pulumi.Output.all(ready.id, self._settings).apply(lambda values: values[1].manager_url)
+        self.manager_url = combine(self._settings, [ready.id], lambda s, _: s.manager_url)
         self.latest_backup = pulumi.Output.all(
             backups.backup_file(backup), *([backups.backup_file(taken_now)] if taken_now else [])
         ).apply(lambda files: backups.newest(*files))
@@ -204,9 +201,9 @@ class CloudifyManager(pulumi.ComponentResource):
             }
         )
 
-    def _from_settings(self, read: Callable[[ManagerSettings], T]) -> pulumi.Output[T]:
+    def _from_settings(self, read: Callable[[ManagerSettings], T]) -> pulumi.Input[T]:
         """A value derived from the real settings: it follows (and depends on) any Output they came from."""
-        return self._settings.apply(read)
+        return derive(self._settings, read)
 
     # -- secrets ---------------------------------------------------------------
 
@@ -305,8 +302,10 @@ class CloudifyManager(pulumi.ComponentResource):
             return None
         admin_password, manager_secret, broker_password = self._secrets
         text: pulumi.Output[str] = pulumi.Output.secret(
-            pulumi.Output.all(self._settings, admin_password, manager_secret, broker_password).apply(
-                lambda values: manager_config.render(*values)
+            combine(
+                self._settings,
+                [admin_password, manager_secret, broker_password],
+                lambda s, v: manager_config.render(s, *v),
             )
         )
         step = self._host_command(
@@ -353,22 +352,20 @@ class CloudifyManager(pulumi.ComponentResource):
         identity = self._identity
         key = self._given.get("ssh_private_key")
         ssh_opts = None
-        ready: pulumi.Output[Any] = pulumi.Output.from_input("")
+        found = [engine.stdout]  # the host report; for a remote host, also the keys written where ssh reads them
         if self._plan.is_remote:
             # Keys and trusted host keys must be on disk before the provider's ssh runs.
             proxy_key = self._given.get("ssh_proxy_private_key") if self._plan.has_proxy else None
             keys = self._keys
             assert keys is not None  # a remote plan has them
-            written = pulumi.Output.all(self._settings, key, proxy_key, keys.host, keys.bastion).apply(
-                lambda values: identity.write(*values)
+            written = combine(
+                self._settings, [key, proxy_key, keys.host, keys.bastion], lambda s, v: identity.write(s, *v)
             )
-            ready = pulumi.Output.unsecret(written)
+            found.append(pulumi.Output.unsecret(written))
             ssh_opts = self._from_settings(
                 lambda s: identity.ssh_opts(s, with_key=key is not None, with_proxy_key=proxy_key is not None)
             )
-        address = pulumi.Output.all(engine.stdout, ready, self._settings).apply(
-            lambda values: checked_docker_host(values[2], values[0])
-        )
+        address = combine(self._settings, found, lambda s, v: checked_docker_host(s, v[0]))
         registry = self._registry
         return docker.Provider(
             f"{self._name}-docker",
@@ -484,7 +481,7 @@ class CloudifyManager(pulumi.ComponentResource):
         """Install the agents inside the app container; reruns when it is replaced."""
         if not self._plan.agents:
             return None
-        create = pulumi.Output.all(self._settings, app.name).apply(lambda values: host_scripts.install_agents(*values))
+        create = combine(self._settings, [app.name], lambda s, v: host_scripts.install_agents(s, *v))
         return self._host_command(
             "agent-packages", create, triggers=backups.after_app(app, self._plan), depends_on=[app]
         )
@@ -493,10 +490,10 @@ class CloudifyManager(pulumi.ComponentResource):
         self, app: docker.Container, agents: HostCommand | None, backup_report: pulumi.Output[dict[str, str]]
     ) -> HostCommand:
         """Block until the manager answers its REST port (the container log and the way back on failure)."""
-        create = pulumi.Output.all(self._settings, app.name, backup_report).apply(
-            lambda values: host_scripts.wait_ready(
-                values[0], values[1], values[2].get("BACKUP_FILE", ""), values[2].get("PREVIOUS_IMAGE", "")
-            )
+        create = combine(
+            self._settings,
+            [app.name, backup_report],
+            lambda s, v: host_scripts.wait_ready(s, v[0], v[1].get("BACKUP_FILE", ""), v[1].get("PREVIOUS_IMAGE", "")),
         )
         after = [app] + ([agents] if agents is not None else [])
         return self._host_command(
@@ -529,9 +526,7 @@ class CloudifyManager(pulumi.ComponentResource):
         password = self._admin_password_input()
         if password is None:
             return None
-        create = pulumi.Output.all(self._settings, app.name).apply(
-            lambda values: host_scripts.set_admin_password(*values)
-        )
+        create = combine(self._settings, [app.name], lambda s, v: host_scripts.set_admin_password(s, *v))
         return self._host_command(
             "admin-password",
             create,

@@ -21,6 +21,7 @@ import pulumi_docker as docker
 
 from . import backups, host_scripts
 from .backups import HostCommand, StepMaker
+from .derive import Settings, combine
 from .model import ManagerPlan, ManagerSettings
 from .rules import url_host
 
@@ -32,7 +33,7 @@ TENANT = "default_tenant"
 def agent_key(
     step: StepMaker,
     plan: ManagerPlan,
-    settings: pulumi.Output[ManagerSettings],
+    settings: Settings,
     app: docker.Container,
     key: pulumi.Output[str] | None,
     admin_password: pulumi.Output[str] | None,
@@ -43,13 +44,11 @@ def agent_key(
         return None
     triggers = backups.after_app(app, plan)
     if plan.bootstrap_context is not None:
-        create = pulumi.Output.all(settings, app.name).apply(lambda v: host_scripts.place_agent_key(v[0], v[1]))
+        create = combine(settings, [app.name], lambda s, v: host_scripts.place_agent_key(s, v[0]))
         return step("agent-key", create, triggers=triggers, depends_on=[after], stdin=key)
     if admin_password is None:
         return None  # a profile with neither a bootstrap context nor a REST password has nowhere to keep it
-    create = pulumi.Output.all(settings, app.name).apply(
-        lambda v: host_scripts.store_manager_secret(v[0], v[1], AGENT_KEY_SECRET)
-    )
+    create = combine(settings, [app.name], lambda s, v: host_scripts.store_manager_secret(s, v[0], AGENT_KEY_SECRET))
     request: pulumi.Output[str] = pulumi.Output.secret(
         pulumi.Output.all(admin_password, key).apply(lambda v: host_scripts.secret_request(v[0], v[1], TENANT))
     )
@@ -59,19 +58,19 @@ def agent_key(
 def bootstrap_context(
     step: StepMaker,
     plan: ManagerPlan,
-    settings: pulumi.Output[ManagerSettings],
+    settings: Settings,
     app: docker.Container,
     after: HostCommand,
 ) -> HostCommand | None:
     """cloudify-3.2: create or update the provider context once the manager (and the agents' key) is ready."""
     if plan.bootstrap_context is None:
         return None
-    create = pulumi.Output.all(settings, app.name).apply(lambda v: host_scripts.upload_bootstrap_context(v[0], v[1]))
+    create = combine(settings, [app.name], lambda s, v: host_scripts.upload_bootstrap_context(s, v[0]))
     return step("bootstrap-context", create, triggers=backups.after_app(app, plan), depends_on=[after])
 
 
 def cli_profile(
-    settings: pulumi.Output[ManagerSettings],
+    settings: Settings,
     ready: HostCommand,
     admin_password: pulumi.Output[str] | None,
     ca_cert: pulumi.Output[str] | None,
@@ -79,8 +78,10 @@ def cli_profile(
     """The command that points a `cfy` CLI at this manager (secret: it holds the admin password), known once the
     manager is ready; with TLS, it first writes the CA to trust beside it."""
     return pulumi.Output.secret(
-        pulumi.Output.all(settings, admin_password or "", ca_cert or "", ready.id).apply(
-            lambda v: profile_command(v[0], v[1] if admin_password is not None else None, v[2])
+        combine(
+            settings,
+            [admin_password or "", ca_cert or "", ready.id],
+            lambda s, v: profile_command(s, v[0] if admin_password is not None else None, v[1]),
         )
     )
 

@@ -20,12 +20,14 @@ which the warning prints.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_command as command
 
 from . import host_scripts
+from .derive import Settings, derive
 from .model import ManagerPlan, ManagerSettings, SshProxy
 
 
@@ -33,15 +35,15 @@ from .model import ManagerPlan, ManagerSettings, SshProxy
 class TrustedKeys:
     """The host keys every connection checks: pinned or recorded."""
 
-    host: pulumi.Output[str]
-    bastion: pulumi.Output[str] | None
+    host: pulumi.Input[str]
+    bastion: pulumi.Input[str] | None
     """None without a bastion."""
 
 
 def trusted_keys(
     name: str,
     plan: ManagerPlan,
-    settings: pulumi.Output[ManagerSettings],
+    settings: Settings,
     private_key: pulumi.Output[str] | None,
     proxy_private_key: pulumi.Output[str] | None,
     parent: pulumi.Resource,
@@ -50,40 +52,40 @@ def trusted_keys(
     bastion = None
     if plan.has_proxy:
         if plan.pins_proxy_host_key:
-            bastion = settings.apply(lambda s: _pinned(_bastion(s).host_key, "sshProxyHostKey"))
+            bastion = derive(settings, lambda s: _pinned(_bastion(s).host_key, "sshProxyHostKey"))
         else:
-            bastion = _scanned(f"{name}-bastion-host-key", settings.apply(_bastion), "sshProxyHostKey", parent)
+            bastion = _scanned(f"{name}-bastion-host-key", settings, _bastion, "sshProxyHostKey", parent)
     if plan.pins_host_key:
-        host = settings.apply(lambda s: _pinned(s.ssh_host_key, "sshHostKey"))
+        host = derive(settings, lambda s: _pinned(s.ssh_host_key, "sshHostKey"))
     elif bastion is None:
-        host = _scanned(f"{name}-host-key", settings.apply(_direct_host), "sshHostKey", parent)
+        host = _scanned(f"{name}-host-key", settings, _direct_host, "sshHostKey", parent)
     else:
         host = _read_behind_bastion(name, settings, private_key, proxy_private_key, bastion, parent)
     return TrustedKeys(host, bastion)
 
 
 def connection(
-    settings: pulumi.Output[ManagerSettings],
+    settings: Settings,
     private_key: pulumi.Output[str] | None,
     proxy_private_key: pulumi.Output[str] | None,
-    host_key: pulumi.Output[str] | None,
-    bastion_key: pulumi.Output[str] | None,
+    host_key: pulumi.Input[str] | None,
+    bastion_key: pulumi.Input[str] | None,
 ) -> command.remote.ConnectionArgs:
     """The command provider's connection to the host; `host_key` None only for the step that records it."""
     proxy = None
     if bastion_key is not None:
         # pulumi-command v1.2.1 dials the bastion, then the host through it; each hop checks its own key.
         proxy = command.remote.ProxyConnectionArgs(
-            host=settings.apply(lambda s: _bastion(s).host),
-            port=settings.apply(lambda s: _bastion(s).port),
-            user=settings.apply(lambda s: _bastion(s).user),
+            host=derive(settings, lambda s: _bastion(s).host),
+            port=derive(settings, lambda s: _bastion(s).port),
+            user=derive(settings, lambda s: _bastion(s).user),
             host_key=bastion_key,
             private_key=proxy_private_key or private_key,
         )
     return command.remote.ConnectionArgs(
-        host=settings.apply(_remote_host),
-        port=settings.apply(lambda s: s.ssh_port),
-        user=settings.apply(lambda s: s.ssh_user),
+        host=derive(settings, _remote_host),
+        port=derive(settings, lambda s: s.ssh_port),
+        user=derive(settings, lambda s: s.ssh_user),
         private_key=private_key,
         host_key=host_key,
         proxy=proxy,
@@ -101,25 +103,30 @@ def _direct_host(settings: ManagerSettings) -> _Endpoint:
 
 
 def _scanned(
-    resource_name: str, endpoint: pulumi.Output[_Endpoint] | pulumi.Output[SshProxy], key: str, parent: pulumi.Resource
+    resource_name: str,
+    settings: Settings,
+    endpoint: Callable[[ManagerSettings], _Endpoint | SshProxy],
+    key: str,
+    parent: pulumi.Resource,
 ) -> pulumi.Output[str]:
-    """The key `endpoint` presents to this machine, recorded by a local command (ssh-keyscan)."""
+    """The key that `endpoint` (of the settings) presents to this machine, recorded by a local command
+    (ssh-keyscan)."""
     step = command.local.Command(
         resource_name,
-        create=endpoint.apply(lambda e: host_scripts.scan_host_key(e.host, e.port)),
+        create=derive(settings, lambda s: host_scripts.scan_host_key(endpoint(s).host, endpoint(s).port)),
         logging=command.local.Logging.STDERR,
         opts=pulumi.ResourceOptions(parent=parent),
     )
-    _warn_recorded(key, endpoint.apply(lambda e: e.host), step)
+    _warn_recorded(key, derive(settings, lambda s: endpoint(s).host), step)
     return _recorded(step)
 
 
 def _read_behind_bastion(
     name: str,
-    settings: pulumi.Output[ManagerSettings],
+    settings: Settings,
     private_key: pulumi.Output[str] | None,
     proxy_private_key: pulumi.Output[str] | None,
-    bastion_key: pulumi.Output[str],
+    bastion_key: pulumi.Input[str],
     parent: pulumi.Resource,
 ) -> pulumi.Output[str]:
     """The key of a host behind a checked bastion hop: its own public key file, read by a step without secrets."""
@@ -130,7 +137,7 @@ def _read_behind_bastion(
         logging=command.remote.Logging.STDERR,
         opts=pulumi.ResourceOptions(parent=parent),
     )
-    _warn_recorded("sshHostKey", settings.apply(_remote_host), step)
+    _warn_recorded("sshHostKey", derive(settings, _remote_host), step)
     return _recorded(step)
 
 
@@ -138,7 +145,7 @@ def _recorded(step: command.local.Command | command.remote.Command) -> pulumi.Ou
     return step.stdout.apply(lambda out: host_scripts.parse_key_values(out)["HOST_KEY"])
 
 
-def _warn_recorded(key: str, host: pulumi.Output[str], step: pulumi.Resource) -> None:
+def _warn_recorded(key: str, host: pulumi.Input[str], step: pulumi.Resource) -> None:
     """Said on every run: what is trusted, and the one command that accepts a key changed on purpose."""
     pulumi.Output.all(host, step.urn).apply(
         lambda values: pulumi.warn(

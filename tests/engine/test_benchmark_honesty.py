@@ -5,6 +5,7 @@
 - What `prepare` does is not timed.
 - The program rows: the subject and every baseline run under the collector setting of the composition root
   (benchmarks/run_under_mocks.py sets it for each); a run under another setting is refused.
+- The same-inputs baseline replays what the program registers for a manager: nothing fewer.
 - Every row's median is of as many runs as `--repeats` says.
 - The backup rows' floor is only a stop and a plain `tar -cf`.
 - The downtime rows swap both sizes and both releases in turn, round by round.
@@ -14,13 +15,15 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import json
 import re
 import sys
 import time
 
 import pytest
 from cloudify_pulumi import collector
-from harness import MAIN, REPO
+from cloudify_pulumi.manager import TYPE_TOKEN
+from harness import MAIN, REPO, run_program, stack_config, stack_secrets
 
 BENCH = REPO / "benchmarks" / "bench.py"
 
@@ -101,7 +104,58 @@ def test_the_benchs_own_setup_steps_are_untimed(bench):
 def test_the_program_and_its_baselines_run_under_the_programs_collector_setting(bench):
     assert bench.under_mocks(bench.BASELINE_PROGRAM, "-") == 0
     assert bench.under_mocks(bench.SAME_TYPES_PROGRAM, "-") == 0
+    assert bench.under_mocks(bench.SAME_INPUTS_PROGRAM, "-") == 0
     assert bench.under_mocks(MAIN, "dev") > 10
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_the_same_inputs_baseline_registers_what_the_program_registers_for_a_manager(
+    bench, stack, tmp_path, monkeypatch
+):
+    """benchmarks/same_inputs_program.py replays one manager's requests: the same types, inputs (secrets still
+    secret), provider, dependencies and options, so that the row against it measures only the program's own
+    work, not fewer inputs."""
+    requests = tmp_path / "requests.json"
+    requests.write_text(json.dumps(bench.requests_per_manager(stack)))
+    monkeypatch.setenv("BASELINE_REQUESTS", str(requests))
+    monkeypatch.setenv("BASELINE_MANAGERS", "1")
+    config = stack_config(stack)
+    program = [r for r in run_program(config, secrets=stack_secrets(config)).registrations if r.type != TYPE_TOKEN]
+    replayed = [
+        r for r in run_program({}, program_file=bench.SAME_INPUTS_PROGRAM).registrations if r.type != TYPE_TOKEN
+    ]
+    by_name = lambda request: request["name"]  # noqa: E731  (independent resources register in any order)
+    assert sorted(map(replay_of, program), key=by_name) == sorted(map(as_replayed, replayed), key=by_name)
+    assert any(SECRET_SIG in json.dumps(r.wire_inputs) for r in replayed)  # both stacks send secrets, kept secret
+
+
+SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"  # pulumi runtime/rpc.py _special_secret_sig
+
+
+def replay_of(r) -> dict:
+    """A request of the program as the replay's manager m0 sends it: each name prefixed."""
+    prefixed = lambda urn: "m0-" + urn.rsplit("::", 1)[-1]  # noqa: E731
+    return {
+        "type": r.type,
+        "name": "m0-" + r.name,
+        "inputs": r.wire_inputs,
+        "provider": prefixed(r.provider.rsplit("::", 1)[0]) if r.provider else "",
+        "dependencies": sorted(prefixed(urn) for urn in r.dependencies),
+        "options": (bool(r.protect), r.retain_on_delete, r.delete_before_replace),
+        "lists": (sorted(r.replace_on_changes), sorted(r.additional_secret_outputs)),
+    }
+
+
+def as_replayed(r) -> dict:
+    return {
+        "type": r.type,
+        "name": r.name,
+        "inputs": r.wire_inputs,
+        "provider": r.provider.rsplit("::", 1)[0].rsplit("::", 1)[-1] if r.provider else "",
+        "dependencies": sorted(urn.rsplit("::", 1)[-1] for urn in r.dependencies),
+        "options": (bool(r.protect), r.retain_on_delete, r.delete_before_replace),
+        "lists": (sorted(r.replace_on_changes), sorted(r.additional_secret_outputs)),
+    }
 
 
 def test_a_run_under_another_collector_setting_is_refused(bench, tmp_path):
@@ -123,8 +177,9 @@ def test_every_row_is_a_median_of_the_repeats_asked_for(bench, monkeypatch):
     monkeypatch.setattr(bench, "compare", lambda label, subject, baseline, repeats, _: counts.append(repeats))
     monkeypatch.setattr(bench, "under_mocks", lambda *args: 1)
     monkeypatch.setattr(bench, "types_per_manager", lambda stack: {})
+    monkeypatch.setattr(bench, "requests_per_manager", lambda stack: [])
     bench.program_costs(7)
-    assert counts == [7, 7, 7, 7]
+    assert counts == [7] * 6
     source = BENCH.read_text()
     assert "max(3" not in source and "backups(3" not in source and "replacement_window(3" not in source
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import signal
 import subprocess
+import time
 import uuid
 
 import pytest
@@ -188,3 +189,26 @@ def test_a_container_of_an_earlier_release_on_an_untagged_image_gets_no_image_id
     finally:
         docker("rm", "-f", manager.app, check=False)
         docker("rmi", "-f", image_id, check=False)
+
+
+# The guardian's second made ten minutes long: `sleep 1` on the host, and only that, sleeps 600 s.
+LONG_SECOND = '#!/bin/sh\n[ "$*" = 1 ] && exec /bin/sleep 600\nexec /bin/sleep "$@"\n'
+
+
+def test_the_step_ends_when_its_script_does_not_when_the_guardians_second_does(manager):
+    """The SSH session, hence the step and the old container's downtime, ends as the script ends: the guardian's
+    second passes in a background sleep that holds none of the session's output and whose wait the run's end
+    interrupts. A sleep in the foreground, on the session's output, kept the session open until it was over (up to
+    a second on every upgrade; here, ten minutes)."""
+    manager.start_app(ensure_image())
+    fill(manager)
+    manager.host.put("/usr/local/bin/sleep", LONG_SECOND, mode="755")
+    try:
+        started = time.monotonic()
+        result = manager.host.ssh(manager.backup_command(key="new-key"), timeout=40)
+        took = time.monotonic() - started
+    finally:
+        manager.host.root("rm -f /usr/local/bin/sleep; pkill -f '/bin/sleep 600' || true")
+    assert result.returncode == 0, result.stderr
+    assert "BACKUP_FILE=" in result.stdout and took < 30
+    assert not backup_processes(manager), "the guardian is gone with the run"

@@ -355,13 +355,19 @@ session_process() {
 
 # guard SESSION: every second, until the run is over: if the main shell is gone, recover in its place; if the SSH
 # connection is gone, or a progress line cannot be written, stop the main shell (its EXIT trap recovers). Every
-# 10 s it says how long the manager has been stopped.
+# 10 s it says how long the manager has been stopped. Its second passes in a background `sleep` that holds none
+# of the session's output, waited for: the TERM that ends the run ends the wait at once (a shell runs a trap only
+# once a command in the foreground is done), so the SSH session closes as the run ends, not up to a second
+# later, with the old container stopped meanwhile.
 guard() {
     set +e
     trap '' HUP INT PIPE
     trap 'exit 0' TERM
     _session=$1 _since=$(date +%s) _beat=0
-    while sleep 1 || :; do
+    while :; do
+        # shellcheck disable=SC2217 # stdin too: the sleep holds none of the session's descriptors
+        sleep 1 </dev/null >/dev/null 2>&1 &
+        wait $!
         [ ! -e "$OPS/over" ] || exit 0
         if ! kill -0 "$MAIN" 2>/dev/null; then
             # shellcheck disable=SC2086
