@@ -87,9 +87,6 @@ def program_side(program: Path, stack: str, env: dict[str, str] | None = None) -
 def program_costs(repeats: int, managers: int = 64) -> None:
     """Whole processes, interpreter start and imports included, as the language host runs the program."""
     with tempfile.TemporaryDirectory() as folder:
-        dev_requests, prod_requests = Path(folder) / "dev.json", Path(folder) / "prod.json"
-        dev_requests.write_text(json.dumps(requests_per_manager("dev")))
-        prod_requests.write_text(json.dumps(requests_per_manager("prod")))
         compare(
             "render the dev stack under mocks (process)",
             program_side(MAIN, "dev"),
@@ -97,21 +94,8 @@ def program_costs(repeats: int, managers: int = 64) -> None:
             repeats,
             "empty program importing the same SDKs",
         )
-        one = {"BASELINE_MANAGERS": "1", "BASELINE_TYPES": json.dumps(types_per_manager("dev"))}
-        compare(
-            "render the dev stack under mocks (process)",
-            program_side(MAIN, "dev"),
-            program_side(SAME_TYPES_PROGRAM, "-", one),
-            repeats,
-            SAME_TYPES,
-        )
-        compare(
-            "render the dev stack under mocks (process)",
-            program_side(MAIN, "dev"),
-            program_side(SAME_INPUTS_PROGRAM, "-", {"BASELINE_MANAGERS": "1", "BASELINE_REQUESTS": str(dev_requests)}),
-            repeats,
-            SAME_INPUTS,
-        )
+        for baseline, what in same_resources(Path(folder), "dev", 1):
+            compare("render the dev stack under mocks (process)", program_side(MAIN, "dev"), baseline, repeats, what)
         fleet = {
             "managers": json.dumps(
                 {f"m{i}": {"namePrefix": f"m{i}", "ports": f'["{10000 + i}:80"]'} for i in range(managers)}
@@ -126,22 +110,23 @@ def program_costs(repeats: int, managers: int = 64) -> None:
             repeats,
             f"{registered} trivial resources",
         )
-        same = {"BASELINE_MANAGERS": str(managers), "BASELINE_TYPES": json.dumps(types_per_manager("prod"))}
-        compare(
-            f"render {managers} managers (process)",
-            program_side(MAIN, "prod", env),
-            program_side(SAME_TYPES_PROGRAM, "-", same),
-            repeats,
-            SAME_TYPES,
-        )
-        replayed = {"BASELINE_MANAGERS": str(managers), "BASELINE_REQUESTS": str(prod_requests)}
-        compare(
-            f"render {managers} managers (process)",
-            program_side(MAIN, "prod", env),
-            program_side(SAME_INPUTS_PROGRAM, "-", replayed),
-            repeats,
-            SAME_INPUTS,
-        )
+        for baseline, what in same_resources(Path(folder), "prod", managers):
+            compare(f"render {managers} managers (process)", program_side(MAIN, "prod", env), baseline, repeats, what)
+
+
+def same_resources(folder: Path, stack: str, managers: int) -> list[tuple[Side, str]]:
+    """The two baselines that register what `managers` managers of `stack` register: the same types with only
+    their required inputs, and the same requests replayed; both from one run of the program under the mocks."""
+    requests = requests_per_manager(stack)
+    replayed = folder / f"{stack}.json"
+    replayed.write_text(json.dumps(requests))
+    types = dict(collections.Counter(request["type"] for request in requests))
+    same_types = {"BASELINE_MANAGERS": str(managers), "BASELINE_TYPES": json.dumps(types)}
+    same_inputs = {"BASELINE_MANAGERS": str(managers), "BASELINE_REQUESTS": str(replayed)}
+    return [
+        (program_side(SAME_TYPES_PROGRAM, "-", same_types), SAME_TYPES),
+        (program_side(SAME_INPUTS_PROGRAM, "-", same_inputs), SAME_INPUTS),
+    ]
 
 
 SAME_TYPES = "the same resource types, as many, each with only its required inputs"
@@ -171,13 +156,6 @@ def requests_per_manager(stack: str) -> list[dict[str, Any]]:
         }
         for r in made
     ]
-
-
-def types_per_manager(stack: str) -> dict[str, int]:
-    """How many resources of each type one manager of `stack` registers."""
-    config = stack_config(stack)
-    run = run_program(config, secrets=stack_secrets(config))
-    return dict(collections.Counter(registration.type for registration in run.registrations))
 
 
 def docker_step(repeats: int, keys: Path) -> None:

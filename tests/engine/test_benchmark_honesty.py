@@ -176,7 +176,6 @@ def test_every_row_is_a_median_of_the_repeats_asked_for(bench, monkeypatch):
     counts: list[int] = []
     monkeypatch.setattr(bench, "compare", lambda label, subject, baseline, repeats, _: counts.append(repeats))
     monkeypatch.setattr(bench, "under_mocks", lambda *args: 1)
-    monkeypatch.setattr(bench, "types_per_manager", lambda stack: {})
     monkeypatch.setattr(bench, "requests_per_manager", lambda stack: [])
     bench.program_costs(7)
     assert counts == [7] * 6
