@@ -1594,6 +1594,59 @@ MUTANTS: tuple[Mutant, ...] = (
         "second_does",
     ),
     m(
+        "B-first-part-not-flushed",
+        S + "backup_data.sh",
+        '        to_disk "$PARTIAL" || fail 67 "the archive $PARTIAL could not be written to the disk (fsync failed: a disk '
+        'error?); $APP still runs, nothing was deleted"\n',
+        "",
+        "the first part's writeback waits in the page cache into the downtime",
+        T
+        + "hosts/test_two_pass_backup_hosts.py::test_the_archive_is_on_the_disk_part_by_part_and_under_its_final_name_"
+        "before_the_step_ends",
+    ),
+    m(
+        "B-whole-not-flushed",
+        S + "backup_data.sh",
+        '    to_disk "$PARTIAL" || fail 67 "the archive $PARTIAL could not be written to the disk (fsync failed: a disk '
+        'error?); nothing was deleted"\n',
+        "",
+        "the archive's second part may still be in the page cache when the old container is deleted",
+        T
+        + "hosts/test_two_pass_backup_hosts.py::test_the_archive_is_on_the_disk_part_by_part_and_under_its_final_name_"
+        "before_the_step_ends",
+    ),
+    m(
+        "B-name-flushed-before-the-rename",
+        S + "backup_data.sh",
+        '    as_root mv -f "$PARTIAL" "$FOLDER/$_name"\n    PARTIAL=\n    name_to_disk "$FOLDER"\n',
+        '    name_to_disk "$FOLDER"\n    as_root mv -f "$PARTIAL" "$FOLDER/$_name"\n    PARTIAL=\n',
+        "the folder is flushed before it holds the archive's final name",
+        T
+        + "hosts/test_two_pass_backup_hosts.py::test_the_archive_is_on_the_disk_part_by_part_and_under_its_final_name_"
+        "before_the_step_ends",
+    ),
+    m(
+        "B-no-fsync",
+        S + "backup_data.sh",
+        'of="$1" oflag=append conv=notrunc,fsync 2>/dev/null; }',
+        'of="$1" oflag=append conv=notrunc 2>/dev/null; }',
+        "dd appends nothing and flushes nothing",
+        T
+        + "hosts/test_two_pass_backup_hosts.py::test_the_archive_is_on_the_disk_part_by_part_and_under_its_final_name_"
+        "before_the_step_ends",
+    ),
+    m(
+        "B-failed-flush-ignored",
+        S + "backup_data.sh",
+        '    to_disk "$PARTIAL" || fail 67 "the archive $PARTIAL could not be written to the disk (fsync failed: a disk '
+        'error?); nothing was deleted"\n',
+        '    to_disk "$PARTIAL" || true\n',
+        "an archive the disk did not take is reported as the way back",
+        T
+        + "hosts/test_two_pass_backup_hosts.py::test_an_archive_the_disk_does_not_take_fails_the_step_and_the_manager_"
+        "runs",
+    ),
+    m(
         "H-sizes-in-sequence",
         "benchmarks/downtime.py",
         "        for round_ in range(repeats):  # each a replacement key the container does not carry yet\n"

@@ -191,3 +191,65 @@ def test_an_archive_of_an_earlier_release_still_restores(running, compress, suff
     restored = running.host.ssh(running.restore_command(archive))
     assert restored.returncode == 0, restored.stderr
     assert fingerprint(running) == wanted
+
+
+# Every fsync the step asks for, logged on the host once done: the file, its size then and whether the app container
+# ran then; and every `sync` of a folder, with what the folder held then. FAIL_AT makes the Nth fsync fail.
+FLUSH_LOG = "/tmp/flushes.log"
+FSYNC_LOGGED = """#!/bin/sh
+case "$*" in *conv=notrunc,fsync*) ;; *) exec /bin/dd "$@" ;; esac
+n=$(($(grep -c '^fsync' {log} 2>/dev/null || true) + 1))
+for a in "$@"; do case "$a" in of=*) file=${{a#of=}} ;; esac; done
+status=0
+if [ "$n" = {fail_at} ]; then status=1; else /bin/dd "$@" || status=$?; fi
+echo "fsync $file $(stat -c %s "$file") $(docker inspect -f '{{{{.State.Running}}}}' {app}) $status" >> {log}
+exit $status
+"""
+SYNC_LOGGED = """#!/bin/sh
+/bin/sync "$@"
+status=$?
+echo "sync $* $(ls -A "$1" | tr '\\n' ' ')" >> {log}
+exit $status
+"""
+
+
+def flushed(manager: Manager, fail_at: int = 0) -> tuple[subprocess.CompletedProcess, list[list[str]]]:
+    """The declared backup step for a replacement, with every fsync and folder sync logged; the log's lines."""
+    fsync = FSYNC_LOGGED.format(log=FLUSH_LOG, fail_at=fail_at, app=manager.app)
+    manager.host.put("/usr/local/bin/dd", fsync, mode="755")
+    manager.host.put("/usr/local/bin/sync", SYNC_LOGGED.format(log=FLUSH_LOG), mode="755")
+    try:
+        result = manager.host.ssh(manager.backup_command(key="new-key"))
+        lines = manager.host.root(f"cat {FLUSH_LOG} 2>/dev/null || true").stdout.splitlines()
+    finally:
+        manager.host.root(f"rm -f /usr/local/bin/dd /usr/local/bin/sync {FLUSH_LOG}")
+    return result, [line.split() for line in lines]
+
+
+def test_the_archive_is_on_the_disk_part_by_part_and_under_its_final_name_before_the_step_ends(running):
+    """A read-back test reads the page cache; only an fsync says the disk has the bytes. The first part is flushed
+    while the manager still runs (its writeback out of the downtime), the whole file once both parts are in it,
+    then the folder that holds its final name: all before the step ends, and so before the old container can be
+    deleted."""
+    result, log = flushed(running)
+    assert result.returncode == 0, result.stderr
+    archive = values(result.stdout)["BACKUP_FILE"]
+    folder, name = archive.rsplit("/", 1)
+    partial = f"{folder}/.{name}.partial"
+    assert [line[:2] for line in log] == [["fsync", partial], ["fsync", partial], ["sync", folder]], log
+    first, whole, names = log
+    assert first[3:] == ["true", "0"], "the first part flushed while the manager ran"
+    assert int(first[2]) < int(whole[2]) == Path(archive).stat().st_size, "the whole file flushed, both parts in it"
+    assert whole[3:] == ["false", "0"]
+    assert name in names[2:], "the folder flushed once it holds the final name"
+
+
+@pytest.mark.parametrize(("fail_at", "stopped"), [(1, False), (2, True)])
+def test_an_archive_the_disk_does_not_take_fails_the_step_and_the_manager_runs(running, fail_at, stopped):
+    before = fingerprint(running)
+    result, _ = flushed(running, fail_at=fail_at)
+    assert result.returncode == 67, result.stderr
+    assert "could not be written to the disk" in result.stderr and "nothing was deleted" in result.stderr
+    assert ("stopping" in result.stderr) is stopped, result.stderr
+    assert running.running() and fingerprint(running) == before
+    assert running.archives() == [] and not list(Path(running.backups).glob(".*.partial"))

@@ -21,7 +21,10 @@
 # (archive.sh), which reads archives of every earlier release alike. A
 # container found stopped is copied in one pass. Before anything is copied,
 # the free space the copy needs in the folder (the data's size uncompressed,
-# plus 64 MiB) is checked.
+# plus 64 MiB) is checked. Each part is on the disk (fsync) before the step
+# goes on: the first before the stop, the whole file and its final name
+# before the step ends, so that the archive outlives a host that loses power
+# after the old container is deleted.
 # COMPRESSION: `auto` (zstd if the host has it, else gzip: pigz if present),
 # `zstd`, `gzip` or `none`; always the fastest level. Each tar stream is listed
 # in the same pass and every stage's exit status kept; then each compressed
@@ -64,7 +67,8 @@
 # 61 archiving failed, 62 archive unreadable, 63 could not stop the container,
 # 64 the COMPRESSION asked for is not installed on the host, 65 no container
 # to back up (now), 70 ARCHIVE missing, damaged or not this manager's,
-# 66 not enough free space in BACKUP_DIR (nothing was stopped),
+# 66 not enough free space in BACKUP_DIR (nothing was stopped), 67 the archive
+# could not be written to the disk (fsync failed),
 # 71 no data container, 72 refilling the volumes failed.
 # The inner `sh -c` texts take their values as arguments, never spliced in:
 # shellcheck disable=SC2016
@@ -419,6 +423,18 @@ stop_app() {
     as_root docker stop -t 120 "$APP" >/dev/null || fail 63 "could not stop $APP; nothing was archived or deleted"
 }
 
+# to_disk FILE: FILE's bytes on the disk, not only in the page cache: fsync, by GNU dd's conv=fsync (every
+# coreutils has it; `sync FILE` came in 8.24, after Ubuntu 14.04's and CentOS 7's). The test of a part reads the
+# page cache, not the disk; a disk that failed to take the bytes says so here. Before the stop, this also moves
+# the first part's writeback out of the manager's downtime: Linux lets written bytes wait in the page cache up to
+# 30 s (vm.dirty_expire_centisecs), and a whole first part may wait on a host with memory to spare.
+to_disk() { as_root dd if=/dev/null of="$1" oflag=append conv=notrunc,fsync 2>/dev/null; }
+
+# name_to_disk FOLDER: the folder's entries on the disk (the archive's final name): fsync of the folder with
+# coreutils 8.24 or later; an earlier `sync` ignores its arguments or refuses them, and then every file system is
+# synced instead, which also covers it.
+name_to_disk() { as_root sync "$1" 2>/dev/null || as_root sync; }
+
 # -- archiving -----------------------------------------------------------------------------------------------------
 
 # copy_pass LEVEL OUT: one tar pass of every volume path appended to OUT, compressed, through the snapshot of
@@ -450,6 +466,7 @@ archive_data() {
         printf 'copying %s while %s runs (level 0 of 2)\n' "$PATHS" "$APP" >"$OPS/doing"
         say "copying $PATHS into $FOLDER/$_name while $APP runs ($COMPRESS)"
         copy_pass 0 "$PARTIAL"
+        to_disk "$PARTIAL" || fail 67 "the archive $PARTIAL could not be written to the disk (fsync failed: a disk error?); $APP still runs, nothing was deleted"
         as_root cp "$SNAPSHOTS/level0" "$SNAPSHOTS/level1"
         stop_app "$1"
         _stopped=$(date +%s)
@@ -465,8 +482,10 @@ archive_data() {
     as_root rm -rf "$SNAPSHOTS"
     SNAPSHOTS=
     as_root chmod 600 "$PARTIAL"
+    to_disk "$PARTIAL" || fail 67 "the archive $PARTIAL could not be written to the disk (fsync failed: a disk error?); nothing was deleted"
     as_root mv -f "$PARTIAL" "$FOLDER/$_name"
     PARTIAL=
+    name_to_disk "$FOLDER"
     ARCHIVED=$FOLDER/$_name
     say "backed up to $ARCHIVED"
 }
