@@ -1647,6 +1647,15 @@ MUTANTS: tuple[Mutant, ...] = (
         "runs",
     ),
     m(
+        "G-worker-not-waited-for",
+        S + "backup_data.sh",
+        '    while [ "$tries" -lt 100 ] && read -r _ _ state _',
+        '    while [ "$tries" -lt 0 ] && read -r _ _ state _',
+        "the manager is started again while the archiver is still cleaning up",
+        T + "hosts/test_never_stranded_hosts.py::test_the_manager_starts_again_only_once_the_archiver_has_cleaned_up_"
+        "after_itself",
+    ),
+    m(
         "H-sizes-in-sequence",
         "benchmarks/downtime.py",
         "        for round_ in range(repeats):  # each a replacement key the container does not carry yet\n"

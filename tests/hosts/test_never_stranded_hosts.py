@@ -68,6 +68,31 @@ def test_killing_the_ssh_client_mid_archive_starts_the_old_manager_again_within_
     assert fingerprint(manager) == before
 
 
+# The archiver's own cleanup made slow: once /tmp/slow-cleanup exists, its root shell's removal of its one-off
+# container (the first thing its TERM trap does, before its work folder goes) takes 3 s.
+SLOW_ARCHIVER_CLEANUP = """case "$*" in "rm -f "*-archiver)
+    [ -e /tmp/slow-cleanup ] && grep -q 'umask 077' "/proc/$PPID/cmdline" 2>/dev/null && sleep 3 ;;
+esac"""
+
+
+def test_the_manager_starts_again_only_once_the_archiver_has_cleaned_up_after_itself(manager):
+    """An interrupted step stops its archiver (a root shell under sudo) and waits for it to finish its traps: when
+    the manager runs again, the archiver's work folder is gone, however long its cleanup takes (up to 10 s). Before,
+    it waited only for the subshell around sudo, and the manager could run again while the work folder was still
+    there (seen once in CI)."""
+    manager.start_app(ensure_image())
+    fill(manager)
+    slow_second_pass(manager)
+    wrap_docker(manager.host, before=SLOW_ARCHIVER_CLEANUP)
+    client = start_backup(manager)
+    wait_for(lambda: second_pass_under_way(manager), 30, "the second pass under way, the manager stopped")
+    manager.host.setup("touch /tmp/slow-cleanup")
+    client.kill()
+    client.wait()
+    wait_for(manager.running, 15, "the old container running again")
+    assert left_in_folder(manager) == [], "the archiver's work folder is gone before the manager runs again"
+
+
 def test_sigterm_from_a_cancelled_up_mid_archive_starts_the_old_manager_again_and_says_so(manager):
     manager.start_app(ensure_image())
     slow_second_pass(manager)

@@ -316,13 +316,28 @@ recover() {
     esac
 }
 
-# stop_worker PID: stop a background `as_root sh -c ...` and wait for it. Its root shell is signalled directly:
-# sudo does not relay a signal sent from the process group it runs in, which is this script's. The shell's own
-# trap removes its one-off container; removing it here as well covers a shell that is gone already.
+# Runs as root with: PID; TERM to the processes PID started (`sudo`, which passes it on to the root shell it
+# runs, or the root shell itself), then waits, at most 10 s, until each has exited (a zombie counts as gone):
+# sudo exits once its command has, and the root shell's traps remove its one-off container and its work folder,
+# so that nothing of it is left when the manager is started again.
+STOP_WORKER='
+pids=$(for stat in /proc/[0-9]*/stat; do
+    read -r pid comm state parent rest < "$stat" 2> /dev/null && [ "$parent" = "$1" ] && echo "$pid"
+done)
+[ -n "$pids" ] || exit 0
+kill -TERM $pids 2> /dev/null
+tries=0
+for pid in $pids; do
+    while [ "$tries" -lt 100 ] && read -r _ _ state _ < "/proc/$pid/stat" 2> /dev/null && [ "$state" != Z ]; do
+        sleep 0.1
+        tries=$((tries + 1))
+    done
+done'
+
+# stop_worker PID NAME: stop a background `as_root sh -c ...` and wait for it and its root shell. The shell's own
+# trap removes its one-off container NAME; removing it here as well covers a shell that is gone already.
 stop_worker() {
-    as_root sh -c 'for stat in /proc/[0-9]*/stat; do
-            read -r pid comm state parent rest < "$stat" 2>/dev/null && [ "$parent" = "$1" ] && kill -TERM "$pid"
-        done' stop "$1" 2>/dev/null
+    as_root sh -c "$STOP_WORKER" stop "$1" 2>/dev/null
     kill "$1" 2>/dev/null
     wait "$1" 2>/dev/null
     as_root docker rm -f "$2" >/dev/null 2>&1
