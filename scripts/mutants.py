@@ -1647,6 +1647,17 @@ MUTANTS: tuple[Mutant, ...] = (
         "runs",
     ),
     m(
+        "B-failed-first-flush-ignored",
+        S + "backup_data.sh",
+        '        to_disk "$PARTIAL" || fail 67 "the archive $PARTIAL could not be written to the disk (fsync failed: a disk '
+        'error?); $APP still runs, nothing was deleted"\n',
+        '        to_disk "$PARTIAL" || true\n',
+        "a first part the disk did not take is built on after the stop",
+        T
+        + "hosts/test_two_pass_backup_hosts.py::test_an_archive_the_disk_does_not_take_fails_the_step_and_the_manager_"
+        "runs",
+    ),
+    m(
         "G-worker-not-waited-for",
         S + "backup_data.sh",
         '    while [ "$tries" -lt 100 ] && read -r _ _ state _',
