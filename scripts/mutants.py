@@ -593,7 +593,7 @@ MUTANTS: tuple[Mutant, ...] = (
     m(
         "B62",
         S + "backup_data.sh",
-        '    test_part "$2" "$_offset" 2>/dev/null || fail 62',
+        '    test_part "$1" "$OFFSET" 2>/dev/null || fail 62',
         "    true || fail 62",
         "exit 62: a truncated archive is kept as a backup",
         T
@@ -610,7 +610,7 @@ MUTANTS: tuple[Mutant, ...] = (
     m(
         "B-listing",
         S + "backup_data.sh",
-        '[ "$source" = 0 ] && [ "$(cat "$work/compressed")" = 0 ] && [ "$listed" = 0 ]',
+        '[ "$source" = 0 ] && [ "$(cat "$work/compressed")" = 0 ] && [ "$(cat "$work/listed")" = 0 ]',
         '[ "$source" = 0 ] && [ "$(cat "$work/compressed")" = 0 ]',
         "a tar stream cut short is kept as a backup",
         T + "hosts/test_backup_restore.py::test_a_tar_stream_cut_short_is_refused_in_the_same_pass",
@@ -1667,6 +1667,50 @@ MUTANTS: tuple[Mutant, ...] = (
         "after_itself",
     ),
     m(
+        "B-second-pass-started-after-the-stop",
+        S + "backup_data.sh",
+        '        start_pass 1 "$PARTIAL" 1\n        at_the_gate\n        stop_app "$1"\n',
+        '        stop_app "$1"\n        start_pass 1 "$PARTIAL" 1\n        at_the_gate\n',
+        "the second pass's one-off container is created and started during the downtime",
+        T
+        + "hosts/test_two_pass_backup_hosts.py::test_the_second_pass_is_started_before_the_stop_and_released_after_it",
+    ),
+    m(
+        "B-gate-not-waited-at",
+        S + "backup_data.sh",
+        "    until [ -e /snapshot/go ]; do",
+        "    until :; do",
+        "the second pass copies as soon as its container starts, while the manager still runs and writes",
+        T + "hosts/test_two_pass_backup_hosts.py::test_what_the_manager_writes_up_to_its_stop_is_in_the_archive",
+    ),
+    m(
+        "B-gate-failure-ignored",
+        S + "backup_data.sh",
+        '    as_root sh -c "$AT_THE_GATE" gate "$SNAPSHOTS" "$WORKER" ||',
+        '    as_root sh -c "$AT_THE_GATE" gate "$SNAPSHOTS" "$WORKER" || true ||',
+        "a second pass that could not start is found only after the manager is stopped",
+        T + "hosts/test_two_pass_backup_hosts.py::test_a_second_pass_that_cannot_start_fails_the_step_before_the_stop_"
+        "within_seconds",
+    ),
+    m(
+        "B-gate-failed-run-unnoticed",
+        S + "backup_data.sh",
+        '    kill -0 "$2" 2> /dev/null && [ "$tries" -lt 6000 ] || exit 1',
+        '    [ "$tries" -lt 6000 ] || exit 1',
+        "a one-off container whose run failed is waited for 120 s, as one that starts slowly",
+        T + "hosts/test_two_pass_backup_hosts.py::test_a_second_pass_that_cannot_start_fails_the_step_before_the_stop_"
+        "within_seconds",
+    ),
+    m(
+        "G-waiting-reader-not-released",
+        S + "backup_data.sh",
+        "    kill -TERM $(descendants) 2> /dev/null\n    wait\n",
+        "    kill -TERM $reader 2> /dev/null\n",
+        "a pass interrupted before its tar opened the fifo (the gated second pass, during the stop) leaves its "
+        "reader waiting forever, holding the step's output open",
+        T + "hosts/test_backup_restore.py::test_a_container_that_cannot_be_stopped_is_not_archived",
+    ),
+    m(
         "H-sizes-in-sequence",
         "benchmarks/downtime.py",
         "        for round_ in range(repeats):  # each a replacement key the container does not carry yet\n"
@@ -1724,8 +1768,8 @@ MUTANTS: tuple[Mutant, ...] = (
     m(
         "H-no-append",
         S + "backup_data.sh",
-        '        copy_pass 1 "$PARTIAL"\n',
-        '        copy_pass 1 "$PARTIAL.changes"\n',
+        '        start_pass 1 "$PARTIAL" 1\n',
+        '        start_pass 1 "$PARTIAL.changes" 1\n',
         "the changes copied after the stop are not kept in the archive",
         T + "hosts/test_two_pass_backup_hosts.py::test_a_file_changed_after_the_first_pass_is_restored_as_it_was_"
         "at_the_stop",

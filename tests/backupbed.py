@@ -119,6 +119,21 @@ def slow_second_pass(manager: Manager, seconds: int = 30) -> None:
     slow_pass(manager, 2, seconds)
 
 
+FAILING_PASS = """#!/bin/sh
+case "$*" in *-t*|*-d*) exec /usr/bin/zstd "$@" ;; esac
+n=1
+while ! mkdir /tmp/zstd-pass-$n 2>/dev/null; do n=$((n + 1)); done
+[ "$n" != 2 ] || { echo "stub: zstd failed" >&2; exit 1; }
+exec /usr/bin/zstd "$@"
+"""
+
+
+def failing_second_pass(manager: Manager) -> None:
+    """The compression of the backup step's second pass (the manager stopped) fails once its copy begins."""
+    manager.host.setup("rm -rf /tmp/zstd-pass-*")
+    manager.host.put("/usr/local/bin/zstd", FAILING_PASS, mode="755")
+
+
 FIRST_PASS_DONE = "/tmp/first-pass-done"
 
 

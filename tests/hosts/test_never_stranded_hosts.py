@@ -10,15 +10,25 @@ import time
 import uuid
 
 import pytest
-from backupbed import Manager, fill, fingerprint, second_pass_under_way, slow_second_pass, values, wait_for
+from backupbed import (
+    Manager,
+    failing_second_pass,
+    fill,
+    fingerprint,
+    second_pass_under_way,
+    slow_second_pass,
+    values,
+    wait_for,
+)
 from hostbed import docker, ensure_image, wrap_docker
 
 pytestmark = pytest.mark.hosts
 
 
 def backup_processes(manager: Manager) -> str:
-    """The backup script's processes still on the host, and its one-off containers still on the engine."""
-    processes = manager.host.root("ps -eo args | grep '[b]ackup_data.sh' || true").stdout
+    """The backup script's processes still on the host (its own, and those of a pass: their arguments name its
+    work folder, `.stream.*`), and its one-off containers still on the engine."""
+    processes = manager.host.root("ps -eo args | grep -e '[b]ackup_data.sh' -e '[.]stream[.]' || true").stdout
     containers = docker("ps", "-aq", "--filter", f"name={manager.app}-archiver").stdout
     return processes + containers
 
@@ -73,6 +83,38 @@ def test_killing_the_ssh_client_mid_archive_starts_the_old_manager_again_within_
 SLOW_ARCHIVER_CLEANUP = """case "$*" in "rm -f "*-archiver)
     [ -e /tmp/slow-cleanup ] && grep -q 'umask 077' "/proc/$PPID/cmdline" 2>/dev/null && sleep 3 ;;
 esac"""
+
+
+# Once /tmp/slow-stop exists, the `docker stop` of the app container returns 5 s after the container has stopped,
+# as the engine's own work after a manager's exit can take.
+SLOW_STOP = """case "$1" in stop) [ -e /tmp/slow-stop ] && sleep 5 ;; esac"""
+
+
+def test_killing_the_ssh_client_while_the_manager_stops_leaves_it_running_and_nothing_behind(manager):
+    """The second pass's container is started before the stop and waits through it, its reader waiting for tar to
+    open the fifo: an interruption then ends them too, and the manager runs again."""
+    manager.start_app(ensure_image())
+    fill(manager)
+    before = fingerprint(manager)
+    wrap_docker(manager.host, after=SLOW_STOP)
+    manager.host.setup("touch /tmp/slow-stop")
+    client = start_backup(manager)
+    wait_for(lambda: stopping(manager) and not manager.running(), 30, "the manager stopped, `docker stop` not done")
+    client.kill()
+    client.wait()
+    wait_for(manager.running, 20, "the old container running again")
+    wait_for(
+        lambda: not backup_processes(manager),
+        15,
+        "the script, its guardian and its archiver gone",
+        show=lambda: backup_processes(manager),
+    )
+    assert left_in_folder(manager) == [] and fingerprint(manager) == before
+
+
+def stopping(manager: Manager) -> bool:
+    """The step's `docker stop` of the app container is under way."""
+    return f"docker stop -t 120 {manager.app}" in manager.host.root("ps -eo args").stdout
 
 
 def test_the_manager_starts_again_only_once_the_archiver_has_cleaned_up_after_itself(manager):
@@ -148,11 +190,9 @@ def test_a_backup_that_fails_after_finding_the_manager_stopped_starts_it_and_say
 
 def test_a_manager_that_cannot_be_started_again_is_reported_with_the_command_that_starts_it(manager):
     manager.start_app(ensure_image())
-    wrap_docker(
-        manager.host,
-        # The second pass (the manager stopped) fails, and so does the start that would undo the stop.
-        before='case "$*" in *"/snapshot/level1"*|start*) echo "stub: $1 refused" >&2; exit 1 ;; esac',
-    )
+    # The second pass (the manager stopped) fails, and so does the start that would undo the stop.
+    failing_second_pass(manager)
+    wrap_docker(manager.host, before='case "$*" in start*) echo "stub: $1 refused" >&2; exit 1 ;; esac')
     result = manager.host.ssh(manager.backup_command(key="new-key"))
     assert result.returncode == 61, result.stderr
     assert "started again" not in result.stderr, "no claim that did not happen"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -253,3 +254,62 @@ def test_an_archive_the_disk_does_not_take_fails_the_step_and_the_manager_runs(r
     assert ("stopping" in result.stderr) is stopped, result.stderr
     assert running.running() and fingerprint(running) == before
     assert running.archives() == [] and not list(Path(running.backups).glob(".*.partial"))
+
+
+# Every `docker run`, `docker stop` and `touch` of the step, logged on the host with whether the app container ran
+# then: the engine calls that start or release a pass, in the order the step made them.
+CALLS_LOG = "/tmp/calls.log"
+CALL_LOGGED = """case "$1 $*" in
+run*/snapshot/level*|stop*) level=$(printf '%s' "$*" | grep -o 'snapshot/level[01]' || echo stop)
+    echo "$level $(/usr/bin/docker inspect -f '{{{{.State.Running}}}}' {app})" >> {log} ;;
+esac"""
+TOUCH_LOGGED = """#!/bin/sh
+case "$*" in */go) echo "go $(docker inspect -f '{{{{.State.Running}}}}' {app})" >> {log} ;; esac
+exec /usr/bin/touch "$@"
+"""
+
+
+def test_the_second_pass_is_started_before_the_stop_and_released_after_it(running):
+    """Nothing is left to start once the manager is stopped: the second pass's one-off container is created and
+    started while the manager runs, and waits; the step releases it once the stop is done."""
+    running.host.put("/usr/local/bin/touch", TOUCH_LOGGED.format(app=running.app, log=CALLS_LOG), mode="755")
+    wrap_docker(running.host, before=CALL_LOGGED.format(app=running.app, log=CALLS_LOG))
+    try:
+        result = running.host.ssh(running.backup_command(key="new-key"))
+        calls = running.host.root(f"cat {CALLS_LOG}").stdout.splitlines()
+    finally:
+        running.host.root(f"rm -f /usr/local/bin/touch {CALLS_LOG}")
+    assert result.returncode == 0, result.stderr
+    assert calls == ["snapshot/level0 true", "snapshot/level1 true", "stop true", "go false"], calls
+
+
+# Once /tmp/last-write exists: the `docker stop` of the app container first waits 2 s (an ungated second pass has
+# run by then), then writes a file in the container, as a manager shutting down writes its last pages.
+LAST_WRITE = """case "$1 $2" in "stop "*) if [ -e /tmp/last-write ]; then sleep 2
+    /usr/bin/docker exec {app} sh -c 'echo checkpoint > /srv/cfy-state/written-at-the-stop'; fi ;;
+esac"""
+
+
+def test_what_the_manager_writes_up_to_its_stop_is_in_the_archive(running):
+    """The second pass's container is started before the stop, but copies nothing until the stop is done."""
+    wrap_docker(running.host, before=LAST_WRITE.format(app=running.app))
+    running.host.setup("touch /tmp/last-write")
+    at_stop, restored, _ = backup_and_restore(running)
+    assert "written-at-the-stop" in at_stop
+    assert restored == at_stop
+
+
+def test_a_second_pass_that_cannot_start_fails_the_step_before_the_stop_within_seconds(running):
+    """A one-off container that does not start is found before the stop, as soon as its run has failed (the step
+    waits up to 120 s for one that starts slowly)."""
+    before = fingerprint(running)
+    wrap_docker(running.host, before='case "$*" in *"/snapshot/level1"*) echo "stub: run refused" >&2; exit 1 ;; esac')
+    began = time.monotonic()
+    result = running.host.ssh(running.backup_command(key="new-key"))
+    assert time.monotonic() - began < 60, "the failed run is noticed at once, not after the 120 s wait"
+    assert result.returncode == 61, result.stderr
+    assert "the copy of what changes could not be started" in result.stderr and "still runs" in result.stderr
+    assert "stopping" not in result.stderr, result.stderr
+    assert running.running() and fingerprint(running) == before
+    assert running.host.root(f"ls -A {running.backups}").stdout.split() in ([], [".images"])
+    assert docker("ps", "-aq", "--filter", f"name={running.app}-archiver").stdout == ""

@@ -12,7 +12,8 @@
 # down only for what changed: GNU tar's --listed-incremental, level 0 of every
 # file while the manager still runs (compressed and tested then), then the app
 # container is stopped, so that PostgreSQL and RabbitMQ files are at rest, and
-# level 1 adds every file changed or created since, and the list of each
+# level 1 (its one-off container started before the stop, waiting until it is
+# done, so that nothing is left to start while the manager is down) adds every file changed or created since, and the list of each
 # folder's files, so that one deleted since is deleted on extraction. The two
 # compressed parts are one file, the second appended as it is written: zstd
 # frames, gzip members and tar archives each may follow one another; each part
@@ -128,12 +129,24 @@ choose_format() {
     esac
 }
 
-# Runs as root with: OUT COMPRESS DATA IMAGE NAME SNAPSHOT LEVEL PATH...; appends to OUT (creates it, 0600).
-# `tar -c --listed-incremental` in the container reads and updates SNAPSHOT (a
+# Runs in the one-off container, as its entrypoint, with: GATED TAR_ARGUMENTS...; with GATED 1, it first says it
+# waits (the file `waiting` in the snapshot folder), and waits until the file `go` is there, then runs tar. The
+# second pass's container is started so while the manager still runs: after the stop, only tar's own work is left.
+GATED_TAR='
+if [ "$1" = 1 ]; then
+    : > /snapshot/waiting || exit 1
+    until [ -e /snapshot/go ]; do sleep 0.02 2> /dev/null || sleep 1; done
+fi
+shift
+exec tar "$@"'
+
+# Runs as root with: OUT COMPRESS DATA IMAGE NAME SNAPSHOT LEVEL GATED GATED_TAR PATH...; appends to OUT (creates
+# it, 0600). `tar -c --listed-incremental` in the container (behind GATED_TAR) reads and updates SNAPSHOT (a
 # file on the host, its folder bind-mounted) and writes into a fifo in OUT's
 # folder (bind-mounted: the kernel moves the bytes, not the Docker CLI); the
 # host compresses what comes out and, in the same pass, lists it (tar -t)
-# through a second fifo. Each stage's exit status is kept: a pipeline in sh
+# through a pipe (tee to /dev/fd/5: the one fifo is the only open that can
+# wait, and an end of file given to it ends every reader). Each stage's exit status is kept: a pipeline in sh
 # reports only its last. At level 0 the manager may be running: tar's exit 1
 # (a file changed as it was read) is expected then, and level 1 copies that file
 # again once it is at rest; at level 1 only 0 will do. --no-check-device: the
@@ -147,15 +160,30 @@ choose_format() {
 # them as one stream. The blocks wait in the work folder (beside OUT) for a
 # moment; GNU dd cuts them (iflag=fullblock), and without it one gzip does all.
 STREAM='
-out=$1 compress=$2 data=$3 image=$4 name=$5 snapshot=$6 level=$7
-shift 7
+out=$1 compress=$2 data=$3 image=$4 name=$5 snapshot=$6 level=$7 gated=$8 gated_tar=$9
+shift 9
 work=$(mktemp -d "$(dirname "$out")/.stream.XXXXXX") || exit 1
 trap "rm -rf \"$work\"" EXIT
-# Interrupted (the backup step was): the one-off container goes too, and the readers of its fifos.
-trap "docker rm -f \"\$name\" > /dev/null 2>&1; kill \$lister \$reader 2> /dev/null; exit 143" TERM HUP INT
-lister= reader=
+# descendants: every process this shell started, and every process they started.
+descendants() {
+    for stat in /proc/[0-9]*/stat; do
+        read -r pid _ _ parent _ < "$stat" 2> /dev/null && echo "$pid $parent"
+    done | awk -v root=$$ "{ parent[\$1] = \$2 }
+        END { for (p in parent) { q = parent[p]; while (q != root && (q in parent)) q = parent[q]; if (q == root) print p } }"
+}
+# stop_pass: the pass interrupted (the backup step was): the one-off container goes, then every process of the
+# pass, waited for: a reader whose open of the fifo still waits for tar (as it does while the gated second pass
+# waits for the stop) would wait forever, holding the session'"'"'s output, and a compressor left running could
+# write into the work folder as it goes.
+stop_pass() {
+    docker rm -f "$name" > /dev/null 2>&1
+    kill -TERM $(descendants) 2> /dev/null
+    wait
+    exit 143
+}
+trap stop_pass TERM HUP INT
 docker rm -f "$name" > /dev/null 2>&1
-mkfifo "$work/tar" "$work/list" || exit 1
+mkfifo "$work/tar" || exit 1
 workers=1
 if [ "$compress" = "gzip -1" ] && dd if=/dev/null of=/dev/null iflag=fullblock 2> /dev/null; then
     workers=$(nproc 2> /dev/null) || workers=1
@@ -199,13 +227,15 @@ drain_blocks() {
         appended=$((appended + 1))
     done
 }
-tar -tf - < "$work/list" > /dev/null &
-lister=$!
-{ tee "$work/list" < "$work/tar" | compress_to "$out"; echo $? > "$work/compressed"; } &
+{
+    { tee /dev/fd/5 < "$work/tar" | compress_to "$out" 5>&-; echo $? > "$work/compressed"; } 5>&1 >&4 |
+        { tar -tf - > /dev/null; echo $? > "$work/listed"; }
+} 4>&1 &
 reader=$!
-docker run --rm --name "$name" --network none --entrypoint tar --volumes-from "$data" -v "$work:/stream" \
-    -v "$(dirname "$snapshot"):/snapshot" -w / "$image" --listed-incremental="/snapshot/${snapshot##*/}" \
-    --no-check-device --warning=no-file-changed --warning=no-file-removed -cf /stream/tar "$@" &
+docker run --rm --name "$name" --network none --entrypoint sh --volumes-from "$data" -v "$work:/stream" \
+    -v "$(dirname "$snapshot"):/snapshot" -w / "$image" -c "$gated_tar" tar "$gated" \
+    --listed-incremental="/snapshot/${snapshot##*/}" --no-check-device --warning=no-file-changed \
+    --warning=no-file-removed -cf /stream/tar "$@" &
 wait $!
 source=$?
 [ "$source" != 1 ] || [ "$level" != 0 ] || source=0
@@ -213,9 +243,7 @@ source=$?
 # a fifo never blocks on Linux (fifo(7)): this completes the reader'"'"'s open, then closes it.
 : 3<> "$work/tar"
 wait "$reader"
-wait "$lister"
-listed=$?
-[ "$source" = 0 ] && [ "$(cat "$work/compressed")" = 0 ] && [ "$listed" = 0 ]'
+[ "$source" = 0 ] && [ "$(cat "$work/compressed")" = 0 ] && [ "$(cat "$work/listed")" = 0 ]'
 
 # Runs as root with: FILE OFFSET TEST...; the bytes of FILE after its first OFFSET (the part a pass appended)
 # read back whole by TEST, each stage's exit status kept; a whole file is read by TEST itself. An empty part
@@ -452,20 +480,52 @@ name_to_disk() { as_root sync "$1" 2>/dev/null || as_root sync; }
 
 # -- archiving -----------------------------------------------------------------------------------------------------
 
-# copy_pass LEVEL OUT: one tar pass of every volume path appended to OUT, compressed, through the snapshot of
-# LEVEL, then the part tested (a truncated or corrupt part is refused). Fails the step with 61 or 62.
-copy_pass() {
-    _offset=$(as_root stat -c %s "$2" 2>/dev/null) || _offset=0
+# start_pass LEVEL OUT GATED: one tar pass of every volume path, appended to OUT, compressed, through the snapshot
+# of LEVEL, started in the background (WORKER); OFFSET is where its part begins. With GATED 1, its one-off
+# container is started but waits for open_gate before it reads anything.
+start_pass() {
+    OFFSET=$(as_root stat -c %s "$2" 2>/dev/null) || OFFSET=0
     # shellcheck disable=SC2086
     as_root sh -c "umask 077; $STREAM" stream "$2" "$COMPRESS" "$DATA" "$IMAGE_ID" "$APP-archiver" \
-        "$SNAPSHOTS/level$1" "$1" $PATHS >&2 &
+        "$SNAPSHOTS/level$1" "$1" "$3" "$GATED_TAR" $PATHS >&2 &
     WORKER=$!
+}
+
+# Runs as root with: SNAPSHOTS WORKER; waits until the gated container says it waits (at most 120 s), or fails
+# once its pass is over (the run refused, or tar gone: WORKER has exited, and the step's shell, waiting for this
+# one, has reaped it: sh and bash reap any child while they wait for the one in the foreground).
+AT_THE_GATE='
+tries=0
+until [ -e "$1/waiting" ]; do
+    kill -0 "$2" 2> /dev/null && [ "$tries" -lt 6000 ] || exit 1
+    sleep 0.02
+    tries=$((tries + 1))
+done'
+
+# at_the_gate: the second pass's one-off container runs and waits at its gate, so that nothing is left to start
+# after the stop; else the step fails while the manager still runs.
+at_the_gate() {
+    as_root sh -c "$AT_THE_GATE" gate "$SNAPSHOTS" "$WORKER" ||
+        fail 61 "the copy of what changes could not be started in a one-off container of $IMAGE_ID; $APP still runs, nothing was deleted"
+}
+
+open_gate() { as_root touch "$SNAPSHOTS/go" || fail 61 "could not start the copy of what changed into $FOLDER; nothing was deleted"; }
+
+# end_pass OUT: the pass started last is done and its part of OUT reads back whole (a truncated or corrupt part is
+# refused). Fails the step with 61 or 62.
+end_pass() {
     if ! wait "$WORKER"; then
         WORKER=
         fail 61 "archiving the data of $DATA into $FOLDER failed (disk full? $(as_root df -h "$FOLDER" 2>/dev/null | tail -n 1)); nothing was deleted"
     fi
     WORKER=
-    test_part "$2" "$_offset" 2>/dev/null || fail 62 "the archive $2 cannot be read back; nothing was deleted"
+    test_part "$1" "$OFFSET" 2>/dev/null || fail 62 "the archive $1 cannot be read back; nothing was deleted"
+}
+
+# copy_pass LEVEL OUT: one pass, start to end.
+copy_pass() {
+    start_pass "$1" "$2" 0
+    end_pass "$2"
 }
 
 # archive_data IMAGE_NAME: every volume path into a new, tested archive, ARCHIVED, the app container stopped at
@@ -483,10 +543,13 @@ archive_data() {
         copy_pass 0 "$PARTIAL"
         to_disk "$PARTIAL" || fail 67 "the archive $PARTIAL could not be written to the disk (fsync failed: a disk error?); $APP still runs, nothing was deleted"
         as_root cp "$SNAPSHOTS/level0" "$SNAPSHOTS/level1"
+        start_pass 1 "$PARTIAL" 1
+        at_the_gate
         stop_app "$1"
         _stopped=$(date +%s)
+        open_gate
         printf 'adding what changed since the first pass (level 1 of 2)\n' >"$OPS/doing"
-        copy_pass 1 "$PARTIAL"
+        end_pass "$PARTIAL"
         say "$APP stopped $(($(date +%s) - _stopped)) s for the copy of what changed while it ran"
     else
         say "$APP is stopped already"
