@@ -12,9 +12,10 @@
 # down only for what changed: GNU tar's --listed-incremental, level 0 of every
 # file while the manager still runs (compressed and tested then), then the app
 # container is stopped, so that PostgreSQL and RabbitMQ files are at rest, and
-# level 1 (its one-off container started before the stop, waiting until it is
-# done, so that nothing is left to start while the manager is down) adds every file changed or created since, and the list of each
-# folder's files, so that one deleted since is deleted on extraction. The two
+# level 1 adds every file changed or created since, and the list of each
+# folder's files, so that one deleted since is deleted on extraction (its
+# one-off container is started before the stop and waits until the stop is
+# done: nothing is left to start while the manager is down). The two
 # compressed parts are one file, the second appended as it is written: zstd
 # frames, gzip members and tar archives each may follow one another; each part
 # is tested on its own, the second from where the first ends (nothing is
@@ -130,8 +131,9 @@ choose_format() {
 }
 
 # Runs in the one-off container, as its entrypoint, with: GATED TAR_ARGUMENTS...; with GATED 1, it first says it
-# waits (the file `waiting` in the snapshot folder), and waits until the file `go` is there, then runs tar. The
-# second pass's container is started so while the manager still runs: after the stop, only tar's own work is left.
+# waits (the file `waiting` in the snapshot folder), and waits until the file `go` is there, then runs tar. So the
+# second pass's container is created and started while the manager still runs, and after the stop only tar's own
+# work is left.
 GATED_TAR='
 if [ "$1" = 1 ]; then
     : > /snapshot/waiting || exit 1
@@ -145,9 +147,9 @@ exec tar "$@"'
 # file on the host, its folder bind-mounted) and writes into a fifo in OUT's
 # folder (bind-mounted: the kernel moves the bytes, not the Docker CLI); the
 # host compresses what comes out and, in the same pass, lists it (tar -t)
-# through a pipe (tee to /dev/fd/5: the one fifo is the only open that can
-# wait, and an end of file given to it ends every reader). Each stage's exit status is kept: a pipeline in sh
-# reports only its last. At level 0 the manager may be running: tar's exit 1
+# through a pipe (tee to /dev/fd/5: the fifo is then the only open that can
+# wait, and an end of file given to it ends every reader). Each stage's exit
+# status is kept: a pipeline in sh reports only its last. At level 0 the manager may be running: tar's exit 1
 # (a file changed as it was read) is expected then, and level 1 copies that file
 # again once it is at rest; at level 1 only 0 will do. --no-check-device: the
 # volumes are the same folders in every one-off container.
