@@ -6,9 +6,9 @@ The manager stand-in keeps rewriting 1 % of its data in place (a database's page
 pass always has that much to copy. The figures come from the engine's own clock: the old container's
 `State.FinishedAt` (its process gone) and the new one's `State.StartedAt`. Split into the backup step's part after
 the stop, the provider's delete, and its create and start (kreuzwerker v4.5.0, as hostbed runs them). Beside them:
-the host's CPU time (all processes, /proc/stat) and bytes read and written (/proc/diskstats) during the whole
-swap, less the manager's own (its writes: read from its cgroup), and the backup folder's peak size while the step
-runs.
+the host's CPU time (all processes, /proc/stat, steal time left out) and bytes read and written (/proc/diskstats)
+during the whole swap, less the manager's own (its writes: read from its cgroup), and the backup folder's peak size
+while the step runs.
 
 The previous release's step is its own shipped script, read from git at `PREVIOUS_RELEASE` and run with the same
 arguments the declared step has today (the signature did not change).
@@ -60,11 +60,15 @@ def engine_time(container: str, field: str) -> float:
     return datetime.fromisoformat(whole + "+00:00").timestamp() + float(f"0.{fraction or 0}")
 
 
-def cpu_seconds() -> float:
-    """Busy CPU time of the whole machine so far (every process: the host's, the engine's, the containers')."""
-    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    idle = fields[3] + fields[4]  # idle, iowait
-    return (sum(fields[:8]) - idle) / 100  # USER_HZ
+def cpu_seconds(stat: str | None = None) -> float:
+    """Busy CPU time of the whole machine so far (every process: the host's, the engine's, the containers'),
+    from /proc/stat's first line (or STAT): user, nice, system, irq and softirq (guest time is in user already).
+    Not idle or iowait, and not steal: the time a virtual machine's hypervisor gave to another guest is no work
+    of this machine's, and it grows with the wall time and with the neighbours, not with the swap's work
+    (proc(5))."""
+    line = stat if stat is not None else Path("/proc/stat").read_text().split("\n", 1)[0]
+    user, nice, system, _idle, _iowait, irq, softirq = (int(v) for v in line.split()[1:8])
+    return (user + nice + system + irq + softirq) / 100  # USER_HZ
 
 
 def disk_bytes() -> tuple[int, int]:

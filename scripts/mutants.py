@@ -610,8 +610,8 @@ MUTANTS: tuple[Mutant, ...] = (
     m(
         "B-listing",
         S + "backup_data.sh",
-        '[ "$source" = 0 ] && [ "$(cat "$work/compressed")" = 0 ] && [ "$(cat "$work/listed")" = 0 ]',
-        '[ "$source" = 0 ] && [ "$(cat "$work/compressed")" = 0 ]',
+        '[ "$source" = 0 ] && [ "$(cat "$work/listed")" = 0 ] || exit 1',
+        '[ "$source" = 0 ] || exit 1',
         "a tar stream cut short is kept as a backup",
         T + "hosts/test_backup_restore.py::test_a_tar_stream_cut_short_is_refused_in_the_same_pass",
     ),
@@ -696,11 +696,38 @@ MUTANTS: tuple[Mutant, ...] = (
     m(
         "B-gzip",
         S + "backup_data.sh",
-        "    drain_blocks\n    return 1\n}",
+        '    drain_blocks\n    [ "$_failed" = 62 ] || _failed=1\n    return "$_failed"\n}',
         "    drain_blocks\n    return 0\n}",
         "a gzip block that failed is left out of the archive",
         T
         + "hosts/test_backup_restore.py::test_a_gzip_block_that_cannot_be_written_whole_fails_the_backup_and_starts_the_old_container_again",
+    ),
+    m(
+        "B-block-test",
+        S + "backup_data.sh",
+        '{ status=62; gzip -t < "$work/$started.gz" 2> /dev/null; }',
+        "{ status=62; true; }",
+        "a gzip block is appended untested, and its part is not read back either",
+        T
+        + "hosts/test_backup_restore.py::test_an_archive_that_cannot_be_read_back_is_refused_and_the_old_container_starts_again",
+    ),
+    m(
+        "B-block-test-61",
+        S + "backup_data.sh",
+        '    [ "$_failed" = 62 ] || _failed=1\n',
+        "    _failed=1\n",
+        "a gzip block that does not read back is reported as a failed copy (61), not as an unreadable archive (62)",
+        T
+        + "hosts/test_backup_restore.py::test_an_archive_that_cannot_be_read_back_is_refused_and_the_old_container_starts_again",
+    ),
+    m(
+        "B-tested-serial",
+        S + "backup_data.sh",
+        '        $compress >> "$1"\n',
+        '        $compress >> "$1" && : > "$tested"\n',
+        "a part compressed in one stream (zstd, pigz) is taken as tested block by block, and never read back",
+        T
+        + "hosts/test_backup_restore.py::test_an_archive_that_cannot_be_read_back_is_refused_and_the_old_container_starts_again",
     ),
     # -- restore_backup.sh -------------------------------------------------------------------------------------
     m(
@@ -1719,6 +1746,15 @@ MUTANTS: tuple[Mutant, ...] = (
         "every round of the small manager before the large one's: a machine slowing down skews the growth",
         T + "engine/test_benchmark_honesty.py::test_the_downtime_rows_swap_both_sizes_and_both_releases_in_turn_"
         "round_by_round",
+    ),
+    m(
+        "H-steal",
+        "benchmarks/downtime.py",
+        "    return (user + nice + system + irq + softirq) / 100  # USER_HZ\n",
+        "    return (sum(int(v) for v in line.split()[1:9]) - _idle - _iowait) / 100\n",
+        "the downtime rows' CPU counts the hypervisor's steal time, which grows with wall time, not work",
+        T
+        + "engine/test_benchmark_honesty.py::test_the_downtime_rows_cpu_counts_the_machines_own_work_not_steal_or_idle",
     ),
     m(
         "H-wald-ceiling",

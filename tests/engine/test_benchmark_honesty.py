@@ -9,6 +9,7 @@
 - Every row's median is of as many runs as `--repeats` says.
 - The backup rows' floor is only a stop and a plain `tar -cf`.
 - The downtime rows swap both sizes and both releases in turn, round by round.
+- The downtime rows' CPU is the machine's own work: a hypervisor's steal time is not in it.
 """
 
 from __future__ import annotations
@@ -218,3 +219,12 @@ def test_the_downtime_rows_swap_both_sizes_and_both_releases_in_turn_round_by_ro
     swaps = [entry for entry in order if entry[0]]
     assert swaps == [(200, "ours"), (200, "before"), (2048, "ours"), (2048, "before")] * 2
     assert order[-2:] == [(0, "removed cfydown200"), (0, "removed cfydown2048")]
+
+
+def test_the_downtime_rows_cpu_counts_the_machines_own_work_not_steal_or_idle(bench):
+    """/proc/stat's cpu line: user nice system idle iowait irq softirq steal guest guest_nice (proc(5)), in
+    USER_HZ. Steal (time a hypervisor gave another guest) grows with wall time and neighbours, not with work."""
+    downtime = sys.modules["downtime"]
+    line = "cpu  1000 20 300 50000 700 40 60 9000 500 0"
+    assert downtime.cpu_seconds(line) == pytest.approx((1000 + 20 + 300 + 40 + 60) / 100)
+    assert downtime.cpu_seconds() > 0  # the machine's own line parses

@@ -19,7 +19,8 @@
 # compressed parts are one file, the second appended as it is written: zstd
 # frames, gzip members and tar archives each may follow one another; each part
 # is tested on its own, the second from where the first ends (nothing is
-# written or read twice after the stop); readers use `tar -x -i -G`
+# written or read twice after the stop), or, compressed in gzip blocks on
+# several cores, block by block as each is written; readers use `tar -x -i -G`
 # (archive.sh), which reads archives of every earlier release alike. A
 # container found stopped is copied in one pass. Before anything is copied,
 # the free space the copy needs in the folder (the data's size uncompressed,
@@ -159,11 +160,18 @@ exec tar "$@"'
 # so that reading the stream never waits for a core to free up; at most 4, so
 # that the blocks waiting fit in the free space's 64 MiB) and appended in
 # order. A gzip file is a series of members (RFC 1952, 2.2) and gzip reads
-# them as one stream. The blocks wait in the work folder (beside OUT) for a
-# moment; GNU dd cuts them (iflag=fullblock), and without it one gzip does all.
+# them as one stream. Each block is tested (`gzip -t`) by the process that
+# compressed it, before it is appended: the test runs side by side with the
+# compression of the next blocks, not after the whole part (exit 62 if one
+# does not read back), and the pass leaves SNAPSHOT.tested, so that the step
+# does not read the part again. The blocks wait in the work folder (beside
+# OUT) for a moment; GNU dd cuts them (iflag=fullblock), and without it one
+# gzip does all.
 STREAM='
 out=$1 compress=$2 data=$3 image=$4 name=$5 snapshot=$6 level=$7 gated=$8 gated_tar=$9
 shift 9
+tested=$snapshot.tested
+rm -f "$tested"
 work=$(mktemp -d "$(dirname "$out")/.stream.XXXXXX") || exit 1
 trap "rm -rf \"$work\"" EXIT
 # descendants: every process this shell started, and every process they started.
@@ -200,28 +208,35 @@ compress_to() {
     fi
     started=0 appended=0
     while :; do
-        [ $((started - appended)) -lt "$workers" ] || append_next "$1" || return 1
+        [ $((started - appended)) -lt "$workers" ] || append_next "$1" || return
         dd bs=8388608 count=1 iflag=fullblock of="$work/$started" 2> /dev/null || { drain_blocks; return 1; }
         [ -s "$work/$started" ] || break
-        (gzip -1 < "$work/$started" > "$work/$started.gz"; status=$?; rm -f "$work/$started"; exit $status) &
+        (status=1
+            gzip -1 < "$work/$started" > "$work/$started.gz" && { status=62; gzip -t < "$work/$started.gz" 2> /dev/null; } &&
+                status=0
+            rm -f "$work/$started"
+            exit $status) &
         eval "block_$started=\$!"
         started=$((started + 1))
     done
     rm -f "$work/$started"
     while [ "$appended" -lt "$started" ]; do
-        append_next "$1" || return 1
+        append_next "$1" || return
     done
+    : > "$tested"
 }
 # append_next OUT: wait for the oldest block not yet appended, append it to OUT.
 # On a failure the blocks still being compressed are waited for (one block
 # each, a second at most), so that nothing writes into the work folder once it
-# is removed.
+# is removed; returns 62 if the block does not read back, else 1.
 append_next() {
     _block=$appended
     appended=$((appended + 1))
     eval "wait \"\$block_$_block\"" && cat "$work/$_block.gz" >> "$1" && rm -f "$work/$_block.gz" && return 0
+    _failed=$?
     drain_blocks
-    return 1
+    [ "$_failed" = 62 ] || _failed=1
+    return "$_failed"
 }
 drain_blocks() {
     while [ "$appended" -lt "$started" ]; do
@@ -245,7 +260,10 @@ source=$?
 # a fifo never blocks on Linux (fifo(7)): this completes the reader'"'"'s open, then closes it.
 : 3<> "$work/tar"
 wait "$reader"
-[ "$source" = 0 ] && [ "$(cat "$work/compressed")" = 0 ] && [ "$(cat "$work/listed")" = 0 ]'
+[ "$source" = 0 ] && [ "$(cat "$work/listed")" = 0 ] || exit 1
+compressed=$(cat "$work/compressed")
+[ "$compressed" = 0 ] || [ "$compressed" = 62 ] || compressed=1
+exit "$compressed"'
 
 # Runs as root with: FILE OFFSET TEST...; the bytes of FILE after its first OFFSET (the part a pass appended)
 # read back whole by TEST, each stage's exit status kept; a whole file is read by TEST itself. An empty part
@@ -309,6 +327,7 @@ GUARD=    # the guardian's process
 WORKER=   # the archive or refill the main shell waits for
 PARTIAL=  # the archive being written
 SNAPSHOTS= # the folder of tar's snapshot files (--listed-incremental) of the archive being written
+TESTED=    # the file the pass started last leaves if it tested its part itself (block by block)
 SAFE=     # the archive of the data as it was before a restore
 MAIN=$$
 
@@ -487,6 +506,7 @@ name_to_disk() { as_root sync "$1" 2>/dev/null || as_root sync; }
 # container is started but waits for open_gate before it reads anything.
 start_pass() {
     OFFSET=$(as_root stat -c %s "$2" 2>/dev/null) || OFFSET=0
+    TESTED=$SNAPSHOTS/level$1.tested
     # shellcheck disable=SC2086
     as_root sh -c "umask 077; $STREAM" stream "$2" "$COMPRESS" "$DATA" "$IMAGE_ID" "$APP-archiver" \
         "$SNAPSHOTS/level$1" "$1" "$3" "$GATED_TAR" $PATHS >&2 &
@@ -514,14 +534,18 @@ at_the_gate() {
 open_gate() { as_root touch "$SNAPSHOTS/go" || fail 61 "could not start the copy of what changed into $FOLDER; nothing was deleted"; }
 
 # end_pass OUT: the pass started last is done and its part of OUT reads back whole (a truncated or corrupt part is
-# refused). Fails the step with 61 or 62.
+# refused). A part compressed in blocks was tested block by block as each was written, on the core that
+# compressed it (STREAM leaves TESTED then); any other is read back here. Fails the step with 61 or 62.
 end_pass() {
-    if ! wait "$WORKER"; then
-        WORKER=
-        fail 61 "archiving the data of $DATA into $FOLDER failed (disk full? $(as_root df -h "$FOLDER" 2>/dev/null | tail -n 1)); nothing was deleted"
-    fi
+    _status=0
+    wait "$WORKER" || _status=$?
     WORKER=
-    test_part "$1" "$OFFSET" 2>/dev/null || fail 62 "the archive $1 cannot be read back; nothing was deleted"
+    [ "$_status" != 62 ] || fail 62 "the archive $1 cannot be read back; nothing was deleted"
+    [ "$_status" = 0 ] ||
+        fail 61 "archiving the data of $DATA into $FOLDER failed (disk full? $(as_root df -h "$FOLDER" 2>/dev/null | tail -n 1)); nothing was deleted"
+    if ! as_root sh -c '[ -e "$1" ] && rm -f "$1"' tested "$TESTED"; then
+        test_part "$1" "$OFFSET" 2>/dev/null || fail 62 "the archive $1 cannot be read back; nothing was deleted"
+    fi
 }
 
 # copy_pass LEVEL OUT: one pass, start to end.
