@@ -363,7 +363,8 @@ def test_an_archive_that_cannot_be_read_back_is_refused_and_the_old_container_st
     make_manager, compression, compressor, damage
 ):
     """The compressor exits 0 but the part it wrote after the stop (appended to the first pass's) is damaged
-    afterwards: the test of the written part refuses it before anything is deleted."""
+    afterwards: the test of the written part (with gzip on several cores, the test of each block by the process
+    that compressed it, before it is appended) refuses it before anything is deleted."""
     manager = make_manager(compression=compression)
     manager.start_app(ensure_image())
     fill(manager)
