@@ -729,6 +729,15 @@ MUTANTS: tuple[Mutant, ...] = (
         T
         + "hosts/test_backup_restore.py::test_an_archive_that_cannot_be_read_back_is_refused_and_the_old_container_starts_again",
     ),
+    m(
+        "B-mark-always",
+        S + "backup_data.sh",
+        '[ ! -e "$mark" ] || { rm -f "$mark"; exit 0; }',
+        "exit 0",
+        "every part is taken as tested block by block, whether or not its pass left the mark",
+        T
+        + "hosts/test_backup_restore.py::test_an_archive_that_cannot_be_read_back_is_refused_and_the_old_container_starts_again",
+    ),
     # -- restore_backup.sh -------------------------------------------------------------------------------------
     m(
         "R2",
