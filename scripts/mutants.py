@@ -1766,6 +1766,44 @@ MUTANTS: tuple[Mutant, ...] = (
         + "engine/test_benchmark_honesty.py::test_the_downtime_rows_cpu_counts_the_machines_own_work_not_steal_or_idle",
     ),
     m(
+        "H-recording",
+        "benchmarks/run_under_mocks.py",
+        "program_file=program, record=False)",
+        "program_file=program)",
+        "the program rows time the tests' recording of every request, which weighs more on larger inputs",
+        T
+        + "engine/test_benchmark_honesty.py::"
+        + "test_the_timed_process_keeps_no_request_for_assertions_and_counts_what_was_registered",
+    ),
+    m(
+        "H-secret-input-rule",
+        "tests/harness.py",
+        "inputs.fields.items() if _is_secret_on_wire(value)}",
+        "inputs.fields.items() if value is None}",
+        "the harness's engine stores an output plain though its input of the same name was secret",
+        T + "engine/test_harness_engine_rules.py::test_an_output_whose_input_was_secret_is_stored_as_a_secret",
+    ),
+    m(
+        "H-secret-additional-names",
+        "tests/harness.py",
+        "    secret_names = set(additional) | {name for name",
+        "    secret_names = set() | {name for name",
+        "the harness's engine ignores additionalSecretOutputs",
+        T
+        + "engine/test_harness_engine_rules.py::"
+        + "test_an_output_named_in_additional_secret_outputs_is_stored_as_a_secret",
+    ),
+    m(
+        "H-secret-additional-rule",
+        "tests/harness.py",
+        " if name in outputs.fields and not _is_secret_on_wire(",
+        " if name in outputs.fields and _is_secret_on_wire(",
+        "the harness's engine never marks an output secret: a secret leaking into the state would pass",
+        T
+        + "engine/test_harness_engine_rules.py::"
+        + "test_an_output_named_in_additional_secret_outputs_is_stored_as_a_secret",
+    ),
+    m(
         "H-wald-ceiling",
         "scripts/mutation_score.py",
         "    high = min(ceiling, killed + stratum * high_rate) / total",

@@ -42,7 +42,7 @@ import yaml
 from cloudify_pulumi.model import ManagerSettings
 from cloudify_pulumi.resolve import parse_settings
 from cloudify_pulumi.typed import from_text
-from google.protobuf import json_format
+from google.protobuf import json_format, struct_pb2
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
 
@@ -206,7 +206,25 @@ class Registration:
     state: dict[str, Any] = field(default_factory=dict)  # the outputs as the engine would store them (wire form)
 
 
-class RecordingMonitor(pulumi_mocks.MockMonitor):
+class EngineMonitor(pulumi_mocks.MockMonitor):
+    """The SDK's mock engine, with the engine's two secret rules (see the module's docstring), counting what is
+    registered and keeping nothing: what a benchmark runs beside the program (benchmarks/run_under_mocks.py).
+    Decoding and keeping each request for assertions is the tests' work, not the program's nor the engine's."""
+
+    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
+        super().__init__(mocks)
+        self.registered = 0  # the root stack left out
+
+    def RegisterResource(self, request):  # noqa: N802 - gRPC method name
+        response = super().RegisterResource(request)
+        _apply_engine_secret_rules(response.object, request.object, request.additionalSecretOutputs)
+        self.registered += request.type != "pulumi:pulumi:Stack"
+        return response
+
+
+class RecordingMonitor(EngineMonitor):
+    """The engine as `EngineMonitor` stands in for it, keeping every request, decoded, for the tests."""
+
     def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
         super().__init__(mocks)
         self.registrations: list[Registration] = []
@@ -215,7 +233,6 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
     def RegisterResource(self, request):  # noqa: N802 - gRPC method name
         response = super().RegisterResource(request)
         wire = json_format.MessageToDict(request.object)
-        _apply_engine_secret_rules(response, wire, list(request.additionalSecretOutputs))
         self.registrations.append(
             Registration(
                 type=request.type,
@@ -242,19 +259,25 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         return super().RegisterResourceOutputs(request)
 
 
-def _apply_engine_secret_rules(response: Any, wire_inputs: dict[str, Any], additional: list[str]) -> None:
+def _apply_engine_secret_rules(outputs: struct_pb2.Struct, inputs: struct_pb2.Struct, additional: Any) -> None:
     """Mark outputs secret as the engine stores them: those in `additionalSecretOutputs`, and those whose input
-    of the same name was sent as a secret."""
-    outputs = json_format.MessageToDict(response.object)
-    secret_names = set(additional) | {name for name, value in wire_inputs.items() if is_secret(value)}
-    changed = False
-    for name in secret_names & set(outputs):
-        if not is_secret(outputs[name]):
-            outputs[name] = {SECRET_SIG: SECRET_VALUE, "value": outputs[name]}
-            changed = True
-    if changed:
-        response.object.Clear()
-        json_format.ParseDict(outputs, response.object)
+    of the same name was sent as a secret. On the wire values themselves: nothing else is decoded."""
+    secret_names = set(additional) | {name for name, value in inputs.fields.items() if _is_secret_on_wire(value)}
+    for name in secret_names:
+        if name in outputs.fields and not _is_secret_on_wire(outputs.fields[name]):
+            plain = struct_pb2.Value()
+            plain.CopyFrom(outputs.fields[name])
+            wrapped = outputs.fields[name]
+            wrapped.Clear()
+            wrapped.struct_value.fields[SECRET_SIG].string_value = SECRET_VALUE
+            wrapped.struct_value.fields["value"].CopyFrom(plain)
+
+
+def _is_secret_on_wire(value: struct_pb2.Value) -> bool:
+    if value.WhichOneof("kind") != "struct_value":
+        return False
+    fields = value.struct_value.fields
+    return SECRET_SIG in fields and fields[SECRET_SIG].string_value == SECRET_VALUE
 
 
 def generated_password(name: str, inputs: dict[str, Any]) -> str:
@@ -305,6 +328,7 @@ class Run:
     registrations: list[Registration]
     outputs: dict[str, dict[str, Any]]  # by URN, from RegisterResourceOutputs
     mocks: HostMocks | None = None  # what the providers returned: `mocks.created` is the state after this up
+    registered: int = 0  # resources registered, the root stack left out (also when the run kept no requests)
 
     @property
     def manager_outputs(self) -> dict[str, Any]:
@@ -353,11 +377,13 @@ def run_program(
     mocks: HostMocks | None = None,
     preview: bool = False,
     program_file: Path = MAIN,
+    record: bool = True,
 ) -> Run:
     """Run `__main__.py` with this config (values as Pulumi passes them) and record the engine traffic.
 
     `preview=True` is `pulumi preview`: pass `mocks=HostMocks(prior=<the last up's mocks>.created)` to model
-    a stack that exists (without `prior`, a first preview: every output is unknown)."""
+    a stack that exists (without `prior`, a first preview: every output is unknown). `record=False` keeps
+    nothing but the count (`Run.registered`): the engine as the mocks stand in for it, and no more."""
     return run_code(
         lambda: runpy.run_path(str(program_file), run_name="__main__"),
         config=config,
@@ -365,6 +391,7 @@ def run_program(
         stack=stack,
         mocks=mocks,
         preview=preview,
+        record=record,
     )
 
 
@@ -376,6 +403,7 @@ def run_code(
     stack: str | None = None,
     mocks: HostMocks | None = None,
     preview: bool = False,
+    record: bool = True,
 ) -> Run:
     """Run `code` as a Pulumi program under the mocks and record the engine traffic (see `run_program`)."""
     mocks = mocks or HostMocks()
@@ -384,8 +412,9 @@ def run_code(
     # A fresh loop per run: tasks left by a run that failed must not leak into the next.
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
-    monitor = RecordingMonitor(mocks)
-    _last_monitor[:] = [monitor]
+    monitor = RecordingMonitor(mocks) if record else EngineMonitor(mocks)
+    if isinstance(monitor, RecordingMonitor):
+        _last_monitor[:] = [monitor]
     pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=preview, monitor=monitor)
     all_config = {f"{PROJECT}:{k}": v for k, v in {**(config or {}), **(secrets or {})}.items()}
     pulumi.runtime.set_all_config(all_config, [f"{PROJECT}:{k}" for k in (secrets or {})])
@@ -397,7 +426,10 @@ def run_code(
     loop.set_exception_handler(_ignore_unretrieved_failures)
     program()
     # The root stack is registered once per process (set_mocks keeps the first), so it is left out of every run.
-    return Run([r for r in monitor.registrations if r.type != "pulumi:pulumi:Stack"], monitor.outputs, mocks)
+    if not isinstance(monitor, RecordingMonitor):
+        return Run([], {}, mocks, registered=monitor.registered)
+    kept = [r for r in monitor.registrations if r.type != "pulumi:pulumi:Stack"]
+    return Run(kept, monitor.outputs, mocks, registered=monitor.registered)
 
 
 def _ignore_unretrieved_failures(loop: asyncio.AbstractEventLoop, context: dict) -> None:

@@ -5,6 +5,8 @@
 - What `prepare` does is not timed.
 - The program rows: the subject and every baseline run under the collector setting of the composition root
   (benchmarks/run_under_mocks.py sets it for each); a run under another setting is refused.
+- The program rows time the program and the engine as the mocks stand in for it, not the tests' recording of
+  each request.
 - The same-inputs baseline replays what the program registers for a manager: nothing fewer.
 - Every row's median is of as many runs as `--repeats` says.
 - The backup rows' floor is only a stop and a plain `tar -cf`.
@@ -157,6 +159,24 @@ def as_replayed(r) -> dict:
         "options": (bool(r.protect), r.retain_on_delete, r.delete_before_replace),
         "lists": (sorted(r.replace_on_changes), sorted(r.additional_secret_outputs)),
     }
+
+
+def test_the_timed_process_keeps_no_request_for_assertions_and_counts_what_was_registered(bench, tmp_path):
+    """The tests' RecordingMonitor decodes each request and its response (protobuf to dicts), more for larger
+    inputs: timed, it would weigh on the program more than on its baselines, and no `pulumi preview` pays it."""
+    probe = tmp_path / "probe.py"
+    probe.write_text(
+        "import harness, pulumi\n"
+        "from pulumi.runtime.settings import get_monitor\n"
+        "if isinstance(get_monitor(), harness.RecordingMonitor):\n"
+        "    raise SystemExit('the timed process records every request')\n"
+        "class Trivial(pulumi.CustomResource):\n"
+        "    def __init__(self, name):\n"
+        "        super().__init__('bench:index:Trivial', name, {'value': name})\n"
+        "Trivial('one')\n"
+        "Trivial('two')\n"
+    )
+    assert bench.under_mocks(probe, "-") == 2
 
 
 def test_a_run_under_another_collector_setting_is_refused(bench, tmp_path):
