@@ -218,7 +218,7 @@ class EngineMonitor(pulumi_mocks.MockMonitor):
     def RegisterResource(self, request):  # noqa: N802 - gRPC method name
         response = super().RegisterResource(request)
         _apply_engine_secret_rules(response.object, request.object, request.additionalSecretOutputs)
-        self.registered += request.type != "pulumi:pulumi:Stack"
+        self.registered += int(request.type != "pulumi:pulumi:Stack")
         return response
 
 
