@@ -49,7 +49,8 @@ def previous_release_command(create: str) -> str:
 
     body = at_release(name)
     for library in LIBRARIES:
-        body = body.replace(_sourcing(library), at_release(library))
+        if _sourcing(library) in body:  # a library added since (gzip_block.sh) is not there
+            body = body.replace(_sourcing(library), at_release(library))
     return " ".join(["sh", "-c", shlex.quote(body), shlex.quote(name), *map(shlex.quote, args)])
 
 

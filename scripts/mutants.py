@@ -646,7 +646,7 @@ MUTANTS: tuple[Mutant, ...] = (
         'cat "$work/$_block.gz" > "$1"',
         "each gzip block overwrites the archive instead of being appended (the file still tests whole)",
         T
-        + "hosts/test_backup_restore.py::test_a_gzip_only_host_compresses_blocks_on_every_core_and_restores_them_identically",
+        + "hosts/test_backup_restore.py::test_a_gzip_only_host_compresses_blocks_on_every_core_stores_those_that_do_not_compress_and_restores_them",
     ),
     m(
         "B-cores",
@@ -655,7 +655,7 @@ MUTANTS: tuple[Mutant, ...] = (
         "    workers=1\n",
         "a gzip-only host compresses on one core",
         T
-        + "hosts/test_backup_restore.py::test_a_gzip_only_host_compresses_blocks_on_every_core_and_restores_them_identically",
+        + "hosts/test_backup_restore.py::test_a_gzip_only_host_compresses_blocks_on_every_core_stores_those_that_do_not_compress_and_restores_them",
     ),
     m(
         "B-one-more",
@@ -737,6 +737,99 @@ MUTANTS: tuple[Mutant, ...] = (
         "every part is taken as tested block by block, whether or not its pass left the mark",
         T
         + "hosts/test_backup_restore.py::test_an_archive_that_cannot_be_read_back_is_refused_and_the_old_container_starts_again",
+    ),
+    # -- gzip_block.sh -----------------------------------------------------------------------------------------
+    m(
+        "G-store-never",
+        S + "gzip_block.sh",
+        'if compresses "$1"; then',
+        "if true; then",
+        "a block that does not compress is compressed all the same, at gzip's 30 MB/s",
+        T
+        + "hosts/test_backup_restore.py::test_a_gzip_only_host_compresses_blocks_on_every_core_stores_those_that_do_not_compress_and_restores_them",
+    ),
+    m(
+        "G-store-always",
+        S + "gzip_block.sh",
+        'if compresses "$1"; then',
+        "if false; then",
+        "every block is stored, text too",
+        T + "shell/test_gzip_block.py::test_gzip_block_writes_one_member_either_way",
+    ),
+    m(
+        "G-threshold",
+        S + "gzip_block.sh",
+        "[ $((_sample * 8)) -lt $((131072 * 7)) ]",
+        "[ $((_sample * 8)) -gt $((131072 * 7)) ]",
+        "the decision inverted: random blocks compressed, text stored",
+        T + "shell/test_gzip_block.py::test_a_block_is_compressed_only_if_a_sample_of_it_shrinks_by_an_eighth",
+    ),
+    m(
+        "G-sample-at-the-start",
+        S + "gzip_block.sh",
+        "skip=$((_units * _at / 8))",
+        "skip=0",
+        "the block is judged by its first 16 KiB alone",
+        T + "shell/test_gzip_block.py::test_a_block_is_compressed_only_if_a_sample_of_it_shrinks_by_an_eighth",
+    ),
+    m(
+        "G-small-sampled",
+        S + "gzip_block.sh",
+        '    [ "$_units" -ge 8 ] || return 0\n',
+        "",
+        "a block too small for eight samples is judged by what dd finds at its end",
+        T + "shell/test_gzip_block.py::test_a_block_is_compressed_only_if_a_sample_of_it_shrinks_by_an_eighth",
+    ),
+    m(
+        "G-crc-length-kept",
+        S + "gzip_block.sh",
+        "for _byte in $_length_bytes; do",
+        "for _byte in; do",
+        "the length cksum appends to the data is left in the CRC",
+        T + "shell/test_gzip_block.py::test_the_crc_from_cksum_is_gzips_crc_32",
+    ),
+    m(
+        "G-crc-from-zero",
+        S + "gzip_block.sh",
+        'tr "\\\\000-\\\\377" "$CRC_FIRST_BYTES"',
+        'tr "\\\\000-\\\\377" "$CRC_BYTES"',
+        "the CRC starts from 0, as cksum's does, not from all ones as gzip's",
+        T + "shell/test_gzip_block.py::test_the_crc_from_cksum_is_gzips_crc_32",
+    ),
+    m(
+        "G-last-length",
+        S + "gzip_block.sh",
+        "_last=$((_size - (_size - 1) / 65535 * 65535))",
+        "_last=$((_size % 65535))",
+        "a block that ends on a stored block's 65535 bytes gets a last block of length 0",
+        T + "shell/test_gzip_block.py::test_a_stored_member_reads_back_byte_for_byte_with_the_crc_gzip_computes",
+    ),
+    m(
+        "G-piece-short",
+        S + "gzip_block.sh",
+        "head -c 65535 || return 1",
+        "head -c 65534 || return 1",
+        "each stored block takes a byte less than its header says",
+        T + "shell/test_gzip_block.py::test_a_stored_member_reads_back_byte_for_byte_with_the_crc_gzip_computes",
+    ),
+    m(
+        "G-head-status",
+        S + "gzip_block.sh",
+        "head -c 65535 || return 1",
+        "head -c 65535 || :",
+        "a stored block that could not be written whole is passed over, and the block is taken as unreadable (62) "
+        "rather than as a failed copy (61)",
+        T
+        + "hosts/test_backup_restore.py::test_a_gzip_block_that_cannot_be_written_whole_fails_the_backup_and_starts_the_old_container_again",
+    ),
+    m(
+        "G-cat-status",
+        S + "gzip_block.sh",
+        'printf "$_last_header" && cat && printf "$_trailer"',
+        'printf "$_last_header"; cat; printf "$_trailer"',
+        "a stored member whose last block could not be written whole is taken as written",
+        T
+        + "hosts/test_backup_restore.py::test_a_gzip_block_that_cannot_be_written_whole_fails_the_backup_and_starts_the_old_container_again",
     ),
     # -- restore_backup.sh -------------------------------------------------------------------------------------
     m(

@@ -108,34 +108,53 @@ def test_backup_then_wipe_then_restore_gives_back_identical_files(make_manager, 
     assert fingerprint(manager) == before
 
 
-def gzip_members(archive: str) -> int:
-    """How many gzip members the file is made of (RFC 1952, 2.2: a gzip file is a series of members)."""
-    data, members = Path(archive).read_bytes(), 0
+def gzip_member_headers(archive: str) -> list[tuple[int, int, int]]:
+    """(XFL, the member's length, its data's length) for each gzip member of the file (RFC 1952, 2.3: XFL is the
+    header's ninth byte; `gzip -1` writes 4 there, a stored member of backup_data.sh's 0)."""
+    data, members = Path(archive).read_bytes(), []
     while data:
         member = zlib.decompressobj(wbits=31)
-        member.decompress(data)
+        content = member.decompress(data)
         assert member.eof, "the archive ends inside a member"
-        data, members = member.unused_data, members + 1
+        members.append((data[8], len(data) - len(member.unused_data), len(content)))
+        data = member.unused_data
     return members
 
 
-def test_a_gzip_only_host_compresses_blocks_on_every_core_and_restores_them_identically(make_manager):
+def stored_length(size: int) -> int:
+    """A gzip member of stored deflate blocks (RFC 1951, 3.2.4): 10 bytes of header, 5 before each block of at most
+    65535 bytes, 8 of trailer."""
+    return 10 + size + 5 * -(-size // 65535) + 8
+
+
+def test_a_gzip_only_host_compresses_blocks_on_every_core_stores_those_that_do_not_compress_and_restores_them(
+    make_manager,
+):
     """Ubuntu 14.04 has gzip and no pigz: one gzip would make the copy the downtime. The stream is cut into 8 MiB
-    blocks compressed side by side and appended in order; the archive restores byte for byte."""
+    blocks written side by side and appended in order. gzip -1 spends a core on 30 MB/s of random data and gains
+    nothing: such a block is stored in its member at the speed of a copy; a block of text is compressed. The
+    archive restores byte for byte."""
     manager = make_manager(without=("zstd",))
     assert manager.host.ssh("nproc").stdout.strip() not in ("", "1"), "this test needs a host with two cores"
     manager.start_app(ensure_image())
     fill(manager)
     manager.in_app(
         "head -c 20000000 /dev/urandom > /var/lib/cfy-db/big.bin && "
-        "yes 'row|cloudify|pending' | head -c 6000000 > /srv/cfy-state/table.txt"
+        "yes 'row|cloudify|pending' | head -c 20000000 > /srv/cfy-state/table.txt"
     )
     before = fingerprint(manager)
     result = manager.host.ssh(manager.backup_command())
     assert result.returncode == 0, result.stderr
     archive = values(result.stdout)["BACKUP_FILE"]
     assert archive.endswith(".tar.gz") and "(gzip -1)" in result.stderr
-    assert gzip_members(archive) == 5, "the first pass's 26 MB in 8 MiB blocks, one member each; the second's one"
+    members = gzip_member_headers(archive)
+    assert len(members) == 6, "the first pass's 40 MB in 8 MiB blocks, one member each; the second's one"
+    stored = [m for m in members if m[0] == 0]
+    compressed = [m for m in members if m[0] == 4]
+    assert len(stored) >= 2 and len(compressed) >= 2 and len(stored) + len(compressed) == len(members), members
+    assert all(length == stored_length(size) for _, length, size in stored), stored
+    assert all(length < size for _, length, size in compressed), compressed
+    assert len([m for m in compressed if m[1] * 100 < m[2]]) >= 2, "the blocks of text alone shrink a hundredfold"
     assert not [p for p in leftovers(manager) if p.startswith(".")], "no block or work folder left"
 
     docker("start", manager.app)
@@ -259,9 +278,10 @@ def test_a_full_disk_fails_the_backup_and_starts_the_old_container_again(make_ma
         subprocess.run(["umount", "-l", str(small)], check=True)
 
 
-# On a gzip-only host the stream is cut into blocks (dd) and each is compressed by its own gzip. A block that
-# fails leaves the archive without it, yet every member left is valid: neither the listing of the stream nor
-# the test of the file would notice. The failing tool's own status must stop the backup.
+# On a gzip-only host the stream is cut into blocks (dd) and each is compressed by its own gzip (or, if it does not
+# compress, written by head and cat as a stored member). A block that fails leaves the archive without it, yet
+# every member left is valid: neither the listing of the stream nor the test of the file would notice. The failing
+# tool's own status must stop the backup.
 FAILING_BLOCK = {
     "dd": """#!/bin/sh
 [ -e /tmp/first-pass-done ] || exec /bin/dd "$@"
@@ -278,6 +298,24 @@ exec /bin/dd "$@"
 case "$(readlink /proc/$$/fd/1)" in */1.gz) exit 1 ;; esac
 exec /bin/gzip "$@"
 """,
+    "cat": """#!/bin/sh
+[ -e /tmp/first-pass-done ] || exec /bin/cat "$@"
+case "$(readlink /proc/$$/fd/1)" in */1.gz) /bin/cat "$@" | /usr/bin/head -c 1000; exit 1 ;; esac
+exec /bin/cat "$@"
+""",
+    "head": """#!/bin/sh
+[ -e /tmp/first-pass-done ] || exec /usr/bin/head "$@"
+case "$(readlink /proc/$$/fd/1)" in */1.gz) /usr/bin/head -c 1000; exit 1 ;; esac
+exec /usr/bin/head "$@"
+""",
+}
+# What changes after the first pass, in two blocks or more: text where gzip compresses it, random data where the
+# block is stored.
+CHANGED_BLOCKS = {
+    "dd": "head -c 12000000 /dev/urandom",
+    "gzip": "yes 'row|cloudify|pending' | head -c 12000000",
+    "cat": "head -c 12000000 /dev/urandom",
+    "head": "head -c 12000000 /dev/urandom",
 }
 
 
@@ -288,7 +326,7 @@ def test_a_gzip_block_that_cannot_be_written_whole_fails_the_backup_and_starts_t
     manager = make_manager(without=("zstd",))
     manager.start_app(ensure_image())
     # Written after the first pass: the second pass (the manager stopped) has two blocks, and block 1 fails.
-    after_first_pass(manager, "head -c 12000000 /dev/urandom > /var/lib/cfy-db/big.bin")
+    after_first_pass(manager, f"{CHANGED_BLOCKS[tool]} > /var/lib/cfy-db/big.bin")
     manager.host.put(f"/usr/local/bin/{tool}", FAILING_BLOCK[tool], mode="755")
     result = manager.host.ssh(manager.backup_command(key="new-key"))
     assert result.returncode == 61, result.stderr
@@ -368,8 +406,9 @@ def test_an_archive_that_cannot_be_read_back_is_refused_and_the_old_container_st
     manager = make_manager(compression=compression)
     manager.start_app(ensure_image())
     fill(manager)
-    # What changes after the first pass makes the second pass's part larger than the damage's 2000 bytes.
-    after_first_pass(manager, "head -c 100000 /dev/urandom > /var/lib/cfy-db/changed.bin")
+    # What changes after the first pass makes the second pass's part larger than the damage's 2000 bytes, and it
+    # compresses (a gzip block that does not is stored, not compressed: gzip -1 would not write it).
+    after_first_pass(manager, "seq 1 40000 > /var/lib/cfy-db/changed.txt")
     manager.host.put(
         f"/usr/local/bin/{compressor}",
         f"""#!/bin/sh
@@ -377,7 +416,7 @@ out=$(readlink /proc/$$/fd/1)
 start=$(stat -c %s "$out" 2>/dev/null) || start=0
 /usr/bin/{compressor} "$@" || exit $?
 case "$*" in *-t*|*-d*) exit 0 ;; esac
-[ -e /tmp/first-pass-done ] || exit 0
+[ -f "$out" ] && [ -e /tmp/first-pass-done ] || exit 0
 {DAMAGE[damage]}
 """,
         mode="755",

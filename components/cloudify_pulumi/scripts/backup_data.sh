@@ -96,6 +96,8 @@ ARCHIVE=${10:-}
 . "$(dirname "$0")/common.sh"
 # shellcheck source=archive.sh
 . "$(dirname "$0")/archive.sh"
+# shellcheck source=gzip_block.sh
+. "$(dirname "$0")/gzip_block.sh"
 
 FOLDER=$DIR/$APP
 # The archives' names: the container's name, then this timestamp.
@@ -156,11 +158,12 @@ exec tar "$@"'
 # volumes are the same folders in every one-off container.
 # `gzip -1` (a host without zstd or pigz, like Ubuntu 14.04) compresses on one
 # core, slower than the copy itself: on a host with more cores, blocks of the
-# stream are compressed side by side (one gzip each, one more than the cores,
+# stream are compressed side by side (one process each, one more than the cores,
 # so that reading the stream never waits for a core to free up; at most 4, so
 # that the blocks waiting fit in the free space's 64 MiB) and appended in
 # order. A gzip file is a series of members (RFC 1952, 2.2) and gzip reads
-# them as one stream. Each block is tested (`gzip -t`) by the process that
+# them as one stream; a block that does not compress is stored in its member,
+# not compressed (gzip_block.sh). Each block is tested (`gzip -t`) by the process that
 # compressed it, before it is appended: the test runs side by side with the
 # compression of the next blocks, not after the whole part (exit 62 if one
 # does not read back), and the pass leaves SNAPSHOT.tested, so that the step
@@ -212,7 +215,7 @@ compress_to() {
         dd bs=8388608 count=1 iflag=fullblock of="$work/$started" 2> /dev/null || { drain_blocks; return 1; }
         [ -s "$work/$started" ] || break
         (status=1
-            gzip -1 < "$work/$started" > "$work/$started.gz" && { status=62; gzip -t < "$work/$started.gz" 2> /dev/null; } &&
+            gzip_block "$work/$started" "$work/$started.gz" && { status=62; gzip -t < "$work/$started.gz" 2> /dev/null; } &&
                 status=0
             rm -f "$work/$started"
             exit $status) &
@@ -510,7 +513,7 @@ start_pass() {
     OFFSET=$(as_root stat -c %s "$2" 2>/dev/null) || OFFSET=0
     TESTED=$SNAPSHOTS/level$1.tested
     # shellcheck disable=SC2086
-    as_root sh -c "umask 077; $STREAM" stream "$2" "$COMPRESS" "$DATA" "$IMAGE_ID" "$APP-archiver" \
+    as_root sh -c "umask 077; $GZIP_BLOCK$STREAM" stream "$2" "$COMPRESS" "$DATA" "$IMAGE_ID" "$APP-archiver" \
         "$SNAPSHOTS/level$1" "$1" "$3" "$GATED_TAR" $PATHS >&2 &
     WORKER=$!
 }

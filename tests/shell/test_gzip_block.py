@@ -1,0 +1,84 @@
+"""A gzip-only host's backup block, run in this machine's `sh` from the shipped library (gzip_block.sh): a block
+that does not compress is written as a gzip member of stored deflate blocks, with the CRC-32 that gzip would
+write, computed from POSIX cksum. Python's zlib and gzip are the independent readers (RFC 1951, RFC 1952)."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import subprocess
+import zlib
+from pathlib import Path
+
+import pytest
+from cloudify_pulumi import host_scripts
+
+LIBRARY = (host_scripts.SCRIPTS_DIR / "gzip_block.sh").read_text()
+
+
+def run_library(body: str, cwd: Path) -> subprocess.CompletedProcess:
+    """`body` after GZIP_BLOCK's definitions, in `sh -c` as backup_data.sh runs them."""
+    script = LIBRARY + '\nexec sh -c "$GZIP_BLOCK$0" "$@"\n'
+    return subprocess.run(["sh", "-c", script, body], capture_output=True, text=True, timeout=60, cwd=cwd)
+
+
+def stored_length(size: int) -> int:
+    """10 bytes of gzip header, 5 before each stored block of at most 65535 bytes (RFC 1951, 3.2.4), 8 of trailer."""
+    return 10 + size + 5 * -(-size // 65535) + 8
+
+
+# Around a stored block's 65535 bytes, and a backup block's 8 MiB; 4 bytes is the least the CRC's start takes.
+SIZES = [4, 5, 255, 256, 65534, 65535, 65536, 131070, 196605, 196606, 8 * 1024 * 1024]
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_a_stored_member_reads_back_byte_for_byte_with_the_crc_gzip_computes(size, tmp_path):
+    data = os.urandom(size)
+    (tmp_path / "block").write_bytes(data)
+    done = run_library("stored_member block block.gz && gzip -t block.gz && ls -A", tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["block", "block.gz"], "nothing else is written beside the member"
+    member = (tmp_path / "block.gz").read_bytes()
+    assert gzip.decompress(member) == data
+    assert len(member) == stored_length(size), "stored deflate blocks, not compressed ones"
+    assert member[-8:] == zlib.crc32(data).to_bytes(4, "little") + size.to_bytes(4, "little")
+
+
+# The length cksum appends takes 1, 2, 3 and 4 bytes.
+@pytest.mark.parametrize("size", [4, 200, 70_000, 16_777_216, 16_777_217])
+def test_the_crc_from_cksum_is_gzips_crc_32(size, tmp_path):
+    data = os.urandom(size)
+    (tmp_path / "data").write_bytes(data)
+    done = run_library("gzip_crc data", tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout) == zlib.crc32(data)
+
+
+@pytest.mark.parametrize(
+    ("content", "compresses"),
+    [
+        (lambda: os.urandom(1_000_000), False),
+        (lambda: b"row|cloudify|pending\n" * 50_000, True),
+        # the samples are spread over the block: one that starts with text is judged by the rest too
+        (lambda: b"x" * 4_000 + os.urandom(996_000), False),
+        (lambda: os.urandom(400_000) + b"row|cloudify|pending\n" * 30_000, True),
+        # too small to sample (under 128 KiB): compressed, as gzip does anything that small in no time
+        (lambda: os.urandom(130_000), True),
+    ],
+    ids=["random", "text", "random-after-a-text-head", "text-after-random", "small"],
+)
+def test_a_block_is_compressed_only_if_a_sample_of_it_shrinks_by_an_eighth(content, compresses, tmp_path):
+    (tmp_path / "block").write_bytes(content())
+    done = run_library("compresses block", tmp_path)
+    assert done.returncode == (0 if compresses else 1), done.stderr
+
+
+@pytest.mark.parametrize(("content", "xfl"), [(b"text\n" * 200_000, 4), (None, 0)], ids=["compressed", "stored"])
+def test_gzip_block_writes_one_member_either_way(content, xfl, tmp_path):
+    data = content if content is not None else os.urandom(1_000_000)
+    (tmp_path / "block").write_bytes(data)
+    done = run_library("gzip_block block block.gz", tmp_path)
+    assert done.returncode == 0, done.stderr
+    member = (tmp_path / "block.gz").read_bytes()
+    assert gzip.decompress(member) == data
+    assert member[8] == xfl, "gzip -1 marks its members 4 (fastest); a stored member is marked 0"
