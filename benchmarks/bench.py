@@ -29,6 +29,8 @@ Rows:
    the old container's stop to the new one's start, with this release's backup step and with the previous
    release's, and where it goes (benchmarks/downtime.py); on a host with zstd and on one with gzip only. Both
    sizes' managers exist throughout and are swapped round by round.
+6. One 8 MiB block of a gzip-only host's backup stream, written and tested as its process does, against
+   `gzip -1` and the same test, on random data and on text (benchmarks/gzip_block.py).
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ sys.path.insert(0, str(REPO / "tests"))  # the test helpers (harness, hostbed); 
 sys.path.insert(0, str(REPO / "benchmarks"))  # timing.py, downtime.py, when loaded by path (the tests)
 
 import downtime  # noqa: E402
+import gzip_block  # noqa: E402
 import hostbed  # noqa: E402
 from cloudify_pulumi import collector  # noqa: E402
 from cloudify_pulumi.manager import TYPE_TOKEN  # noqa: E402
@@ -278,7 +281,7 @@ def backups(repeats: int, keys: Path, mib: int = 100) -> None:
             bed.remove()
 
 
-ROW_GROUPS = ("program", "docker", "backup", "downtime")
+ROW_GROUPS = ("program", "gzip-block", "docker", "backup", "downtime")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -297,7 +300,9 @@ def main(argv: list[str] | None = None) -> None:
         repeats, managers, mib, sizes = 1, 2, 4, (8, 16)
     if "program" in options.only:
         program_costs(repeats, managers)
-    if set(options.only) - {"program"}:
+    if "gzip-block" in options.only:
+        gzip_block.measure(repeats)
+    if set(options.only) - {"program", "gzip-block"}:
         on_hosts(options.only, repeats, mib, sizes)
     print("\n| what | result |\n| --- | --- |")
     for label, result in ROWS:

@@ -14,7 +14,6 @@ import re
 import subprocess
 import time
 import uuid
-import zlib
 from pathlib import Path
 
 import pytest
@@ -32,6 +31,7 @@ from backupbed import (
     values,
 )
 from cloudify_pulumi.rules import path_slug
+from gzipformat import member_headers, stored_length
 from harness import REPO, Run, render_for_host
 from hostbed import (
     PackageServer,
@@ -108,25 +108,6 @@ def test_backup_then_wipe_then_restore_gives_back_identical_files(make_manager, 
     assert fingerprint(manager) == before
 
 
-def gzip_member_headers(archive: str) -> list[tuple[int, int, int]]:
-    """(XFL, the member's length, its data's length) for each gzip member of the file (RFC 1952, 2.3: XFL is the
-    header's ninth byte; `gzip -1` writes 4 there, a stored member of backup_data.sh's 0)."""
-    data, members = Path(archive).read_bytes(), []
-    while data:
-        member = zlib.decompressobj(wbits=31)
-        content = member.decompress(data)
-        assert member.eof, "the archive ends inside a member"
-        members.append((data[8], len(data) - len(member.unused_data), len(content)))
-        data = member.unused_data
-    return members
-
-
-def stored_length(size: int) -> int:
-    """A gzip member of stored deflate blocks (RFC 1951, 3.2.4): 10 bytes of header, 5 before each block of at most
-    65535 bytes, 8 of trailer."""
-    return 10 + size + 5 * -(-size // 65535) + 8
-
-
 def test_a_gzip_only_host_compresses_blocks_on_every_core_stores_those_that_do_not_compress_and_restores_them(
     make_manager,
 ):
@@ -147,7 +128,7 @@ def test_a_gzip_only_host_compresses_blocks_on_every_core_stores_those_that_do_n
     assert result.returncode == 0, result.stderr
     archive = values(result.stdout)["BACKUP_FILE"]
     assert archive.endswith(".tar.gz") and "(gzip -1)" in result.stderr
-    members = gzip_member_headers(archive)
+    members = member_headers(Path(archive).read_bytes())
     assert len(members) == 6, "the first pass's 40 MB in 8 MiB blocks, one member each; the second's one"
     stored = [m for m in members if m[0] == 0]
     compressed = [m for m in members if m[0] == 4]

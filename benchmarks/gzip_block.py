@@ -1,0 +1,52 @@
+"""One 8 MiB block of the backup stream on a gzip-only host, as the block's own process handles it: written as a
+gzip member by the shipped library's `gzip_block` (sampled, then compressed, or stored with its CRC from cksum),
+then tested by `gzip -t`; against `gzip -1` and the same test, the work each block had before blocks that do not
+compress were stored. On random data (stored now) and on repetitive text (compressed either way: what the sample
+adds). Both sides run in `sh -c` after the library's definitions, so both build its tables; the block is written
+once, before anything is timed, and each side's earlier member is removed by its `prepare`, untimed. Runs on this
+machine's `sh`, gzip and coreutils, not on a test host: no Docker is involved.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+from pathlib import Path
+
+from timing import Side, compare, untimed
+
+LIBRARY = Path(__file__).resolve().parent.parent / "components" / "cloudify_pulumi" / "scripts" / "gzip_block.sh"
+BLOCK = 8 * 1024 * 1024
+"""backup_data.sh's block (dd bs=8388608)."""
+CONTENT = {
+    "random data": lambda: os.urandom(BLOCK),
+    "repetitive text": lambda: (b"row|cloudify|pending\n" * (BLOCK // 21 + 1))[:BLOCK],
+}
+THIS_RELEASE = "gzip_block block out.gz && gzip -t out.gz"
+BEFORE = "gzip -1 < block > out.gz && gzip -t out.gz"
+
+
+def in_library(folder: Path, body: str) -> Side:
+    """`body` in `sh -c`, after GZIP_BLOCK's definitions, as backup_data.sh's STREAM runs it; its member removed
+    first."""
+    script = LIBRARY.read_text() + '\nexec sh -c "$GZIP_BLOCK$0"\n'
+    out = folder / "out.gz"
+    return Side(
+        run=lambda: subprocess.run(["sh", "-c", script, body], cwd=folder, check=True, capture_output=True),
+        prepare=untimed(lambda: out.unlink(missing_ok=True)),
+    )
+
+
+def measure(repeats: int) -> None:
+    for kind, content in CONTENT.items():
+        with tempfile.TemporaryDirectory(prefix="cfy-gzip-block-") as name:
+            folder = Path(name)
+            (folder / "block").write_bytes(content())
+            compare(
+                f"one 8 MiB block of {kind}, gzip only: gzip_block and gzip -t",
+                in_library(folder, THIS_RELEASE),
+                in_library(folder, BEFORE),
+                repeats,
+                "gzip -1 and gzip -t",
+            )
