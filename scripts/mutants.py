@@ -831,6 +831,48 @@ MUTANTS: tuple[Mutant, ...] = (
         T
         + "hosts/test_backup_restore.py::test_a_gzip_block_that_cannot_be_written_whole_fails_the_backup_and_starts_the_old_container_again",
     ),
+    m(
+        "G-perl-never",
+        S + "gzip_block.sh",
+        "if PERL_BADLANG=0 perl -e 1 > /dev/null 2>&1; then",
+        "if false; then",
+        "where perl runs, the full stored blocks are still copied by a head each, 128 per 8 MiB",
+        T
+        + "shell/test_gzip_block.py::test_where_perl_runs_one_perl_copies_a_blocks_full_stored_blocks_not_a_head_each",
+    ),
+    m(
+        "G-perl-piece-short",
+        S + "gzip_block.sh",
+        "while (length \\$d < 65535) { sysread(STDIN, \\$d, 65535 - length",
+        "while (length \\$d < 65534) { sysread(STDIN, \\$d, 65534 - length",
+        "perl's stored blocks take a byte less than their header says",
+        T + "shell/test_gzip_block.py::test_a_stored_member_reads_back_byte_for_byte_with_the_crc_gzip_computes",
+    ),
+    m(
+        "G-perl-short-read",
+        S + "gzip_block.sh",
+        "length \\$d) or exit 1 }",
+        "length \\$d) or last }",
+        "a full block perl could not read whole is written as if it were",
+        T + "shell/test_gzip_block.py::test_a_full_block_perl_cannot_read_whole_fails_the_member",
+    ),
+    m(
+        "G-full-blocks-status",
+        S + "gzip_block.sh",
+        '&& full_blocks "$_full" || return 1',
+        '&& { full_blocks "$_full" || :; }',
+        "a stored member whose full blocks could not be written whole is taken as written",
+        T
+        + "hosts/test_backup_restore.py::test_a_gzip_block_that_cannot_be_written_whole_fails_the_backup_and_starts_the_old_container_again",
+    ),
+    m(
+        "G-perl-locale",
+        S + "gzip_block.sh",
+        '        PERL_BADLANG=0 perl -e "binmode',
+        '        perl -e "binmode',
+        "perl warns of a missing locale into the step's progress",
+        T + "shell/test_gzip_block.py::test_perl_says_nothing_of_a_locale_the_host_lacks",
+    ),
     # -- restore_backup.sh -------------------------------------------------------------------------------------
     m(
         "R2",

@@ -108,14 +108,15 @@ def test_backup_then_wipe_then_restore_gives_back_identical_files(make_manager, 
     assert fingerprint(manager) == before
 
 
+@pytest.mark.parametrize("without", [("zstd",), ("zstd", "perl")], ids=["with-perl", "without-perl"])
 def test_a_gzip_only_host_compresses_blocks_on_every_core_stores_those_that_do_not_compress_and_restores_them(
-    make_manager,
+    make_manager, without
 ):
     """Ubuntu 14.04 has gzip and no pigz: one gzip would make the copy the downtime. The stream is cut into 8 MiB
     blocks written side by side and appended in order. gzip -1 spends a core on 30 MB/s of random data and gains
     nothing: such a block is stored in its member at the speed of a copy; a block of text is compressed. The
-    archive restores byte for byte."""
-    manager = make_manager(without=("zstd",))
+    archive restores byte for byte, whether perl or head copied the stored blocks."""
+    manager = make_manager(without=without)
     assert manager.host.ssh("nproc").stdout.strip() not in ("", "1"), "this test needs a host with two cores"
     manager.start_app(ensure_image())
     fill(manager)
@@ -260,7 +261,7 @@ def test_a_full_disk_fails_the_backup_and_starts_the_old_container_again(make_ma
 
 
 # On a gzip-only host the stream is cut into blocks (dd) and each is compressed by its own gzip (or, if it does not
-# compress, written by head and cat as a stored member). A block that fails leaves the archive without it, yet
+# compress, written by perl or head, and cat, as a stored member). A block that fails leaves the archive without it, yet
 # every member left is valid: neither the listing of the stream nor the test of the file would notice. The failing
 # tool's own status must stop the backup.
 FAILING_BLOCK = {
@@ -289,7 +290,14 @@ exec /bin/cat "$@"
 case "$(readlink /proc/$$/fd/1)" in */1.gz) /usr/bin/head -c 1000; exit 1 ;; esac
 exec /usr/bin/head "$@"
 """,
+    "perl": """#!/bin/sh
+[ -e /tmp/first-pass-done ] || exec /usr/bin/perl "$@"
+case "$(readlink /proc/$$/fd/1)" in */1.gz) /usr/bin/head -c 1000; exit 1 ;; esac
+exec /usr/bin/perl "$@"
+""",
 }
+# The stored blocks are copied by one perl, or where the host has no perl, by one head each (gzip_block.sh).
+WITHOUT_FOR = {"head": ("zstd", "perl")}
 # What changes after the first pass, in two blocks or more: text where gzip compresses it, random data where the
 # block is stored.
 CHANGED_BLOCKS = {
@@ -297,6 +305,7 @@ CHANGED_BLOCKS = {
     "gzip": "yes 'row|cloudify|pending' | head -c 12000000",
     "cat": "head -c 12000000 /dev/urandom",
     "head": "head -c 12000000 /dev/urandom",
+    "perl": "head -c 12000000 /dev/urandom",
 }
 
 
@@ -304,7 +313,7 @@ CHANGED_BLOCKS = {
 def test_a_gzip_block_that_cannot_be_written_whole_fails_the_backup_and_starts_the_old_container_again(
     make_manager, tool
 ):
-    manager = make_manager(without=("zstd",))
+    manager = make_manager(without=WITHOUT_FOR.get(tool, ("zstd",)))
     manager.start_app(ensure_image())
     # Written after the first pass: the second pass (the manager stopped) has two blocks, and block 1 fails.
     after_first_pass(manager, f"{CHANGED_BLOCKS[tool]} > /var/lib/cfy-db/big.bin")

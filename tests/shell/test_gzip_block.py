@@ -17,21 +17,37 @@ from gzipformat import member_headers, stored_length
 LIBRARY = (host_scripts.SCRIPTS_DIR / "gzip_block.sh").read_text()
 
 
-def run_library(body: str, cwd: Path) -> subprocess.CompletedProcess:
-    """`body` after GZIP_BLOCK's definitions, in `sh -c` as backup_data.sh runs them."""
+def run_library(body: str, cwd: Path, shims: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """`body` after GZIP_BLOCK's definitions, in `sh -c` as backup_data.sh runs them; `shims`: commands found
+    first on the PATH, by name, as their script text."""
     script = LIBRARY + '\nexec sh -c "$GZIP_BLOCK$0" "$@"\n'
-    return subprocess.run(["sh", "-c", script, body], capture_output=True, text=True, timeout=60, cwd=cwd)
+    env = dict(os.environ)
+    if shims:
+        bin_dir = cwd.parent / f"{cwd.name}-bin"
+        bin_dir.mkdir(exist_ok=True)
+        for name, text in shims.items():
+            (bin_dir / name).write_text(text)
+            (bin_dir / name).chmod(0o755)
+        env["PATH"] = f"{bin_dir}:{env['PATH']}"
+    return subprocess.run(["sh", "-c", script, body], capture_output=True, text=True, timeout=60, cwd=cwd, env=env)
+
+
+# A host without perl (not every distribution ships it): the shell finds no such command.
+NO_PERL = {"perl": "#!/bin/sh\necho 'perl: not found' >&2\nexit 127\n"}
+# How the full stored blocks are copied: one perl, or (without it) one head each.
+COPIERS = {"perl": None, "head": NO_PERL}
 
 
 # Around a stored block's 65535 bytes, and a backup block's 8 MiB; 4 bytes is the least the CRC's start takes.
 SIZES = [4, 5, 255, 256, 65534, 65535, 65536, 131070, 196605, 196606, 8 * 1024 * 1024]
 
 
+@pytest.mark.parametrize("copier", sorted(COPIERS))
 @pytest.mark.parametrize("size", SIZES)
-def test_a_stored_member_reads_back_byte_for_byte_with_the_crc_gzip_computes(size, tmp_path):
+def test_a_stored_member_reads_back_byte_for_byte_with_the_crc_gzip_computes(size, copier, tmp_path):
     data = os.urandom(size)
     (tmp_path / "block").write_bytes(data)
-    done = run_library("stored_member block block.gz && gzip -t block.gz && ls -A", tmp_path)
+    done = run_library("stored_member block block.gz && gzip -t block.gz && ls -A", tmp_path, COPIERS[copier])
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["block", "block.gz"], "nothing else is written beside the member"
     member = (tmp_path / "block.gz").read_bytes()
@@ -80,3 +96,50 @@ def test_gzip_block_writes_one_member_either_way(content, xfl, tmp_path):
     assert [header[0] for header in member_headers(member)] == [xfl], (
         "gzip -1 marks its member 4 (fastest), a stored one 0"
     )
+
+
+# A head that records its arguments, one line per run.
+COUNTING_HEAD = '#!/bin/sh\necho "$*" >> "$HEAD_RUNS"\nexec /usr/bin/head "$@"\n'
+
+
+@pytest.mark.parametrize(("copier", "heads"), [("perl", 0), ("head", 128)])
+def test_where_perl_runs_one_perl_copies_a_blocks_full_stored_blocks_not_a_head_each(copier, heads, tmp_path):
+    """A head is a process started per 64 KiB, 128 per 8 MiB block; perl is one."""
+    data = os.urandom(8 * 1024 * 1024)
+    (tmp_path / "block").write_bytes(data)
+    runs = tmp_path.parent / f"{tmp_path.name}-head-runs"
+    runs.touch()
+    shims = {"head": COUNTING_HEAD.replace("$HEAD_RUNS", str(runs)), **(COPIERS[copier] or {})}
+    done = run_library("stored_member block block.gz", tmp_path, shims)
+    assert done.returncode == 0, done.stderr
+    assert gzip.decompress((tmp_path / "block.gz").read_bytes()) == data
+    assert runs.read_text().splitlines().count("-c 65535") == heads
+
+
+def test_a_full_block_perl_cannot_read_whole_fails_the_member(tmp_path):
+    """The member's header says how many full blocks follow: a block cut short must not be written as one."""
+    (tmp_path / "block").write_bytes(os.urandom(200_000))
+    done = run_library('full_blocks 4 < block > out; echo "status $?"', tmp_path)
+    assert done.stdout.split() == ["status", "1"], done.stderr
+    assert (tmp_path / "out").stat().st_size == 3 * 65540, "the three whole blocks, no fourth"
+
+
+@pytest.mark.parametrize("limit", ["/dev/full", "the last bytes"])
+@pytest.mark.parametrize("copier", sorted(COPIERS))
+def test_full_blocks_that_cannot_be_written_fail(copier, limit, tmp_path):
+    """A full disk, from the first byte or only for the last few: perl's writes are buffered, so those show when
+    its output is flushed at the end (the library closes it and checks; perl 5.36 also fails its exit then)."""
+    (tmp_path / "block").write_bytes(os.urandom(200_000))
+    if limit == "/dev/full":
+        body = "full_blocks 3 < block > /dev/full"
+    else:  # one full block is 65540 bytes; the file may grow to 128 blocks of 512, 65536 (SIGXFSZ ignored: EFBIG)
+        body = 'trap "" XFSZ; ulimit -f 128; full_blocks 1 < block > out'
+    done = run_library(f'{body}; echo "status $?"', tmp_path, COPIERS[copier])
+    assert done.stdout.split() == ["status", "1"], done.stderr
+
+
+def test_perl_says_nothing_of_a_locale_the_host_lacks(tmp_path):
+    """The step's stderr streams into `pulumi up`: perl's five lines about a missing locale would be noise."""
+    (tmp_path / "block").write_bytes(os.urandom(200_000))
+    done = run_library("export LC_ALL=xx_YY.UTF-8; stored_member block block.gz", tmp_path)
+    assert done.returncode == 0 and done.stderr == "", done.stderr
