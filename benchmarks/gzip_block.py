@@ -2,9 +2,12 @@
 gzip member by the shipped library's `gzip_block` (sampled, then compressed, or stored with its CRC from cksum),
 then tested by `gzip -t`; against `gzip -1` and the same test, the work each block had before blocks that do not
 compress were stored. On random data (stored now) and on repetitive text (compressed either way: what the sample
-adds). Both sides run in `sh -c` after the library's definitions, so both build its tables; the block is written
-once, before anything is timed, and each side's earlier member is removed by its `prepare`, untimed. Runs on this
-machine's `sh`, gzip and coreutils, not on a test host: no Docker is involved.
+adds). Then, on random data, how that stored block's time divides: writing it alone against writing and testing
+it (what `gzip -t` adds), and its full stored blocks copied by one perl against one head each (a host without
+perl: a `perl` that is not found, first on the PATH). Both sides run in `sh -c` after the library's definitions,
+so both build its tables; the block is written once, before anything is timed, and each side's earlier member is
+removed by its `prepare`, untimed. Runs on this machine's `sh`, gzip and coreutils, not on a test host: no Docker
+is involved.
 """
 
 from __future__ import annotations
@@ -25,15 +28,23 @@ CONTENT = {
 }
 THIS_RELEASE = "gzip_block block out.gz && gzip -t out.gz"
 BEFORE = "gzip -1 < block > out.gz && gzip -t out.gz"
+WRITE_ONLY = "gzip_block block out.gz"
 
 
-def in_library(folder: Path, body: str) -> Side:
+def in_library(folder: Path, body: str, without_perl: bool = False) -> Side:
     """`body` in `sh -c`, after GZIP_BLOCK's definitions, as backup_data.sh's STREAM runs it; its member removed
-    first."""
+    first. `without_perl`: a `perl` that is not found comes first on the PATH."""
     script = LIBRARY.read_text() + '\nexec sh -c "$GZIP_BLOCK$0"\n'
     out = folder / "out.gz"
+    env = dict(os.environ)
+    if without_perl:
+        shims = folder / "no-perl"
+        shims.mkdir(exist_ok=True)
+        (shims / "perl").write_text("#!/bin/sh\nexit 127\n")
+        (shims / "perl").chmod(0o755)
+        env["PATH"] = f"{shims}:{env['PATH']}"
     return Side(
-        run=lambda: subprocess.run(["sh", "-c", script, body], cwd=folder, check=True, capture_output=True),
+        run=lambda: subprocess.run(["sh", "-c", script, body], cwd=folder, check=True, capture_output=True, env=env),
         prepare=untimed(lambda: out.unlink(missing_ok=True)),
     )
 
@@ -49,4 +60,20 @@ def measure(repeats: int) -> None:
                 in_library(folder, BEFORE),
                 repeats,
                 "gzip -1 and gzip -t",
+            )
+            if kind != "random data":
+                continue
+            compare(
+                "one 8 MiB block of random data, gzip only: gzip_block alone",
+                in_library(folder, WRITE_ONLY),
+                in_library(folder, THIS_RELEASE),
+                repeats,
+                "gzip_block and gzip -t",
+            )
+            compare(
+                "one 8 MiB block of random data, gzip only: gzip_block, one perl copying its stored blocks",
+                in_library(folder, WRITE_ONLY),
+                in_library(folder, WRITE_ONLY, without_perl=True),
+                repeats,
+                "one head per stored block (no perl)",
             )
