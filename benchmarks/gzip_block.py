@@ -5,8 +5,9 @@ compress were stored. On random data (stored now) and on repetitive text (compre
 adds). Then, on random data, how that stored block's time divides: writing it alone against writing and testing
 it (what `gzip -t` adds), and its full stored blocks copied by one perl against one head each (a host without
 perl: a `perl` that is not found, first on the PATH). Both sides run in `sh -c` after the library's definitions,
-so both build its tables; the block is written once, before anything is timed, and each side's earlier member is
-removed by its `prepare`, untimed. Runs on this machine's `sh`, gzip and coreutils, not on a test host: no Docker
+each started, with the library's tables built, before its clock starts (the step builds them once per pass, not
+per block); the block is written once, before anything is timed, and each side's earlier member is removed by its
+`prepare`, untimed. Runs on this machine's `sh`, gzip and coreutils, not on a test host: no Docker
 is involved.
 """
 
@@ -31,22 +32,44 @@ BEFORE = "gzip -1 < block > out.gz && gzip -t out.gz"
 WRITE_ONLY = "gzip_block block out.gz"
 
 
-def in_library(folder: Path, body: str, without_perl: bool = False) -> Side:
-    """`body` in `sh -c`, after GZIP_BLOCK's definitions, as backup_data.sh's STREAM runs it; its member removed
-    first. `without_perl`: a `perl` that is not found comes first on the PATH."""
+NO_PERL = {"perl": "#!/bin/sh\nexit 127\n"}
+"""A host without perl: the shell finds no such command."""
+
+
+def in_library(folder: Path, body: str, shims: dict[str, str] | None = None) -> Side:
+    """`body` in `sh -c`, after GZIP_BLOCK's definitions, as backup_data.sh's STREAM runs it. Only `body` is timed:
+    `prepare` removes the earlier member and starts the shell, which builds the library's tables (and probes for
+    perl) once per pass in the step, not per block, and then waits; `run` lets it go and waits for its word that
+    `body` is done. `shims`: commands first on the PATH, by name, as their script text."""
+    inner = f"echo ready\nread _go\n{{ {body}\n}} < /dev/null || exit 1\necho done\n"
     script = LIBRARY.read_text() + '\nexec sh -c "$GZIP_BLOCK$0"\n'
     out = folder / "out.gz"
     env = dict(os.environ)
-    if without_perl:
-        shims = folder / "no-perl"
-        shims.mkdir(exist_ok=True)
-        (shims / "perl").write_text("#!/bin/sh\nexit 127\n")
-        (shims / "perl").chmod(0o755)
-        env["PATH"] = f"{shims}:{env['PATH']}"
-    return Side(
-        run=lambda: subprocess.run(["sh", "-c", script, body], cwd=folder, check=True, capture_output=True, env=env),
-        prepare=untimed(lambda: out.unlink(missing_ok=True)),
-    )
+    if shims:
+        bin_dir = folder / "shims"
+        bin_dir.mkdir(exist_ok=True)
+        for name, text in shims.items():
+            (bin_dir / name).write_text(text)
+            (bin_dir / name).chmod(0o755)
+        env["PATH"] = f"{bin_dir}:{env['PATH']}"
+    shell: list[subprocess.Popen] = []
+
+    @untimed
+    def start() -> None:
+        out.unlink(missing_ok=True)
+        process = subprocess.Popen(
+            ["sh", "-c", script, inner], cwd=folder, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        assert process.stdout is not None and process.stdout.readline() == "ready\n"
+        shell[:] = [process]
+
+    def run() -> None:
+        process = shell.pop()
+        said, _ = process.communicate("go\n")
+        if process.returncode != 0 or said != "done\n":
+            raise SystemExit(f"{body} failed ({process.returncode})")
+
+    return Side(run=run, prepare=start)
 
 
 def measure(repeats: int) -> None:
@@ -73,7 +96,7 @@ def measure(repeats: int) -> None:
             compare(
                 "one 8 MiB block of random data, gzip only: gzip_block, one perl copying its stored blocks",
                 in_library(folder, WRITE_ONLY),
-                in_library(folder, WRITE_ONLY, without_perl=True),
+                in_library(folder, WRITE_ONLY, NO_PERL),
                 repeats,
                 "one head per stored block (no perl)",
             )

@@ -740,6 +740,15 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     # -- gzip_block.sh -----------------------------------------------------------------------------------------
     m(
+        "G-setup-everywhere",
+        S + "backup_data.sh",
+        '    [ "$COMPRESS" != "gzip -1" ] || _blocks=$GZIP_BLOCK\n',
+        "    _blocks=$GZIP_BLOCK\n",
+        "every pass, zstd's too, builds the gzip blocks' CRC tables and starts a perl to probe for it",
+        T
+        + "hosts/test_backup_restore.py::test_only_a_host_that_cuts_gzip_blocks_sets_up_their_tables_and_probes_for_perl",
+    ),
+    m(
         "G-store-never",
         S + "gzip_block.sh",
         'if compresses "$1"; then',
@@ -1675,6 +1684,15 @@ MUTANTS: tuple[Mutant, ...] = (
         "    with timed_region():\n        start = time.perf_counter()\n        side.prepare()\n",
         "the setup of each run (starting the container, a new second) timed with the command",
         T + "engine/test_benchmark_honesty.py::test_what_prepare_does_is_not_timed",
+    ),
+    m(
+        "H-gzip-block-setup-timed",
+        "benchmarks/gzip_block.py",
+        "        process = shell.pop()\n",
+        "        shell.pop().kill()\n        start.__wrapped__()\n        process = shell.pop()\n",
+        "a gzip block's figure holds the shell's start and the library's setup, once per pass in the step",
+        T + "engine/test_benchmark_honesty.py::"
+        "test_a_gzip_block_row_times_the_block_alone_not_the_shells_start_nor_the_librarys_setup",
     ),
     m(
         "H-gc-baseline",

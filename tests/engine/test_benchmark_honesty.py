@@ -248,3 +248,12 @@ def test_the_downtime_rows_cpu_counts_the_machines_own_work_not_steal_or_idle(be
     line = "cpu  1000 20 300 50000 700 40 60 9000 500 0"
     assert downtime.cpu_seconds(line) == pytest.approx((1000 + 20 + 300 + 40 + 60) / 100)
     assert downtime.cpu_seconds() > 0  # the machine's own line parses
+
+
+def test_a_gzip_block_row_times_the_block_alone_not_the_shells_start_nor_the_librarys_setup(bench, tmp_path):
+    """The step sets the library up once per pass, not per block: a setup that takes a second (here its perl
+    probe) stays out of the figure."""
+    gzip_block = sys.modules["gzip_block"]
+    slow_probe = {"perl": "#!/bin/sh\nsleep 1\nexit 127\n"}
+    side = gzip_block.in_library(tmp_path, ":", slow_probe)
+    assert bench.timing.timed(side) < 0.5

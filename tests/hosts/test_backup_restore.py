@@ -146,6 +146,26 @@ def test_a_gzip_only_host_compresses_blocks_on_every_core_stores_those_that_do_n
     assert fingerprint(manager) == before
 
 
+# A perl that records that it ran.
+RECORDING_PERL = """#!/bin/sh
+echo "$*" >> /tmp/perl-runs
+exec /usr/bin/perl "$@"
+"""
+
+
+@pytest.mark.parametrize(("without", "runs"), [((), False), (("zstd",), True)], ids=["zstd", "gzip-only"])
+def test_only_a_host_that_cuts_gzip_blocks_sets_up_their_tables_and_probes_for_perl(make_manager, without, runs):
+    """gzip_block.sh's setup (its CRC tables, a perl started to see that it runs) serves gzip blocks alone."""
+    manager = make_manager(without=without)
+    manager.host.put("/usr/local/bin/perl", RECORDING_PERL, mode="755")
+    manager.start_app(ensure_image())
+    fill(manager)
+    result = manager.host.ssh(manager.backup_command())
+    assert result.returncode == 0, result.stderr
+    probed = manager.host.ssh("test -e /tmp/perl-runs").returncode == 0
+    assert probed == runs
+
+
 # A gzip that waits a moment before compressing, and records how many gzips were compressing a block at its start.
 COUNTING_GZIP = """#!/bin/sh
 [ "$*" = -1 ] || exec /usr/bin/gzip "$@"

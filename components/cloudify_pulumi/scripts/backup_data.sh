@@ -512,8 +512,11 @@ name_to_disk() { as_root sync "$1" 2>/dev/null || as_root sync; }
 start_pass() {
     OFFSET=$(as_root stat -c %s "$2" 2>/dev/null) || OFFSET=0
     TESTED=$SNAPSHOTS/level$1.tested
+    # GZIP_BLOCK's tables and its perl probe serve only blocks of `gzip -1` (compress_to); other passes skip them.
+    _blocks=""
+    [ "$COMPRESS" != "gzip -1" ] || _blocks=$GZIP_BLOCK
     # shellcheck disable=SC2086
-    as_root sh -c "umask 077; $GZIP_BLOCK$STREAM" stream "$2" "$COMPRESS" "$DATA" "$IMAGE_ID" "$APP-archiver" \
+    as_root sh -c "umask 077; $_blocks$STREAM" stream "$2" "$COMPRESS" "$DATA" "$IMAGE_ID" "$APP-archiver" \
         "$SNAPSHOTS/level$1" "$1" "$3" "$GATED_TAR" $PATHS >&2 &
     WORKER=$!
 }
