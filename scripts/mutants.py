@@ -470,7 +470,7 @@ MUTANTS: tuple[Mutant, ...] = (
     # -- the library: Outputs as inputs ------------------------------------------------------------------------
     m(
         "O-floats",
-        "components/cloudify_pulumi/resolve.py",
+        "components/cloudify_pulumi/values.py",
         "            value = int(value)  # other Pulumi languages send every number as a float\n",
         "            pass\n",
         "a port from another language reaches an address as 2222.0",
@@ -1281,7 +1281,7 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     m(
         "N-local-all",
-        "components/cloudify_pulumi/resolve.py",
+        "components/cloudify_pulumi/exposure.py",
         '        return "0.0.0.0" if v.given("host") else "127.0.0.1"',
         '        return "0.0.0.0"',
         "a manager on this machine published on every address",
@@ -1360,7 +1360,7 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     m(
         "S-plain-http",
-        "components/cloudify_pulumi/resolve.py",
+        "components/cloudify_pulumi/cloudify_packages.py",
         '    if sha256 is None and urlsplit(url).scheme == "http":',
         "    if False:",
         "a plain http:// package URL without a checksum is accepted",

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from .rules import SAFE_NAME
 
 if TYPE_CHECKING:
-    from .resolve import Values
+    from .values import Values
 
 AGENT_KEY_PATH = "/root/.ssh/agent_key.pem"
 """Where the agents' key goes, inside the application container: `/root` is a data volume (cloudify-3.2's paths),

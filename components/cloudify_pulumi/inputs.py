@@ -19,10 +19,12 @@ from typing import Any
 import pulumi
 
 from .derive import Settings, combine
+from .host_settings import judge_host
 from .keys import ARGS_FIELDS, INPUT_FIELDS, REGISTRY_AUTH_FIELDS, SECRET_FIELDS, SECRET_MARKER, config_key
 from .model import ManagerPlan, ManagerSettings
-from .resolve import Values, judge_host, judge_plan
+from .resolve import judge_plan
 from .rules import ConfigError, Problems, parse_registry_auth, secret_problems
+from .values import Values
 
 # The secrets with rules on their value (rules.secret_problems).
 CHECKED_SECRETS = ("admin_password", "manager_secret", "broker_password", "manager_tls_key")

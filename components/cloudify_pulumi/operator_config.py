@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .profiles import ManagerProfile
-    from .resolve import Values
+    from .values import Values
 
 CLOUDIFY_MINIMUM_MEMORY_MB = 1838
 LICENSE_TARGET = "/etc/cloudify-pulumi/cloudify-license.yaml"

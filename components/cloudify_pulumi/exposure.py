@@ -1,0 +1,110 @@
+"""What a manager publishes and how: its ports, their bind address, its TLS (docs/network-exposure.md). Closed
+by default: a manager on this machine is published on loopback only."""
+
+from __future__ import annotations
+
+from .model import PortMapping
+from .profiles import ManagerProfile
+from .rules import Problems, bind_address, check_certificate
+from .values import Values
+
+
+def judge_ports(v: Values, profile: ManagerProfile, *, tls: bool) -> tuple[PortMapping, ...]:
+    """Published ports, sorted by container port, one binding per container port.
+
+    That is the form the provider reads back (kreuzwerker v4.5.0
+    `flattenContainerPorts` sorts by container port, one entry per binding), so
+    a preview after `up` shows no change. Unset: the profile's public and agent ports (its internal ones are
+    published only when named; with TLS, its plain HTTP ones neither).
+    """
+    value = v.structure("ports")
+    if value is None:
+        return tuple(PortMapping(p, p, None) for p in profile.published_ports(tls=tls))
+    problems = v.problems
+    if not isinstance(value, list) or not value:
+        problems.add("ports", "must be a non-empty list of ports (80) or mappings ('8080:80', '10.0.0.5:8080:80')")
+        return ()
+    mappings = [m for m in (_port_mapping(entry, problems) for entry in value) if m is not None]
+    bindings = [(m.address, m.host) for m in mappings]
+    for address, port in sorted({b for b in bindings if bindings.count(b) > 1}, key=lambda b: b[1]):
+        problems.add("ports", f"host port {port} is published more than once" + (f" on {address}" if address else ""))
+    container_ports = [m.container for m in set(mappings)]
+    for port in sorted({p for p in container_ports if container_ports.count(p) > 1}):
+        problems.add(
+            "ports",
+            f"container port {port} is published more than once: publish each container port "
+            "once (the Docker provider would replace the container on every update)",
+        )
+    return tuple(sorted(mappings, key=lambda m: m.container))
+
+
+def _port_mapping(entry: object, problems: Problems) -> PortMapping | None:
+    """One `ports` entry: `80`, `"8080:80"` or `"address:8080:80"` (an IPv6 address in brackets)."""
+    text = str(int(entry) if isinstance(entry, float) and entry.is_integer() else entry)
+    address: str | None = None
+    if text.startswith("["):
+        address, _, text = text[1:].partition("]:")
+    elif text.count(":") == 2:
+        address, text = text.split(":", 1)
+    pieces = text.split(":")
+    if isinstance(entry, bool) or len(pieces) > 2 or not all(p.isdigit() for p in pieces) or address == "":
+        problems.add(
+            "ports", f"{entry!r} must be a port number, 'hostPort:containerPort' or 'address:hostPort:containerPort'"
+        )
+        return None
+    if address is not None and len(pieces) != 2:
+        problems.add("ports", f"{entry!r}: an address needs both ports, as in '{address}:{text}:{text}'")
+        return None
+    numbers = [int(p) for p in pieces]
+    if not all(1 <= n <= 65535 for n in numbers):
+        problems.add("ports", f"{entry!r} is out of range: ports are 1-65535")
+        return None
+    if address is not None:
+        address = bind_address("ports", address, problems)
+    return PortMapping(numbers[0], numbers[-1], address)
+
+
+def judge_tls(v: Values, profile: ManagerProfile) -> tuple[bool, bool, bool]:
+    """`managerTls` and whether a certificate and a CA of the user's are set: (tls, has_cert, has_ca).
+
+    Cloudify serves a certificate of the user's only for a DNS name `public_ip`, by SNI; for an IP address the
+    external port is folded into the internal listeners and serves the certificate of its own CA
+    (cloudify-manager-install 7.0.4 cfy_manager/components/globals.py lines 115-131). So a certificate needs
+    `publicName`.
+    """
+    tls = v.flag("managerTls", profile.manager_config and v.given("host"))
+    has_cert, has_key, has_ca = (v.given(k) for k in ("managerTlsCert", "managerTlsKey", "managerTlsCaCert"))
+    problems = v.problems
+    if tls and not profile.manager_config:
+        problems.add("managerTls", f"{profile.name} has no TLS setting here; TLS is for cloudify-7 (set it to false)")
+    if (has_cert or has_key) and not tls:
+        problems.add("managerTls", "is false, but managerTlsCert/managerTlsKey are set: set it to true, or remove them")
+    if has_cert != has_key:
+        missing = "managerTlsKey" if has_cert else "managerTlsCert"
+        problems.add(missing, "managerTlsCert and managerTlsKey go together: set both, or neither (the manager's CA)")
+    if has_ca and not has_cert:
+        problems.add(
+            "managerTlsCaCert",
+            "is set without managerTlsCert: without a certificate of yours, the manager's own CA "
+            "issues one and managerCaCert is that CA",
+        )
+    if has_cert and not v.given("publicName"):
+        problems.add(
+            "publicName",
+            "must be set with managerTlsCert: Cloudify serves your certificate only by SNI, for the DNS name "
+            "clients use (`pulumi config set publicName manager.example.com`)",
+        )
+    for key in ("managerTlsCert", "managerTlsCaCert"):
+        text = v.text(key)
+        if text is not None:
+            check_certificate(key, text, problems)
+    return tls, has_cert, has_ca
+
+
+def judge_public_address(v: Values) -> str:
+    """`publicAddress`, or the narrowest default that serves: every address of a remote host (its users are
+    elsewhere), only the loopback address of this machine."""
+    value = v.text("publicAddress")
+    if value is None:
+        return "0.0.0.0" if v.given("host") else "127.0.0.1"
+    return bind_address("publicAddress", value, v.problems)

@@ -1,0 +1,137 @@
+"""The settings that may be Outputs of other resources: the host, the SSH connection and bastion, the names the
+manager has on it. A value not known yet is pending: its own checks wait until it is known, and no
+`HostSettings` is built until every one is, so nothing ever stands in for a value."""
+
+from __future__ import annotations
+
+from .model import HostSettings, ManagerPlan, SshProxy
+from .profiles import AGENTS
+from .rules import CONTAINER_HOSTNAME, HOST_KEY, SAFE_NAME, host_address, is_ip_address
+from .values import Values
+
+
+def _address(v: Values, key: str) -> str | None:
+    value = v.text(key)
+    return None if value is None else host_address(key, value, v.problems)
+
+
+def _user(v: Values, key: str, default: str | None = None) -> str | None:
+    user = v.text(key, default)
+    if user is not None and not SAFE_NAME.match(user):
+        v.problems.add(key, f"{user!r} is not a valid user name")
+    return user
+
+
+def _host_key(v: Values, key: str, host: str) -> str | None:
+    """A pinned public host key: one line, type and base64 (it goes into a known_hosts file as it is)."""
+    value = v.text(key)
+    if value is not None and not HOST_KEY.match(value):
+        v.problems.add(
+            key,
+            "must be one public host key, type and base64 on one line, as "
+            f"`ssh-keyscan -t ed25519 {host} | cut -d' ' -f2-` prints it (ssh-ed25519 AAAA...)",
+        )
+    return value
+
+
+def _ssh_proxy(v: Values, plan: ManagerPlan, ssh_user: str | None) -> SshProxy | None:
+    """The bastion every SSH connection goes through (`sshProxy*`), or None."""
+    if not plan.has_proxy:
+        return None
+    address = _address(v, "sshProxyHost")
+    user = _user(v, "sshProxyUser", ssh_user)
+    host_key = _host_key(v, "sshProxyHostKey", "BASTION")
+    port = v.number("sshProxyPort")
+    if address is None or user is None:
+        return None  # pending
+    return SshProxy(address, user, port, host_key)
+
+
+def _hostname(v: Values, plan: ManagerPlan) -> str | None:
+    """The container hostname: set, or derived from namePrefix where the profile pins the manager's identity."""
+    if v.given("hostname"):
+        hostname = v.text("hostname")
+    elif plan.profile.fixed_hostname:
+        hostname = plan.name_prefix.lower().replace("_", "-").replace(".", "-")
+    else:
+        return None
+    if hostname is not None and not CONTAINER_HOSTNAME.match(hostname):
+        v.problems.add("hostname", f"{hostname!r} must be a lower-case RFC 1123 host name such as cloudify-manager")
+    return hostname
+
+
+def _public_name(v: Values, plan: ManagerPlan) -> str | None:
+    """`publicName`: a host name for a certificate of the user's (SNI needs one), else a host name or address."""
+    name = _address(v, "publicName")
+    if name is not None and not plan.profile.manager_config:
+        v.problems.add("publicName", f"is for cloudify-7; {plan.profile.name} has no such name")
+    if name is not None and plan.has_tls_cert and is_ip_address(name):
+        v.problems.add(
+            "publicName", f"{name!r} is an IP address: Cloudify serves managerTlsCert only for a DNS name (SNI)"
+        )
+    return name
+
+
+def _check_agent_binding(v: Values, plan: ManagerPlan, management_ip: str | None) -> None:
+    """Agent ports are published on the management address, so it must be an address Docker can bind."""
+    agent_ports = [p.host for p in plan.ports if p.address is None and plan.profile.role_of(p.container) == AGENTS]
+    if management_ip is None or not agent_ports or v.problems.names("managementIp", "host"):
+        return  # pending, nothing to bind, or already refused
+    if not is_ip_address(management_ip):
+        what = repr(management_ip) if v.given("managementIp") else f"unset, so it is host {management_ip!r},"
+        v.problems.add(
+            "managementIp",
+            f"{what} a host name, but the agent ports ({', '.join(map(str, agent_ports))}) are "
+            "published on the management address, which must be an IP address of the host: set managementIp to "
+            "the private IP the agents reach (`pulumi config set managementIp 10.0.0.5`)",
+        )
+
+
+TLS_KEYS = ("dockerTlsCaCert", "dockerTlsCert", "dockerTlsKey")
+
+
+def _docker_host(v: Values) -> str | None:
+    docker_host = v.text("dockerHost")
+    if docker_host is None:
+        return None
+    scheme = docker_host.split("://", 1)[0]
+    if scheme not in ("tcp", "unix", "ssh") or "://" not in docker_host:
+        v.problems.add("dockerHost", f"{docker_host!r} must be a tcp://, ssh:// or unix:// Docker address")
+    if scheme == "tcp" and not all(v.given(key) for key in TLS_KEYS):
+        v.problems.add(
+            "dockerHost",
+            "a tcp:// Docker address needs dockerTlsCaCert, dockerTlsCert and "
+            "dockerTlsKey (set the key with `pulumi config set --secret dockerTlsKey`)",
+        )
+    return docker_host
+
+
+def judge_host(v: Values, plan: ManagerPlan) -> HostSettings | None:
+    """The settings that may be Outputs, judged as far as they are known; None while any is pending, or when any
+    setting has a problem (the caller raises them all)."""
+    host = _address(v, "host")
+    ssh_host_key = _host_key(v, "sshHostKey", "HOST")
+    ssh_user = _user(v, "sshUser")
+    ssh_port = v.number("sshPort")
+    ssh_proxy = _ssh_proxy(v, plan, ssh_user)
+    management_ip = _address(v, "managementIp") if v.given("managementIp") else host or "127.0.0.1"
+    _check_agent_binding(v, plan, management_ip)
+    hostname = _hostname(v, plan)
+    public_name = _public_name(v, plan)
+    docker_host = _docker_host(v)
+    use_sudo = v.flag("useSudo", plan.is_remote and ssh_user != "root")
+    if v.pending or v.problems.items:
+        return None
+    assert ssh_user is not None and management_ip is not None  # without problems: set, or the default
+    return HostSettings(
+        host=host,
+        ssh_user=ssh_user,
+        ssh_port=ssh_port,
+        ssh_host_key=ssh_host_key,
+        ssh_proxy=ssh_proxy,
+        management_ip=management_ip,
+        hostname=hostname,
+        public_name=public_name,
+        docker_host=docker_host,
+        use_sudo=use_sudo,
+    )
