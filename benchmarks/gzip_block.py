@@ -22,7 +22,7 @@ from timing import Side, compare, untimed
 
 LIBRARY = Path(__file__).resolve().parent.parent / "components" / "cloudify_pulumi" / "scripts" / "gzip_block.sh"
 BLOCK = 8 * 1024 * 1024
-"""backup_data.sh's block (dd bs=8388608)."""
+"""two_pass.sh's block (dd bs=8388608)."""
 CONTENT = {
     "random data": lambda: os.urandom(BLOCK),
     "repetitive text": lambda: (b"row|cloudify|pending\n" * (BLOCK // 21 + 1))[:BLOCK],
@@ -37,7 +37,7 @@ NO_PERL = {"perl": "#!/bin/sh\nexit 127\n"}
 
 
 def in_library(folder: Path, body: str, shims: dict[str, str] | None = None) -> Side:
-    """`body` in `sh -c`, after GZIP_BLOCK's definitions, as backup_data.sh's STREAM runs it. Only `body` is timed:
+    """`body` in `sh -c`, after GZIP_BLOCK's definitions, as two_pass.sh's STREAM runs it. Only `body` is timed:
     `prepare` removes the earlier member and starts the shell, which builds the library's tables (and probes for
     perl) once per pass in the step, not per block, and then waits; `run` lets it go and waits for its word that
     `body` is done. `shims`: commands first on the PATH, by name, as their script text."""

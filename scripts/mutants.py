@@ -568,7 +568,7 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     m(
         "B61",
-        S + "backup_data.sh",
+        S + "two_pass.sh",
         'fail 61 "archiving',
         'fail 1 "archiving',
         "exit 61: a failed archive is not reported as such",
@@ -576,7 +576,7 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     m(
         "B61-start",
-        S + "backup_data.sh",
+        S + "guardian.sh",
         '    if as_root docker start "$APP" >/dev/null 2>&1; then',
         "    if true; then",
         "a failed backup leaves the manager stopped",
@@ -584,7 +584,7 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     m(
         "B61-partial",
-        S + "backup_data.sh",
+        S + "guardian.sh",
         '            [ -z "$PARTIAL" ] || as_root rm -f "$PARTIAL"\n',
         "            :\n",
         "a failed backup leaves a partial archive",
@@ -592,7 +592,7 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     m(
         "B62",
-        S + "backup_data.sh",
+        S + "two_pass.sh",
         '    test_part "$1" "$OFFSET" 2>/dev/null || fail 62',
         "    true || fail 62",
         "exit 62: a truncated archive is kept as a backup",
@@ -601,7 +601,7 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     m(
         "B63",
-        S + "backup_data.sh",
+        S + "guardian.sh",
         'stop -t 120 "$APP" >/dev/null || fail 63',
         'stop -t 120 "$APP" >/dev/null || true',
         "exit 63: a container that could not be stopped is archived while running",
@@ -609,7 +609,7 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     m(
         "B-listing",
-        S + "backup_data.sh",
+        S + "two_pass.sh",
         '[ "$source" = 0 ] && [ "$(cat "$work/listed")" = 0 ] || exit 1',
         '[ "$source" = 0 ] || exit 1',
         "a tar stream cut short is kept as a backup",
@@ -633,7 +633,7 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     m(
         "B-stop",
-        S + "backup_data.sh",
+        S + "guardian.sh",
         '    as_root docker stop -t 120 "$APP" >/dev/null ||',
         "    true ||",
         "the data is archived while the manager writes to it",
@@ -641,7 +641,7 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     m(
         "B-append",
-        S + "backup_data.sh",
+        S + "two_pass.sh",
         'cat "$work/$_block.gz" >> "$1"',
         'cat "$work/$_block.gz" > "$1"',
         "each gzip block overwrites the archive instead of being appended (the file still tests whole)",
@@ -650,7 +650,7 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     m(
         "B-cores",
-        S + "backup_data.sh",
+        S + "two_pass.sh",
         '    [ "$workers" -le 4 ] || workers=4\n',
         "    workers=1\n",
         "a gzip-only host compresses on one core",
@@ -659,7 +659,7 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     m(
         "B-one-more",
-        S + "backup_data.sh",
+        S + "two_pass.sh",
         '    [ "$workers" -lt 2 ] || workers=$((workers + 1))\n',
         "",
         "a gzip-only host compresses as many blocks as cores: the stream waits whenever every core is busy",
@@ -668,7 +668,7 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     m(
         "B-one-more-on-one-core",
-        S + "backup_data.sh",
+        S + "two_pass.sh",
         '    [ "$workers" -lt 2 ] || workers=$((workers + 1))\n',
         "    workers=$((workers + 1))\n",
         "a one-core host cuts the stream into blocks for two gzips on one core",
@@ -677,7 +677,7 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     m(
         "B-at-most-4",
-        S + "backup_data.sh",
+        S + "two_pass.sh",
         '    [ "$workers" -le 4 ] || workers=4\n',
         "",
         "more blocks wait than the free-space check's 64 MiB allows for",
@@ -686,7 +686,7 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     m(
         "B-block",
-        S + "backup_data.sh",
+        S + "two_pass.sh",
         'of="$work/$started" 2> /dev/null || { drain_blocks; return 1; }',
         'of="$work/$started" 2> /dev/null || true',
         "a gzip block that could not be written is passed over",
@@ -695,7 +695,7 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     m(
         "B-gzip",
-        S + "backup_data.sh",
+        S + "two_pass.sh",
         '    drain_blocks\n    [ "$_failed" = 62 ] || _failed=1\n    return "$_failed"\n}',
         "    drain_blocks\n    return 0\n}",
         "a gzip block that failed is left out of the archive",
@@ -704,7 +704,7 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     m(
         "B-block-test",
-        S + "backup_data.sh",
+        S + "two_pass.sh",
         '{ status=62; gzip -t < "$work/$started.gz" 2> /dev/null; }',
         "{ status=62; true; }",
         "a gzip block is appended untested, and its part is not read back either",
@@ -713,7 +713,7 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     m(
         "B-block-test-61",
-        S + "backup_data.sh",
+        S + "two_pass.sh",
         '    [ "$_failed" = 62 ] || _failed=1\n',
         "    _failed=1\n",
         "a gzip block that does not read back is reported as a failed copy (61), not as an unreadable archive (62)",
@@ -722,7 +722,7 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     m(
         "B-tested-serial",
-        S + "backup_data.sh",
+        S + "two_pass.sh",
         '        $compress >> "$1"\n',
         '        $compress >> "$1" && : > "$tested"\n',
         "a part compressed in one stream (zstd, pigz) is taken as tested block by block, and never read back",
@@ -731,7 +731,7 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     m(
         "B-mark-always",
-        S + "backup_data.sh",
+        S + "two_pass.sh",
         '[ ! -e "$mark" ] || { rm -f "$mark"; exit 0; }',
         "exit 0",
         "every part is taken as tested block by block, whether or not its pass left the mark",
@@ -741,7 +741,7 @@ MUTANTS: tuple[Mutant, ...] = (
     # -- gzip_block.sh -----------------------------------------------------------------------------------------
     m(
         "G-setup-everywhere",
-        S + "backup_data.sh",
+        S + "two_pass.sh",
         '    [ "$COMPRESS" != "gzip -1" ] || _blocks=$GZIP_BLOCK\n',
         "    _blocks=$GZIP_BLOCK\n",
         "every pass, zstd's too, builds the gzip blocks' CRC tables and starts a perl to probe for it",
@@ -1400,7 +1400,7 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     m(
         "F-trap-restart",
-        S + "backup_data.sh",
+        S + "guardian.sh",
         "            # shellcheck disable=SC2086\n            recover $PATHS\n        fi",
         "            :\n        fi",
         "the restart dropped from the interruption trap",
@@ -1410,7 +1410,7 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     m(
         "F-guard-session",
-        S + "backup_data.sh",
+        S + "guardian.sh",
         'if [ -n "$_session" ] && [ ! -e "/proc/$_session" ]; then',
         "if false; then",
         "the guardian does not notice the SSH connection gone",
@@ -1496,7 +1496,7 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     m(
         "F-refill-back",
-        S + "backup_data.sh",
+        S + "guardian.sh",
         '        if refill_volumes "$SAFE" "$IMAGE_ID" "$@" && wait "$REFILLER"; then',
         "        if true; then",
         "a restore cut short starts the manager on half-restored data",
@@ -1766,7 +1766,7 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     m(
         "G-second-in-the-foreground",
-        S + "backup_data.sh",
+        S + "guardian.sh",
         "        sleep 1 </dev/null >/dev/null 2>&1 &\n        wait $!\n",
         "        sleep 1\n",
         "the guardian sleeps in the foreground on the session's output: the step ends up to a second after its script",
@@ -1775,7 +1775,7 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     m(
         "G-second-holds-the-output",
-        S + "backup_data.sh",
+        S + "guardian.sh",
         "        sleep 1 </dev/null >/dev/null 2>&1 &\n",
         "        sleep 1 &\n",
         "the guardian's sleep keeps the session's output open after the run, and the step with it",
@@ -1784,7 +1784,7 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     m(
         "B-first-part-not-flushed",
-        S + "backup_data.sh",
+        S + "two_pass.sh",
         '        to_disk "$PARTIAL" || fail 67 "the archive $PARTIAL could not be written to the disk (fsync failed: a disk '
         'error?); $APP still runs, nothing was deleted"\n',
         "",
@@ -1795,7 +1795,7 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     m(
         "B-whole-not-flushed",
-        S + "backup_data.sh",
+        S + "two_pass.sh",
         '    to_disk "$PARTIAL" || fail 67 "the archive $PARTIAL could not be written to the disk (fsync failed: a disk '
         'error?); nothing was deleted"\n',
         "",
@@ -1806,7 +1806,7 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     m(
         "B-name-flushed-before-the-rename",
-        S + "backup_data.sh",
+        S + "two_pass.sh",
         '    as_root mv -f "$PARTIAL" "$FOLDER/$_name"\n    PARTIAL=\n    name_to_disk "$FOLDER"\n',
         '    name_to_disk "$FOLDER"\n    as_root mv -f "$PARTIAL" "$FOLDER/$_name"\n    PARTIAL=\n',
         "the folder is flushed before it holds the archive's final name",
@@ -1816,7 +1816,7 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     m(
         "B-no-fsync",
-        S + "backup_data.sh",
+        S + "two_pass.sh",
         'of="$1" oflag=append conv=notrunc,fsync 2>/dev/null; }',
         'of="$1" oflag=append conv=notrunc 2>/dev/null; }',
         "dd appends nothing and flushes nothing",
@@ -1826,7 +1826,7 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     m(
         "B-failed-flush-ignored",
-        S + "backup_data.sh",
+        S + "two_pass.sh",
         '    to_disk "$PARTIAL" || fail 67 "the archive $PARTIAL could not be written to the disk (fsync failed: a disk '
         'error?); nothing was deleted"\n',
         '    to_disk "$PARTIAL" || true\n',
@@ -1837,7 +1837,7 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     m(
         "B-failed-first-flush-ignored",
-        S + "backup_data.sh",
+        S + "two_pass.sh",
         '        to_disk "$PARTIAL" || fail 67 "the archive $PARTIAL could not be written to the disk (fsync failed: a disk '
         'error?); $APP still runs, nothing was deleted"\n',
         '        to_disk "$PARTIAL" || true\n',
@@ -1848,7 +1848,7 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     m(
         "G-worker-not-waited-for",
-        S + "backup_data.sh",
+        S + "guardian.sh",
         '    while [ "$tries" -lt 100 ] && read -r _ _ state _',
         '    while [ "$tries" -lt 0 ] && read -r _ _ state _',
         "the manager is started again while the archiver is still cleaning up",
@@ -1857,7 +1857,7 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     m(
         "B-second-pass-started-after-the-stop",
-        S + "backup_data.sh",
+        S + "two_pass.sh",
         '        start_pass 1 "$PARTIAL" 1\n        at_the_gate\n        stop_app "$1"\n',
         '        stop_app "$1"\n        start_pass 1 "$PARTIAL" 1\n        at_the_gate\n',
         "the second pass's one-off container is created and started during the downtime",
@@ -1866,7 +1866,7 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     m(
         "B-gate-not-waited-at",
-        S + "backup_data.sh",
+        S + "two_pass.sh",
         "    until [ -e /snapshot/go ]; do",
         "    until :; do",
         "the second pass copies as soon as its container starts, while the manager still runs and writes",
@@ -1874,7 +1874,7 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     m(
         "B-gate-failure-ignored",
-        S + "backup_data.sh",
+        S + "two_pass.sh",
         '    as_root sh -c "$AT_THE_GATE" gate "$SNAPSHOTS" "$WORKER" ||',
         '    as_root sh -c "$AT_THE_GATE" gate "$SNAPSHOTS" "$WORKER" || true ||',
         "a second pass that could not start is found only after the manager is stopped",
@@ -1883,7 +1883,7 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     m(
         "B-gate-failed-run-unnoticed",
-        S + "backup_data.sh",
+        S + "two_pass.sh",
         '    kill -0 "$2" 2> /dev/null && [ "$tries" -lt 6000 ] || exit 1',
         '    [ "$tries" -lt 6000 ] || exit 1',
         "a one-off container whose run failed is waited for 120 s, as one that starts slowly",
@@ -1892,7 +1892,7 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     m(
         "G-waiting-reader-not-released",
-        S + "backup_data.sh",
+        S + "two_pass.sh",
         "    kill -TERM $(descendants) 2> /dev/null\n    wait\n",
         "    kill -TERM $reader 2> /dev/null\n",
         "a pass interrupted before its tar opened the fifo (the gated second pass, during the stop) leaves its "
@@ -1994,7 +1994,7 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     m(
         "H-one-pass",
-        S + "backup_data.sh",
+        S + "two_pass.sh",
         "    if running; then\n        printf 'copying %s while %s runs",
         "    if false; then\n        printf 'copying %s while %s runs",
         "the whole copy made after the stop: the downtime grows with the data",
@@ -2003,7 +2003,7 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     m(
         "H-no-append",
-        S + "backup_data.sh",
+        S + "two_pass.sh",
         '        start_pass 1 "$PARTIAL" 1\n',
         '        start_pass 1 "$PARTIAL.changes" 1\n',
         "the changes copied after the stop are not kept in the archive",
@@ -2012,7 +2012,7 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     m(
         "H-second-pass-overwrites",
-        S + "backup_data.sh",
+        S + "two_pass.sh",
         '        $compress >> "$1"\n',
         '        $compress > "$1"\n',
         "the second pass's part (zstd) written over the first's instead of after it",

@@ -23,7 +23,7 @@ from .model import LOOPBACK, AgentPackage, ManagerSettings
 
 # Package data of the `cloudify_pulumi` wheel as much as files of this checkout: read through importlib.resources.
 SCRIPTS_DIR = resources.files(__package__) / "scripts"
-LIBRARIES = ("common.sh", "archive.sh", "gzip_block.sh")
+LIBRARIES = ("common.sh", "archive.sh", "gzip_block.sh", "guardian.sh", "two_pass.sh")
 """Files the scripts source from beside them; every script sources common.sh."""
 
 
@@ -36,8 +36,8 @@ _SOURCE_COMMON = _sourcing("common.sh")
 
 @functools.cache
 def shipped_script(name: str) -> str:
-    """The text of `scripts/<name>` with each library it sources (`common.sh`, `archive.sh`, `gzip_block.sh`)
-    inlined."""
+    """The text of `scripts/<name>` with each library it sources (`common.sh`, `archive.sh`, `gzip_block.sh`,
+    `guardian.sh`, `two_pass.sh`) inlined."""
     body = (SCRIPTS_DIR / name).read_text()
     if _SOURCE_COMMON not in body:
         raise ValueError(f"{name} does not source common.sh the expected way")

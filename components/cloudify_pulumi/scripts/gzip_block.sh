@@ -2,7 +2,7 @@
 # One block of a backup's tar stream as one gzip member, on a host with gzip
 # only: sourced by backup_data.sh after common.sh; the component inlines it as
 # it inlines common.sh. GZIP_BLOCK is shell text run before the copy's own
-# (backup_data.sh, STREAM), as root, in the process that cuts the stream into
+# (two_pass.sh, STREAM), as root, in the process that cuts the stream into
 # blocks; each block's process calls `gzip_block BLOCK OUT`.
 #
 # `gzip -1` spends a core on about 30 MB/s of data that does not compress
