@@ -20,16 +20,19 @@ Rows:
    registering the same resources with the same inputs, options and dependencies as plain values
    (benchmarks/same_inputs_program.py, replaying the program's own requests: what the program's inputs cost the
    SDK, so that the rest is the program's own work).
-3. The Docker step on a host where Docker already works, against a bare `ssh host true`.
-4. The backup step before an upgrade of 200 MiB in two named volumes (100 MiB random, 100 MiB of repetitive text
+3. Where the inputs' cost goes (`program-inputs`): one manager's requests replayed for 64 managers, whole and
+   with one kind of input taken away at a time (benchmarks/program_inputs.py), each against the same types with
+   only their required inputs.
+4. The Docker step on a host where Docker already works, against a bare `ssh host true`.
+5. The backup step before an upgrade of 200 MiB in two named volumes (100 MiB random, 100 MiB of repetitive text
    like database pages), against stopping the app container and copying the same volumes with a plain `tar -cf`
    into the same folder (`PLAIN_COPY`): on a host with zstd, and on one with gzip only. Throughput (MB/s) for
    random and for compressible data alone, and the archive size kept.
-5. An upgrade's downtime, with 200 MiB and with 2 GiB of data of which 1 % changes while the manager runs: from
+6. An upgrade's downtime, with 200 MiB and with 2 GiB of data of which 1 % changes while the manager runs: from
    the old container's stop to the new one's start, with this release's backup step and with the previous
    release's, and where it goes (benchmarks/downtime.py); on a host with zstd and on one with gzip only. Both
    sizes' managers exist throughout and are swapped round by round.
-6. One 8 MiB block of a gzip-only host's backup stream, written and tested as its process does, against
+7. One 8 MiB block of a gzip-only host's backup stream, written and tested as its process does, against
    `gzip -1` and the same test, on random data and on text (benchmarks/gzip_block.py).
 """
 
@@ -55,6 +58,7 @@ sys.path.insert(0, str(REPO / "benchmarks"))  # timing.py, downtime.py, when loa
 import downtime  # noqa: E402
 import gzip_block  # noqa: E402
 import hostbed  # noqa: E402
+import program_inputs  # noqa: E402
 from cloudify_pulumi import collector  # noqa: E402
 from cloudify_pulumi.manager import TYPE_TOKEN  # noqa: E402
 from harness import MAIN, declared_commands, render_for_host, run_program, stack_config, stack_secrets  # noqa: E402
@@ -130,6 +134,28 @@ def same_resources(folder: Path, stack: str, managers: int) -> list[tuple[Side, 
         (program_side(SAME_TYPES_PROGRAM, "-", same_types), SAME_TYPES),
         (program_side(SAME_INPUTS_PROGRAM, "-", same_inputs), SAME_INPUTS),
     ]
+
+
+def input_costs(repeats: int, managers: int = 64) -> None:
+    """One manager's requests replayed for `managers` managers, whole and with one kind of input taken away at a
+    time (benchmarks/program_inputs.py), each against the same types with only their required inputs."""
+    requests = requests_per_manager("prod")
+    types = dict(collections.Counter(request["type"] for request in requests))
+    same_types = program_side(
+        SAME_TYPES_PROGRAM, "-", {"BASELINE_MANAGERS": str(managers), "BASELINE_TYPES": json.dumps(types)}
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        for index, (what, variant) in enumerate(program_inputs.VARIANTS.items()):
+            replayed = Path(folder) / f"variant{index}.json"
+            replayed.write_text(json.dumps(variant(requests)))
+            env = {"BASELINE_MANAGERS": str(managers), "BASELINE_REQUESTS": str(replayed)}
+            compare(
+                f"replay of {managers} managers' requests, {what}",
+                program_side(SAME_INPUTS_PROGRAM, "-", env),
+                same_types,
+                repeats,
+                "the same types, each with only its required inputs",
+            )
 
 
 SAME_TYPES = "the same resource types, as many, each with only its required inputs"
@@ -281,7 +307,7 @@ def backups(repeats: int, keys: Path, mib: int = 100) -> None:
             bed.remove()
 
 
-ROW_GROUPS = ("program", "gzip-block", "docker", "backup", "downtime")
+ROW_GROUPS = ("program", "program-inputs", "gzip-block", "docker", "backup", "downtime")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -300,9 +326,11 @@ def main(argv: list[str] | None = None) -> None:
         repeats, managers, mib, sizes = 1, 2, 4, (8, 16)
     if "program" in options.only:
         program_costs(repeats, managers)
+    if "program-inputs" in options.only:
+        input_costs(repeats, managers)
     if "gzip-block" in options.only:
         gzip_block.measure(repeats)
-    if set(options.only) - {"program", "gzip-block"}:
+    if set(options.only) - {"program", "program-inputs", "gzip-block"}:
         on_hosts(options.only, repeats, mib, sizes)
     print("\n| what | result |\n| --- | --- |")
     for label, result in ROWS:

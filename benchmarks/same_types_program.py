@@ -7,12 +7,30 @@ BASELINE_MANAGERS), so that the 64-manager row can say how much of its cost is r
 
 import json
 import os
+from typing import Any
 
 import pulumi
 import pulumi_command as command
 import pulumi_docker as docker
 import pulumi_random
 import yaml  # noqa: F401
+
+REQUIRED: dict[str, dict[str, Any]] = {
+    "docker:index/volume:Volume": {},
+    "docker:index/container:Container": {"image": "image"},
+    "docker:index/remoteImage:RemoteImage": {"name": "image"},
+    # ConnectionArgs fills in its defaults, and the class sends the connection as a secret (pulumi-command
+    # remote/command.py): the wrapping is pulumi runtime/rpc.py's _special_secret_sig.
+    "command:remote:Command": {
+        "connection": {
+            "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+            "value": {"user": "root", "port": 22.0, "perDialTimeout": 15.0, "host": "host", "dialErrorLimit": 10.0},
+        }
+    },
+    "command:local:Command": {},
+    "random:index/randomPassword:RandomPassword": {"length": 32},
+}
+"""What `bare` sends for each type, on the wire (benchmarks/program_inputs.py replays it; the tests compare)."""
 
 
 def bare(type_token: str, name: str, component: pulumi.ComponentResource, provider: docker.Provider) -> None:

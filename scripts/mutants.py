@@ -1695,6 +1695,42 @@ MUTANTS: tuple[Mutant, ...] = (
         "test_a_gzip_block_row_times_the_block_alone_not_the_shells_start_nor_the_librarys_setup",
     ),
     m(
+        "H-inputs-texts-whole",
+        "benchmarks/program_inputs.py",
+        "        return value[:CUT_AT]\n",
+        "        return value\n",
+        "the row without the scripts still sends them whole: their cost is credited to nothing",
+        T
+        + "engine/test_program_input_rows.py::test_the_text_row_cuts_only_the_long_texts_and_leaves_the_providers_json_text_whole",
+    ),
+    m(
+        "H-inputs-connection-kept",
+        "benchmarks/program_inputs.py",
+        '            request["inputs"]["connection"] = copy.deepcopy(same_types)\n',
+        '            request["inputs"]["connection"] = request["inputs"]["connection"]\n',
+        "the row without the connections' key and host key still sends them",
+        T
+        + "engine/test_program_input_rows.py::test_the_connection_row_sends_the_same_types_programs_connection_and_changes_nothing_else",
+    ),
+    m(
+        "H-inputs-dependencies-kept",
+        "benchmarks/program_inputs.py",
+        '                "after": [],\n',
+        '                "after": request["after"],\n',
+        "the row without dependencies still sends them",
+        T
+        + "engine/test_program_input_rows.py::test_the_options_row_drops_dependencies_and_options_but_keeps_every_input_and_the_classes_own",
+    ),
+    m(
+        "H-inputs-required-drifts",
+        "benchmarks/same_types_program.py",
+        '    "docker:index/container:Container": {"image": "image"},\n',
+        '    "docker:index/container:Container": {"image": "image", "mustRun": True},\n',
+        "the required-inputs row replays more than the same-types program sends",
+        T
+        + "engine/test_program_input_rows.py::test_the_required_row_sends_what_the_same_types_program_sends_for_each_type",
+    ),
+    m(
         "H-gc-baseline",
         "benchmarks/run_under_mocks.py",
         "collector.tune()\n",

@@ -26,6 +26,8 @@ def test_every_benchmark_row_runs_with_nothing_but_its_command_timed(engine):
     for row in (
         "render the dev stack under mocks",
         "render 2 managers",
+        "replay of 2 managers' requests, as sent",
+        "replay of 2 managers' requests, each type's required inputs only",
         "one 8 MiB block of random data, gzip only: gzip_block and gzip -t",
         "one 8 MiB block of random data, gzip only: gzip_block, one perl copying its stored blocks",
         "Docker step",
