@@ -2,9 +2,9 @@
 (same_inputs_program.py), whole and with one kind of input taken away at a time, each against the same resource
 types with only their required inputs (same_types_program.py), in the same run.
 
-The row "as sent" is the 64-manager row against the same inputs; each other row says how much of what is left
-one kind of input accounts for: the closer a row comes to 1.0x, the more of the cost that input is. No row is a
-program anyone could run: each takes away what the manager needs.
+The row "as sent" is the same-inputs baseline of the program rows, against the same-types one: what the inputs
+cost the SDK. Each other row takes one kind of input away: the further it falls below "as sent", the more of
+that cost the input is. No row is a program anyone could run: each takes away what the manager needs.
 """
 
 from __future__ import annotations
