@@ -11,6 +11,12 @@ checkout's virtualenv. The bug is *caught* when pytest reports a test failure
 planted bug that breaks collection, exit 2-5) is an error. Either fails the
 run, so a test that stops guarding what it is named for is noticed.
 
+pytest also exits 1 when a fixture fails in setup, so a host test with no
+Docker engine would "catch" every bug planted for it: a run whose planted
+bugs name host tests refuses to start until `docker info` works (scripts/mutants
+starts the test bed first), and a bug caught only by setup errors, not by a
+failed test, is printed as such.
+
 The table starts with the six bugs that once escaped the whole suite, then
 one bug per exit code and per safety check of every host script.
 """
@@ -18,6 +24,7 @@ one bug per exit code and per safety check of every host script.
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import subprocess
 import sys
@@ -1731,6 +1738,22 @@ MUTANTS: tuple[Mutant, ...] = (
         + "engine/test_program_input_rows.py::test_the_required_row_sends_what_the_same_types_program_sends_for_each_type",
     ),
     m(
+        "M-docker-unchecked",
+        "scripts/mutants.py",
+        "    if not answered:\n",
+        "    if False:\n",
+        "planted bugs for host tests run with no Docker engine, each counted as caught by its setup error",
+        T + "engine/test_planted_bugs_table.py::test_a_run_naming_host_tests_refuses_to_start_without_a_docker_engine",
+    ),
+    m(
+        "M-setup-error-as-failure",
+        "scripts/mutants.py",
+        '    if verdict == "caught" and not re.search(r"\\b\\d+ failed\\b", output):\n',
+        "    if False:\n",
+        "a bug caught only by setup errors is reported as caught by its test",
+        T + "engine/test_planted_bugs_table.py::test_a_bug_caught_only_by_a_setup_error_is_reported_as_such",
+    ),
+    m(
         "H-gc-baseline",
         "benchmarks/run_under_mocks.py",
         "collector.tune()\n",
@@ -2123,10 +2146,34 @@ def trial(mutant: Mutant, base: Path) -> tuple[str, float]:
             capture_output=True,
             text=True,
         )
-    verdict = {0: "ESCAPED", 1: "caught"}.get(done.returncode, f"ERROR (pytest exit {done.returncode})")
+    verdict = verdict_of(done.returncode, done.stdout)
     if verdict != "caught":
         print(done.stdout[-3000:], done.stderr[-2000:], sep="\n", file=sys.stderr)
     return verdict, time.monotonic() - started
+
+
+def verdict_of(returncode: int, output: str) -> str:
+    """pytest's exit status and output as a verdict. Exit 1 with no failed test is a fixture's setup error."""
+    verdict = {0: "ESCAPED", 1: "caught"}.get(returncode, f"ERROR (pytest exit {returncode})")
+    if verdict == "caught" and not re.search(r"\b\d+ failed\b", output):
+        verdict = "caught (by a setup error only)"
+    return verdict
+
+
+def require_docker_for(mutants: list[Mutant]) -> None:
+    """Refuse to start when a planted bug names a host test and the Docker engine does not answer: each such
+    test would fail in setup, and pytest exits 1 for that too, so every one would count as caught."""
+    if not any(test.startswith(T + "hosts/") for mutant in mutants for test in mutant.tests):
+        return
+    try:
+        answered = subprocess.run(["docker", "info"], capture_output=True, timeout=60).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        answered = False
+    if not answered:
+        raise SystemExit(
+            "scripts/mutants.py: the Docker engine does not answer (`docker info`), and host tests are named: "
+            "run scripts/testbed first (scripts/mutants does), or name only engine-lane bugs"
+        )
 
 
 def main() -> int:
@@ -2142,13 +2189,14 @@ def main() -> int:
         for mutant in chosen:
             print(f"{mutant.name:<16} {mutant.path:<40} {mutant.why}")
         return 0
+    require_docker_for(chosen)
     failures = 0
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="mutants-base-") as base:
         snapshot(tracked_files(), Path(base))
         for mutant in chosen:
             verdict, seconds = trial(mutant, Path(base))
-            failures += verdict != "caught"
+            failures += not verdict.startswith("caught")
             print(f"{mutant.name:<16} {verdict:<8} {seconds:6.1f} s  {mutant.why}", flush=True)
     print(f"planted bugs caught in {time.monotonic() - started:.0f} s; caught = passed, escaped = failed:")
     print(f"mutants: {len(chosen) - failures} passed, {failures} failed")

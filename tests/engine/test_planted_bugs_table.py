@@ -32,3 +32,24 @@ def test_each_planted_bug_changes_exactly_one_place_and_names_an_existing_test(m
 def test_the_names_are_unique():
     names = [mutant.name for mutant in MUTANTS.MUTANTS]
     assert len(names) == len(set(names))
+
+
+def test_a_run_naming_host_tests_refuses_to_start_without_a_docker_engine(tmp_path, monkeypatch):
+    """pytest exits 1 for a fixture's setup error too: with no engine, every host test's bug would be "caught"."""
+    shim = tmp_path / "docker"
+    shim.write_text("#!/bin/sh\necho 'Cannot connect to the Docker daemon' >&2\nexit 1\n")
+    shim.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}:/usr/bin:/bin")
+    on_hosts = [mutant for mutant in MUTANTS.MUTANTS if any("tests/hosts/" in test for test in mutant.tests)]
+    engine_only = [mutant for mutant in MUTANTS.MUTANTS if all("tests/hosts/" not in t for t in mutant.tests)]
+    assert on_hosts and engine_only
+    with pytest.raises(SystemExit, match="run scripts/testbed first"):
+        MUTANTS.require_docker_for(engine_only[:1] + on_hosts[:1])
+    assert MUTANTS.require_docker_for(engine_only) is None  # engine-lane bugs need no engine
+
+
+def test_a_bug_caught_only_by_a_setup_error_is_reported_as_such():
+    assert MUTANTS.verdict_of(1, "F\n1 failed, 2 passed in 3.1s") == "caught"
+    assert MUTANTS.verdict_of(1, "E\n1 error in 0.4s") == "caught (by a setup error only)"
+    assert MUTANTS.verdict_of(0, "3 passed in 3.1s") == "ESCAPED"
+    assert MUTANTS.verdict_of(4, "no tests ran").startswith("ERROR")
