@@ -33,7 +33,8 @@ def _cut_texts(value: Any) -> Any:
 
 
 def without_long_texts(requests: list[Request]) -> list[Request]:
-    """Every text cut to CUT_AT characters (the scripts, the keys); the provider's JSON text inputs as they are."""
+    """Every text cut to CUT_AT characters (the host steps' scripts: the prod stack has no other text that long);
+    the provider's JSON text inputs as they are."""
     return [
         {
             **request,
