@@ -34,12 +34,16 @@ Rows:
    sizes' managers exist throughout and are swapped round by round.
 7. One 8 MiB block of a gzip-only host's backup stream, written and tested as its process does, against
    `gzip -1` and the same test, on random data and on text (benchmarks/gzip_block.py).
+8. `downtime-idle`: the rows of 6 on a host with zstd, with a manager that writes nothing while it runs, so
+   that the second pass has nothing to copy: the whole swap's CPU and disk beyond the previous release's are then
+   the two passes' own cost, told apart from what the changing data costs.
 """
 
 from __future__ import annotations
 
 import argparse
 import collections
+import functools
 import json
 import os
 import statistics
@@ -307,7 +311,7 @@ def backups(repeats: int, keys: Path, mib: int = 100) -> None:
             bed.remove()
 
 
-ROW_GROUPS = ("program", "program-inputs", "gzip-block", "docker", "backup", "downtime")
+ROW_GROUPS = ("program", "program-inputs", "gzip-block", "docker", "backup", "downtime", "downtime-idle")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -349,6 +353,9 @@ def on_hosts(groups: list[str], repeats: int, mib: int, sizes: tuple[int, int]) 
         if "downtime" in groups:
             for label, without in (("zstd on the host", ()), ("gzip only (like Ubuntu 14.04)", ("zstd",))):
                 downtime.measure(label, repeats, lambda name, w=without: BackupBed(Path(keys), name, w), sizes)
+        if "downtime-idle" in groups:
+            idle_bed = functools.partial(BackupBed, Path(keys))
+            downtime.measure("zstd on the host, the manager idle", repeats, idle_bed, sizes, changing=False)
 
 
 if __name__ == "__main__":

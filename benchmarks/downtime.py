@@ -197,23 +197,27 @@ class ContainerUsage(Watcher):
 
 
 class DowntimeBed:
-    """A BackupBed whose manager rewrites 1 % of its data in place while it runs."""
+    """A BackupBed whose manager rewrites 1 % of its data in place while it runs; with `changing` false, one whose
+    manager writes nothing (the same data), so that the second pass has nothing to copy: what is left of the
+    whole swap's cost beyond the previous release's is then the two passes' own, not the data's."""
 
-    def __init__(self, bed, mib: int) -> None:  # noqa: ANN001 - bench.BackupBed (no import cycle)
-        self.bed, self.mib = bed, mib
+    def __init__(self, bed, mib: int, changing: bool = True) -> None:  # noqa: ANN001 - bench.BackupBed (no cycle)
+        self.bed, self.mib, self.changing = bed, mib, changing
         self.app_inputs = bed.run.one("docker:index/container:Container", "-app").inputs
         bed.fill(mib // 2, mib // 2)
         self.blocks = max(1, mib * MIB // 100 // 65536)  # 1 % of the data, in 64 KiB pages
 
     @untimed
     def running_and_writing(self) -> None:
-        """The manager as an upgrade finds it: running, writing its 1 %; the folder empty; a new second; nothing
-        of the data in the page cache, so that both releases read it from the disk."""
+        """The manager as an upgrade finds it: running, writing its 1 % (unless nothing is changing); the folder
+        empty; a new second; nothing of the data in the page cache, so that both releases read it from the
+        disk."""
         self.bed.ready_for_backup()
         pages = f"head -c {self.blocks * 65536} /dev/urandom > /srv/text/pages.db"
         hostbed.docker("exec", self.bed.app, "sh", "-c", pages)
         subprocess.run(["sh", "-c", "sync && echo 3 > /proc/sys/vm/drop_caches"], check=False)
-        hostbed.docker("exec", "-d", self.bed.app, "sh", "-c", WRITER.format(blocks=self.blocks))
+        if self.changing:
+            hostbed.docker("exec", "-d", self.bed.app, "sh", "-c", WRITER.format(blocks=self.blocks))
 
     def swap(self, command: str) -> Swap:
         """Run `command` (a backup step) as the engine would, then the provider's delete, create and start."""
@@ -250,18 +254,20 @@ def median(swaps: list[Swap], field: str) -> float:
     return statistics.median(getattr(s, field) for s in swaps)
 
 
-def measure(label: str, repeats: int, make_bed: Callable[[str], object], sizes: tuple[int, int]) -> None:
+def measure(
+    label: str, repeats: int, make_bed: Callable[[str], object], sizes: tuple[int, int], changing: bool = True
+) -> None:
     """Both releases at both sizes, interleaved round by round (both managers exist throughout, so that a machine
     that slows down in the meantime weighs on both sizes alike); the rows: this release's downtime at each size,
     its split, the ratio of the larger to the smaller, the ratio against the previous release at the larger, CPU,
-    disk, peak."""
+    disk, peak. With `changing` false the manager writes nothing while it runs."""
     results: dict[tuple[str, int], list[Swap]] = {(release, mib): [] for release in ("ours", "before") for mib in sizes}
     beds = []
     try:
         for mib in sizes:
             beds.append(make_bed(f"cfydown{mib}"))
         pairs = zip(sizes, beds, strict=True)
-        downs = [(mib, DowntimeBed(bed, mib), previous_release_command(bed.create)) for mib, bed in pairs]
+        downs = [(mib, DowntimeBed(bed, mib, changing), previous_release_command(bed.create)) for mib, bed in pairs]
         for round_ in range(repeats):  # each a replacement key the container does not carry yet
             for mib, down, previous in downs:
                 key = down.bed.key
@@ -277,7 +283,9 @@ def measure(label: str, repeats: int, make_bed: Callable[[str], object], sizes: 
             f"{median(ours, 'downtime'):.2f} s: the step after the stop {median(ours, 'step_after_stop'):.2f} s, "
             f"delete {median(ours, 'delete'):.2f} s, create and start {median(ours, 'create_and_start'):.2f} s"
         )
-        ROWS.append((f"downtime, {mib} MiB, 1 % changing, {label} (median of {repeats})", split))
+        ROWS.append(
+            (f"downtime, {mib} MiB, {'1 %' if changing else 'nothing'} changing, {label} (median of {repeats})", split)
+        )
         print(f"downtime {mib} MiB {label}: {split}", flush=True)
     growth = median(results[("ours", large)], "downtime") / median(results[("ours", small)], "downtime")
     against = median(results[("ours", large)], "downtime") / median(results[("before", large)], "downtime")

@@ -1754,6 +1754,33 @@ MUTANTS: tuple[Mutant, ...] = (
         T + "engine/test_planted_bugs_table.py::test_a_run_that_ends_in_a_setup_error_is_an_error_not_a_catch",
     ),
     m(
+        "H-stand-in-sleeps-through-term",
+        "tests/hostbed.py",
+        "while :; do sleep 1 & wait $!; done",
+        "while :; do sleep 1; done",
+        "the stand-in manager runs its SIGTERM trap only after its second's sleep: up to a second of its own in "
+        "every timed stop, on both sides of the backup rows",
+        T + "hosts/test_benchmarks_hosts.py::test_the_stand_in_manager_exits_as_soon_as_it_is_sent_sigterm",
+    ),
+    m(
+        "H-idle-manager-writes",
+        "benchmarks/downtime.py",
+        "        if self.changing:\n",
+        "        if True:\n",
+        "the idle manager's rows still rewrite 1 % of the data: the two passes' own cost is not told apart",
+        T + "engine/test_benchmark_honesty.py::"
+        "test_the_idle_downtime_rows_start_no_writer_in_the_manager_and_say_nothing_changes",
+    ),
+    m(
+        "H-idle-not-passed",
+        "benchmarks/downtime.py",
+        "DowntimeBed(bed, mib, changing)",
+        "DowntimeBed(bed, mib)",
+        "the idle rows build managers that write, and label them idle",
+        T + "engine/test_benchmark_honesty.py::"
+        "test_the_idle_downtime_rows_start_no_writer_in_the_manager_and_say_nothing_changes",
+    ),
+    m(
         "H-gc-baseline",
         "benchmarks/run_under_mocks.py",
         "collector.tune()\n",

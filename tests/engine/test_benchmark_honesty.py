@@ -22,6 +22,7 @@ import json
 import re
 import sys
 import time
+import types
 
 import pytest
 from cloudify_pulumi import collector
@@ -225,7 +226,7 @@ def test_the_downtime_rows_swap_both_sizes_and_both_releases_in_turn_round_by_ro
             order.append((0, f"removed {self.name}"))
 
     class Down:
-        def __init__(self, bed: Bed, mib: int) -> None:
+        def __init__(self, bed: Bed, mib: int, changing: bool = True) -> None:
             self.bed, self.mib = bed, mib
 
         def swap(self, command: str) -> object:
@@ -239,6 +240,54 @@ def test_the_downtime_rows_swap_both_sizes_and_both_releases_in_turn_round_by_ro
     swaps = [entry for entry in order if entry[0]]
     assert swaps == [(200, "ours"), (200, "before"), (2048, "ours"), (2048, "before")] * 2
     assert order[-2:] == [(0, "removed cfydown200"), (0, "removed cfydown2048")]
+
+
+def test_the_idle_downtime_rows_start_no_writer_in_the_manager_and_say_nothing_changes(bench, monkeypatch):
+    """`downtime-idle` tells the two passes' own cost apart from the changing data's: its managers must write
+    nothing while they run (the changing rows' managers start the writer), and its rows must say so."""
+    downtime = sys.modules["downtime"]
+    calls: list[tuple[str, ...]] = []
+    monkeypatch.setattr(downtime.hostbed, "docker", lambda *args, **_: calls.append(args))
+    monkeypatch.setattr(downtime.subprocess, "run", lambda *args, **kwargs: None)
+
+    class Bed:
+        app, name, key, create = "app", "cfydown8", "KEY", "ours KEY"
+        run = types.SimpleNamespace(one=lambda *args: types.SimpleNamespace(inputs={}))
+
+        def fill(self, random_mib: int, text_mib: int) -> None:
+            pass
+
+        def ready_for_backup(self) -> None:
+            pass
+
+        def remove(self) -> None:
+            pass
+
+    writers = {}
+    for changing in (True, False):
+        calls.clear()
+        downtime.DowntimeBed(Bed(), 8, changing).running_and_writing()
+        writers[changing] = [call for call in calls if call[:2] == ("exec", "-d")]
+    assert len(writers[True]) == 1 and "dd if=/dev/urandom" in writers[True][0][-1]
+    assert writers[False] == []
+
+    made: list[bool] = []
+
+    class Down:
+        def __init__(self, bed: Bed, mib: int, changing: bool = True) -> None:
+            self.bed = bed
+            made.append(changing)
+
+        def swap(self, command: str) -> object:
+            return downtime.Swap(1.0, 0.5, 0.1, 0.4, 1.0, 1, 1, 1, True)
+
+    monkeypatch.setattr(downtime, "DowntimeBed", Down)
+    monkeypatch.setattr(downtime, "previous_release_command", lambda create: create)
+    monkeypatch.setattr(downtime, "ROWS", [])
+    downtime.measure("idle", 1, lambda name: Bed(), (8, 16), changing=False)
+    assert made == [False, False]
+    assert any("nothing changing" in label for label, _ in downtime.ROWS)
+    assert not any("1 % changing" in label for label, _ in downtime.ROWS)
 
 
 def test_the_downtime_rows_cpu_counts_the_machines_own_work_not_steal_or_idle(bench):

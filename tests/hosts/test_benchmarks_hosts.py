@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 
 import pytest
 from harness import REPO
+from hostbed import IDLE_UNTIL_TERM, docker, ensure_image
 
 pytestmark = pytest.mark.hosts
 
@@ -36,5 +38,28 @@ def test_every_benchmark_row_runs_with_nothing_but_its_command_timed(engine):
         "downtime, 16 MiB, 1 % changing, zstd on the host",
         "downtime 16 MiB / downtime 8 MiB, gzip only",
         "whole swap at 16 MiB, previous release",
+        "downtime, 16 MiB, nothing changing, zstd on the host, the manager idle",
     ):
         assert row in table, row
+
+
+def test_the_stand_in_manager_exits_as_soon_as_it_is_sent_sigterm(engine):
+    """Every `docker stop` of the stand-in manager (tests/hostbed.py, IDLE_UNTIL_TERM) is in a figure: the backup
+    step's and its floor's. One that ran its trap only at the end of its current second's `sleep` would add up to a
+    second of its own to both sides, by chance, and pull the backup rows' ratio towards 1. Signalled 0.2 s into
+    its first second, it is gone well before that second ends, through its trap (exit 0, not killed)."""
+    name = "cfy-stand-in-term"
+    docker("rm", "-f", name, check=False)
+    docker("run", "-d", "--name", name, ensure_image(), *IDLE_UNTIL_TERM)
+    try:
+        time.sleep(0.2)
+        signalled = time.monotonic()
+        docker("kill", "-s", "TERM", name)
+        while docker("inspect", "-f", "{{.State.Running}}", name).stdout.strip() == "true":
+            assert time.monotonic() - signalled < 5, "the stand-in outlived SIGTERM by 5 s"
+        gone_after = time.monotonic() - signalled
+        exit_code = docker("inspect", "-f", "{{.State.ExitCode}}", name).stdout.strip()
+    finally:
+        docker("rm", "-f", name, check=False)
+    assert exit_code == "0", "its trap did not end it"
+    assert gone_after < 0.5, f"{gone_after:.2f} s from SIGTERM to its exit: it waited for its second's sleep"
