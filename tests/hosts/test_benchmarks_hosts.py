@@ -10,7 +10,7 @@ import time
 
 import pytest
 from harness import REPO
-from hostbed import IDLE_UNTIL_TERM, docker, ensure_image
+from hostbed import IDLE_UNTIL_TERM, docker, start_app_container
 
 pytestmark = pytest.mark.hosts
 
@@ -46,13 +46,13 @@ def test_every_benchmark_row_runs_with_nothing_but_its_command_timed(engine):
 def test_the_stand_in_manager_exits_as_soon_as_it_is_sent_sigterm(engine):
     """Every `docker stop` of the stand-in manager (tests/hostbed.py, IDLE_UNTIL_TERM) is in a figure: the backup
     step's and its floor's. One that ran its trap only at the end of its current second's `sleep` would add up to a
-    second of its own to both sides, by chance, and pull the backup rows' ratio towards 1. Signalled 0.2 s into
+    second of its own to both sides, by chance, and pull the backup rows' ratio towards 1. Signalled 0.1 s into
     its first second, it is gone well before that second ends, through its trap (exit 0, not killed)."""
     name = "cfy-stand-in-term"
     docker("rm", "-f", name, check=False)
-    docker("run", "-d", "--name", name, ensure_image(), *IDLE_UNTIL_TERM)
+    start_app_container(name, *IDLE_UNTIL_TERM)
     try:
-        time.sleep(0.2)
+        time.sleep(0.1)
         signalled = time.monotonic()
         docker("kill", "-s", "TERM", name)
         while docker("inspect", "-f", "{{.State.Running}}", name).stdout.strip() == "true":
