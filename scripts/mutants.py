@@ -61,36 +61,36 @@ MUTANTS: tuple[Mutant, ...] = (
     # -- the six that once escaped ------------------------------------------------------------------------------
     m(
         "E1",
-        "components/cloudify_pulumi/manager.py",
-        "            volumes = [docker.ContainerVolumeArgs(container_path=p) for p in s.volume_paths]\n",
-        "            volumes = [docker.ContainerVolumeArgs(container_path=p) for p in s.volume_paths]\n"
-        "            kept = pulumi.ResourceOptions(parent=self, provider=provider)\n",
+        "components/cloudify_pulumi/docker_resources.py",
+        "        volumes = [docker.ContainerVolumeArgs(container_path=p) for p in s.volume_paths]\n",
+        "        volumes = [docker.ContainerVolumeArgs(container_path=p) for p in s.volume_paths]\n"
+        "        kept = pulumi.ResourceOptions(parent=parent, provider=provider)\n",
         "anonymous mode: the data container without protect and retainOnDelete",
         T
         + "engine/test_data_protection.py::test_with_anonymous_volumes_the_data_container_is_as_protected_as_with_named_ones",
     ),
     m(
         "E2",
-        "components/cloudify_pulumi/manager.py",
-        "            remove_volumes=False,\n",
-        '            remove_volumes=s.data_volumes == "anonymous",\n',
+        "components/cloudify_pulumi/docker_resources.py",
+        "        remove_volumes=False,\n",
+        '        remove_volumes=s.data_volumes == "anonymous",\n',
         "anonymous mode: the data container with remove_volumes=True",
         T
         + "engine/test_data_protection.py::test_with_anonymous_volumes_the_data_container_is_as_protected_as_with_named_ones",
     ),
     m(
         "E3",
-        "components/cloudify_pulumi/manager.py",
-        "            remove_volumes=False,\n",
-        "            remove_volumes=s.privileged,\n",
+        "components/cloudify_pulumi/docker_resources.py",
+        "        remove_volumes=False,\n",
+        "        remove_volumes=s.privileged,\n",
         "remove_volumes=True in one configuration only",
         T + "engine/test_provider_readback.py::test_create_only_inputs_never_depend_on_configuration",
     ),
     m(
         "E4",
-        "components/cloudify_pulumi/manager.py",
-        'app = docker.RemoteImage(f"{self._name}-app-image", name=s.app_image, keep_locally=True, opts=child)',
-        'app = docker.RemoteImage(f"{self._name}-app-image", name=s.app_image, keep_locally=False, opts=child)',
+        "components/cloudify_pulumi/docker_resources.py",
+        'app = docker.RemoteImage(f"{name}-app-image", name=plan.app_image, keep_locally=True, opts=child)',
+        'app = docker.RemoteImage(f"{name}-app-image", name=plan.app_image, keep_locally=False, opts=child)',
         "the app image not kept on the host: a rollback would pull",
         T + "engine/test_data_protection.py::test_every_image_stays_on_the_host_so_a_rollback_pulls_nothing",
     ),
@@ -221,7 +221,7 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     m(
         "L-health-replace",
-        "components/cloudify_pulumi/manager.py",
+        "components/cloudify_pulumi/docker_resources.py",
         'replace_on_changes=["tmpfs", "healthcheck"]',
         'replace_on_changes=["tmpfs"]',
         "a healthcheck change shows in preview and is never applied",
@@ -1643,7 +1643,7 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     m(
         "W-memory-swap",
-        P + "manager.py",
+        P + "docker_resources.py",
         '{"memory": memory, "memory_swap": memory}',
         '{"memory": memory}',
         "swap left to Docker (twice the limit): the manager swaps, and every preview shows a diff",

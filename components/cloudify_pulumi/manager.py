@@ -47,25 +47,29 @@ so a second `up` plans nothing; tests/engine/test_provider_readback.py holds the
 import base64
 import os
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import pulumi
 import pulumi_command as command
 import pulumi_docker as docker
 import pulumi_random as random
 
-from . import backups, containers, host_scripts, manager_config, operator_config, ready_for_work, ssh_trust
+from . import (
+    backups,
+    containers,
+    docker_resources,
+    host_scripts,
+    manager_config,
+    operator_config,
+    ready_for_work,
+    ssh_trust,
+)
 from .args import CloudifyManagerArgs
 from .backups import HostCommand
 from .derive import combine, derive
 from .docker_endpoint import SshIdentity, checked_docker_host, parse_host_report, provider_ssh_user
 from .inputs import Resolved, resolve_args
 from .model import ManagerSettings
-from .rules import path_slug
-
-# The app container carries the digest of its own other inputs: the backup step
-# compares it with the desired one to know whether a replacement follows.
-REPLACEMENT_KEY_ENV = "CLOUDIFY_PULUMI_REPLACEMENT_KEY"
 
 TYPE_TOKEN = "cloudify:index:CloudifyManager"
 T = TypeVar("T")
@@ -141,8 +145,10 @@ class CloudifyManager(pulumi.ComponentResource):
             "docker-engine", self._from_settings(lambda s: host_scripts.ensure_docker(s, provider_ssh_user(s)))
         )
         provider = self._docker_provider(engine)
-        data_image_id, app_image_id = self._images(engine, provider)
-        data = self._data_container(data_image_id, provider)
+        data_image_id, app_image_id = docker_resources.images(
+            name, self._plan, self._settings, self._host_command, engine, provider, self
+        )
+        data = docker_resources.data_container(name, self._plan, data_image_id, provider, self)
         config = self._manager_config(engine)
         inputs = containers.app_inputs(self._plan, self._settings, app_image_id, data.name, config)
         replacement_key = containers.replacement_key(inputs)
@@ -154,7 +160,7 @@ class CloudifyManager(pulumi.ComponentResource):
             replacement_key,
             after=[data] if restore is None else [data, restore],
         )
-        app = self._app_container(inputs, replacement_key, backup, data, provider)
+        app = docker_resources.app_container(name, self._plan, inputs, replacement_key, (data, backup), provider, self)
         agents = self._agent_packages(app)
         report = backup.stdout.apply(host_scripts.parse_key_values)
         ready_step = self._readiness(app, agents, report)
@@ -382,99 +388,6 @@ class CloudifyManager(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
 
-    def _images(self, engine: HostCommand, provider: docker.Provider) -> tuple[pulumi.Output[str], pulumi.Output[str]]:
-        """Image IDs for the data and app containers: pulled, or imported offline."""
-        s = self._plan
-        if s.docker_image_url is not None:
-            data_import = self._host_command(
-                "data-image-import",
-                self._from_settings(
-                    lambda real: host_scripts.import_image(real, real.data_image, only_if_missing=True)
-                ),
-                depends_on=[engine],
-            )
-            app_import = self._host_command(
-                "app-image-import",
-                self._from_settings(
-                    lambda real: host_scripts.import_image(real, real.app_image, only_if_missing=False)
-                ),
-                depends_on=[engine, data_import],
-            )
-            return _imported_id(data_import), _imported_id(app_import)
-        child = pulumi.ResourceOptions(parent=self, provider=provider)
-        data = docker.RemoteImage(f"{self._name}-data-image", name=s.data_image, keep_locally=True, opts=child)
-        app = docker.RemoteImage(f"{self._name}-app-image", name=s.app_image, keep_locally=True, opts=child)
-        return data.image_id, app.image_id
-
-    def _data_container(self, image_id: pulumi.Input[str], provider: docker.Provider) -> docker.Container:
-        """Created once, never started, holds every persistent path as a volume.
-
-        Named volumes (the default) outlive even the data container; Docker fills
-        an empty one from the image's content when the container is created, as
-        it does anonymous volumes (proved by a host test).
-        """
-        s = self._plan
-        kept = pulumi.ResourceOptions(parent=self, provider=provider, protect=True, retain_on_delete=True)
-        if s.data_volumes == "named":
-            volumes = [
-                docker.ContainerVolumeArgs(
-                    container_path=path,
-                    volume_name=docker.Volume(
-                        f"{self._name}-volume-{path_slug(path)}", name=s.volume_name(path), opts=kept
-                    ).name,
-                )
-                for path in s.volume_paths
-            ]
-        else:
-            volumes = [docker.ContainerVolumeArgs(container_path=p) for p in s.volume_paths]
-        return docker.Container(
-            f"{self._name}-data",
-            name=s.data_container_name,
-            image=image_id,
-            command=["true"],  # never run; imported images have no CMD to create from
-            volumes=volumes,
-            start=False,
-            must_run=False,
-            remove_volumes=False,
-            opts=kept,
-        )
-
-    def _app_container(
-        self,
-        app_inputs: dict[str, Any],
-        replacement_key: pulumi.Output[str],
-        backup: HostCommand,
-        data: docker.Container,
-        provider: docker.Provider,
-    ) -> docker.Container:
-        """The Cloudify application; replaced (delete first) on every image or config change.
-
-        Created only after the backup step (which needs the old container) ran.
-        `tmpfs` is neither ForceNew nor applied by the provider's Update
-        (kreuzwerker v4.5.0 resource_docker_container.go), so a change of it
-        must replace the container, or it would show as an update that does nothing.
-        """
-        envs = [*app_inputs.get("envs", []), replacement_key.apply(lambda key: f"{REPLACEMENT_KEY_ENV}={key}")]
-        # Not in the replacement key: the provider applies a new memory limit to the running container
-        # (kreuzwerker v4.5.0 resourceDockerContainerUpdate, lines 1016-1066). Swap is the limit itself (none
-        # added), declared because the engine would otherwise store twice the limit and every preview show it.
-        memory = self._plan.memory_limit
-        limits: dict[str, Any] = {"memory": memory, "memory_swap": memory} if memory is not None else {}
-        return docker.Container(
-            f"{self._name}-app",
-            **{**app_inputs, "envs": envs, **limits},
-            restart="always",
-            must_run=True,
-            opts=pulumi.ResourceOptions(
-                parent=self,
-                provider=provider,
-                protect=False,
-                delete_before_replace=True,
-                replace_on_changes=["tmpfs", "healthcheck"],
-                depends_on=[data, backup],
-            ),
-        )
-
     # -- after the app container ----------------------------------------------
 
     def _agent_packages(self, app: docker.Container) -> HostCommand | None:
@@ -539,8 +452,3 @@ class CloudifyManager(pulumi.ComponentResource):
 def _file_writer(name: str) -> Callable[[ManagerSettings], str]:
     """The command that writes the configuration file `name` from stdin."""
     return lambda settings: host_scripts.write_manager_config(settings, name)
-
-
-def _imported_id(step: HostCommand) -> pulumi.Output[str]:
-    """The `IMAGE_ID=` line printed by import_image.sh."""
-    return step.stdout.apply(lambda out: host_scripts.parse_key_values(out)["IMAGE_ID"])

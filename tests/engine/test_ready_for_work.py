@@ -17,7 +17,7 @@ import shlex
 
 import pytest
 from cloudify_pulumi import operator_config
-from cloudify_pulumi.manager import REPLACEMENT_KEY_ENV
+from cloudify_pulumi.docker_resources import REPLACEMENT_KEY_ENV
 from cloudify_pulumi.rules import ConfigError
 from harness import (
     THROWAWAY_ADMIN_PASSWORD,

@@ -38,7 +38,7 @@ import pytest
 import yaml
 from cloudify_pulumi import manager_config
 from cloudify_pulumi.docker_endpoint import SshIdentity
-from cloudify_pulumi.manager import REPLACEMENT_KEY_ENV
+from cloudify_pulumi.docker_resources import REPLACEMENT_KEY_ENV
 from cloudify_pulumi.rules import IMAGE_REFERENCE
 from engine_requests import FIXTURE, RENDERINGS, STACK, render, requests
 
