@@ -125,18 +125,33 @@ def program_costs(repeats: int, managers: int = 64) -> None:
             compare(f"render {managers} managers (process)", program_side(MAIN, "prod", env), baseline, repeats, what)
 
 
+SAME_TYPES = "the same resource types, as many, each with only its required inputs"
+SAME_INPUTS = "the same resources with the same inputs, options and dependencies, as plain values"
+
+
+def same_types_side(requests: list[dict[str, Any]], managers: int) -> Side:
+    """benchmarks/same_types_program.py: the types of `requests`, as many of each for each of `managers`
+    managers, each with only its required inputs."""
+    types = dict(collections.Counter(request["type"] for request in requests))
+    env = {"BASELINE_MANAGERS": str(managers), "BASELINE_TYPES": json.dumps(types)}
+    return program_side(SAME_TYPES_PROGRAM, "-", env)
+
+
+def replay_side(replayed: Path, requests: list[dict[str, Any]], managers: int) -> Side:
+    """benchmarks/same_inputs_program.py replaying `requests` for `managers` managers; they are written to
+    `replayed` here, before any clock starts."""
+    replayed.write_text(json.dumps(requests))
+    env = {"BASELINE_MANAGERS": str(managers), "BASELINE_REQUESTS": str(replayed)}
+    return program_side(SAME_INPUTS_PROGRAM, "-", env)
+
+
 def same_resources(folder: Path, stack: str, managers: int) -> list[tuple[Side, str]]:
     """The two baselines that register what `managers` managers of `stack` register: the same types with only
     their required inputs, and the same requests replayed; both from one run of the program under the mocks."""
     requests = requests_per_manager(stack)
-    replayed = folder / f"{stack}.json"
-    replayed.write_text(json.dumps(requests))
-    types = dict(collections.Counter(request["type"] for request in requests))
-    same_types = {"BASELINE_MANAGERS": str(managers), "BASELINE_TYPES": json.dumps(types)}
-    same_inputs = {"BASELINE_MANAGERS": str(managers), "BASELINE_REQUESTS": str(replayed)}
     return [
-        (program_side(SAME_TYPES_PROGRAM, "-", same_types), SAME_TYPES),
-        (program_side(SAME_INPUTS_PROGRAM, "-", same_inputs), SAME_INPUTS),
+        (same_types_side(requests, managers), SAME_TYPES),
+        (replay_side(folder / f"{stack}.json", requests, managers), SAME_INPUTS),
     ]
 
 
@@ -144,26 +159,16 @@ def input_costs(repeats: int, managers: int = 64) -> None:
     """One manager's requests replayed for `managers` managers, whole and with one kind of input taken away at a
     time (benchmarks/program_inputs.py), each against the same types with only their required inputs."""
     requests = requests_per_manager("prod")
-    types = dict(collections.Counter(request["type"] for request in requests))
-    same_types = program_side(
-        SAME_TYPES_PROGRAM, "-", {"BASELINE_MANAGERS": str(managers), "BASELINE_TYPES": json.dumps(types)}
-    )
+    same_types = same_types_side(requests, managers)
     with tempfile.TemporaryDirectory() as folder:
         for index, (what, variant) in enumerate(program_inputs.VARIANTS.items()):
-            replayed = Path(folder) / f"variant{index}.json"
-            replayed.write_text(json.dumps(variant(requests)))
-            env = {"BASELINE_MANAGERS": str(managers), "BASELINE_REQUESTS": str(replayed)}
             compare(
                 f"replay of {managers} managers' requests, {what}",
-                program_side(SAME_INPUTS_PROGRAM, "-", env),
+                replay_side(Path(folder) / f"variant{index}.json", variant(requests), managers),
                 same_types,
                 repeats,
-                "the same types, each with only its required inputs",
+                SAME_TYPES,
             )
-
-
-SAME_TYPES = "the same resource types, as many, each with only its required inputs"
-SAME_INPUTS = "the same resources with the same inputs, options and dependencies, as plain values"
 
 
 def requests_per_manager(stack: str) -> list[dict[str, Any]]:
