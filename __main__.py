@@ -46,3 +46,5 @@ else:
     # Apart from `managers`, which a secret inside would make secret as a whole (unreadable without
     # --show-secrets): `pulumi stack output --show-secrets cliProfiles`, one command per manager.
     pulumi.export("cliProfiles", {name: manager.cli_profile for name, manager in managers.items()})
+
+collector.settle()  # what the program declared lives until it ends: no collection walks it again (collector.py)

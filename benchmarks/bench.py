@@ -37,6 +37,9 @@ Rows:
 8. `downtime-idle`: the rows of 6 on a host with zstd, with a manager that writes nothing while it runs, so
    that the second pass has nothing to copy: the whole swap's CPU and disk beyond the previous release's are then
    the two passes' own cost, told apart from what the changing data costs.
+9. `program-phases`: the 64-manager program's process and the same types' of 2, phase by phase (the
+   interpreter's start, the imports, the run and the mock engine's part of it, the teardown;
+   benchmarks/program_phases.py): where the difference between them lies. No ratio.
 """
 
 from __future__ import annotations
@@ -63,6 +66,7 @@ import downtime  # noqa: E402
 import gzip_block  # noqa: E402
 import hostbed  # noqa: E402
 import program_inputs  # noqa: E402
+import program_phases  # noqa: E402
 from cloudify_pulumi import collector  # noqa: E402
 from cloudify_pulumi.manager import TYPE_TOKEN  # noqa: E402
 from harness import MAIN, declared_commands, render_for_host, run_program, stack_config, stack_secrets  # noqa: E402
@@ -74,10 +78,12 @@ SAME_INPUTS_PROGRAM = REPO / "benchmarks" / "same_inputs_program.py"
 MIB = 1 << 20
 
 
-def under_mocks(program: Path, stack: str, env: dict[str, str] | None = None) -> int:
-    """Run `program` in a fresh Python process under the mocks (as each `pulumi preview` does); the resources it
-    registered. Refuses a run that ended under another collector setting than the program's own: the subject and
-    its baselines are timed under one."""
+def process_under_mocks(program: Path, stack: str, env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Run `program` in a fresh Python process under the mocks (as each `pulumi preview` does); what
+    run_under_mocks.py reports, with the clock when the process was launched and when it had exited. Refuses a run
+    that ended under another collector setting than the program's own: the subject and its baselines are timed
+    under one."""
+    launched = time.time()
     done = subprocess.run(
         [sys.executable, str(REPO / "benchmarks" / "run_under_mocks.py"), str(program), stack],
         capture_output=True,
@@ -85,10 +91,17 @@ def under_mocks(program: Path, stack: str, env: dict[str, str] | None = None) ->
         env={**os.environ, **(env or {})},
         check=True,
     )
+    exited = time.time()
     result = json.loads(done.stdout.strip().splitlines()[-1])
     if tuple(result["gc_threshold"]) != collector.THRESHOLD:
         raise SystemExit(f"{program.name} ran with the collector threshold {result['gc_threshold']}, not the program's")
-    return int(result["resources"])
+    result["phases"].update(launched=launched, exited=exited)
+    return result
+
+
+def under_mocks(program: Path, stack: str, env: dict[str, str] | None = None) -> int:
+    """The resources `program` registered, in its own process under the mocks."""
+    return int(process_under_mocks(program, stack, env)["resources"])
 
 
 def program_side(program: Path, stack: str, env: dict[str, str] | None = None) -> Side:
@@ -107,12 +120,7 @@ def program_costs(repeats: int, managers: int = 64) -> None:
         )
         for baseline, what in same_resources(Path(folder), "dev", 1):
             compare("render the dev stack under mocks (process)", program_side(MAIN, "dev"), baseline, repeats, what)
-        fleet = {
-            "managers": json.dumps(
-                {f"m{i}": {"namePrefix": f"m{i}", "ports": f'["{10000 + i}:80"]'} for i in range(managers)}
-            )
-        }
-        env = {"BENCH_CONFIG": json.dumps(fleet)}
+        env = fleet_env(managers)
         registered = under_mocks(MAIN, "prod", env)
         compare(
             f"render {managers} managers ({registered} resources, process)",
@@ -125,16 +133,38 @@ def program_costs(repeats: int, managers: int = 64) -> None:
             compare(f"render {managers} managers (process)", program_side(MAIN, "prod", env), baseline, repeats, what)
 
 
+def fleet_env(managers: int) -> dict[str, str]:
+    """The prod stack with `managers` managers (run_under_mocks.py's BENCH_CONFIG)."""
+    fleet = {f"m{i}": {"namePrefix": f"m{i}", "ports": f'["{10000 + i}:80"]'} for i in range(managers)}
+    return {"BENCH_CONFIG": json.dumps({"managers": json.dumps(fleet)})}
+
+
+def phase_costs(repeats: int, managers: int = 64) -> None:
+    """The 64-manager program's process and the same types' with only their required inputs, phase by phase
+    (benchmarks/program_phases.py): where the difference between the two lies."""
+    same_types = same_types_env(requests_per_manager("prod"), managers)
+    sides = {
+        "program": functools.partial(process_under_mocks, MAIN, "prod", fleet_env(managers)),
+        "same types": functools.partial(process_under_mocks, SAME_TYPES_PROGRAM, "-", same_types),
+    }
+    ROWS.extend(program_phases.measure(f"{managers} managers' process", sides, repeats))
+
+
 SAME_TYPES = "the same resource types, as many, each with only its required inputs"
 SAME_INPUTS = "the same resources with the same inputs, options and dependencies, as plain values"
+
+
+def same_types_env(requests: list[dict[str, Any]], managers: int) -> dict[str, str]:
+    """What benchmarks/same_types_program.py needs to register the types of `requests`, as many of each for each
+    of `managers` managers."""
+    types = dict(collections.Counter(request["type"] for request in requests))
+    return {"BASELINE_MANAGERS": str(managers), "BASELINE_TYPES": json.dumps(types)}
 
 
 def same_types_side(requests: list[dict[str, Any]], managers: int) -> Side:
     """benchmarks/same_types_program.py: the types of `requests`, as many of each for each of `managers`
     managers, each with only its required inputs."""
-    types = dict(collections.Counter(request["type"] for request in requests))
-    env = {"BASELINE_MANAGERS": str(managers), "BASELINE_TYPES": json.dumps(types)}
-    return program_side(SAME_TYPES_PROGRAM, "-", env)
+    return program_side(SAME_TYPES_PROGRAM, "-", same_types_env(requests, managers))
 
 
 def replay_side(replayed: Path, requests: list[dict[str, Any]], managers: int) -> Side:
@@ -316,7 +346,16 @@ def backups(repeats: int, keys: Path, mib: int = 100) -> None:
             bed.remove()
 
 
-ROW_GROUPS = ("program", "program-inputs", "gzip-block", "docker", "backup", "downtime", "downtime-idle")
+ROW_GROUPS = (
+    "program",
+    "program-inputs",
+    "program-phases",
+    "gzip-block",
+    "docker",
+    "backup",
+    "downtime",
+    "downtime-idle",
+)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -337,9 +376,11 @@ def main(argv: list[str] | None = None) -> None:
         program_costs(repeats, managers)
     if "program-inputs" in options.only:
         input_costs(repeats, managers)
+    if "program-phases" in options.only:
+        phase_costs(repeats, managers)
     if "gzip-block" in options.only:
         gzip_block.measure(repeats)
-    if set(options.only) - {"program", "program-inputs", "gzip-block"}:
+    if set(options.only) - {"program", "program-inputs", "program-phases", "gzip-block"}:
         on_hosts(options.only, repeats, mib, sizes)
     print("\n| what | result |\n| --- | --- |")
     for label, result in ROWS:

@@ -1754,6 +1754,48 @@ MUTANTS: tuple[Mutant, ...] = (
         T + "engine/test_planted_bugs_table.py::test_a_run_that_ends_in_a_setup_error_is_an_error_not_a_catch",
     ),
     m(
+        "P-settle-dropped",
+        "__main__.py",
+        "\ncollector.settle()  #",
+        "\npass  #",
+        "the composition root no longer settles what it declared, while the benchmarks settle every program they time",
+        T + "engine/test_benchmark_honesty.py::test_the_composition_root_settles_what_it_declared_when_it_runs",
+        T + "engine/test_benchmark_honesty.py::test_the_composition_root_uses_the_setting_the_benchmarks_apply",
+    ),
+    m(
+        "P-baselines-unsettled",
+        "benchmarks/run_under_mocks.py",
+        '    runpy.run_path(str(program), run_name="__main__")\n    collector.settle()\n',
+        '    runpy.run_path(str(program), run_name="__main__")\n',
+        "the baselines run without the setting the program applies at its end: the program is credited with it",
+        T + "engine/test_benchmark_honesty.py::test_every_timed_program_is_settled_once_its_own_code_has_run",
+    ),
+    m(
+        "P-phases-engine-uncounted",
+        "tests/harness.py",
+        "        self.cpu += time.thread_time() - started\n",
+        "",
+        "the mock engine's CPU is never counted: the phases put the engine's work in the program's own run",
+        T
+        + "engine/test_program_phases.py::test_the_mock_engine_counts_the_cpu_its_providers_spend_on_each_registration",
+    ),
+    m(
+        "P-phases-run-overlaps-imports",
+        "benchmarks/program_phases.py",
+        '        "run": clock["printed"] - clock["imported"],\n',
+        '        "run": clock["printed"] - clock["started"],\n',
+        "the run is counted from the script's start: the imports are in two phases",
+        T + "engine/test_program_phases.py::test_a_processs_phases_add_up_to_its_wall_time_and_none_is_negative",
+    ),
+    m(
+        "P-phases-teardown-in-run",
+        "benchmarks/program_phases.py",
+        '        "run": clock["printed"] - clock["imported"],\n',
+        '        "run": clock["exited"] - clock["imported"],\n',
+        "the run is counted until the process exits: the interpreter's teardown is credited to the run",
+        T + "engine/test_program_phases.py::test_what_the_interpreter_does_after_the_result_is_teardown_not_run",
+    ),
+    m(
         "H-stand-in-sleeps-through-term",
         "tests/hostbed.py",
         "while :; do sleep 1 & wait $!; done",
@@ -2007,8 +2049,8 @@ MUTANTS: tuple[Mutant, ...] = (
     m(
         "H-recording",
         "benchmarks/run_under_mocks.py",
-        "program_file=program, record=False)",
-        "program_file=program)",
+        "secrets=stack_secrets(config), record=False)",
+        "secrets=stack_secrets(config))",
         "the program rows time the tests' recording of every request, which weighs more on larger inputs",
         T
         + "engine/test_benchmark_honesty.py::"

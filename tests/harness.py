@@ -32,6 +32,7 @@ import json
 import runpy
 import shlex
 import subprocess
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -214,11 +215,14 @@ class EngineMonitor(pulumi_mocks.MockMonitor):
     def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
         super().__init__(mocks)
         self.registered = 0  # the root stack left out
+        self.cpu = 0.0  # CPU seconds spent here: work a `pulumi preview` has the engine do in its own process
 
     def RegisterResource(self, request):  # noqa: N802 - gRPC method name
+        started = time.thread_time()  # the SDK calls this on a worker thread: this thread's CPU is the engine's
         response = super().RegisterResource(request)
         _apply_engine_secret_rules(response.object, request.object, request.additionalSecretOutputs)
         self.registered += int(request.type != "pulumi:pulumi:Stack")
+        self.cpu += time.thread_time() - started
         return response
 
 
@@ -329,6 +333,7 @@ class Run:
     outputs: dict[str, dict[str, Any]]  # by URN, from RegisterResourceOutputs
     mocks: HostMocks | None = None  # what the providers returned: `mocks.created` is the state after this up
     registered: int = 0  # resources registered, the root stack left out (also when the run kept no requests)
+    engine_cpu: float = 0.0  # CPU seconds the mock engine and providers spent, in the program's own process
 
     @property
     def manager_outputs(self) -> dict[str, Any]:
@@ -427,7 +432,7 @@ def run_code(
     program()
     # The root stack is registered once per process (set_mocks keeps the first), so it is left out of every run.
     if not isinstance(monitor, RecordingMonitor):
-        return Run([], {}, mocks, registered=monitor.registered)
+        return Run([], {}, mocks, registered=monitor.registered, engine_cpu=monitor.cpu)
     kept = [r for r in monitor.registrations if r.type != "pulumi:pulumi:Stack"]
     return Run(kept, monitor.outputs, mocks, registered=monitor.registered)
 

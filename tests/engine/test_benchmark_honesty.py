@@ -17,9 +17,11 @@
 from __future__ import annotations
 
 import ast
+import gc
 import importlib.util
 import json
 import re
+import subprocess
 import sys
 import time
 import types
@@ -189,9 +191,41 @@ def test_a_run_under_another_collector_setting_is_refused(bench, tmp_path):
 
 
 def test_the_composition_root_uses_the_setting_the_benchmarks_apply():
+    """Its threshold before anything is declared, and `settle` as its last statement, once everything is: what
+    run_under_mocks.py applies to every program it times, at the same points."""
     tree = ast.parse(MAIN.read_text())
     calls = [ast.unparse(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)]
-    assert "collector.tune" in calls and "gc.set_threshold" not in calls
+    assert "collector.tune" in calls and "gc.set_threshold" not in calls and "gc.freeze" not in calls
+    last = tree.body[-1]
+    assert isinstance(last, ast.Expr) and ast.unparse(last.value) == "collector.settle()"
+
+
+def test_the_composition_root_settles_what_it_declared_when_it_runs():
+    assert gc.get_freeze_count() == 0
+    config = stack_config("dev")
+    run_program(config, secrets=stack_secrets(config), record=False)
+    assert gc.get_freeze_count() > 0
+
+
+def test_every_timed_program_is_settled_once_its_own_code_has_run(bench, tmp_path):
+    """run_under_mocks.py settles each program after its code, the baselines as the composition root does itself:
+    a probe that counts the collector's frozen objects while its resources are still being registered sees
+    none, and the process's end sees them."""
+    probe = tmp_path / "probe.py"
+    probe.write_text(
+        "import gc, json, pulumi\n"
+        "before = gc.get_freeze_count()\n"
+        "pulumi.CustomResource('bench:index:Trivial', 'one', {'value': 1})\n"
+        "pulumi.Output.from_input(1).apply(lambda _: print(json.dumps([before, gc.get_freeze_count()])))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "run_under_mocks.py"), str(probe), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    before, after = json.loads(done.stdout.splitlines()[0])
+    assert before == 0 and after > 0
 
 
 def test_every_row_is_a_median_of_the_repeats_asked_for(bench, monkeypatch):

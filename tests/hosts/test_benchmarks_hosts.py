@@ -30,6 +30,7 @@ def test_every_benchmark_row_runs_with_nothing_but_its_command_timed(engine):
         "render 2 managers",
         "replay of 2 managers' requests, as sent",
         "replay of 2 managers' requests, each type's required inputs only",
+        "2 managers' process, teardown",
         "one 8 MiB block of random data, gzip only: gzip_block and gzip -t",
         "one 8 MiB block of random data, gzip only: gzip_block, one perl copying its stored blocks",
         "Docker step",

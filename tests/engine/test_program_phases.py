@@ -1,0 +1,84 @@
+"""The program rows' breakdown by phase (benchmarks/program_phases.py, `bench.py --only program-phases`) says where
+a process's time goes: its phases partition the process's wall time, the mock engine's part is the CPU it spent
+on its own thread, and what the interpreter does after the result (its teardown) is counted there, not in the run.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import textwrap
+import time
+
+import pulumi
+import pytest
+from harness import REPO, HostMocks, run_code
+
+BENCH = REPO / "benchmarks" / "bench.py"
+BURN = 0.03
+"""CPU seconds the burning mocks below spend on each resource they create."""
+
+
+@pytest.fixture(scope="module")
+def bench():
+    spec = importlib.util.spec_from_file_location("bench", BENCH)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["bench"] = module
+    spec.loader.exec_module(module)
+    yield module
+    del sys.modules["bench"]
+
+
+class BurningMocks(HostMocks):
+    """Providers that spend BURN seconds of CPU on each resource they create."""
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
+        until = time.thread_time() + BURN
+        while time.thread_time() < until:
+            pass
+        return super().new_resource(args)
+
+
+def test_the_mock_engine_counts_the_cpu_its_providers_spend_on_each_registration():
+    def program() -> None:
+        for index in range(4):
+            pulumi.CustomResource("bench:index:Trivial", f"trivial-{index}", {"value": index})
+
+    run = run_code(program, mocks=BurningMocks(), record=False)
+    assert run.registered == 4
+    assert 4 * BURN <= run.engine_cpu < 4 * BURN + 0.2
+
+
+def test_a_processs_phases_add_up_to_its_wall_time_and_none_is_negative(bench, tmp_path):
+    program = tmp_path / "one.py"
+    program.write_text('import pulumi\npulumi.CustomResource("bench:index:Trivial", "one", {"value": 1})\n')
+    spans = bench.program_phases.durations(bench.process_under_mocks(program, "-")["phases"])
+    parts = spans["start"] + spans["imports"] + spans["run"] + spans["teardown"]
+    assert parts == pytest.approx(spans["total"], abs=1e-6)
+    assert all(seconds >= 0 for seconds in spans.values())
+    assert 0 < spans["engine"] <= spans["run"]
+
+
+def test_what_the_interpreter_does_after_the_result_is_teardown_not_run(bench, tmp_path):
+    """A program whose process spends half a second at exit (an atexit handler burning CPU, as a large object
+    graph's release does): that half second is in the teardown, and not in the run."""
+    program = tmp_path / "slow_exit.py"
+    program.write_text(
+        textwrap.dedent(
+            """
+            import atexit, time
+            import pulumi
+
+            def burn():
+                until = time.process_time() + 0.5
+                while time.process_time() < until:
+                    pass
+
+            atexit.register(burn)
+            pulumi.CustomResource("bench:index:Trivial", "one", {"value": 1})
+            """
+        )
+    )
+    spans = bench.program_phases.durations(bench.process_under_mocks(program, "-")["phases"])
+    assert spans["teardown"] >= 0.5
+    assert spans["run"] < spans["total"] - 0.5
