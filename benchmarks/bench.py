@@ -38,8 +38,9 @@ Rows:
    that the second pass has nothing to copy: the whole swap's CPU and disk beyond the previous release's are then
    the two passes' own cost, told apart from what the changing data costs.
 9. `program-phases`: the 64-manager program's process and the same types' of 2, phase by phase (the
-   interpreter's start, the imports, the run and the mock engine's part of it, the teardown;
-   benchmarks/program_phases.py): where the difference between them lies. No ratio.
+   interpreter's start, the imports, the run and the mock engine's part of it, the teardown, the peak memory;
+   benchmarks/program_phases.py): where the difference between them lies; and the program without its last
+   statement (`collector.settle()`), which run_under_mocks.py does not settle either: what settling saves.
 """
 
 from __future__ import annotations
@@ -141,13 +142,30 @@ def fleet_env(managers: int) -> dict[str, str]:
 
 def phase_costs(repeats: int, managers: int = 64) -> None:
     """The 64-manager program's process and the same types' with only their required inputs, phase by phase
-    (benchmarks/program_phases.py): where the difference between the two lies."""
+    (benchmarks/program_phases.py): where the difference between the two lies; and the program without its last
+    statement (`collector.settle()`), not settled by run_under_mocks.py either: what settling saves."""
     same_types = same_types_env(requests_per_manager("prod"), managers)
-    sides = {
-        "program": functools.partial(process_under_mocks, MAIN, "prod", fleet_env(managers)),
-        "same types": functools.partial(process_under_mocks, SAME_TYPES_PROGRAM, "-", same_types),
-    }
-    ROWS.extend(program_phases.measure(f"{managers} managers' process", sides, repeats))
+    fleet = fleet_env(managers)
+    with tempfile.TemporaryDirectory() as folder:
+        unsettled = unsettled_program(Path(folder))
+        sides = {
+            "program": functools.partial(process_under_mocks, MAIN, "prod", fleet),
+            "program, not settled": functools.partial(
+                process_under_mocks, unsettled, "prod", {**fleet, "BENCH_SETTLE": "no"}
+            ),
+            "same types": functools.partial(process_under_mocks, SAME_TYPES_PROGRAM, "-", same_types),
+        }
+        ROWS.extend(program_phases.measure(f"{managers} managers' process", sides, repeats))
+
+
+def unsettled_program(folder: Path) -> Path:
+    """The composition root without its last statement, `collector.settle()`, written to `folder`."""
+    lines = MAIN.read_text().rstrip("\n").splitlines()
+    if not lines[-1].startswith("collector.settle()"):
+        raise SystemExit(f"{MAIN.name} no longer ends with collector.settle(): the unsettled row has nothing to drop")
+    program = folder / "unsettled_main.py"
+    program.write_text("\n".join(lines[:-1]) + "\n")
+    return program
 
 
 SAME_TYPES = "the same resource types, as many, each with only its required inputs"

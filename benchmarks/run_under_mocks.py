@@ -5,7 +5,8 @@ Extra configuration as JSON in BENCH_CONFIG overrides the stack's (the 64-manage
 
 Every program runs under the collector setting the composition root uses (cloudify_pulumi.collector): its
 threshold set here before the program starts, and what it declared settled here as soon as its own code has run,
-as the composition root does at its end, so a baseline and the program are timed under the same one.
+as the composition root does at its end, so a baseline and the program are timed under the same one (only the
+phase rows' "program, not settled" runs without it: BENCH_SETTLE=no).
 
 The last line printed is JSON: the resources registered, the collector's threshold when the program ended
 (benchmarks/bench.py refuses a run whose threshold is another), and the process's phases: the clock (time.time)
@@ -46,7 +47,8 @@ imported = time.time()  # the imports done, the configuration read
 
 def declare_then_settle() -> None:
     runpy.run_path(str(program), run_name="__main__")
-    collector.settle()
+    if os.environ.get("BENCH_SETTLE") != "no":  # only the phase rows' unsettled program (bench.py phase_costs)
+        collector.settle()
 
 
 run = run_code(declare_then_settle, config=config, secrets=stack_secrets(config), record=False)

@@ -1765,10 +1765,28 @@ MUTANTS: tuple[Mutant, ...] = (
     m(
         "P-baselines-unsettled",
         "benchmarks/run_under_mocks.py",
-        '    runpy.run_path(str(program), run_name="__main__")\n    collector.settle()\n',
-        '    runpy.run_path(str(program), run_name="__main__")\n',
+        "        collector.settle()\n",
+        "        pass\n",
         "the baselines run without the setting the program applies at its end: the program is credited with it",
         T + "engine/test_benchmark_honesty.py::test_every_timed_program_is_settled_once_its_own_code_has_run",
+    ),
+    m(
+        "P-unsettled-keeps-settle",
+        "benchmarks/bench.py",
+        '    program.write_text("\\n".join(lines[:-1]) + "\\n")\n',
+        '    program.write_text("\\n".join(lines) + "\\n")\n',
+        "the unsettled row's program still settles: the row shows no difference that settling makes",
+        T
+        + "engine/test_program_phases.py::"
+        + "test_the_unsettled_program_is_the_composition_root_without_its_last_statement_only",
+    ),
+    m(
+        "P-settle-knob-ignored",
+        "benchmarks/run_under_mocks.py",
+        '    if os.environ.get("BENCH_SETTLE") != "no":',
+        "    if True:",
+        "the unsettled row's program is settled by run_under_mocks.py all the same",
+        T + "engine/test_program_phases.py::test_only_the_unsettled_row_runs_a_program_unsettled",
     ),
     m(
         "P-phases-engine-uncounted",

@@ -5,7 +5,10 @@ on its own thread, and what the interpreter does after the result (its teardown)
 
 from __future__ import annotations
 
+import ast
 import importlib.util
+import os
+import subprocess
 import sys
 import textwrap
 import time
@@ -82,3 +85,25 @@ def test_what_the_interpreter_does_after_the_result_is_teardown_not_run(bench, t
     spans = bench.program_phases.durations(bench.process_under_mocks(program, "-")["phases"])
     assert spans["teardown"] >= 0.5
     assert spans["run"] < spans["total"] - 0.5
+
+
+def test_the_unsettled_program_is_the_composition_root_without_its_last_statement_only(bench, tmp_path):
+    main = ast.parse(bench.MAIN.read_text())
+    unsettled = ast.parse(bench.unsettled_program(tmp_path).read_text())
+    assert ast.unparse(main.body[-1]) == "collector.settle()"
+    assert ast.dump(unsettled) == ast.dump(ast.Module(body=main.body[:-1], type_ignores=[]))
+
+
+def test_only_the_unsettled_row_runs_a_program_unsettled(bench, tmp_path):
+    """run_under_mocks.py settles every program after its code unless told not to; bench.py tells it so for that
+    one row, and a process told so ends with nothing frozen."""
+    assert (REPO / "benchmarks" / "bench.py").read_text().count("BENCH_SETTLE") == 1
+    probe = tmp_path / "probe.py"
+    probe.write_text("import gc, atexit\natexit.register(lambda: print('frozen', gc.get_freeze_count()))\n")
+
+    def run(env: dict[str, str]) -> str:
+        command = [sys.executable, str(REPO / "benchmarks" / "run_under_mocks.py"), str(probe), "-"]
+        return subprocess.run(command, capture_output=True, text=True, check=True, env={**os.environ, **env}).stdout
+
+    assert "frozen 0" in run({"BENCH_SETTLE": "no"})
+    assert "frozen 0" not in run({})
