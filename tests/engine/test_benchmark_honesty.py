@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import ast
 import gc
-import importlib.util
 import json
 import re
 import subprocess
@@ -32,18 +31,6 @@ from cloudify_pulumi.manager import TYPE_TOKEN
 from harness import MAIN, REPO, run_program, stack_config, stack_secrets
 
 BENCH = REPO / "benchmarks" / "bench.py"
-
-
-@pytest.fixture(scope="module")
-def bench():
-    """benchmarks/bench.py loaded by path; its timing harness (benchmarks/timing.py) as `bench.timing`."""
-    spec = importlib.util.spec_from_file_location("bench", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench"] = module
-    spec.loader.exec_module(module)
-    module.timing = sys.modules["timing"]
-    yield module
-    del sys.modules["bench"]
 
 
 def test_a_sleep_in_a_timed_region_fails_the_benchmark(bench):

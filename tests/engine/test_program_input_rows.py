@@ -4,28 +4,14 @@ nothing else: a row that took more away would credit that input with cost it doe
 from __future__ import annotations
 
 import collections
-import importlib.util
 import json
-import sys
 from typing import Any
 
 import pytest
 from cloudify_pulumi.manager import TYPE_TOKEN
-from harness import REPO, run_program
+from harness import run_program
 
-BENCHMARKS = REPO / "benchmarks"
 TEXT = "<text>"
-
-
-@pytest.fixture(scope="module")
-def bench():
-    """benchmarks/bench.py loaded by path, and with it benchmarks/program_inputs.py as `bench.program_inputs`."""
-    spec = importlib.util.spec_from_file_location("bench", BENCHMARKS / "bench.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench"] = module
-    spec.loader.exec_module(module)
-    yield module
-    del sys.modules["bench"]
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,6 @@ on its own thread, and what the interpreter does after the result (its teardown)
 from __future__ import annotations
 
 import ast
-import importlib.util
 import os
 import subprocess
 import sys
@@ -17,19 +16,8 @@ import pulumi
 import pytest
 from harness import REPO, HostMocks, run_code
 
-BENCH = REPO / "benchmarks" / "bench.py"
 BURN = 0.03
 """CPU seconds the burning mocks below spend on each resource they create."""
-
-
-@pytest.fixture(scope="module")
-def bench():
-    spec = importlib.util.spec_from_file_location("bench", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench"] = module
-    spec.loader.exec_module(module)
-    yield module
-    del sys.modules["bench"]
 
 
 class BurningMocks(HostMocks):
