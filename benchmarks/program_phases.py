@@ -2,7 +2,7 @@
 
 benchmarks/run_under_mocks.py reports the clock at its own start, when its imports were done and when it had
 printed its result, and the CPU seconds the mock engine (the SDK's mock monitor and the tests' mock providers,
-tests/harness.py EngineMonitor) spent within the run; bench.py adds the clock when the process was launched and
+tests/harness.py EngineMonitor) spent within the run; program_rows.py adds the clock when the process was launched and
 when it had exited. The phases partition the process's wall time:
 
 - start: the interpreter's own, before the script's first line;
@@ -27,7 +27,7 @@ PHASES = ("start", "imports", "run", "engine", "teardown", "total")
 
 
 def durations(clock: dict[str, float]) -> dict[str, float]:
-    """Seconds per phase, from the clock readings of one process (run_under_mocks.py's and bench.py's)."""
+    """Seconds per phase, from the clock readings of one process (run_under_mocks.py's and program_rows.py's)."""
     spans = {
         "start": clock["started"] - clock["launched"],
         "imports": clock["imported"] - clock["started"],

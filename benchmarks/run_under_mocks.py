@@ -9,7 +9,7 @@ as the composition root does at its end, so a baseline and the program are timed
 phase rows' "program, not settled" runs without it: BENCH_SETTLE=no).
 
 The last line printed is JSON: the resources registered, the collector's threshold when the program ended
-(benchmarks/bench.py refuses a run whose threshold is another), and the process's phases: the clock (time.time)
+(benchmarks/program_rows.py refuses a run whose threshold is another), and the process's phases: the clock (time.time)
 when this script started, when its imports were done, when the program had run and when the line was printed,
 the CPU seconds the mock engine spent within the run, and the process's peak memory until then
 (benchmarks/bench.py --only program-phases).
@@ -47,7 +47,7 @@ imported = time.time()  # the imports done, the configuration read
 
 def declare_then_settle() -> None:
     runpy.run_path(str(program), run_name="__main__")
-    if os.environ.get("BENCH_SETTLE") != "no":  # only the phase rows' unsettled program (bench.py phase_costs)
+    if os.environ.get("BENCH_SETTLE") != "no":  # only the phase rows' unsettled program (program_rows.py phase_costs)
         collector.settle()
 
 

@@ -5,7 +5,7 @@ many managers as asked. Nothing is derived: no Output carries a value from one r
 
 What the program costs beyond this is its own work: validating the settings, deriving the inputs, the Outputs
 between its resources. benchmarks/bench.py gives it the requests of one manager, as the program sent them under
-the mocks in the same run (BASELINE_REQUESTS: a JSON file, see `bench.requests_per_manager`), and
+the mocks in the same run (BASELINE_REQUESTS: a JSON file, see `program_rows.requests_per_manager`), and
 BASELINE_MANAGERS.
 """
 

@@ -1772,7 +1772,7 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     m(
         "P-unsettled-keeps-settle",
-        "benchmarks/bench.py",
+        "benchmarks/program_rows.py",
         '    program.write_text("\\n".join(lines[:-1]) + "\\n")\n',
         '    program.write_text("\\n".join(lines) + "\\n")\n',
         "the unsettled row's program still settles: the row shows no difference that settling makes",
@@ -1851,7 +1851,7 @@ MUTANTS: tuple[Mutant, ...] = (
     ),
     m(
         "H-median-of-3",
-        "benchmarks/bench.py",
+        "benchmarks/program_rows.py",
         '            repeats,\n            f"{registered} trivial resources",',
         '            max(3, repeats // 3),\n            f"{registered} trivial resources",',
         "a row's median of 3 whatever --repeats says",

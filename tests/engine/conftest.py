@@ -13,8 +13,9 @@ from harness import REPO
 
 @pytest.fixture(scope="module")
 def bench() -> Iterator[ModuleType]:
-    """benchmarks/bench.py loaded by path; the modules it imports from benchmarks/ (timing.py, program_inputs.py,
-    program_phases.py) as its attributes, `bench.timing` among them."""
+    """benchmarks/bench.py loaded by path; the modules it imports from benchmarks/ as its attributes: its timing
+    harness as `bench.timing`, the program rows as `bench.program_rows` (and through them `program_inputs` and
+    `program_phases`)."""
     spec = importlib.util.spec_from_file_location("bench", REPO / "benchmarks" / "bench.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)

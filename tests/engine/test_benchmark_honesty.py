@@ -95,10 +95,10 @@ def test_the_benchs_own_setup_steps_are_untimed(bench):
 
 
 def test_the_program_and_its_baselines_run_under_the_programs_collector_setting(bench):
-    assert bench.under_mocks(bench.BASELINE_PROGRAM, "-") == 0
-    assert bench.under_mocks(bench.SAME_TYPES_PROGRAM, "-") == 0
-    assert bench.under_mocks(bench.SAME_INPUTS_PROGRAM, "-") == 0
-    assert bench.under_mocks(MAIN, "dev") > 10
+    assert bench.program_rows.under_mocks(bench.program_rows.BASELINE_PROGRAM, "-") == 0
+    assert bench.program_rows.under_mocks(bench.program_rows.SAME_TYPES_PROGRAM, "-") == 0
+    assert bench.program_rows.under_mocks(bench.program_rows.SAME_INPUTS_PROGRAM, "-") == 0
+    assert bench.program_rows.under_mocks(MAIN, "dev") > 10
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
@@ -109,13 +109,15 @@ def test_the_same_inputs_baseline_registers_what_the_program_registers_for_a_man
     secret), provider, dependencies and options, so that the row against it measures only the program's own
     work, not fewer inputs."""
     requests = tmp_path / "requests.json"
-    requests.write_text(json.dumps(bench.requests_per_manager(stack)))
+    requests.write_text(json.dumps(bench.program_rows.requests_per_manager(stack)))
     monkeypatch.setenv("BASELINE_REQUESTS", str(requests))
     monkeypatch.setenv("BASELINE_MANAGERS", "1")
     config = stack_config(stack)
     program = [r for r in run_program(config, secrets=stack_secrets(config)).registrations if r.type != TYPE_TOKEN]
     replayed = [
-        r for r in run_program({}, program_file=bench.SAME_INPUTS_PROGRAM).registrations if r.type != TYPE_TOKEN
+        r
+        for r in run_program({}, program_file=bench.program_rows.SAME_INPUTS_PROGRAM).registrations
+        if r.type != TYPE_TOKEN
     ]
     by_name = lambda request: request["name"]  # noqa: E731  (independent resources register in any order)
     assert sorted(map(replay_of, program), key=by_name) == sorted(map(as_replayed, replayed), key=by_name)
@@ -166,14 +168,14 @@ def test_the_timed_process_keeps_no_request_for_assertions_and_counts_what_was_r
         "Trivial('one')\n"
         "Trivial('two')\n"
     )
-    assert bench.under_mocks(probe, "-") == 2
+    assert bench.program_rows.under_mocks(probe, "-") == 2
 
 
 def test_a_run_under_another_collector_setting_is_refused(bench, tmp_path):
     other = tmp_path / "untuned.py"
     other.write_text("import gc\ngc.set_threshold(700, 10, 10)\n")
     with pytest.raises(SystemExit, match=r"ran with the collector threshold \[700, 10, 10\], not the program's"):
-        bench.under_mocks(other, "-")
+        bench.program_rows.under_mocks(other, "-")
     assert collector.THRESHOLD != (700, 10, 10)
 
 
@@ -217,13 +219,14 @@ def test_every_timed_program_is_settled_once_its_own_code_has_run(bench, tmp_pat
 
 def test_every_row_is_a_median_of_the_repeats_asked_for(bench, monkeypatch):
     counts: list[int] = []
-    monkeypatch.setattr(bench, "compare", lambda label, subject, baseline, repeats, _: counts.append(repeats))
-    monkeypatch.setattr(bench, "under_mocks", lambda *args: 1)
-    monkeypatch.setattr(bench, "requests_per_manager", lambda stack: [])
-    bench.program_costs(7)
+    rows = bench.program_rows
+    monkeypatch.setattr(rows, "compare", lambda label, subject, baseline, repeats, _: counts.append(repeats))
+    monkeypatch.setattr(rows, "under_mocks", lambda *args: 1)
+    monkeypatch.setattr(rows, "requests_per_manager", lambda stack: [])
+    rows.program_costs(7)
     assert counts == [7] * 6
-    source = BENCH.read_text()
-    assert "max(3" not in source and "backups(3" not in source and "replacement_window(3" not in source
+    for source in (BENCH.read_text(), (REPO / "benchmarks" / "program_rows.py").read_text()):
+        assert "max(3" not in source and "backups(3" not in source and "replacement_window(3" not in source
 
 
 def test_the_backup_floor_is_a_stop_and_a_plain_tar_only(bench):

@@ -17,7 +17,7 @@ TEXT = "<text>"
 @pytest.fixture(scope="module")
 def requests(bench) -> list[dict[str, Any]]:
     """What one manager of the prod stack registers, as the rows replay it."""
-    return bench.requests_per_manager("prod")
+    return bench.program_rows.requests_per_manager("prod")
 
 
 def texts_as_one(value: Any) -> Any:
@@ -47,16 +47,20 @@ def replayed(bench, variant: list[dict[str, Any]], tmp_path, monkeypatch) -> lis
     file.write_text(json.dumps(variant))
     monkeypatch.setenv("BASELINE_REQUESTS", str(file))
     monkeypatch.setenv("BASELINE_MANAGERS", "1")
-    return [r for r in run_program({}, program_file=bench.SAME_INPUTS_PROGRAM).registrations if r.type != TYPE_TOKEN]
+    return [
+        r
+        for r in run_program({}, program_file=bench.program_rows.SAME_INPUTS_PROGRAM).registrations
+        if r.type != TYPE_TOKEN
+    ]
 
 
 def test_the_as_sent_row_replays_every_request_unchanged(bench, requests):
-    assert bench.program_inputs.VARIANTS["as sent"](requests) == requests
+    assert bench.program_rows.program_inputs.VARIANTS["as sent"](requests) == requests
 
 
 def test_the_text_row_cuts_only_the_long_texts_and_leaves_the_providers_json_text_whole(bench, requests):
-    cut = bench.program_inputs.without_long_texts(requests)
-    limit = bench.program_inputs.CUT_AT
+    cut = bench.program_rows.program_inputs.without_long_texts(requests)
+    limit = bench.program_rows.program_inputs.CUT_AT
     assert any(len(text) > 10 * limit for r in requests for text in texts(r["inputs"]))  # the scripts
     assert texts_as_one(cut) == texts_as_one(requests)  # every key, list and non-text value as it was
     for before, after in zip(requests, cut, strict=True):
@@ -68,8 +72,8 @@ def test_the_text_row_cuts_only_the_long_texts_and_leaves_the_providers_json_tex
 
 
 def test_the_connection_row_sends_the_same_types_programs_connection_and_changes_nothing_else(bench, requests):
-    changed = bench.program_inputs.connections_as_the_same_types_program_sends_them(requests)
-    same_types = bench.program_inputs.same_types_program.REQUIRED["command:remote:Command"]["connection"]
+    changed = bench.program_rows.program_inputs.connections_as_the_same_types_program_sends_them(requests)
+    same_types = bench.program_rows.program_inputs.same_types_program.REQUIRED["command:remote:Command"]["connection"]
     with_connection = [i for i, r in enumerate(requests) if "connection" in r["inputs"]]
     assert with_connection, "the prod stack's host steps connect over SSH"
     for index, (before, after) in enumerate(zip(requests, changed, strict=True)):
@@ -87,7 +91,7 @@ def test_the_connection_row_sends_the_same_types_programs_connection_and_changes
 def test_the_options_row_drops_dependencies_and_options_but_keeps_every_input_and_the_classes_own(
     bench, requests, tmp_path, monkeypatch
 ):
-    changed = bench.program_inputs.without_options(requests)
+    changed = bench.program_rows.program_inputs.without_options(requests)
     assert any(r["after"] or r["protect"] or r["delete_before_replace"] for r in requests)
     assert [r["inputs"] for r in changed] == [r["inputs"] for r in requests]
     assert [r["provider"] for r in changed] == [r["provider"] for r in requests]
@@ -103,12 +107,12 @@ def test_the_required_row_sends_what_the_same_types_program_sends_for_each_type(
     what the same-types program really sends."""
     monkeypatch.setenv("BASELINE_MANAGERS", "1")
     monkeypatch.setenv("BASELINE_TYPES", json.dumps(collections.Counter(r["type"] for r in requests)))
-    same_types = run_program({}, program_file=bench.SAME_TYPES_PROGRAM).registrations
+    same_types = run_program({}, program_file=bench.program_rows.SAME_TYPES_PROGRAM).registrations
     sent_by_type = {r.type: r.wire_inputs for r in same_types if r.type != TYPE_TOKEN}
-    required = bench.program_inputs.same_types_program.REQUIRED
+    required = bench.program_rows.program_inputs.same_types_program.REQUIRED
     assert sent_by_type == {t: required.get(t, {}) for t in sent_by_type}
     assert set(sent_by_type) - set(required) == {"pulumi:providers:docker"}  # one per manager, with no input
-    changed = bench.program_inputs.required_inputs_only(requests)
+    changed = bench.program_rows.program_inputs.required_inputs_only(requests)
     registered = replayed(bench, changed, tmp_path, monkeypatch)
     assert {r.type: r.wire_inputs for r in registered if r.type in required} == {
         t: i for t, i in sent_by_type.items() if t in required

@@ -43,7 +43,7 @@ def test_the_mock_engine_counts_the_cpu_its_providers_spend_on_each_registration
 def test_a_processs_phases_add_up_to_its_wall_time_and_none_is_negative(bench, tmp_path):
     program = tmp_path / "one.py"
     program.write_text('import pulumi\npulumi.CustomResource("bench:index:Trivial", "one", {"value": 1})\n')
-    spans = bench.program_phases.durations(bench.process_under_mocks(program, "-")["phases"])
+    spans = bench.program_rows.program_phases.durations(bench.program_rows.process_under_mocks(program, "-")["phases"])
     parts = spans["start"] + spans["imports"] + spans["run"] + spans["teardown"]
     assert parts == pytest.approx(spans["total"], abs=1e-6)
     assert all(seconds >= 0 for seconds in spans.values())
@@ -70,22 +70,23 @@ def test_what_the_interpreter_does_after_the_result_is_teardown_not_run(bench, t
             """
         )
     )
-    spans = bench.program_phases.durations(bench.process_under_mocks(program, "-")["phases"])
+    spans = bench.program_rows.program_phases.durations(bench.program_rows.process_under_mocks(program, "-")["phases"])
     assert spans["teardown"] >= 0.5
     assert spans["run"] < spans["total"] - 0.5
 
 
 def test_the_unsettled_program_is_the_composition_root_without_its_last_statement_only(bench, tmp_path):
-    main = ast.parse(bench.MAIN.read_text())
-    unsettled = ast.parse(bench.unsettled_program(tmp_path).read_text())
+    main = ast.parse(bench.program_rows.MAIN.read_text())
+    unsettled = ast.parse(bench.program_rows.unsettled_program(tmp_path).read_text())
     assert ast.unparse(main.body[-1]) == "collector.settle()"
     assert ast.dump(unsettled) == ast.dump(ast.Module(body=main.body[:-1], type_ignores=[]))
 
 
 def test_only_the_unsettled_row_runs_a_program_unsettled(bench, tmp_path):
-    """run_under_mocks.py settles every program after its code unless told not to; bench.py tells it so for that
-    one row, and a process told so ends with nothing frozen."""
-    assert (REPO / "benchmarks" / "bench.py").read_text().count("BENCH_SETTLE") == 1
+    """run_under_mocks.py settles every program after its code unless told not to; the benchmarks tell it so once
+    (program_rows.py, for that one row), and a process told so ends with nothing frozen."""
+    others = [path for path in (REPO / "benchmarks").glob("*.py") if path.name != "run_under_mocks.py"]
+    assert sum(path.read_text().count("BENCH_SETTLE") for path in others) == 1
     probe = tmp_path / "probe.py"
     probe.write_text("import gc, atexit\natexit.register(lambda: print('frozen', gc.get_freeze_count()))\n")
 
