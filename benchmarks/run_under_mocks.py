@@ -10,7 +10,7 @@ phase rows' "program, not settled" runs without it: BENCH_SETTLE=no).
 
 The last line printed is JSON: the resources registered, the collector's threshold when the program ended
 (benchmarks/program_rows.py refuses a run whose threshold is another), and the process's phases: the clock (time.time)
-when this script started, when its imports were done, when the program had run and when the line was printed,
+when this script started, when its imports were done and when the line was printed (the run done),
 the CPU seconds the mock engine spent within the run, and the process's peak memory until then
 (benchmarks/bench.py --only program-phases).
 
@@ -52,9 +52,8 @@ def declare_then_settle() -> None:
 
 
 run = run_code(declare_then_settle, config=config, secrets=stack_secrets(config), record=False)
-ran = time.time()
 peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-phases = {"started": STARTED, "imported": imported, "ran": ran, "engine_cpu": run.engine_cpu, "peak_kib": peak_kib}
+phases = {"started": STARTED, "imported": imported, "engine_cpu": run.engine_cpu, "peak_kib": peak_kib}
 result = {"resources": run.registered, "gc_threshold": list(gc.get_threshold()), "phases": phases}
 phases["printed"] = time.time()
 print(json.dumps(result), flush=True)

@@ -1798,6 +1798,16 @@ MUTANTS: tuple[Mutant, ...] = (
         + "engine/test_program_phases.py::test_the_mock_engine_counts_the_cpu_its_providers_spend_on_each_registration",
     ),
     m(
+        "P-recorded-engine-uncounted",
+        "tests/harness.py",
+        "    return Run(kept, monitor.outputs, mocks, registered=monitor.registered, engine_cpu=monitor.cpu)\n",
+        "    return Run(kept, monitor.outputs, mocks, registered=monitor.registered)\n",
+        "a recorded run reports no engine CPU though its monitor counted it",
+        T
+        + "engine/test_program_phases.py::"
+        + "test_the_mock_engine_counts_the_cpu_its_providers_spend_on_each_registration",
+    ),
+    m(
         "P-phases-run-overlaps-imports",
         "benchmarks/program_phases.py",
         '        "run": clock["printed"] - clock["imported"],\n',

@@ -333,7 +333,7 @@ class Run:
     outputs: dict[str, dict[str, Any]]  # by URN, from RegisterResourceOutputs
     mocks: HostMocks | None = None  # what the providers returned: `mocks.created` is the state after this up
     registered: int = 0  # resources registered, the root stack left out (also when the run kept no requests)
-    engine_cpu: float = 0.0  # CPU seconds the mock engine and providers spent, in the program's own process
+    engine_cpu: float = 0.0  # CPU seconds the mock engine spent in RegisterResource (its providers' work too)
 
     @property
     def manager_outputs(self) -> dict[str, Any]:
@@ -434,7 +434,7 @@ def run_code(
     if not isinstance(monitor, RecordingMonitor):
         return Run([], {}, mocks, registered=monitor.registered, engine_cpu=monitor.cpu)
     kept = [r for r in monitor.registrations if r.type != "pulumi:pulumi:Stack"]
-    return Run(kept, monitor.outputs, mocks, registered=monitor.registered)
+    return Run(kept, monitor.outputs, mocks, registered=monitor.registered, engine_cpu=monitor.cpu)
 
 
 def _ignore_unretrieved_failures(loop: asyncio.AbstractEventLoop, context: dict) -> None:

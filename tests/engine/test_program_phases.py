@@ -30,12 +30,13 @@ class BurningMocks(HostMocks):
         return super().new_resource(args)
 
 
-def test_the_mock_engine_counts_the_cpu_its_providers_spend_on_each_registration():
+@pytest.mark.parametrize("record", [False, True], ids=["timed", "recorded"])
+def test_the_mock_engine_counts_the_cpu_its_providers_spend_on_each_registration(record):
     def program() -> None:
         for index in range(4):
             pulumi.CustomResource("bench:index:Trivial", f"trivial-{index}", {"value": index})
 
-    run = run_code(program, mocks=BurningMocks(), record=False)
+    run = run_code(program, mocks=BurningMocks(), record=record)
     assert run.registered == 4
     assert 4 * BURN <= run.engine_cpu < 4 * BURN + 0.2
 
