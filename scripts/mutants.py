@@ -355,10 +355,50 @@ MUTANTS: tuple[Mutant, ...] = (
         + "engine/test_host_keys.py::test_behind_a_bastion_its_key_is_scanned_and_the_hosts_own_key_read_over_the_checked_hop",
     ),
     m(
+        "K-known-replaced",
+        P + "ssh_trust.py",
+        "if not trusted or key.split()[1] in",
+        "if True or key.split()[1] in",
+        "a host that presents another key than the one this machine knows (1.1.0's record, a pin) is trusted",
+        T + "engine/test_host_keys.py::test_a_key_other_than_the_one_this_machine_knows_for_the_host_is_refused",
+        T
+        + "hosts/test_host_keys_hosts.py::test_a_key_that_1_1_0_recorded_with_accept_new_is_not_replaced_by_a_changed_one",
+        T
+        + "hosts/test_host_keys_hosts.py::test_a_key_regenerated_between_two_ups_is_refused_until_accepted_with_the_printed_command",
+    ),
+    m(
+        "K-known-hashed",
+        P + "ssh_trust.py",
+        'if pattern.startswith("|1|"):',
+        'if pattern.startswith("|1|") and False:',
+        "a hashed known_hosts entry (Debian's HashKnownHosts yes) vouches for nothing: its key is replaced",
+        T + "engine/test_host_keys.py::test_a_key_other_than_the_one_this_machine_knows_for_the_host_is_refused",
+    ),
+    m(
+        "K-rerun-on-text",
+        P + "ssh_trust.py",
+        'RECORD_IGNORES = ["create", "connection.user", "connection.privateKey", "connection.proxy"]',
+        'RECORD_IGNORES = ["connection.user", "connection.proxy"]',
+        "a new script text or a rotated SSH key runs the record again, which trusts whatever key answers",
+        T
+        + "engine/test_host_keys.py::test_a_new_text_of_every_script_and_a_rotated_key_leave_the_record_steps_requests_unchanged",
+    ),
+    m(
+        "K-global-known-hosts",
+        P + "docker_endpoint.py",
+        """        "-o",
+        "GlobalKnownHostsFile=/dev/null",
+""",
+        "",
+        "/etc/ssh/ssh_known_hosts on the machine running pulumi vouches for a key the stack never recorded",
+        T
+        + "engine/test_host_keys.py::test_without_a_pinned_key_the_key_scanned_at_first_use_is_given_to_every_connection",
+    ),
+    m(
         "K-accept",
         "components/cloudify_pulumi/ssh_trust.py",
-        "accept the new one: pulumi up --replace '{values[1]}'.",
-        "accept the new one: pulumi up --replace.",
+        '&& pulumi up --replace {shlex.quote(urn)}"',
+        '&& pulumi up --replace"',
         "the warning does not name the step whose replacement accepts a new key",
         T + "engine/test_host_keys.py::test_each_recorded_key_is_named_with_the_command_that_accepts_a_new_one",
     ),

@@ -69,9 +69,11 @@ def render(name: str) -> Run:
 
 
 def requests(run: Run) -> dict[str, Any]:
-    """By URN: the request as sent (secrets still wrapped) and the component outputs."""
+    """By URN: the request as sent (secrets still wrapped) and the component outputs; `ignoreChanges` where set
+    (none was when the fixture was recorded)."""
     return {
-        r.urn: {
+        r.urn: ({"ignoreChanges": sorted(r.ignore_changes)} if r.ignore_changes else {})
+        | {
             "inputs": r.wire_inputs,
             "parent": r.parent,
             "provider": r.provider,

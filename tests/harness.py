@@ -29,6 +29,7 @@ import asyncio
 import base64
 import hashlib
 import json
+import os
 import runpy
 import shlex
 import subprocess
@@ -84,9 +85,16 @@ class Created:
     state: dict[str, Any]
 
 
-def mock_host_key(create: str) -> str:
-    """The key a mocked host-key step records: one per scanned host (its `create` names host and port)."""
-    return f"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5{digest(create)[:32]}"
+def mock_host_key(inputs: dict[str, Any]) -> str:
+    """The key a mocked host-key step records: one per scanned host (its `environment` names host and port, or its
+    `connection` the host it reads), the same however its script text changes."""
+    scanned = inputs.get("environment")
+    if scanned:
+        where = [scanned["CLOUDIFY_SCAN_HOST"], str(scanned["CLOUDIFY_SCAN_PORT"])]
+    else:
+        connection = unwrap_secrets(inputs.get("connection") or {})
+        where = [connection.get("host"), str(int(connection.get("port", 22)))]
+    return "ssh-ed25519 " + base64.b64encode(b"\0\0\0\x0bssh-ed25519" + digest(where).encode()[:32]).decode()
 
 
 class HostMocks(pulumi.runtime.Mocks):
@@ -102,12 +110,12 @@ class HostMocks(pulumi.runtime.Mocks):
         previous_image: str = MOCK_PREVIOUS_IMAGE,
         prior: dict[str, Created] | None = None,
         docker_versions: dict[str, str] | None = None,
-        host_key_step: Callable[[str], str] | None = None,
+        host_key_step: Callable[[dict[str, Any]], str] | None = None,
     ) -> None:
         """`engine_stdout`: what a real run of the Docker step printed, to use instead of the model.
         `prior`: in a preview, what the last `up` created (`HostMocks.created` of that run).
         `docker_versions`: the daemon version per SSH host, where hosts differ (default `docker_version`).
-        `host_key_step`: runs a host-key step's `create` for real and returns its stdout (test hosts)."""
+        `host_key_step`: runs a host-key step (its inputs) for real and returns its stdout (test hosts)."""
         self.host_key_step = host_key_step
         self.docker_versions = docker_versions or {}
         self.docker_version = docker_version
@@ -130,7 +138,7 @@ class HostMocks(pulumi.runtime.Mocks):
             version = self.docker_versions.get(
                 unwrap_secrets(inputs.get("connection") or {}).get("host"), self.docker_version
             )
-            state["stdout"] = self._stdout(inputs.get("create", ""), version)
+            state["stdout"] = self._stdout(inputs, version)
             state["stderr"] = ""
         elif args.typ == "docker:index/remoteImage:RemoteImage":
             state["imageId"] = "sha256:" + digest(inputs["name"])
@@ -164,7 +172,8 @@ class HostMocks(pulumi.runtime.Mocks):
         }.get(type_, ())
         return "", {**inputs, **{key: rpc.UNKNOWN for key in computed}}
 
-    def _stdout(self, create: str, docker_version: str) -> str:
+    def _stdout(self, inputs: dict[str, Any], docker_version: str) -> str:
+        create = inputs.get("create", "")
         if "ensure_docker.sh" in create and self.engine_stdout is not None:
             return self.engine_stdout
         if "ensure_docker.sh" in create:
@@ -175,7 +184,7 @@ class HostMocks(pulumi.runtime.Mocks):
         if "import_image.sh" in create:
             return f"IMAGE_ID=sha256:{digest(create)}\n"
         if "host_key.sh" in create:
-            return self.host_key_step(create) if self.host_key_step else f"HOST_KEY={mock_host_key(create)}\n"
+            return self.host_key_step(inputs) if self.host_key_step else f"HOST_KEY={mock_host_key(inputs)}\n"
         if "wait_ready.sh" in create and "cloudify_internal_ca_cert.pem" in create:
             return f"MANAGER_CA_CERT={base64.b64encode(MOCK_MANAGER_CA.encode()).decode()}\n"
         if "backup_data.sh" in create:
@@ -202,6 +211,7 @@ class Registration:
     wire_inputs: dict[str, Any]  # as sent: secrets still wrapped
     inputs: dict[str, Any] = field(default_factory=dict)  # secrets unwrapped
     replace_on_changes: list[str] = field(default_factory=list)
+    ignore_changes: list[str] = field(default_factory=list)
     additional_secret_outputs: list[str] = field(default_factory=list)
     retain_on_delete: bool = False
     state: dict[str, Any] = field(default_factory=dict)  # the outputs as the engine would store them (wire form)
@@ -251,6 +261,7 @@ class RecordingMonitor(EngineMonitor):
                 wire_inputs=wire,
                 inputs=unwrap_secrets(wire),
                 replace_on_changes=list(request.replaceOnChanges),
+                ignore_changes=list(request.ignoreChanges),
                 additional_secret_outputs=list(request.additionalSecretOutputs),
                 retain_on_delete=request.retainOnDelete,
                 state=json_format.MessageToDict(response.object),
@@ -469,15 +480,18 @@ def render_for_host(host: Any, *, bastion: Any = None, secrets: dict[str, str] |
     if bastion is not None:
         config |= {"sshProxyHost": bastion.address, "sshProxyUser": bastion.user, "sshProxyPort": str(bastion.port)}
         secrets["sshProxyPrivateKey"] = bastion.key.read_text()
-    mocks = HostMocks(host_key_step=lambda create: run_host_key_step(create, host, bastion))
+    mocks = HostMocks(host_key_step=lambda inputs: run_host_key_step(inputs, host, bastion))
     return run_program(config, secrets=secrets, mocks=mocks)
 
 
-def run_host_key_step(create: str, host: Any = None, bastion: Any = None) -> str:
-    """A declared host-key step run as its provider would: `scan` on this machine through `sh -c` (pulumi-command
-    v1.2.1 local.Command), `own` on `host` over SSH, through the bastion when there is one."""
+def run_host_key_step(inputs: dict[str, Any], host: Any = None, bastion: Any = None) -> str:
+    """A declared host-key step run as its provider would: `scan` on this machine through `sh -c` with the step's
+    `environment` added to this process's (pulumi-command v1.2.1 local/commandOutputs.go `run`: `os.Environ()`,
+    then `in.Environment`), `own` on `host` over SSH, through the bastion when there is one."""
+    create = inputs["create"]
     if script_arguments(create)[1][0] == "scan":
-        done = subprocess.run(["sh", "-c", create], capture_output=True, text=True, timeout=60)
+        environment = {**os.environ, **(inputs.get("environment") or {})}
+        done = subprocess.run(["sh", "-c", create], capture_output=True, text=True, timeout=60, env=environment)
     else:
         done = host.ssh(create, via=bastion)
     if done.returncode != 0:

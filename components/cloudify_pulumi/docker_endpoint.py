@@ -268,14 +268,15 @@ class SshIdentity:
             _write_private(key_file, _key_text(private_key))
         _write_private(
             self.local_path(self.known_hosts_file),
-            f"{_known_host(settings.host or '', settings.ssh_port)} {host_key}\n",
+            f"{known_host_name(settings.host or '', settings.ssh_port)} {host_key}\n",
         )
         proxy = settings.ssh_proxy
         if proxy is not None and proxy_private_key is not None:
             _write_private(self.local_path(self.proxy_key_file), _key_text(proxy_private_key))
         if proxy is not None and bastion_key is not None:
             _write_private(
-                self.local_path(self.proxy_known_hosts_file), f"{_known_host(proxy.host, proxy.port)} {bastion_key}\n"
+                self.local_path(self.proxy_known_hosts_file),
+                f"{known_host_name(proxy.host, proxy.port)} {bastion_key}\n",
             )
         return self.key_file
 
@@ -288,6 +289,10 @@ def _hop_options(known_hosts_file: str, key_file: str | None) -> list[str]:
         "BatchMode=yes",
         "-o",
         "StrictHostKeyChecking=yes",
+        # Only this stack's file vouches for a key: not /etc/ssh/ssh_known_hosts on this machine (ssh_config(5),
+        # GlobalKnownHostsFile), which anyone who administers it may fill.
+        "-o",
+        "GlobalKnownHostsFile=/dev/null",
         "-o",
         f"UserKnownHostsFile={known_hosts_file}",
     ]
@@ -301,16 +306,16 @@ def _key_text(private_key: str) -> str:
     return private_key.rstrip("\n") + "\n"
 
 
-def _known_host(host: str, port: int) -> str:
+def known_host_name(host: str, port: int) -> str:
     """A host as known_hosts names it: bare on port 22, `[host]:port` otherwise."""
     return host if port == 22 else f"[{host}]:{port}"
 
 
 def _write_private(path: Path, text: str) -> None:
-    """Create or replace a file readable by its owner only; untouched when unchanged."""
-    if path.exists() and path.read_text() == text:
-        return
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w") as handle:
-        handle.write(text)
+    """Create or replace a file readable by its owner only. Its mode is set every time, so that a file loosened
+    since is closed again even when its content has not changed."""
+    if not (path.is_file() and not path.is_symlink() and path.read_text() == text):
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(text)
     path.chmod(0o600)

@@ -72,9 +72,11 @@ def ensure_docker(settings: ManagerSettings, provider_ssh_user: str | None) -> s
     )
 
 
-def scan_host_key(host: str, port: int) -> str:
-    """On this machine: the SSH host key `host` presents on `port` (ssh-keyscan), to trust from now on."""
-    return invocation("host_key.sh", "scan", host, str(port))
+def scan_host_key(host_variable: str, port_variable: str) -> str:
+    """On this machine: the SSH host key presented on the host and port that the two environment variables hold
+    (ssh-keyscan), to trust from now on. The address is not in the text, so that the text is the same for every
+    host and a step can ignore its changes (ssh_trust.py)."""
+    return f'{invocation("host_key.sh", "scan")} "${host_variable}" "${port_variable}"'
 
 
 def own_host_key() -> str:

@@ -134,6 +134,7 @@ class CloudifyManager(pulumi.ComponentResource):
                 self._settings,
                 self._given.get("ssh_private_key"),
                 self._given.get("ssh_proxy_private_key"),
+                self._identity,
                 self,
             )
             if self._plan.is_remote

@@ -96,6 +96,8 @@ def test_the_providers_ssh_reaches_the_bastion_with_its_own_options_as_one_argum
         "-o",
         "StrictHostKeyChecking=yes",
         "-o",
+        "GlobalKnownHostsFile=/dev/null",
+        "-o",
         f"UserKnownHostsFile={folder}/proxy_known_hosts",
         "-o",
         "IdentitiesOnly=yes",

@@ -14,7 +14,8 @@ word; CHANGELOG.md (1.1.0) says what their one more run does.
 - the agent step's arguments: each package is `KIND URL SHA256 TARGET`, `-` for no checksum (`agent_words_as_2_0`).
 - the host keys: without `sshHostKey` (`sshProxyHostKey`), a new step records the key at first use
   (`HOST_KEY_STEPS_2_0`, by hand), and every connection is given it; the Docker provider's ssh checks it strictly
-  (`StrictHostKeyChecking=yes`, where 1.x had `accept-new`). `trusted_as_1_x` takes exactly that out.
+  (`StrictHostKeyChecking=yes`, where 1.x had `accept-new`), and from issue 49 only the stack's known_hosts
+  vouches for a key (`-o GlobalKnownHostsFile=/dev/null`, in each hop). `trusted_as_1_x` takes exactly that out.
 - TLS on the remote cloudify-7 rendering (`tls_as_1_x`): port 80 no longer published, the readiness step on 443
   with the name and CA it checks, the healthcheck over HTTPS, an `https://` URL and `managerCaCert`.
 - the broker password (cloudify-7): a new generator, config.yaml's `rabbitmq` section and the config revision
@@ -155,12 +156,15 @@ def without_2_0_changes(requests: dict, rendering: str) -> dict:
     return json.loads(MOCK_CONTAINER_ID.sub(r"-\1-<id>", text))
 
 
+GLOBAL_KNOWN_HOSTS_2_0 = "GlobalKnownHostsFile=/dev/null"  # issue 49: only the stack's known_hosts vouches
+
+
 def trusted_as_1_x(requests: dict, rendering: str) -> dict:
     """2.0.0's requests without its host-key steps (`HOST_KEY_STEPS_2_0`) and without the keys they recorded,
     in every connection and dependency; the provider's strict checking read as 1.x's trust on first use."""
     steps = {urn: r for urn, r in requests.items() if any(urn.endswith(s) for s in HOST_KEY_STEPS_2_0[rendering])}
     assert len(steps) == len(HOST_KEY_STEPS_2_0[rendering]), sorted(steps)
-    recorded = {harness.mock_host_key(step["inputs"]["create"]) for step in steps.values()}
+    recorded = {harness.mock_host_key(step["inputs"]) for step in steps.values()}
 
     def without(value):  # type: ignore[no-untyped-def]
         if isinstance(value, dict):
@@ -168,7 +172,12 @@ def trusted_as_1_x(requests: dict, rendering: str) -> dict:
         if isinstance(value, list):
             return [without(v) for v in value if str(v) not in steps]
         if isinstance(value, str):
-            return value.replace("StrictHostKeyChecking=yes", "StrictHostKeyChecking=accept-new")
+            # the provider's sshOpts arrive as JSON text; the bastion hop's options inside its ProxyCommand
+            return (
+                value.replace("StrictHostKeyChecking=yes", "StrictHostKeyChecking=accept-new")
+                .replace(f'"-o", "{GLOBAL_KNOWN_HOSTS_2_0}", ', "")
+                .replace(f" -o {GLOBAL_KNOWN_HOSTS_2_0}", "")
+            )
         return value
 
     return {urn: without(request) for urn, request in requests.items() if urn not in steps}

@@ -73,11 +73,12 @@ class PerModeMocks(HostMocks):
         super().__init__()
         self.reports = reports
 
-    def _stdout(self, create: str, docker_version: str) -> str:
+    def _stdout(self, inputs: dict, docker_version: str) -> str:
+        create = inputs.get("create", "")
         if "backup_data.sh" in create:
             mode = script_arguments(create)[1][7]
             return f"BACKUP_FILE={self.reports.get(mode, '')}\nPREVIOUS_IMAGE=\n"
-        return super()._stdout(create, docker_version)
+        return super()._stdout(inputs, docker_version)
 
 
 def test_latest_backup_is_the_newest_of_the_upgrade_backup_and_backup_now():

@@ -12,6 +12,13 @@ from harness import render_for_host
 from hostbed import PackageServer, SshHost, docker, ensure_image
 
 
+@pytest.fixture(autouse=True)
+def _a_stack_per_test(isolated_home):
+    """Each test's hosts are new machines, and test hosts reuse addresses: a stack of its own per test, so that
+    no test's known_hosts vouches for (or objects to) another's host at the same address (ssh_trust.py)."""
+    return isolated_home
+
+
 @pytest.fixture
 def make_manager(make_host, engine, tmp_path_factory):
     """A manager whose backupDir is `<shared>/<prefix>` (its archives in `<shared>/<prefix>/<prefix>-manager`);

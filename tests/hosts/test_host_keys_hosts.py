@@ -15,8 +15,10 @@ from pathlib import Path
 
 import pytest
 from cloudify_pulumi import host_scripts
+from cloudify_pulumi.docker_endpoint import SshIdentity
+from cloudify_pulumi.ssh_trust import HostKeyChanged
 from connhelper import ping, provider_address
-from harness import Run, render_for_host, run_host_key_step, unwrap_secrets
+from harness import PROJECT, Run, render_for_host, run_host_key_step, unwrap_secrets
 from hostbed import Result, SshHost
 
 pytestmark = pytest.mark.hosts
@@ -91,18 +93,73 @@ def test_replacing_the_host_key_step_accepts_the_new_key(make_host):
     """`pulumi up --replace <host-key URN>` runs the step's `create` again (pulumi-command v1.2.1: a replacement
     creates anew): the key it records is the one the host presents now."""
     host = make_host("tofu-accept")
-    create = render_for_host(host).one("command:local:Command", "-host-key").inputs["create"]
-    first = run_host_key_step(create, host)
+    step = render_for_host(host).one("command:local:Command", "-host-key").inputs
+    first = run_host_key_step(step, host)
     regenerate_host_keys(host)
-    again = run_host_key_step(create, host)
+    again = run_host_key_step(step, host)
     assert first != again == f"HOST_KEY={host_public_key(host)}\n"
 
 
 def test_a_host_that_answers_no_ssh_fails_the_scan_naming_the_host_and_port(make_host):
     host = make_host("tofu-closed")
-    done = subprocess.run(["sh", "-c", host_scripts.scan_host_key(host.address, 1)], capture_output=True, text=True)
-    assert done.returncode == 91 and done.stdout == ""
-    assert f"no SSH host key answered on {host.address} port 1" in done.stderr
+    step = render_for_host(host).one("command:local:Command", "-host-key").inputs
+    closed = {**step, "environment": {**step["environment"], "CLOUDIFY_SCAN_PORT": "1"}}
+    with pytest.raises(AssertionError, match=f"no SSH host key answered on {host.address} port 1") as failed:
+        run_host_key_step(closed, host)
+    assert "(91)" in str(failed.value)
+
+
+def stack_known_hosts(isolated_home: str) -> Path:
+    identity = SshIdentity.for_stack(PROJECT, isolated_home)
+    return identity.local_path(identity.known_hosts_file)
+
+
+def console_fingerprint(host: SshHost) -> str:
+    """What the host's console prints for its key: `ssh-keygen -lf` run on the host itself."""
+    return host.root("ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub").stdout.split()[1]
+
+
+def test_a_key_regenerated_between_two_ups_is_refused_until_accepted_with_the_printed_command(make_host, isolated_home):
+    """The record of this release: the second `up` runs the record again (as `--replace`, or a step made anew
+    would) and is refused, naming both fingerprints as ssh-keygen -lf prints them; the printed command's
+    `ssh-keygen -R`, run for real, accepts it."""
+    host = make_host("tofu-regenerated")
+    first = render_for_host(host)
+    old = console_fingerprint(host)
+    assert stack_known_hosts(isolated_home).read_text().split()[1:] == host_public_key(host).split()
+    regenerate_host_keys(host)
+    with pytest.raises(HostKeyChanged) as refused:
+        render_for_host(host)
+    message = str(refused.value)
+    assert f"presents the host key {console_fingerprint(host)}, but this machine knows {old} for it" in message
+    accept = message.rsplit("then accept it: ", 1)[1]
+    forget, replace = accept.split(" && ")
+    assert replace == f"pulumi up --replace '{first.one('command:local:Command', '-host-key').urn}'"
+    done = subprocess.run(["sh", "-c", forget], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    accepted = render_for_host(host)
+    assert connection_of(accepted, "docker-engine")["hostKey"] == host_public_key(host)
+
+
+def test_a_key_that_1_1_0_recorded_with_accept_new_is_not_replaced_by_a_changed_one(make_host, isolated_home):
+    """1.1.0's Docker provider connected with `StrictHostKeyChecking=accept-new` and the stack's known_hosts:
+    done here with the real ssh client, as it did, before the host's key changes."""
+    host = make_host("tofu-from-1-1-0")
+    known = stack_known_hosts(isolated_home)
+    known.parent.mkdir(parents=True, mode=0o700)
+    given = host.ssh_options()
+    pairs = [given[i : i + 2] for i in range(0, len(given), 2)]
+    kept = [
+        w for pair in pairs if not pair[1].startswith(("StrictHostKeyChecking", "UserKnownHostsFile")) for w in pair
+    ]
+    argv = ["ssh", *kept, "-o", "StrictHostKeyChecking=accept-new", "-o", f"UserKnownHostsFile={known}"]
+    done = subprocess.run([*argv, f"{host.user}@{host.address}", "true"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and known.read_text(), done.stderr
+    recorded_by_1_1_0 = known.read_text()
+    regenerate_host_keys(host)
+    with pytest.raises(HostKeyChanged, match=f"presents the host key {console_fingerprint(host)}"):
+        render_for_host(host)
+    assert known.read_text() == recorded_by_1_1_0, "the key 1.1.0 recorded is kept"
 
 
 def test_the_hosts_own_key_is_read_and_an_unreadable_one_fails_naming_the_fix(make_host):
