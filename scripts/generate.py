@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 
 from cloudify_pulumi.operator_config import OWNED
-from cloudify_pulumi.profiles import AGENTS, INTERNAL, PROFILES, PUBLIC
+from cloudify_pulumi.profiles import AGENTS, INTERNAL, PROFILES, PUBLIC, ManagerProfile
 from cloudify_pulumi.settings import SETTINGS, Setting
 
 REPO = Path(__file__).resolve().parent.parent
@@ -243,6 +243,7 @@ def plugin_host_module() -> str:
 
 EXPOSURE_ADDRESS = {
     PUBLIC: "`publicAddress` (default `0.0.0.0` with `host` set, else `127.0.0.1`)",
+    "public without a login": "`publicAddress` (default the management address with `host` set, else `127.0.0.1`)",
     AGENTS: "`managementIp` (default `host`, else `127.0.0.1`)",
     INTERNAL: "not published; named in `ports` without an address: `127.0.0.1`",
 }
@@ -257,8 +258,12 @@ published ports bypass the host's firewall: traffic to them is diverted before u
 (Docker's documentation, "Packet filtering and firewalls"). So the address a port is published on is its
 exposure, and this program publishes each port on the narrowest address its users need:
 
-- **public** (the UI and REST API): on `publicAddress`. On a remote host that is every address by default, because
-  the manager's users are elsewhere; for a manager on this machine, the loopback address only.
+- **public** (the UI and REST API): on `publicAddress`. For a manager on this machine, the loopback address only.
+  On a remote host, for a profile whose REST API asks for a login (`cloudify-7`, the admin password), every address
+  by default, because the manager's users are elsewhere. For one without a login (`cloudify-3.2`), the management
+  address by default, the network the agents and operators already share: its REST API uploads blueprints and
+  runs workflows, commands on the manager and on every host it manages, for whoever reaches it. Publishing it
+  wider is your choice (`publicAddress: 0.0.0.0`), and every `up` then warns that the API has no login.
 - **agents** (what the agents on managed hosts connect to): on the management address, `managementIp`. It must be
   an address the host owns: behind NAT (a cloud VM's public IP), give the private address the agents in the same
   network reach. The Docker step reports the host's addresses, and `pulumi up` stops before any container is
@@ -276,15 +281,28 @@ world, 5672, 53229 and 8101 only to the agents' network, and never 5555, 8100, 9
 cloudify-manager-install 7.0.4 `config.yaml` makes 443 the internal REST port agents use (line 49,
 `internal_rest_port: 443`) beside the additional listener 53333 (lines 54-55); 5671 is the broker (line 99).
 
+Which profiles have a login: `cloudify-7` (the `admin` user, `adminPassword`, generated when unset;
+docs/ready-for-work.md). `cloudify-3.2` has none as this program runs it. Cloudify 3.2's own bootstrap could turn
+on REST security: the manager blueprint's `cloudify.security` properties (`enabled`, default off; a userstore
+driver, authentication providers, a token generator, SSL) became `~/rest-security-config.json` on the host, and
+the container got `-e MANAGER_REST_SECURITY_CONFIG_PATH=/root/rest-security-config.json` (cloudify-cli tag 3.2,
+`cloudify_cli/bootstrap/tasks.py` lines 279-309 and 537-570, `_handle_security_configuration`). This program
+writes neither, so this profile cannot offer the same; nothing here tests a secured 3.2 manager. Keep a 3.2
+manager's API on a private network.
+
 | profile | port | role | service | published on | who needs it |
 |---|---|---|---|---|---|
 """
 
 
+def _published_on(profile: ManagerProfile, role: str) -> str:
+    return EXPOSURE_ADDRESS["public without a login" if role == PUBLIC and not profile.rest_login else role]
+
+
 def exposure() -> str:
     """docs/network-exposure.md: every port of every profile, its role, its address and who needs it."""
     rows = [
-        f"| {name} | {port.number} | {port.role} | {cell(port.service)} | {EXPOSURE_ADDRESS[port.role]}"
+        f"| {name} | {port.number} | {port.role} | {cell(port.service)} | {_published_on(profile, port.role)}"
         + (" (not published with `managerTls`)" if port.plain_http else "")
         + " "
         f"| {cell(port.needed_by)} |"

@@ -395,6 +395,59 @@ MUTANTS: tuple[Mutant, ...] = (
         + "engine/test_host_keys.py::test_without_a_pinned_key_the_key_scanned_at_first_use_is_given_to_every_connection",
     ),
     m(
+        "F-any-mode",
+        S + "common.sh",
+        "[ $(((_group | _other) & 2)) = 0 ] && return 0",
+        "return 0",
+        "a backupDir others may write in (/tmp) is used: they plant links to files root then overwrites",
+        T
+        + "hosts/test_backup_restore.py::test_a_backup_folder_another_user_owns_or_may_write_in_is_refused_before_anything_is_stopped",
+    ),
+    m(
+        "F-any-owner",
+        S + "common.sh",
+        '[ "$2" = 0 ] || [ "$2" = "$4" ] || return 1',
+        ":",
+        "a backupDir another user owns is used: they plant links to files root then overwrites",
+        T
+        + "hosts/test_backup_restore.py::test_a_backup_folder_another_user_owns_or_may_write_in_is_refused_before_anything_is_stopped",
+    ),
+    m(
+        "F-not-above",
+        S + "common.sh",
+        '[ "$_path" != / ] || return 0',
+        "return 0",
+        "a backupDir inside another user's folder is used: they can swap it for one of their own",
+        T
+        + "hosts/test_backup_restore.py::test_a_backup_folder_another_user_owns_or_may_write_in_is_refused_before_anything_is_stopped",
+    ),
+    m(
+        "F-marker-followed",
+        S + "backup_data.sh",
+        """WRITE_MARKER='umask 077 && t=$(mktemp "$1.XXXXXX") && echo "$2" > "$t" && mv -f "$t" "$1"'""",
+        """WRITE_MARKER='umask 077 && echo "$2" > "$1"'""",
+        "a link at .kept or .at-rest is written through: root overwrites the file it points at",
+        T
+        + "hosts/test_backup_restore.py::test_links_at_each_fixed_name_in_a_private_folder_are_replaced_never_followed",
+    ),
+    m(
+        "F-config-followed",
+        S + "write_manager_config.sh",
+        'new=$(mktemp "$1.XXXXXX") || exit 51',
+        "new=$1.new",
+        "a link at config.yaml.new is written through: root overwrites the file it points at with the secrets",
+        T + "hosts/test_backup_restore.py::test_a_config_dir_others_may_write_in_is_refused_and_nothing_is_written",
+    ),
+    m(
+        "F-restore-swappable",
+        S + "backup_data.sh",
+        '! as_root test -e "$ARCHIVE" || private_folder "$ARCHIVE" restoreFrom',
+        ":",
+        "an archive in a folder another user owns is restored: they can swap it for data of their own",
+        T
+        + "hosts/test_backup_restore.py::test_an_archive_to_restore_from_a_folder_others_may_write_in_is_refused_before_anything_is_stopped",
+    ),
+    m(
         "K-accept",
         "components/cloudify_pulumi/ssh_trust.py",
         '&& pulumi up --replace {shlex.quote(urn)}"',
@@ -500,13 +553,13 @@ MUTANTS: tuple[Mutant, ...] = (
         """    case "$DIR" in /*) ;; *) fail 2 "DIR must be an absolute path, got '$DIR'" ;; esac
     case "$NAME" in "" | . | .. | */*) fail 2 "NAME must be a plain file name, got '$NAME'" ;; esac
     require_root_access
-    if ! private_dir "$DIR"; then
+    if ! private_dir "$DIR" configDir; then
         fail 51 "could not create $DIR (configDir)"
     fi
 """,
         """    case "$NAME" in "" | . | .. | */*) fail 2 "NAME must be a plain file name, got '$NAME'" ;; esac
     require_root_access
-    if ! private_dir "$DIR"; then
+    if ! private_dir "$DIR" configDir; then
         fail 51 "could not create $DIR (configDir)"
     fi
     case "$DIR" in /*) ;; *) fail 2 "DIR must be an absolute path, got '$DIR'" ;; esac
@@ -1280,7 +1333,7 @@ MUTANTS: tuple[Mutant, ...] = (
     m(
         "M50",
         S + "write_manager_config.sh",
-        'if [ ! -s "$1.new" ]; then rm -f "$1.new"; exit 50; fi',
+        'if [ ! -s "$new" ]; then rm -f "$new"; exit 50; fi',
         ":",
         "exit 50: empty input replaces the manager's config",
         T
@@ -1297,8 +1350,8 @@ MUTANTS: tuple[Mutant, ...] = (
     m(
         "M-mode",
         S + "write_manager_config.sh",
-        'chmod 600 "$1.new"',
-        'chmod 644 "$1.new"',
+        'chmod 600 "$new"',
+        'chmod 644 "$new"',
         "the config with the admin password is world-readable",
         T
         + "hosts/test_manager_identity_hosts.py::test_the_config_written_over_ssh_is_private_and_the_app_container_sees_it_read_only",
@@ -1310,8 +1363,8 @@ MUTANTS: tuple[Mutant, ...] = (
         "        if role == AGENTS:\n            return self.management_ip\n",
         '        if role == AGENTS:\n            return "0.0.0.0"\n',
         "0.0.0.0 back on the agent ports",
-        T + "engine/test_network_exposure.py::test_a_remote_3_2_manager_publishes_public_ports_everywhere_agent_ports_"
-        "on_the_management_ip_and_no_internal",
+        T + "engine/test_network_exposure.py::test_a_remote_3_2_manager_whose_api_has_no_login_publishes_it_on_the_"
+        "management_ip_with_the_agent_ports",
         T + "hosts/test_network_exposure_hosts.py::test_the_declared_bindings_are_what_docker_publishes_and_what_a_"
         "client_elsewhere_can_reach",
     ),
@@ -1321,18 +1374,36 @@ MUTANTS: tuple[Mutant, ...] = (
         "for p in self.ports if p.role != INTERNAL",
         "for p in self.ports",
         "the profile's internal ports published again",
-        T + "engine/test_network_exposure.py::test_a_remote_3_2_manager_publishes_public_ports_everywhere_agent_ports_"
-        "on_the_management_ip_and_no_internal",
+        T + "engine/test_network_exposure.py::test_a_remote_3_2_manager_whose_api_has_no_login_publishes_it_on_the_"
+        "management_ip_with_the_agent_ports",
         T + "hosts/test_network_exposure_hosts.py::test_the_declared_bindings_are_what_docker_publishes_and_what_a_"
         "client_elsewhere_can_reach",
     ),
     m(
         "N-local-all",
         "components/cloudify_pulumi/exposure.py",
-        '        return "0.0.0.0" if v.given("host") else "127.0.0.1"',
-        '        return "0.0.0.0"',
+        '            return "127.0.0.1"',
+        '            return "0.0.0.0"',
         "a manager on this machine published on every address",
         T + "engine/test_network_exposure.py::test_a_manager_on_this_machine_is_published_on_loopback_only",
+    ),
+    m(
+        "N-open-api",
+        P + "exposure.py",
+        'return "0.0.0.0" if profile.rest_login else None',
+        'return "0.0.0.0"',
+        "cloudify-3.2's REST API, which has no login, is published on every address of a remote host by default",
+        T
+        + "engine/test_network_exposure.py::test_a_remote_3_2_manager_whose_api_has_no_login_publishes_it_on_the_management_ip_with_the_agent_ports",
+    ),
+    m(
+        "N-open-api-quiet",
+        P + "manager.py",
+        "        if warning is not None and public:",
+        "        if False:",
+        "publishing an API without a login on every address, as asked, passes without a word",
+        T
+        + "engine/test_network_exposure.py::test_publishing_an_api_without_a_login_on_every_address_warns_on_every_run",
     ),
     m(
         "N-unowned",
@@ -1372,11 +1443,11 @@ MUTANTS: tuple[Mutant, ...] = (
     m(
         "D-chmod-existing",
         S + "common.sh",
-        '    as_root test -d "$1" && return 0\n',
-        '    as_root test -d "$1" && { as_root chmod 700 "$1"; return 0; }\n',
-        "a folder the program did not create is made 0700 (backupDir: /tmp)",
-        T + "hosts/test_backup_restore.py::test_a_backup_folder_that_already_exists_keeps_its_mode_and_a_new_one_is_"
-        "made_0700",
+        '    if ! as_root test -d "$1"; then\n',
+        '    as_root test -d "$1" && as_root chmod 700 "$1"\n    if ! as_root test -d "$1"; then\n',
+        "a folder the program did not create is made 0700 (an existing backupDir's mode is the admin's)",
+        T + "hosts/test_backup_restore.py::test_a_private_backup_folder_that_already_exists_keeps_its_mode_and_a_new_"
+        "one_is_made_0700",
         T + "hosts/test_host_scripts.py::test_the_config_folder_is_made_0700_only_when_the_step_creates_it",
     ),
     m(

@@ -72,7 +72,9 @@ class CloudifyManagerArgs(TypedDict):
     public_address: NotRequired[str | None]
     """Host address the public ports (UI and REST) are published on: an IPv4 or IPv6 address of the Docker host, or
     `0.0.0.0` for all of them. Docker's published ports bypass the host's firewall (ufw, firewalld), so this address
-    is the exposure. Default: `0.0.0.0` with `host` set, else `127.0.0.1`."""
+    is the exposure. cloudify-3.2's REST API has no login: `0.0.0.0` publishes it to whoever reaches the host, and
+    every `up` warns (docs/network-exposure.md). Default: with `host` set, `0.0.0.0` for a profile with a login
+    (cloudify-7), the management address for one without (cloudify-3.2); else `127.0.0.1`."""
     manager_tls: NotRequired[bool | None]
     """Serve the UI and REST API over HTTPS only (cloudify-7): config.yaml's `ssl_enabled`, port 443, and plain port
     80 no longer published. Without `managerTlsCert` the manager's own CA issues the certificate; `managerCaCert` is
@@ -167,7 +169,8 @@ class CloudifyManagerArgs(TypedDict):
     engine's."""
     config_dir: NotRequired[str | None]
     """Host folder of the generated `config.yaml` (mode 0600; cloudify-7). Created with mode 0700; a folder that
-    already exists keeps its mode. Default: `/etc/cloudify-pulumi/<namePrefix>` on a remote host,
+    already exists keeps its mode, and must be owned by root and writable by root only, as must each folder above it
+    (or be sticky), or the step refuses it. Default: `/etc/cloudify-pulumi/<namePrefix>` on a remote host,
     `~/.cloudify-pulumi/<namePrefix>` (passwd home) on this machine."""
     admin_password: NotRequired[pulumi.Input[str] | None]
     """Secret. The manager's admin password (cloudify-7), written to its config.yaml and set in its database after
@@ -187,8 +190,10 @@ class CloudifyManagerArgs(TypedDict):
     container's own volumes, as releases before named volumes made them; set it on such stacks. Default: `named`."""
     backup_dir: NotRequired[str | None]
     """Host folder of the backup archives: each manager's go into its own folder in it, `<namePrefix>-manager`
-    (archives mode 0600). A folder the program creates gets mode 0700; one that already exists (such as /tmp) keeps
-    its mode. Managers may share it. A backup needs free space there as large as the data uncompressed, plus 64 MiB;
+    (archives mode 0600). A folder the program creates gets mode 0700. One that already exists must be owned by root
+    and writable by root only, and so must each folder above it (or be sticky): root writes fixed file names there,
+    so a backup refuses, before the manager is stopped, a folder another user owns or may write in, such as /tmp
+    itself. Managers may share it. A backup needs free space there as large as the data uncompressed, plus 64 MiB;
     with less, it stops before the manager is stopped (docs/operations.md). Default: `/var/lib/cloudify-backups` on
     a remote host, `~/.cloudify-pulumi/backups` (passwd home) on this machine."""
     backups_to_keep: NotRequired[int | None]
@@ -305,7 +310,9 @@ class CloudifyManagerPluginArgs(TypedDict):
     public_address: NotRequired[str | None]
     """Host address the public ports (UI and REST) are published on: an IPv4 or IPv6 address of the Docker host, or
     `0.0.0.0` for all of them. Docker's published ports bypass the host's firewall (ufw, firewalld), so this address
-    is the exposure. Default: `0.0.0.0` with `host` set, else `127.0.0.1`."""
+    is the exposure. cloudify-3.2's REST API has no login: `0.0.0.0` publishes it to whoever reaches the host, and
+    every `up` warns (docs/network-exposure.md). Default: with `host` set, `0.0.0.0` for a profile with a login
+    (cloudify-7), the management address for one without (cloudify-3.2); else `127.0.0.1`."""
     manager_tls: NotRequired[bool | None]
     """Serve the UI and REST API over HTTPS only (cloudify-7): config.yaml's `ssl_enabled`, port 443, and plain port
     80 no longer published. Without `managerTlsCert` the manager's own CA issues the certificate; `managerCaCert` is
@@ -400,7 +407,8 @@ class CloudifyManagerPluginArgs(TypedDict):
     engine's."""
     config_dir: NotRequired[str | None]
     """Host folder of the generated `config.yaml` (mode 0600; cloudify-7). Created with mode 0700; a folder that
-    already exists keeps its mode. Default: `/etc/cloudify-pulumi/<namePrefix>` on a remote host,
+    already exists keeps its mode, and must be owned by root and writable by root only, as must each folder above it
+    (or be sticky), or the step refuses it. Default: `/etc/cloudify-pulumi/<namePrefix>` on a remote host,
     `~/.cloudify-pulumi/<namePrefix>` (passwd home) on this machine."""
     admin_password: NotRequired[pulumi.Input[str] | None]
     """Secret. The manager's admin password (cloudify-7), written to its config.yaml and set in its database after
@@ -420,8 +428,10 @@ class CloudifyManagerPluginArgs(TypedDict):
     container's own volumes, as releases before named volumes made them; set it on such stacks. Default: `named`."""
     backup_dir: NotRequired[str | None]
     """Host folder of the backup archives: each manager's go into its own folder in it, `<namePrefix>-manager`
-    (archives mode 0600). A folder the program creates gets mode 0700; one that already exists (such as /tmp) keeps
-    its mode. Managers may share it. A backup needs free space there as large as the data uncompressed, plus 64 MiB;
+    (archives mode 0600). A folder the program creates gets mode 0700. One that already exists must be owned by root
+    and writable by root only, and so must each folder above it (or be sticky): root writes fixed file names there,
+    so a backup refuses, before the manager is stopped, a folder another user owns or may write in, such as /tmp
+    itself. Managers may share it. A backup needs free space there as large as the data uncompressed, plus 64 MiB;
     with less, it stops before the manager is stopped (docs/operations.md). Default: `/var/lib/cloudify-backups` on
     a remote host, `~/.cloudify-pulumi/backups` (passwd home) on this machine."""
     backups_to_keep: NotRequired[int | None]

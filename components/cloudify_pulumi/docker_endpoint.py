@@ -158,12 +158,19 @@ def _binding_setting(settings: ManagerSettings, port: PortMapping) -> str:
     if port.address is not None:
         return "ports"
     role = settings.profile.role_of(port.container)
-    return {AGENTS: "managementIp", INTERNAL: "ports"}.get(role or "", "publicAddress")
+    public = "managementIp" if settings.public_address is None else "publicAddress"
+    return {AGENTS: "managementIp", INTERNAL: "ports"}.get(role or "", public)
 
 
 def _binding_fix(settings: ManagerSettings, port: PortMapping, report: HostReport) -> str:
     setting = _binding_setting(settings, port)
     private = next(iter(_routable(report.addresses or ())), "10.0.0.5")
+    if setting == "managementIp" and settings.profile.role_of(port.container) != AGENTS:
+        return (
+            f"{settings.profile.name}'s REST API has no login, so its public ports are published on the management "
+            "address too. Behind NAT (a cloud VM's public IP), set managementIp to the private address the agents "
+            f"and operators reach: `pulumi config set managementIp {private}`; or set publicAddress."
+        )
     if setting == "managementIp":
         return (
             "Agent ports are published on the management address. Behind NAT (a cloud VM's public IP), set "

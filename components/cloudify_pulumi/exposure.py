@@ -3,7 +3,7 @@ by default: a manager on this machine is published on loopback only."""
 
 from __future__ import annotations
 
-from .model import PortMapping
+from .model import WILDCARDS, PortMapping
 from .profiles import ManagerProfile
 from .rules import Problems, bind_address, check_certificate
 from .values import Values
@@ -101,10 +101,26 @@ def judge_tls(v: Values, profile: ManagerProfile) -> tuple[bool, bool, bool]:
     return tls, has_cert, has_ca
 
 
-def judge_public_address(v: Values) -> str:
-    """`publicAddress`, or the narrowest default that serves: every address of a remote host (its users are
-    elsewhere), only the loopback address of this machine."""
+def judge_public_address(v: Values, profile: ManagerProfile) -> str | None:
+    """`publicAddress`, or the narrowest default that serves: only the loopback address of this machine; on a
+    remote host, every address for a profile whose REST API asks for a login (its users are elsewhere), and for
+    one without (cloudify-3.2), None: the management address, the network the agents and operators share."""
     value = v.text("publicAddress")
     if value is None:
-        return "0.0.0.0" if v.given("host") else "127.0.0.1"
+        if not v.given("host"):
+            return "127.0.0.1"
+        return "0.0.0.0" if profile.rest_login else None
     return bind_address("publicAddress", value, v.problems)
+
+
+def open_api_warning(profile: ManagerProfile, public_address: str | None) -> str | None:
+    """The warning `up` gives when a REST API without a login is published on every address, as asked."""
+    if profile.rest_login or public_address not in WILDCARDS:
+        return None
+    return (
+        f"publicAddress is {public_address}: {profile.name}'s REST API has no login, and it is published on every "
+        "address of the host. Anyone who reaches it can upload blueprints and run workflows: commands on the "
+        "manager and on every host it manages. Docker's published ports bypass the host's firewall. Unless a "
+        "firewall in front of the host limits who reaches it, remove publicAddress (the management address) or "
+        "set it to a private address."
+    )

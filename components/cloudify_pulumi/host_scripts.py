@@ -13,37 +13,14 @@ The login shell of the SSH user must be POSIX-compatible (sh, bash, dash, zsh).
 
 from __future__ import annotations
 
-import functools
 import json
 import shlex
-from importlib import resources
 
 from . import bootstrap_context, manager_config
 from .model import LOOPBACK, AgentPackage, ManagerSettings
+from .shipping import LIBRARIES, SCRIPTS_DIR, _sourcing, shipped_script
 
-# Package data of the `cloudify_pulumi` wheel as much as files of this checkout: read through importlib.resources.
-SCRIPTS_DIR = resources.files(__package__) / "scripts"
-LIBRARIES = ("common.sh", "archive.sh", "gzip_block.sh", "guardian.sh", "two_pass.sh")
-"""Files the scripts source from beside them; every script sources common.sh."""
-
-
-def _sourcing(library: str) -> str:
-    return f'. "$(dirname "$0")/{library}"\n'
-
-
-_SOURCE_COMMON = _sourcing("common.sh")
-
-
-@functools.cache
-def shipped_script(name: str) -> str:
-    """The text of `scripts/<name>` with each library it sources (`common.sh`, `archive.sh`, `gzip_block.sh`,
-    `guardian.sh`, `two_pass.sh`) inlined."""
-    body = (SCRIPTS_DIR / name).read_text()
-    if _SOURCE_COMMON not in body:
-        raise ValueError(f"{name} does not source common.sh the expected way")
-    for library in LIBRARIES:
-        body = body.replace(_sourcing(library), (SCRIPTS_DIR / library).read_text())
-    return body
+__all__ = ["LIBRARIES", "SCRIPTS_DIR", "_sourcing", "shipped_script"]
 
 
 def invocation(name: str, *args: str) -> str:

@@ -5,7 +5,7 @@ manager has on it. A value not known yet is pending: its own checks wait until i
 from __future__ import annotations
 
 from .model import HostSettings, ManagerPlan, SshProxy
-from .profiles import AGENTS
+from .profiles import AGENTS, INTERNAL
 from .rules import CONTAINER_HOSTNAME, HOST_KEY, SAFE_NAME, host_address, is_ip_address
 from .values import Values
 
@@ -73,18 +73,29 @@ def _public_name(v: Values, plan: ManagerPlan) -> str | None:
 
 
 def _check_agent_binding(v: Values, plan: ManagerPlan, management_ip: str | None) -> None:
-    """Agent ports are published on the management address, so it must be an address Docker can bind."""
-    agent_ports = [p.host for p in plan.ports if p.address is None and plan.profile.role_of(p.container) == AGENTS]
-    if management_ip is None or not agent_ports or v.problems.names("managementIp", "host"):
+    """Agent ports (and, for a REST API without a login, the public ones) are published on the management address,
+    so it must be an address Docker can bind."""
+    on_it = [p for p in plan.ports if p.address is None and _on_management_address(plan, p.container)]
+    if management_ip is None or not on_it or v.problems.names("managementIp", "host"):
         return  # pending, nothing to bind, or already refused
     if not is_ip_address(management_ip):
         what = repr(management_ip) if v.given("managementIp") else f"unset, so it is host {management_ip!r},"
+        ports = ", ".join(str(p.host) for p in on_it)
+        which = f"the agent ports ({ports}) are"
+        if any(plan.profile.role_of(p.container) != AGENTS for p in on_it):
+            which = f"{plan.profile.name}'s REST API has no login, so its ports ({ports}) are"
+            what = what.replace("unset,", "unset (and publicAddress too),")
         v.problems.add(
             "managementIp",
-            f"{what} a host name, but the agent ports ({', '.join(map(str, agent_ports))}) are "
+            f"{what} a host name, but {which} "
             "published on the management address, which must be an IP address of the host: set managementIp to "
             "the private IP the agents reach (`pulumi config set managementIp 10.0.0.5`)",
         )
+
+
+def _on_management_address(plan: ManagerPlan, container_port: int) -> bool:
+    role = plan.profile.role_of(container_port)
+    return role == AGENTS or (role != INTERNAL and plan.public_address is None)
 
 
 TLS_KEYS = ("dockerTlsCaCert", "dockerTlsCert", "dockerTlsKey")

@@ -58,6 +58,7 @@ from . import (
     backups,
     containers,
     docker_resources,
+    exposure,
     host_scripts,
     manager_config,
     operator_config,
@@ -70,6 +71,7 @@ from .derive import combine, derive
 from .docker_endpoint import SshIdentity, checked_docker_host, parse_host_report, provider_ssh_user
 from .inputs import Resolved, resolve_args
 from .model import ManagerSettings
+from .profiles import PUBLIC
 
 TYPE_TOKEN = "cloudify:index:CloudifyManager"
 T = TypeVar("T")
@@ -120,6 +122,7 @@ class CloudifyManager(pulumi.ComponentResource):
         super().__init__(TYPE_TOKEN, name, None, opts)
         self._name = name
         self._plan = resolved.plan
+        self._warn_open_api()
         self._settings = resolved.settings
         self._given = resolved.secrets
         self._registry = resolved.registry
@@ -351,6 +354,14 @@ class CloudifyManager(pulumi.ComponentResource):
             return []
         writer = _file_writer(operator_config.LICENSE_FILE)
         return [self._host_command("license", self._from_settings(writer), stdin=licence, depends_on=[engine])]
+
+    def _warn_open_api(self) -> None:
+        """Said on every run: a REST API without a login published on every address, as the user asked."""
+        plan = self._plan
+        warning = exposure.open_api_warning(plan.profile, plan.public_address)
+        public = [p for p in plan.ports if p.address is None and plan.profile.role_of(p.container) in (PUBLIC, None)]
+        if warning is not None and public:
+            pulumi.warn(warning, resource=self)
 
     # -- Docker ----------------------------------------------------------------
 

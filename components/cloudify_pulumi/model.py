@@ -119,8 +119,9 @@ class ManagerPlan:
     """The application container gets a fixed hostname (set, or the profile's default)."""
     volume_paths: tuple[str, ...]
     ports: tuple[PortMapping, ...]
-    public_address: str
-    """Where public ports (and ports no profile knows) are published."""
+    public_address: str | None
+    """Where public ports (and ports no profile knows) are published; None: on the management address (a remote
+    manager whose REST API has no login, exposure.judge_public_address)."""
     tls: bool
     """`managerTls`: HTTPS only, config.yaml's `ssl_enabled` (cloudify-7)."""
     has_tls_cert: bool
@@ -241,7 +242,7 @@ class ManagerSettings(HostSettings, ManagerPlan):
             return self.management_ip
         if role == INTERNAL:
             return LOOPBACK
-        return self.public_address
+        return self.management_ip if self.public_address is None else self.public_address
 
     @property
     def readiness_address(self) -> str:

@@ -73,6 +73,9 @@ class ManagerProfile:
     """Generate and mount `/etc/cloudify/config.yaml`, pinning the manager's identity."""
     fixed_hostname: bool
     """Give the container a fixed hostname: a new one makes configure join a cluster."""
+    rest_login: bool
+    """Its REST API asks for a login. Without one (3.2 as this program runs it), its public ports default to the
+    management address, and publishing them on every address is warned about (docs/network-exposure.md)."""
     ready_log_line: str | None = None
     """A line the container logs once it is fully configured; readiness waits for it as well as for HTTP."""
     bootstrap_context: bool = False
@@ -121,6 +124,10 @@ PROFILES: dict[str, ManagerProfile] = {
         management_ip_env=True,
         manager_config=False,
         fixed_hostname=False,
+        # 3.2's REST security (the manager blueprint's `cloudify.security`, off by default) was a file the 3.2
+        # CLI's bootstrap wrote for the container, named by MANAGER_REST_SECURITY_CONFIG_PATH (cloudify-cli tag
+        # 3.2 cloudify_cli/bootstrap/tasks.py lines 279-309, 537-570); this program writes neither.
+        rest_login=False,
         bootstrap_context=True,
     ),
     "cloudify-7": ManagerProfile(
@@ -150,6 +157,7 @@ PROFILES: dict[str, ManagerProfile] = {
         readiness_timeout=600,
         management_ip_env=False,
         manager_config=True,
+        rest_login=True,
         fixed_hostname=True,
         ready_log_line="Configuration finished successfully!",
     ),

@@ -262,7 +262,7 @@ def judge_plan(v: Values, *, has_private_key: bool, has_ssh_agent: bool) -> Mana
         tls=tls,
         has_tls_cert=has_tls_cert,
         has_tls_ca=has_tls_ca,
-        public_address=judge_public_address(v),
+        public_address=judge_public_address(v, profile),
         agents=agents,
         docker_image_url=docker_image[0] if docker_image else None,
         docker_image_sha256=docker_image[1] if docker_image else None,

@@ -158,10 +158,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "publicAddress",
         str,
-        default_doc="`0.0.0.0` with `host` set, else `127.0.0.1`",
+        default_doc="with `host` set, `0.0.0.0` for a profile with a login (cloudify-7), the management address for "
+        "one without (cloudify-3.2); else `127.0.0.1`",
         doc="Host address the public ports (UI and REST) are published on: an IPv4 or IPv6 address of the Docker "
         "host, or `0.0.0.0` for all of them. Docker's published ports bypass the host's firewall (ufw, "
-        "firewalld), so this address is the exposure.",
+        "firewalld), so this address is the exposure. cloudify-3.2's REST API has no login: `0.0.0.0` publishes it "
+        "to whoever reaches the host, and every `up` warns (docs/network-exposure.md).",
     ),
     Setting(
         "managerTls",
@@ -356,7 +358,8 @@ SETTINGS: tuple[Setting, ...] = (
         default_doc="`/etc/cloudify-pulumi/<namePrefix>` on a remote host, `~/.cloudify-pulumi/<namePrefix>` "
         "(passwd home) on this machine",
         doc="Host folder of the generated `config.yaml` (mode 0600; cloudify-7). Created with mode 0700; a folder "
-        "that already exists keeps its mode.",
+        "that already exists keeps its mode, and must be owned by root and writable by root only, as must each "
+        "folder above it (or be sticky), or the step refuses it.",
     ),
     Setting(
         "adminPassword",
@@ -403,9 +406,11 @@ SETTINGS: tuple[Setting, ...] = (
         default_doc="`/var/lib/cloudify-backups` on a remote host, `~/.cloudify-pulumi/backups` (passwd home) on "
         "this machine",
         doc="Host folder of the backup archives: each manager's go into its own folder in it, `<namePrefix>-manager` "
-        "(archives mode 0600). A folder the program creates gets mode 0700; one that already exists (such as /tmp) "
-        "keeps its mode. Managers may share it. A backup needs free space there as large as the data uncompressed, "
-        "plus 64 MiB; with less, it stops before the manager is stopped (docs/operations.md).",
+        "(archives mode 0600). A folder the program creates gets mode 0700. One that already exists must be owned "
+        "by root and writable by root only, and so must each folder above it (or be sticky): root writes fixed "
+        "file names there, so a backup refuses, before the manager is stopped, a folder another user owns or may "
+        "write in, such as /tmp itself. Managers may share it. A backup needs free space there as large as the "
+        "data uncompressed, plus 64 MiB; with less, it stops before the manager is stopped (docs/operations.md).",
     ),
     Setting(
         "backupsToKeep",

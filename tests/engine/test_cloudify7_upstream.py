@@ -174,7 +174,9 @@ def test_the_readiness_step_gets_the_password_to_mask_and_waits_for_configure_to
     assert THROWAWAY_ADMIN_PASSWORD in secret_strings(ready.wire_inputs["stdin"])
     seed = run_program(stack_config("prod"), secrets=stack_secrets(stack_config("prod")))
     seed_ready = seed.one("command:remote:Command", "-ready")
-    assert script_arguments(seed_ready.inputs["create"])[1][8:] == ["-", "false"] and "stdin" not in seed_ready.inputs
+    # then ADDRESS: 3.2's API (no login) is on the management address, which the readiness check asks
+    assert script_arguments(seed_ready.inputs["create"])[1][8:] == ["-", "false", "10.0.0.10"]
+    assert "stdin" not in seed_ready.inputs
     assert not [r for r in seed.registrations if r.name.endswith("-admin-password")]
 
 

@@ -5,6 +5,7 @@ another network namespace."""
 
 from __future__ import annotations
 
+import logging
 import shlex
 
 import pytest
@@ -64,9 +65,26 @@ def test_every_port_of_every_profile_has_the_role_written_here(profile):
     assert all(p.role in ROLES and p.service and p.needed_by for p in ports)
 
 
-def test_a_remote_3_2_manager_publishes_public_ports_everywhere_agent_ports_on_the_management_ip_and_no_internal():
+def test_a_remote_3_2_manager_whose_api_has_no_login_publishes_it_on_the_management_ip_with_the_agent_ports():
+    """3.2's REST API has no login here (profiles.py `rest_login`), so its public port defaults to the management
+    address, the network the agents and operators share; every address only when asked, and no internal port."""
     published = bindings({**REMOTE, "managementIp": "10.0.0.10"})
-    assert published == {80: "0.0.0.0", 5672: "10.0.0.10", 8101: "10.0.0.10", 53229: "10.0.0.10"}
+    assert published == {80: "10.0.0.10", 5672: "10.0.0.10", 8101: "10.0.0.10", 53229: "10.0.0.10"}
+    everywhere = bindings({**REMOTE, "managementIp": "10.0.0.10", "publicAddress": "0.0.0.0"})
+    assert everywhere == {80: "0.0.0.0", 5672: "10.0.0.10", 8101: "10.0.0.10", 53229: "10.0.0.10"}
+
+
+def test_publishing_an_api_without_a_login_on_every_address_warns_on_every_run(caplog):
+    config = {**stack_config("prod"), "publicAddress": "0.0.0.0"}
+    with caplog.at_level(logging.WARNING):
+        run_program(config, secrets=stack_secrets(config))
+    assert "publicAddress is 0.0.0.0: cloudify-3.2's REST API has no login" in caplog.text
+    assert "run workflows: commands on the manager and on every host it manages" in caplog.text
+    caplog.clear()
+    for quiet in ({**stack_config("prod")}, {**stack_config("prod"), "managerProfile": "cloudify-7"}):
+        with caplog.at_level(logging.WARNING):
+            run_program(quiet, secrets=stack_secrets(quiet))
+        assert "has no login" not in caplog.text
 
 
 def test_a_remote_cloudify_7_manager_publishes_443_everywhere_and_the_agent_ports_on_the_management_ip():
@@ -88,7 +106,8 @@ def test_public_address_moves_only_the_public_ports():
 
 
 def test_ports_may_name_an_address_and_an_internal_port_named_without_one_stays_on_loopback():
-    published = bindings({**REMOTE, "ports": '["10.0.0.5:8080:80", 9200, "[fd00::1]:5672:5672", 8443]'})
+    ports = '["10.0.0.5:8080:80", 9200, "[fd00::1]:5672:5672", 8443]'
+    published = bindings({**REMOTE, "ports": ports, "publicAddress": "0.0.0.0"})
     assert published == {80: "10.0.0.5", 5672: "fd00::1", 9200: "127.0.0.1", 8443: "0.0.0.0"}
 
 
@@ -114,10 +133,16 @@ def test_public_address_must_be_an_ip_address():
 
 
 def test_agent_ports_cannot_be_bound_on_a_management_address_that_is_a_host_name():
-    assert problems({**IMAGES, "host": "manager.example.com"}) == [
+    assert problems({**IMAGES, "host": "manager.example.com", "managerProfile": "cloudify-7"}) == [
         "managementIp: unset, so it is host 'manager.example.com', a host name, but the agent ports "
-        "(5672, 8101, 53229) are published on the management address, which must be an IP address of the host: "
+        "(5671, 53333) are published on the management address, which must be an IP address of the host: "
         "set managementIp to the private IP the agents reach (`pulumi config set managementIp 10.0.0.5`)"
+    ]
+    assert problems({**IMAGES, "host": "manager.example.com"}) == [
+        "managementIp: unset (and publicAddress too), so it is host 'manager.example.com', a host name, but "
+        "cloudify-3.2's REST API has no login, so its ports (80, 5672, 8101, 53229) are published on the management "
+        "address, which must be an IP address of the host: set managementIp to the private IP the agents reach "
+        "(`pulumi config set managementIp 10.0.0.5`)"
     ]
 
 
@@ -130,7 +155,7 @@ def test_the_host_addresses_are_read_from_the_docker_step_ipv6_from_its_hex_form
 
 
 def test_an_agent_binding_on_an_address_the_host_does_not_own_is_refused_naming_management_ip_and_the_fix():
-    nat = settings({**REMOTE, "host": "203.0.113.7"})
+    nat = settings({**REMOTE, "host": "203.0.113.7", "publicAddress": "0.0.0.0"})
     with pytest.raises(DockerHostError) as error:
         checked_docker_host(nat, host_report("127.0.0.1 10.0.0.5 172.17.0.1"))
     assert str(error.value) == (
@@ -138,6 +163,17 @@ def test_an_agent_binding_on_an_address_the_host_does_not_own_is_refused_naming_
         "5672 on it (the host has 10.0.0.5, 172.17.0.1). Agent ports are published on the management address. "
         "Behind NAT (a cloud VM's public IP), set managementIp to the private address the agents in the same "
         "network reach: `pulumi config set managementIp 10.0.0.5`."
+    )
+
+
+def test_an_api_without_a_login_on_an_address_the_host_does_not_own_is_refused_naming_management_ip():
+    nat = settings({**REMOTE, "host": "203.0.113.7"})
+    with pytest.raises(DockerHostError) as error:
+        checked_docker_host(nat, host_report("127.0.0.1 10.0.0.5"))
+    assert str(error.value).startswith(
+        "managementIp: 203.0.113.7 is not an address of 203.0.113.7 (ubuntu 22.04), so Docker cannot publish port "
+        "80 on it (the host has 10.0.0.5). cloudify-3.2's REST API has no login, so its public ports are published "
+        "on the management address too."
     )
 
 
@@ -169,7 +205,7 @@ def test_two_managers_on_one_host_may_share_a_port_number_on_different_addresses
     a = settings({**REMOTE, "publicAddress": "10.0.0.5", "managementIp": "10.0.0.5"})
     b = settings({**REMOTE, "publicAddress": "10.0.0.6", "managementIp": "10.0.0.6", "namePrefix": "two"})
     assert shared_host_ports(a, b) == []
-    everywhere = settings({**REMOTE, "namePrefix": "three", "managementIp": "10.0.0.7"})
+    everywhere = settings({**REMOTE, "namePrefix": "three", "managementIp": "10.0.0.7", "publicAddress": "0.0.0.0"})
     assert shared_host_ports(a, everywhere) == [80]
 
 
@@ -201,7 +237,8 @@ def test_the_readiness_check_reaches_the_public_port_on_the_address_it_is_publis
         create = run_program(config, secrets=stack_secrets(config)).commands()["ready"]
         return shlex.split(create)[3:]
 
-    assert len(ready_words()) == 11  # the script's name, then its ten arguments as before
+    assert len(ready_words(publicAddress="0.0.0.0")) == 11  # the script's name, then its ten arguments as before
+    assert ready_words()[-1] == "10.0.0.10", "3.2's API is on the management address (no login)"
     assert ready_words(publicAddress="10.0.0.10")[-1] == "10.0.0.10"
     assert ready_words(publicAddress="::")[-1] == "::1"
     assert ready_words(ports='["127.0.0.2:80:80"]')[-1] == "127.0.0.2"

@@ -60,7 +60,8 @@ LOCAL = "127.0.0.1"
 
 
 def remote_3_2(management_ip: str) -> list[tuple[int, str]]:
-    return [(80, ALL), (5672, management_ip), (8101, management_ip), (53229, management_ip)]
+    """Issue 49: 3.2's REST API has no login, so its public port 80 goes on the management address too."""
+    return [(80, management_ip), (5672, management_ip), (8101, management_ip), (53229, management_ip)]
 
 
 PORTS_2_0: dict[str, dict[str, list[tuple[int, str]]]] = {
@@ -72,8 +73,9 @@ PORTS_2_0: dict[str, dict[str, list[tuple[int, str]]]] = {
         "docker:index/container:Container::tokyo-app": remote_3_2("10.20.0.10"),
     },
     "bastion": {APP: remote_3_2("10.20.0.5")},
-    # explicit `ports` (8443 and 443 have no role in cloudify-3.2: publicAddress; 80 is public)
-    "prod-kitchen-sink": {APP: [(80, ALL), (443, ALL), (8443, ALL)]},
+    # explicit `ports` (8443 and 443 have no role in cloudify-3.2: publicAddress; 80 is public), all on the
+    # management address: publicAddress is unset, and 3.2's REST API has no login (issue 49)
+    "prod-kitchen-sink": {APP: [(80, "10.0.0.10"), (443, "10.0.0.10"), (8443, "10.0.0.10")]},
     # TLS by default on a remote cloudify-7 manager: the plain HTTP port 80 is no longer published
     "prod-cloudify-7": {APP: [(443, ALL), (5671, "10.0.0.5"), (53333, "10.0.0.5")]},
     "prod-offline": {APP: remote_3_2("10.0.0.10")},
@@ -312,6 +314,34 @@ def ready_for_work_as_2_1(requests: dict, rendering: str) -> dict:
     return kept
 
 
+OPEN_API_2_0 = {  # issue 49: where 3.2's REST port moved to the management address, the readiness step asks there
+    "prod": "10.0.0.10",
+    "sites": None,  # per manager: each one's own management address
+    "bastion": "10.20.0.5",
+    # prod-kitchen-sink: its readiness port 80 is published as 8080: no port 80 on the host, so loopback as before
+    "prod-offline": "10.0.0.10",
+    "prod-tls": None,  # the Docker step is not on the host (tcp://): its readiness asks on loopback, as before
+    "prod-registry": "10.0.0.10",
+}
+
+
+def readiness_on_management_address_as_2_1(requests: dict, rendering: str) -> dict:
+    """The readiness step's trailing ADDRESS (wait_ready.sh's optional last argument, 2.1.0) taken out where the
+    public port moved to the management address (`OPEN_API_2_0`); checked first to be that address."""
+    if rendering not in OPEN_API_2_0:
+        return requests
+    for request in requests.values():
+        create = request["inputs"].get("create")
+        if not isinstance(create, str) or " wait_ready.sh " not in create:
+            continue
+        words = shlex.split(create)
+        if OPEN_API_2_0[rendering] is not None:
+            assert words[-1] == OPEN_API_2_0[rendering], words[-1]
+        assert words[-2] == "false" and words[-1].startswith("10."), words[-2:]
+        request["inputs"]["create"] = shlex.join(words[:-1])
+    return requests
+
+
 @pytest.fixture(autouse=True)
 def fixture_stack_identity_removed():
     """These runs use the fixture's stack name, not the test's own: remove the identity folder they write."""
@@ -324,6 +354,7 @@ def fixture_stack_identity_removed():
 def test_the_engine_receives_the_same_requests_as_before_the_library(rendering):
     now = trusted_as_1_x(json.loads(json.dumps(requests(render(rendering)), sort_keys=True)), rendering)
     now = ready_for_work_as_2_1(now, rendering)
+    now = readiness_on_management_address_as_2_1(now, rendering)
     now = tls_as_1_x(config_as_1_x(backups_as_2_0(now), rendering), BEFORE[rendering], rendering)
     before = pinned_checked_strictly(BEFORE[rendering])
     assert sorted(now) == sorted(before), "URNs changed"

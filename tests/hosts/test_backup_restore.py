@@ -30,9 +30,10 @@ from backupbed import (
     up_app_side,
     values,
 )
+from cloudify_pulumi import host_scripts
 from cloudify_pulumi.rules import path_slug
 from gzipformat import member_headers, stored_length
-from harness import REPO, Run, render_for_host
+from harness import REPO, Run, render_for_host, script_arguments
 from hostbed import (
     PackageServer,
     delete_as_the_provider_does,
@@ -552,8 +553,8 @@ def test_the_documented_restore_commands_work_as_written(manager):
     manager.in_app("rm -rf /srv/cfy-state/nested && echo junk > /srv/cfy-state/junk")
 
     written = documented_restore_commands()
-    scripts = "components/cloudify_pulumi/scripts"
-    assert written.startswith(f"scp {scripts}/common.sh {scripts}/archive.sh {scripts}/restore_backup.sh ")
+    assert written.startswith("python3 components/cloudify_pulumi/shipping.py restore_backup.sh |\n")
+    assert "scp" not in written and "/tmp" not in written, "nothing is copied to a folder others may write in"
     commands = re.sub(r"/var/lib/cloudify-backups/cloudify-manager/\S+\.tar\.gz", archive, written)
     commands = commands.replace("cloudify-manager", manager.app).replace("cloudify-data", manager.data)
     commands = commands.replace("manager.example.com", f"{manager.host.user}@127.0.0.1")
@@ -561,25 +562,139 @@ def test_the_documented_restore_commands_work_as_written(manager):
         f"-i {manager.host.key} -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null "
         "-o LogLevel=ERROR"
     )
-    shell = (
-        f'ssh() {{ command ssh {options} -p {manager.host.port} "$@"; }}\n'
-        f'scp() {{ command scp {options} -P {manager.host.port} "$@"; }}\nset -e\n{commands}'
-    )
+    planted = "/tmp/common.sh"  # what another user of the host could leave for a runbook that copies files there
+    manager.host.root(f"printf 'echo PLANTED >&2; exit 99\\n' > {planted} && chown 1000 {planted}")
+    shell = f'ssh() {{ command ssh {options} -p {manager.host.port} "$@"; }}\nset -e\n{commands}'
     done = subprocess.run(["sh", "-c", shell], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert f"restored {archive} into the volumes of {manager.data}" in done.stderr
+    assert f"restored {archive} into the volumes of {manager.data}" in done.stderr and "PLANTED" not in done.stderr
     assert fingerprint(manager) == before and manager.running()
 
 
-def test_a_backup_folder_that_already_exists_keeps_its_mode_and_a_new_one_is_made_0700(make_manager):
-    """`backupDir: /tmp` must not make /tmp 0700: only a folder the script creates gets 0700 (common.sh
-    private_dir); the archive itself is 0600 either way."""
+def test_a_private_backup_folder_that_already_exists_keeps_its_mode_and_a_new_one_is_made_0700(make_manager):
+    """An existing backupDir that only root may write in (an admin's 0755 folder) is used as it is: only a folder
+    the script creates gets 0700 (common.sh private_dir); the archive itself is 0600 either way."""
     manager = make_manager()
-    Path(manager.backup_dir).mkdir()
-    os.chmod(manager.backup_dir, 0o1777)
+    Path(manager.backup_dir).mkdir(mode=0o755)
+    os.chmod(manager.backup_dir, 0o755)
     manager.start_app(ensure_image())
     result = manager.host.ssh(manager.backup_command())
     assert result.returncode == 0, result.stderr
-    assert oct(Path(manager.backup_dir).stat().st_mode & 0o7777) == "0o1777"
+    assert oct(Path(manager.backup_dir).stat().st_mode & 0o7777) == "0o755"
     assert oct(Path(manager.backups).stat().st_mode & 0o7777) == "0o700", "the manager's own folder is made 0700"
     assert oct(Path(values(result.stdout)["BACKUP_FILE"]).stat().st_mode & 0o777) == "0o600"
+
+
+PRECIOUS = "root's own file: a planted link must not reach it\n"
+
+
+def precious_file(manager: Manager) -> Path:
+    """A root-owned file the test host sees, for planted links to point at."""
+    path = Path(manager.backup_dir).parent / "precious"
+    path.write_text(PRECIOUS)
+    path.chmod(0o644)
+    return path
+
+
+def another_users(path: Path) -> None:
+    os.chown(path, 1000, 1000)
+
+
+@pytest.mark.parametrize(
+    ("shape", "named"),
+    [
+        ("backupDir 1777", "is owned by uid 0 with mode 1777"),
+        ("backupDir of another user", "is owned by uid 1000 with mode 755"),
+        ("manager folder of another user, links planted", "-manager is owned by uid 1000 with mode 755"),
+        ("inside a folder of another user", "which is owned by uid 1000 with mode 755"),
+    ],
+)
+def test_a_backup_folder_another_user_owns_or_may_write_in_is_refused_before_anything_is_stopped(
+    make_manager, shape, named
+):
+    """An unprivileged user who owns or may write in the folder could plant `.write-test` or `.kept` as links to
+    a root file, which the step running as root would then overwrite (issue 49): refused with exit 12 before the
+    manager is stopped, the root file unchanged."""
+    manager = make_manager()
+    precious = precious_file(manager)
+    folder = Path(manager.backup_dir)
+    if shape == "inside a folder of another user":
+        another_users(folder.parent)
+        folder.parent.chmod(0o755)
+    folder.mkdir(mode=0o755)
+    if shape == "backupDir 1777":
+        folder.chmod(0o1777)
+    elif shape == "backupDir of another user":
+        another_users(folder)
+    elif shape.startswith("manager folder"):
+        backups = Path(manager.backups)
+        backups.mkdir(mode=0o755)
+        for name in (".write-test", ".kept", ".at-rest", ".images"):
+            (backups / name).symlink_to(precious)
+        another_users(backups)
+    manager.start_app(ensure_image())
+    result = manager.host.ssh(manager.backup_command(key="new-key"))
+    assert result.returncode == 12 and result.stdout == "", result.stderr
+    assert f"backupDir: {manager.backup_dir if 'manager folder' not in shape else manager.backups}" in result.stderr
+    assert named in result.stderr and "sudo install -d -o root -g root -m 700" in result.stderr
+    assert "nothing was stopped" in result.stderr and manager.running()
+    assert precious.read_text() == PRECIOUS and oct(precious.stat().st_mode & 0o777) == "0o644"
+
+
+def test_links_at_each_fixed_name_in_a_private_folder_are_replaced_never_followed(make_manager):
+    """Temporary files come from mktemp, and markers are renamed into place: a link found at `.kept`,
+    `.at-rest`, `.images` or the old `.write-test` and `.images.new` is never written through."""
+    manager = make_manager()
+    precious = precious_file(manager)
+    backups = Path(manager.backups)
+    backups.mkdir(parents=True, mode=0o700)
+    for name in (".write-test", ".images.new", ".at-rest", ".images", ".kept", "config.yaml.new"):
+        (backups / name).symlink_to(precious)
+    manager.start_app(ensure_image())
+    backup = manager.host.ssh(manager.backup_command(key="new-key"))
+    assert backup.returncode == 0, backup.stderr
+    archive = values(backup.stdout)["BACKUP_FILE"]
+    assert oct(Path(archive).stat().st_mode & 0o777) == "0o600"
+    prune = manager.host.ssh(resolved(manager.run.commands()["prune-backups"], values(backup.stdout)))
+    assert prune.returncode == 0, prune.stderr
+    assert precious.read_text() == PRECIOUS and oct(precious.stat().st_mode & 0o777) == "0o644"
+    assert (backups / ".kept").read_text() == Path(archive).name + "\n" and not (backups / ".kept").is_symlink()
+
+
+def test_a_config_dir_others_may_write_in_is_refused_and_nothing_is_written(make_host, tmp_path_factory):
+    shared = tmp_path_factory.mktemp("config")
+    host = make_host("config-dir", shared_dirs=(str(shared),))
+    config_dir = shared / "cloudify"
+    config_dir.mkdir(mode=0o755)
+    config_dir.chmod(0o1777)
+    precious = shared / "precious"
+    precious.write_text(PRECIOUS)
+    (config_dir / "config.yaml.new").symlink_to(precious)
+    done = host.ssh(host_scripts.invocation("write_manager_config.sh", "true", str(config_dir)), input_text="a: 1\n")
+    assert done.returncode == 12 and done.stdout == "", done.stderr
+    assert f"configDir: {config_dir} is owned by uid 0 with mode 1777" in done.stderr
+    assert precious.read_text() == PRECIOUS and not (config_dir / "config.yaml").exists()
+    config_dir.chmod(0o700)
+    written = host.ssh(host_scripts.invocation("write_manager_config.sh", "true", str(config_dir)), input_text="a: 1\n")
+    assert written.returncode == 0, written.stderr
+    assert (config_dir / "config.yaml").read_text() == "a: 1\n", "written through a new file, renamed into place"
+    assert precious.read_text() == PRECIOUS, "the link at the old fixed name is not followed"
+
+
+def test_an_archive_to_restore_from_a_folder_others_may_write_in_is_refused_before_anything_is_stopped(manager):
+    """Its owner could swap the archive between the check and the read."""
+    manager.start_app(ensure_image())
+    archive = values(manager.host.ssh(manager.backup_command(key="new-key")).stdout)["BACKUP_FILE"]
+    docker("start", manager.app)
+    dropped = Path(manager.backup_dir).parent / "dropbox"
+    dropped.mkdir(mode=0o755)
+    another_users(dropped)
+    moved = dropped / Path(archive).name
+    os.rename(archive, moved)
+    restore = manager.run.commands()["backup"].replace(manager.declared_key, "restore-key")
+    name, words = script_arguments(restore)
+    words = [*words[:7], "restore", words[8], str(moved)]  # MODE, APP_IMAGE, ARCHIVE (backup_data.sh usage)
+    done = manager.host.ssh(host_scripts.invocation(name, *words))
+    assert done.returncode == 12, done.stderr
+    assert f"restoreFrom: {moved} is in {dropped}, which is owned by uid 1000" in done.stderr
+    assert manager.running()

@@ -73,9 +73,9 @@ def client():
     namespace.remove()
 
 
-def declared_containers(management_ip: str) -> tuple[dict, dict]:
+def declared_containers(management_ip: str, **overrides: str) -> tuple[dict, dict]:
     """The prod stack's data and app container inputs for a host at `management_ip`, named apart."""
-    config = {**stack_config("prod"), "host": management_ip, "managementIp": management_ip}
+    config = {**stack_config("prod"), "host": management_ip, "managementIp": management_ip, **overrides}
     config.update(namePrefix=f"cfy-exposure-{uuid.uuid4().hex[:6]}", volumePaths='["/srv/state"]')
     run = run_program(config, secrets=stack_secrets(config))
     return run.one(CONTAINER, "-data").inputs, run.one(CONTAINER, "-app").inputs
@@ -88,8 +88,17 @@ def serve_every_profile_port() -> list[str]:
     return ["sh", "-c", script]
 
 
-def test_the_declared_bindings_are_what_docker_publishes_and_what_a_client_elsewhere_can_reach(client):
-    data, app = declared_containers(client.management)
+@pytest.mark.parametrize(
+    ("overrides", "public"),
+    [
+        ({}, ("open", "refused")),  # 3.2's API has no login: on the management address only, by default
+        ({"publicAddress": "0.0.0.0"}, ("open", "open")),  # every address, as asked (and warned about)
+    ],
+)
+def test_the_declared_bindings_are_what_docker_publishes_and_what_a_client_elsewhere_can_reach(
+    client, overrides, public
+):
+    data, app = declared_containers(client.management, **overrides)
     hostbed.create_declared_data_container(data, hostbed.ensure_image())
     name = hostbed.run_declared_app_container(app, hostbed.ensure_image(), *serve_every_profile_port())
     try:
@@ -100,7 +109,7 @@ def test_the_declared_bindings_are_what_docker_publishes_and_what_a_client_elsew
         published = hostbed.docker("port", name).stdout
         for p in app["ports"]:
             assert f"{int(p['internal'])}/tcp -> {p['ip']}:{int(p['external'])}" in published, published
-        expected = {PUBLIC: ("open", "open"), AGENTS: ("open", "refused"), INTERNAL: ("refused", "refused")}
+        expected = {PUBLIC: public, AGENTS: ("open", "refused"), INTERNAL: ("refused", "refused")}
         seen = {
             p.number: (client.reach(client.management, p.number), client.reach(client.other, p.number))
             for p in PROFILE.ports

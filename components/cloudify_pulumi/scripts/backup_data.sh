@@ -149,7 +149,7 @@ record_image() {
     [ "$KEY" != - ] && [ "$APP_IMAGE" != - ] || return 0
     as_root sh -c 'f=$1/.images
         grep -q "^$2 " "$f" 2>/dev/null && exit 0
-        (umask 077 && { cat "$f" 2>/dev/null; echo "$2 $3"; } | tail -n 50 > "$f.new") && mv -f "$f.new" "$f"' \
+        t=$(mktemp "$f.XXXXXX") && { cat "$f" 2>/dev/null; echo "$2 $3"; } | tail -n 50 > "$t" && mv -f "$t" "$f"' \
         record "$FOLDER" "$KEY" "$APP_IMAGE"
 }
 
@@ -169,6 +169,12 @@ previous_image() {
 
 # Runs as root, the data container's mount sources on stdin, one per line: the KiB they take, or fails if one is
 # not a folder on this host.
+# WRITE_MARKER, run as root with FILE and TEXT: FILE holds the line TEXT afterwards. It is written to a new file
+# beside it (mktemp: a name nobody could have planted) and renamed over FILE, so a link found at FILE is replaced,
+# never followed.
+# shellcheck disable=SC2016
+WRITE_MARKER='umask 077 && t=$(mktemp "$1.XXXXXX") && echo "$2" > "$t" && mv -f "$t" "$1"'
+
 SOURCES_KIB='
 kib=0
 while IFS= read -r source; do
@@ -222,8 +228,9 @@ prepare() {
     case "$KEEP" in '' | *[!0-9]*) fail 2 "KEEP must be a whole number, got '$KEEP'" ;; esac
     choose_format
     require_root_access
-    if ! private_dir "$DIR" || ! private_dir "$FOLDER" ||
-        ! as_root sh -c ': > "$1/.write-test" && rm -f "$1/.write-test"' probe "$FOLDER"; then
+    private_dir "$DIR" backupDir && private_dir "$FOLDER" backupDir || _writable=false
+    if [ "${_writable:-true}" = false ] ||
+        ! as_root sh -c 't=$(mktemp "$1/.write-test.XXXXXX") && rm -f "$t"' probe "$FOLDER"; then
         fail 60 "the backup folder $FOLDER (backupDir) cannot be created or written; nothing was stopped or deleted"
     fi
     # Volume paths are plain words (settings.py validates them), so they are split on purpose.
@@ -295,6 +302,7 @@ restore() {
     archive_reader "$ARCHIVE" ||
         fail 2 "ARCHIVE must be a .tar.zst, .tar.gz or .tar that backup_data.sh made, got '$ARCHIVE'"
     prepare
+    ! as_root test -e "$ARCHIVE" || private_folder "$ARCHIVE" restoreFrom
     [ -n "$PATHS" ] || fail 71 "the data container $DATA does not exist or holds no volumes; nothing was restored"
     # shellcheck disable=SC2086
     archive_holds_only "$ARCHIVE" $PATHS ||
@@ -321,7 +329,7 @@ restore() {
     fi
     REFILLER=
     if [ -n "$_previous" ]; then
-        as_root sh -c 'umask 077 && echo "$2" > "$1/.at-rest"' at-rest "$FOLDER" \
+        as_root sh -c "$WRITE_MARKER" at-rest "$FOLDER/.at-rest" \
             "$(docker_inspect '{{.Id}} {{.State.StartedAt}}' "$APP") $SAFE"
     fi
     phase finished
@@ -331,7 +339,7 @@ restore() {
 
 prune_mode() {
     prepare
-    case "$ARCHIVE" in "$FOLDER"/*) as_root sh -c 'umask 077 && echo "${2##*/}" > "$1/.kept"' kept "$FOLDER" "$ARCHIVE" ;; esac
+    case "$ARCHIVE" in "$FOLDER"/*) as_root sh -c "$WRITE_MARKER" kept "$FOLDER/.kept" "${ARCHIVE##*/}" ;; esac
     prune
     say "kept the newest $KEEP archives of $APP${ARCHIVE:+, and $ARCHIVE}"
     report "$(newest_archive)" ""

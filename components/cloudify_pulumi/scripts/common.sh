@@ -2,7 +2,8 @@
 # Helpers shared by the host scripts. Each script sources this file when run
 # on its own; the component inlines it when it ships a script to a host.
 # Callers set SCRIPT (the name used in messages) and USE_SUDO (true|false).
-# Exit codes owned here: 2 usage, 11 no way to act as root.
+# Exit codes owned here: 2 usage, 11 no way to act as root, 12 a folder root
+# writes in is not private to root (private_dir).
 
 # Progress and errors go to stderr, which `pulumi up` streams live; stdout is
 # kept for the KEY=value results. Nothing secret is ever passed to `say`.
@@ -65,14 +66,58 @@ download() {
 # docker_inspect FORMAT NAME: one field of a container, as root; fails when it does not exist.
 docker_inspect() { as_root docker inspect -f "$1" "$2" 2>/dev/null; }
 
-# private_dir DIR: DIR exists afterwards. A folder this call creates gets mode
-# 0700 (its missing parents are made as `mkdir -p` makes them); a folder that
-# already exists keeps its mode and owner: a host folder the program did not
-# create (backupDir: /tmp) is never changed. The files put in it are 0600.
+# private_dir DIR SETTING: DIR exists afterwards, and nobody but root (the user
+# the script acts as) can plant a file or a link in it, or swap it for another
+# folder. Root writes fixed names there (a temporary file, a marker, an
+# archive), so a folder another user owns or may write in would let them point
+# those names at any file root then overwrites, or read the archives. A folder
+# this call creates gets mode 0700 (its missing parents are made as `mkdir -p`
+# makes them); an existing one is never changed, and is refused (exit 12)
+# unless private_folder says it is private.
 private_dir() {
-    as_root test -d "$1" && return 0
-    as_root mkdir -p "$(dirname "$1")" || return 1
-    as_root mkdir -m 700 "$1" 2>/dev/null || as_root test -d "$1"
+    if ! as_root test -d "$1"; then
+        as_root mkdir -p "$(dirname "$1")" || return 1
+        as_root mkdir -m 700 "$1" 2>/dev/null || as_root test -d "$1" || return 1
+    fi
+    private_folder "$1" "$2"
+}
+
+# private_folder PATH SETTING: exit 12, naming SETTING, unless PATH (a folder or a file), every link resolved, is
+# owned by root (or the user the script acts as) and not writable by group or others, and so is each folder above
+# it, except that a folder above may be sticky (/tmp: nobody else may rename or delete root's entries there).
+# The rule of OpenSSH's StrictModes, and of sudo's for sudoers.
+private_folder() {
+    _path=$(as_root readlink -f -- "$1") || return 1
+    _owner=$(as_root id -u)
+    _level=own
+    while :; do
+        # shellcheck disable=SC2046
+        set -- "$1" "$2" $(as_root stat -c '%u %a' -- "$_path") || return 1
+        private_enough "$_level" "$3" "$4" "$_owner" || refuse_folder "$1" "$2" "$_path" "$3" "$4" "$_level"
+        [ "$_path" != / ] || return 0
+        _path=$(dirname "$_path")
+        _level=above
+    done
+}
+
+# private_enough LEVEL UID MODE OWNER: whether a folder (LEVEL own) or one above it (above) is owned by root or
+# OWNER and not writable by group or others; above, sticky will do.
+private_enough() {
+    [ "$2" = 0 ] || [ "$2" = "$4" ] || return 1
+    _mode=$(printf '%04d' "$3")
+    _group=${_mode#??}
+    _group=${_group%?}
+    _other=${_mode#???}
+    [ $(((_group | _other) & 2)) = 0 ] && return 0
+    [ "$1" = above ] && [ $((${_mode%???} & 1)) = 1 ]
+}
+
+# refuse_folder PATH SETTING FOLDER UID MODE LEVEL: exit 12, naming the setting, the folder, its owner and mode,
+# and the fix.
+refuse_folder() {
+    _where="$1 is owned by uid $4 with mode $5"
+    [ "$6" = own ] || _where="$1 is in $3, which is owned by uid $4 with mode $5"
+    fail 12 "$2: $_where. Root writes and reads fixed file names there, so another user who owns it or may write in it could point them at files root then overwrites, swap an archive, or read one. Use a folder owned by root and writable by root only (not /tmp, nor a folder in a shared one), such as one made with: sudo install -d -o root -g root -m 700 /var/lib/cloudify-backups; and set $2 to a path in it; nothing was stopped"
 }
 
 # sha256_matches FILE SHA256: FILE has that SHA-256 (lower-case hex), or

@@ -3,8 +3,11 @@
 #
 #   restore_backup.sh USE_SUDO APP_CONTAINER DATA_CONTAINER ARCHIVE
 #
-# Run it on the Docker host (copy this file, common.sh and archive.sh next to each other):
-#   sudo sh restore_backup.sh false cloudify-manager cloudify-data /var/lib/cloudify-backups/<archive>
+# Send it to the Docker host as one self-contained text (docs/operations.md, Restore), never as files
+# copied to a shared folder such as /tmp:
+#   python3 components/cloudify_pulumi/shipping.py restore_backup.sh |
+#       ssh HOST 'sudo sh -c "$(cat)" restore_backup.sh false cloudify-manager cloudify-data <archive>'
+# (On a checkout on the host itself, `sudo sh restore_backup.sh ...` beside common.sh and archive.sh.)
 # ARCHIVE is one backup_data.sh made: .tar.zst, .tar.gz (also every release's
 # before this one) or .tar, one tar stream or the two passes of a copy made
 # while the manager ran (archive.sh). It is tested whole first, and must hold the data
@@ -13,7 +16,8 @@
 # and refilled from it (decompressed on the host, unpacked by a one-off
 # container of the application's image); then it is started again if it was
 # running. Files that were not in the archive are gone afterwards.
-# Exit codes: 0 restored, 2 usage, 11 no root access, 70 archive missing or
+# Exit codes: 0 restored, 2 usage, 11 no root access, 12 ARCHIVE in a folder
+# another user owns or may write in, 70 archive missing or
 # unreadable, 71 containers missing, 72 restore failed.
 # The inner `sh -c` texts take their values as arguments, never spliced in:
 # shellcheck disable=SC2016
@@ -35,6 +39,7 @@ main() {
     archive_reader "$ARCHIVE" ||
         fail 2 "ARCHIVE must be a .tar.zst, .tar.gz or .tar that backup_data.sh made, got '$ARCHIVE'"
     require_root_access
+    ! as_root test -e "$ARCHIVE" || private_folder "$ARCHIVE" ARCHIVE
     _paths=$(data_paths "$DATA") || _paths=
     [ -n "$_paths" ] || fail 71 "the data container $DATA does not exist or holds no volumes"
     # Volume paths are plain words (settings.py validates them).

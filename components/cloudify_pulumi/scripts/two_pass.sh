@@ -248,7 +248,8 @@ copy_pass() {
 archive_data() {
     _name="$APP-$(date -u +%Y%m%dT%H%M%SZ)-$(printf '%s' "$1" | tr -c 'A-Za-z0-9._-' '_').tar"
     [ "$FORMAT" = tar ] || _name="$_name.$FORMAT"
-    PARTIAL="$FOLDER/.$_name.partial"
+    # A new file nobody could have planted a link at (mktemp, 0600); the passes write into it.
+    PARTIAL=$(as_root mktemp "$FOLDER/.$_name.partial.XXXXXX") || fail 60 "could not create a file in $FOLDER"
     SNAPSHOTS=$(as_root mktemp -d "$FOLDER/.snapshots.XXXXXX") || fail 60 "could not create a folder in $FOLDER"
     start_guard
     if running; then

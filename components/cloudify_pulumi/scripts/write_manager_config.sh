@@ -10,7 +10,7 @@
 # replaces the old one by a rename, so a running container keeps the copy it
 # started with. NAME (default config.yaml) is a plain file name.
 # Prints `CONFIG_FILE=<path>` on stdout; never prints the content.
-# Exit codes: 0 written, 2 usage, 11 no root access, 50 empty input,
+# Exit codes: 0 written, 2 usage, 11 no root access, 12 DIR not private to root, 50 empty input,
 # 51 DIR or the file cannot be written.
 set -eu
 SCRIPT=manager-config
@@ -29,15 +29,16 @@ NAME=${3:-config.yaml}
 # shellcheck disable=SC2016
 WRITE_FILE='
 umask 077
-cat > "$1.new" || exit 51
-if [ ! -s "$1.new" ]; then rm -f "$1.new"; exit 50; fi
-chmod 600 "$1.new" && mv -f "$1.new" "$1" || { rm -f "$1.new"; exit 51; }'
+new=$(mktemp "$1.XXXXXX") || exit 51
+cat > "$new" || { rm -f "$new"; exit 51; }
+if [ ! -s "$new" ]; then rm -f "$new"; exit 50; fi
+chmod 600 "$new" && mv -f "$new" "$1" || { rm -f "$new"; exit 51; }'
 
 main() {
     case "$DIR" in /*) ;; *) fail 2 "DIR must be an absolute path, got '$DIR'" ;; esac
     case "$NAME" in "" | . | .. | */*) fail 2 "NAME must be a plain file name, got '$NAME'" ;; esac
     require_root_access
-    if ! private_dir "$DIR"; then
+    if ! private_dir "$DIR" configDir; then
         fail 51 "could not create $DIR (configDir)"
     fi
     _status=0
