@@ -448,6 +448,42 @@ MUTANTS: tuple[Mutant, ...] = (
         + "hosts/test_backup_restore.py::test_an_archive_to_restore_from_a_folder_others_may_write_in_is_refused_before_anything_is_stopped",
     ),
     m(
+        "L-https-downgrade",
+        S + "common.sh",
+        "https://*) curl -fsSL --proto =https --proto-redir =https --retry 2",
+        "https://*) curl -fsSL --retry 2",
+        "an https URL without a sha256 follows a redirect to plain http: a network attacker swaps the package",
+        T + "hosts/test_host_scripts.py::test_an_https_download_never_follows_a_redirect_to_plain_http",
+    ),
+    m(
+        "L-password-argv",
+        P + "ready_for_work.py",
+        'words = ["cfy", "profiles", "use", url_host(address).strip("[]"), "-t", TENANT]',
+        'words = ["cfy", "profiles", "use", url_host(address).strip("[]"), "-p", admin_password, "-t", TENANT]',
+        "the admin password on cfy's command line: `cliProfile | sh` shows it to every user of the machine in ps",
+        T + "engine/test_ready_for_work.py::test_the_admin_password_is_on_no_command_line_of_the_cli_profile",
+        T
+        + "hosts/test_cli_profile_hosts.py::test_the_real_cfy_reaches_the_manager_with_the_admin_password_that_no_command_line_holds",
+    ),
+    m(
+        "L-key-mode-kept",
+        P + "docker_endpoint.py",
+        "            handle.write(text)\n    path.chmod(0o600)\n",
+        "            handle.write(text)\n        path.chmod(0o600)\n",
+        "an SSH private key file loosened since the last run (0644) stays readable to other users",
+        T
+        + "engine/test_resource_graph.py::test_a_key_file_loosened_since_or_replaced_by_a_link_is_closed_again_on_the_next_run",
+    ),
+    m(
+        "L-shipped-broker-quiet",
+        S + "wait_ready.sh",
+        "            warn_if_shipped_broker_password\n",
+        "",
+        "a manager from before 2.0.0 keeps the broker password every Cloudify 7 image ships, and nothing says so",
+        T
+        + "hosts/test_cloudify7_host.py::test_a_manager_whose_broker_still_takes_the_shipped_password_is_warned_about_once_ready",
+    ),
+    m(
         "K-accept",
         "components/cloudify_pulumi/ssh_trust.py",
         '&& pulumi up --replace {shlex.quote(urn)}"',
@@ -1784,7 +1820,8 @@ MUTANTS: tuple[Mutant, ...] = (
         "    return pulumi.Output.secret(\n",
         "    return (\n",
         "the CLI profile, which holds the admin password, in plain outputs",
-        T + "engine/test_ready_for_work.py::test_the_cli_profile_of_a_cloudify_3_2_manager_is_cfy_use",
+        T + "engine/test_ready_for_work.py::test_the_cli_profile_of_a_cloudify_3_2_manager_is_cfy_use_on_the_address_"
+        "its_api_is_published_on",
     ),
     # -- issue 26: honest figures, and downtime that does not grow with the data ----------------------------------
     m(

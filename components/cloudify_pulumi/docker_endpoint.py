@@ -321,7 +321,9 @@ def known_host_name(host: str, port: int) -> str:
 def _write_private(path: Path, text: str) -> None:
     """Create or replace a file readable by its owner only. Its mode is set every time, so that a file loosened
     since is closed again even when its content has not changed."""
-    if not (path.is_file() and not path.is_symlink() and path.read_text() == text):
+    if path.is_symlink():
+        path.unlink()  # written as a file of its own, never through a link
+    if not (path.is_file() and path.read_text() == text):
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
         with os.fdopen(descriptor, "w") as handle:
             handle.write(text)

@@ -264,9 +264,17 @@ class ManagerSettings(HostSettings, ManagerPlan):
         if self.tls:
             port = "" if self.readiness_port == 443 else f":{self.readiness_port}"
             return f"https://{url_host(self.tls_name)}{port}"
-        address = url_host(self.host or self.management_ip)
         port = "" if self.readiness_port == 80 else f":{self.readiness_port}"
-        return f"http://{address}{port}"
+        return f"http://{url_host(self.user_address)}{port}"
+
+    @property
+    def user_address(self) -> str:
+        """The address users reach the REST API at without TLS: the management address where the public ports are
+        published there (an API without a login, exposure.judge_public_address), else, as before, the SSH host
+        (or the management address)."""
+        if self.public_address is None:
+            return self.management_ip
+        return self.host or self.management_ip
 
 
 def _fields_of(kind: type[ManagerPlan] | type[HostSettings], value: ManagerPlan | HostSettings) -> dict[str, Any]:

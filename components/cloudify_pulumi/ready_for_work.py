@@ -88,20 +88,24 @@ def cli_profile(
 
 def profile_command(settings: ManagerSettings, admin_password: str | None, ca_cert: str) -> str:
     """cloudify-7: `cfy profiles use` (cloudify-cli 7.0.4 `commands/profiles.py` `use`, lines 131-146, options
-    in `cli/cfy.py`: `-u`, `-p`, `-t`, `--rest-port`, `--ssl`, `-c/--rest-certificate`). cloudify-3.2, whose REST
-    API has no users: `cfy use -t <address> --port <port>` (cloudify-cli 3.2 `config/parser_config.py` 667-685)."""
+    in `cli/cfy.py`: `-t`, `--rest-port`, `--ssl`, `-c/--rest-certificate`), with the admin's credentials in the
+    environment, never on its command line, where `ps` would show them: cloudify-cli 7.0.5 reads
+    `CLOUDIFY_USERNAME` and `CLOUDIFY_PASSWORD` for every request (`env.py` `get_from_profile_or_env_var`), and
+    refuses `-u` without `-p` (`check_configured_auth`), so neither flag is given. cloudify-3.2, whose REST API
+    has no users: `cfy use -t <address> --port <port>` (cloudify-cli 3.2 `config/parser_config.py` 667-685)."""
     if admin_password is None:
-        address = settings.host or settings.management_ip
+        address = settings.user_address
         return shlex.join(["cfy", "use", "-t", address, "--port", str(settings.readiness_port)]) + "\n"
-    address = settings.tls_name if settings.tls else settings.host or settings.management_ip
-    words = ["cfy", "profiles", "use", url_host(address).strip("[]"), "-u", "admin", "-p", admin_password]
-    words += ["-t", TENANT, "--rest-port", str(settings.readiness_port)]
+    address = settings.tls_name if settings.tls else settings.user_address
+    credentials = f"export CLOUDIFY_USERNAME=admin CLOUDIFY_PASSWORD={shlex.quote(admin_password)}\n"
+    words = ["cfy", "profiles", "use", url_host(address).strip("[]"), "-t", TENANT]
+    words += ["--rest-port", str(settings.readiness_port)]
     if not settings.tls:
-        return shlex.join(words) + "\n"
+        return credentials + shlex.join(words) + "\n"
     words.append("--ssl")
     if not ca_cert:
-        return shlex.join(words) + "\n"  # a certificate the system's CAs check
+        return credentials + shlex.join(words) + "\n"  # a certificate the system's CAs check
     ca_file = f"{settings.name_prefix}-ca.pem"
     words += ["-c", ca_file]
     write_ca = f"umask 077\ncat > {shlex.quote(ca_file)} <<'CLOUDIFY_CA'\n{ca_cert.strip()}\nCLOUDIFY_CA\n"
-    return write_ca + shlex.join(words) + "\n"
+    return write_ca + credentials + shlex.join(words) + "\n"

@@ -210,7 +210,8 @@ def test_a_host_that_is_no_address_is_refused_not_a_crash(host):
     ],
 )
 def test_an_ipv6_host_is_bracketed_in_every_url(given_host, address, url):
-    run = run_program({**PROD, "host": given_host}, secrets={"sshPrivateKey": THROWAWAY_KEY})
+    config = {**PROD, "host": given_host, "publicAddress": "0.0.0.0"}  # the URL names the host where it is public
+    run = run_program(config, secrets={"sshPrivateKey": THROWAWAY_KEY})
     assert run.one("pulumi:providers:docker").inputs["host"] == address
     assert run.manager_outputs["managerUrl"] == url
 

@@ -62,8 +62,12 @@ def test_a_stack_without_managers_exports_the_outputs_of_the_previous_release(st
     assert values == {name: unwrap_secrets(run.manager_outputs[name]) for name in exported}, (
         "each export is the component's output"
     )
-    for name in ("managerUrl", "dockerServerVersion", "dataContainerName", "appContainerName"):
+    for name in ("dockerServerVersion", "dataContainerName", "appContainerName"):
         assert values[name] == previous[name], name
+    # Issue 49: a cloudify-3.2 manager's API, which has no login, moved to its management address (CHANGELOG).
+    moved = {"prod": ("http://manager.example.com", "http://10.0.0.10")}
+    assert values["managerUrl"] == moved.get(stack, (previous["managerUrl"],) * 2)[1]
+    assert previous["managerUrl"] == moved.get(stack, (previous["managerUrl"],) * 2)[0]
 
 
 SITES = {
@@ -121,7 +125,7 @@ def test_each_manager_has_its_own_outputs(monkeypatch):
         for name in SITES
     }
     outputs = {name: run.outputs[run.one(COMPONENT, name).urn] for name in SITES}
-    assert outputs["site-a"]["managerUrl"] == "http://a.example.com"
+    assert outputs["site-a"]["managerUrl"] == "http://10.1.0.10", "3.2's API (no login) is on the management address"
     assert outputs["site-b"]["appContainerName"] == "cloudify-manager"
     assert outputs["site-a"]["dockerServerVersion"] == "27.3.1"
     assert outputs["site-b"]["dockerServerVersion"] == "26.1.5", "each manager reports its own host's daemon"

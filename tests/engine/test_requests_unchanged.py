@@ -318,7 +318,9 @@ OPEN_API_2_0 = {  # issue 49: where 3.2's REST port moved to the management addr
     "prod": "10.0.0.10",
     "sites": None,  # per manager: each one's own management address
     "bastion": "10.20.0.5",
-    # prod-kitchen-sink: its readiness port 80 is published as 8080: no port 80 on the host, so loopback as before
+    # prod-kitchen-sink: its readiness port 80 is published as 8080: no port 80 on the host, so loopback as before;
+    # but its managerUrl names the management address (manager_url_as_2_1)
+    "prod-kitchen-sink": "10.0.0.10",
     "prod-offline": "10.0.0.10",
     "prod-tls": None,  # the Docker step is not on the host (tcp://): its readiness asks on loopback, as before
     "prod-registry": "10.0.0.10",
@@ -335,10 +337,27 @@ def readiness_on_management_address_as_2_1(requests: dict, rendering: str) -> di
         if not isinstance(create, str) or " wait_ready.sh " not in create:
             continue
         words = shlex.split(create)
+        if rendering == "prod-kitchen-sink":
+            assert words[-1] == "false", words[-2:]  # no ADDRESS: port 80 is published as 8080
+            continue
         if OPEN_API_2_0[rendering] is not None:
             assert words[-1] == OPEN_API_2_0[rendering], words[-1]
         assert words[-2] == "false" and words[-1].startswith("10."), words[-2:]
         request["inputs"]["create"] = shlex.join(words[:-1])
+    return requests
+
+
+def manager_url_as_2_1(requests: dict, before: dict, rendering: str) -> dict:
+    """Issue 49: a 3.2 manager's `managerUrl` names its management address, where its API now is (`http://10.x`);
+    taken back to the fixture's value where it did (the kitchen sink's readiness port is not on the host)."""
+    if rendering not in OPEN_API_2_0:
+        return requests
+    for urn, request in requests.items():
+        outputs = request.get("outputs") or {}
+        if "managerUrl" in outputs and outputs["managerUrl"] != before[urn]["outputs"]["managerUrl"]:
+            expected = OPEN_API_2_0[rendering] or outputs["managerUrl"].removeprefix("http://")
+            assert outputs["managerUrl"] == f"http://{expected}" and expected.startswith("10."), outputs
+            outputs["managerUrl"] = before[urn]["outputs"]["managerUrl"]
     return requests
 
 
@@ -355,6 +374,7 @@ def test_the_engine_receives_the_same_requests_as_before_the_library(rendering):
     now = trusted_as_1_x(json.loads(json.dumps(requests(render(rendering)), sort_keys=True)), rendering)
     now = ready_for_work_as_2_1(now, rendering)
     now = readiness_on_management_address_as_2_1(now, rendering)
+    now = manager_url_as_2_1(now, BEFORE[rendering], rendering)
     now = tls_as_1_x(config_as_1_x(backups_as_2_0(now), rendering), BEFORE[rendering], rendering)
     before = pinned_checked_strictly(BEFORE[rendering])
     assert sorted(now) == sorted(before), "URNs changed"

@@ -199,6 +199,26 @@ def test_provider_ssh_key_is_written_where_ssh_expands_tilde_not_under_home(isol
     assert not (tmp_path / ".ssh").exists(), "$HOME is not where ssh looks"
 
 
+def test_a_key_file_loosened_since_or_replaced_by_a_link_is_closed_again_on_the_next_run(
+    isolated_home: str, tmp_path: Path
+):
+    """Its content unchanged, the file is still set to 0600 on every run, and a link found in its place is
+    replaced by a file, never written through (issue 49)."""
+    remote_run()
+    key_file = Path(pwd.getpwuid(os.getuid()).pw_dir) / f".ssh/cloudify-pulumi/cloudify-manager-{isolated_home}/id"
+    key_file.chmod(0o644)
+    remote_run()
+    assert stat.S_IMODE(os.stat(key_file).st_mode) == 0o600
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.write_text("not a key\n")
+    elsewhere.chmod(0o644)
+    key_file.unlink()
+    key_file.symlink_to(elsewhere)
+    remote_run()
+    assert not key_file.is_symlink() and key_file.read_text() == PRIVATE_KEY + "\n"
+    assert elsewhere.read_text() == "not a key\n" and stat.S_IMODE(os.stat(elsewhere).st_mode) == 0o644
+
+
 @pytest.mark.parametrize(("port", "known_as"), [("22", "manager.example.com"), ("2222", "[manager.example.com]:2222")])
 def test_a_pinned_host_key_is_given_to_every_command_and_to_the_providers_ssh(isolated_home: str, port, known_as):
     """What each side does with it is its own: pulumi-command v1.2.1 checks `host_key` in its Go SSH client

@@ -153,3 +153,31 @@ def test_the_admin_password_needs_a_running_manager(make_host, stand_in):
     result = host.ssh(admin["create"], input_text=admin["stdin"])
     assert result.returncode == 80, result.stderr
     assert f"container {prefix}-manager is not running" in result.stderr
+
+
+# A stand-in of `rabbitmqctl authenticate_user USER PASSWORD` (RabbitMQ's CLI: exit 0 only when the broker accepts
+# them), for a broker whose `cloudify` user has the password PASSWORD.
+RABBITMQCTL = """#!/bin/sh
+[ "$1" = authenticate_user ] && [ "$2" = cloudify ] && [ "$3" = "$(cat /broker-password)" ] && exit 0
+echo "Error: failed to authenticate user \\"$2\\"" >&2
+exit 65
+"""
+
+
+@pytest.mark.parametrize(("password", "warned"), [("c10udify", True), ("a-generated-broker-password", False)])
+def test_a_manager_whose_broker_still_takes_the_shipped_password_is_warned_about_once_ready(
+    make_host, stand_in, password, warned
+):
+    """A manager configured before 2.0.0 generated a broker password keeps the image's (config.yaml 113-114)."""
+    port = free_port()
+    prefix = stand_in(
+        f"printf '%s' {password} > /broker-password && printf '%s' '{RABBITMQCTL}' > /usr/local/bin/rabbitmqctl && "
+        "chmod 755 /usr/local/bin/rabbitmqctl && mkdir -p /www/api/v3.1 && echo ok > /www/api/v3.1/ok && "
+        f"busybox httpd -p 127.0.0.1:{port} -h /www && echo 'Configuration finished successfully!' && exec sleep 600"
+    )
+    host = make_host("shipped-broker", with_engine=True)
+    ready = step(seven(host, prefix, readinessPort=str(port), readinessTimeout="60"), "ready")
+    result = host.ssh(ready["create"], input_text=ready["stdin"])
+    assert result.returncode == 0, result.stderr
+    warning = f"WARNING: the broker in {prefix}-manager still accepts the password the Cloudify 7 image shipped"
+    assert (warning in result.stderr) is warned, result.stderr

@@ -8,9 +8,12 @@ provider would send. Nothing here runs a copy of a script.
 from __future__ import annotations
 
 import hashlib
+import http.server
 import io
 import json
 import re
+import shlex
+import ssl
 import subprocess
 import tarfile
 import threading
@@ -19,6 +22,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from cloudify_pulumi import host_scripts
 from cloudify_pulumi.docker_endpoint import checked_docker_host
 from harness import (
     MOCK_BACKUP_FILE,
@@ -28,7 +32,15 @@ from harness import (
     settings_from_text,
     stack_config,
 )
-from hostbed import PackageServer, docker, docker_step_report, free_port, start_app_container
+from hostbed import (
+    PackageServer,
+    ca,
+    docker,
+    docker_step_report,
+    free_port,
+    server_certificate,
+    start_app_container,
+)
 
 pytestmark = pytest.mark.hosts
 
@@ -506,3 +518,56 @@ def test_the_config_folder_is_made_0700_only_when_the_step_creates_it(make_host,
     assert result.returncode == 0, result.stderr
     modes = host.root(f"stat -c '%a' {folder} {folder}/config.yaml").stdout.split()
     assert modes == (["755", "600"] if exists else ["700", "600"])
+
+
+class _RedirectToPlainHttp(http.server.BaseHTTPRequestHandler):
+    """An https mirror that sends every download on to plain http, except `/direct`, which it serves itself."""
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        if self.path == "/direct":
+            self.send_response(200)
+            self.send_header("Content-Length", "6")
+            self.end_headers()
+            self.wfile.write(b"direct")
+            return
+        self.send_response(302)
+        self.send_header("Location", self.server.plain_url + self.path)  # type: ignore[attr-defined]
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_an_https_download_never_follows_a_redirect_to_plain_http(make_host, tmp_path):
+    """common.sh `download` as the scripts ship it, on a test host that trusts the mirror's CA: a redirect from
+    https to http is refused (curl --proto-redir =https), so an https URL without a sha256 cannot be downgraded."""
+    www = tmp_path / "www"
+    www.mkdir()
+    (www / "agent.tar.gz").write_bytes(b"served over plain http\n")
+    plain = PackageServer(www)
+    signer = ca(tmp_path, "mirror-ca")
+    certificate, key = server_certificate(tmp_path, "mirror", "localhost", signer)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _RedirectToPlainHttp)
+    server.plain_url = plain.url  # type: ignore[attr-defined]
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(certificate, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        host = make_host("https-only")
+        host.root(
+            f"printf '%s' {shlex.quote(signer[1].read_text())} > /usr/local/share/ca-certificates/mirror.crt"
+            " && update-ca-certificates >/dev/null 2>&1"
+        )
+        library = (host_scripts.SCRIPTS_DIR / "common.sh").read_text()
+        fetch = shlex.quote(f'SCRIPT=test\nUSE_SUDO=false\n{library}\ndownload "$1" "$2" && cat "$2"')
+        mirror = f"https://localhost:{server.server_address[1]}"
+        served = host.ssh(f"sh -c {fetch} test {mirror}/direct /tmp/direct")
+        assert (served.returncode, served.stdout) == (0, "direct"), served.stderr
+        redirected = host.ssh(f"sh -c {fetch} test {mirror}/agent.tar.gz /tmp/agent")
+        assert redirected.returncode != 0 and "served over plain http" not in redirected.stdout, redirected.stderr
+        assert "Protocol" in redirected.stderr and "not supported or disabled" in redirected.stderr, redirected.stderr
+    finally:
+        server.shutdown()
+        server.server_close()
+        plain.close()

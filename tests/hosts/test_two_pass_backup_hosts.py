@@ -236,7 +236,8 @@ def test_the_archive_is_on_the_disk_part_by_part_and_under_its_final_name_before
     assert result.returncode == 0, result.stderr
     archive = values(result.stdout)["BACKUP_FILE"]
     folder, name = archive.rsplit("/", 1)
-    partial = f"{folder}/.{name}.partial"
+    partial = log[0][1]  # a file mktemp made beside the final name: nobody could have planted a link there
+    assert re.fullmatch(rf"{re.escape(folder)}/\.{re.escape(name)}\.partial\.[A-Za-z0-9]{{6}}", partial), partial
     assert [line[:2] for line in log] == [["fsync", partial], ["fsync", partial], ["sync", folder]], log
     first, whole, names = log
     assert first[3:] == ["true", "0"], "the first part flushed while the manager ran"

@@ -51,12 +51,28 @@ require_root_access() {
     esac
 }
 
-# download URL FILE: fetch with curl, or wget where curl is missing.
+# download URL FILE: fetch with curl, or wget where curl is missing. An https://
+# URL is fetched over https only, its redirects included: a redirect to plain
+# http would otherwise bypass the rule that an http:// URL needs a sha256
+# (settings.py). A wget too old to refuse such a redirect (below 1.17, as on
+# Ubuntu 14.04) is not used for https:// URLs.
 download() {
     if command -v curl >/dev/null 2>&1; then
-        curl -fsSL --retry 2 -o "$2" "$1"
+        case "$1" in
+        https://*) curl -fsSL --proto =https --proto-redir =https --retry 2 -o "$2" "$1" ;;
+        *) curl -fsSL --retry 2 -o "$2" "$1" ;;
+        esac
     elif command -v wget >/dev/null 2>&1; then
-        wget -q -O "$2" "$1"
+        case "$1" in
+        https://*)
+            if ! wget --help 2>/dev/null | grep -q -- --https-only; then
+                say "this host's wget cannot refuse a redirect from https to plain http (it needs 1.17 or newer); install curl"
+                return 1
+            fi
+            wget -q --https-only -O "$2" "$1"
+            ;;
+        *) wget -q -O "$2" "$1" ;;
+        esac
     else
         say "neither curl nor wget is installed on this host"
         return 127

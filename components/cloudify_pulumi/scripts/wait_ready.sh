@@ -140,6 +140,21 @@ show_log_and_fail() {
     fail "$1" "$2 $(way_back)"
 }
 
+# warn_if_shipped_broker_password: a Cloudify 7 manager (READY_LOG_LINE set) whose broker still takes the password
+# the image shipped (cloudify-manager-install 7.0.4 config.yaml lines 113-114, user `cloudify`, `c10udify`) is
+# said to be one: a manager configured before this program generated a broker password keeps it, since configure
+# adds the broker's user only when it does not exist (rabbitmq.py `_create_rabbitmq_user`, lines 126-143).
+# `rabbitmqctl authenticate_user` exits 0 only for a user and password the broker accepts. The password is the
+# image's public default, not a secret.
+warn_if_shipped_broker_password() {
+    [ "$READY_LOG_LINE" != - ] || return 0
+    as_root docker exec "$CONTAINER" rabbitmqctl authenticate_user cloudify c10udify >/dev/null 2>&1 || return 0
+    say "WARNING: the broker in $CONTAINER still accepts the password the Cloudify 7 image shipped (user cloudify," \
+        "c10udify): this manager was first configured before a broker password was generated for it, and Cloudify's" \
+        "configure never changes an existing broker user's password. Whoever reaches port 5671 on the management" \
+        "address can act as the manager on the broker. See docs/cloudify-7.md (The shipped broker password)"
+}
+
 main() {
     case "$SECRET_ON_STDIN" in
     true) IFS= read -r SECRET || true ;;
@@ -161,6 +176,7 @@ main() {
         answers && configured && {
             say "manager answers at $URL after $(($(date +%s) - _start)) s"
             [ -z "$CA_FILE" ] || printf 'MANAGER_CA_CERT=%s\n' "$(base64 <"$CA_FILE" | tr -d '\n')"
+            warn_if_shipped_broker_password
             return 0
         }
         progress_every 10 "$_start" "$TIMEOUT" "waiting for $URL"
