@@ -27,7 +27,14 @@ and changes `backup_data.sh` and `wait_ready.sh`, compared by name.
 2.2.0 (issue 25) adds, and only adds (`ready_for_work_as_2_1`): a `bootstrap-context` step per cloudify-3.2
 manager, after it is ready, and the secret `cliProfile` output of each component. No
 committed stack sets `agentPrivateKey`, `licenseFile`, `managerConfig`, `memoryLimit` or `cpus`, so nothing else
-moves."""
+moves.
+Issue 49 (the second security review) changes, and names here:
+- the Docker provider's ssh gains `-o GlobalKnownHostsFile=/dev/null` in each hop (`GLOBAL_KNOWN_HOSTS_2_0`, taken
+  out in `trusted_as_1_x`); the record steps gain `triggers` and `ignoreChanges` (they are new since 1.x, and left
+  out whole);
+- cloudify-3.2's port 80 moves to the management address (`remote_3_2`), so the readiness step asks there
+  (`readiness_on_management_address_as_2_1`) and `managerUrl` names it (`manager_url_as_2_1`), per rendering in
+  `OPEN_API_2_0`; `cliProfile` is left out already."""
 
 import json
 import re
