@@ -364,7 +364,7 @@ def test_upgrade_and_rollback_through_the_declared_steps_keep_the_data(make_host
             namePrefix=prefix,
             appImage=image,
             backupDir=made.backup_dir,
-            ports=f'["{port}:8080"]',
+            ports=f'["127.0.0.1:{port}:8080"]',  # this machine's loopback, which the test host shares
             volumePaths=json.dumps(STATE_PATHS),
             appCommand=json.dumps(WEB_APP),
             readinessPort=str(port),

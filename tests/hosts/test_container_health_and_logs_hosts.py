@@ -29,7 +29,7 @@ def declared_app(make_host, engine):
         run = render_for_host(
             host,
             namePrefix=prefix,
-            ports=f'["{port}:8080"]',
+            ports=f'["127.0.0.1:{port}:8080"]',  # this machine's loopback, which the test host shares
             volumePaths='["/srv/state"]',
             readinessPort=str(port),
             readinessPath="/version",

@@ -34,6 +34,7 @@ from test_provider_connection import provider_inputs
 pytestmark = pytest.mark.hosts
 REPO = "https://download.docker.com"
 CLI_URL = f"{REPO}/linux/static/stable/x86_64/docker-20.10.24.tgz"
+HTTPS_ONLY = "-fsSL --proto =https --proto-redir =https --retry 2"  # common.sh `download` of an https:// URL
 LOG = "/tmp/stub-calls.log"
 
 RECORD = f'printf "%s %s %s\\n" "$(id -u)" "$(basename "$0")" "$*" >> {LOG}\n'
@@ -154,12 +155,12 @@ def test_trusty_installs_docker_from_the_apt_repository_and_serves_the_providers
     assert calls(host) == [
         "0 apt-get -q -y update",
         "0 apt-get -q -y install apt-transport-https ca-certificates curl",
-        f"1000 curl -fsSL --retry 2 -o /tmp/TMP {REPO}/linux/ubuntu/gpg",
+        f"1000 curl {HTTPS_ONLY} -o /tmp/TMP {REPO}/linux/ubuntu/gpg",
         "0 apt-key add /tmp/TMP",
         "0 apt-get -q -y update",
         f"0 apt-get -q -y install docker-ce={version}",
         "0 apt-mark hold docker-ce",
-        f"1000 curl -fsSL --retry 2 -o /tmp/TMP/docker.tgz {CLI_URL}",
+        f"1000 curl {HTTPS_ONLY} -o /tmp/TMP/docker.tgz {CLI_URL}",
     ]
     assert (
         host.root("cat /etc/apt/sources.list.d/docker.list").stdout
@@ -223,7 +224,7 @@ def test_hostile_repository_url_reaches_the_host_as_inert_data(make_host, fixtur
     )
     result = host.ssh(render_for_host(host, **settings(fixtures, dockerAptRepo=hostile)).commands()["docker-engine"])
     assert result.returncode == 0, result.stderr
-    assert calls(host)[2] == f"1000 curl -fsSL --retry 2 -o /tmp/TMP {hostile}/linux/ubuntu/gpg"
+    assert calls(host)[2] == f"1000 curl {HTTPS_ONLY} -o /tmp/TMP {hostile}/linux/ubuntu/gpg"
     assert (
         host.root("cat /etc/apt/sources.list.d/docker.list").stdout
         == f"deb [arch=amd64] {hostile}/linux/ubuntu trusty stable\n"
