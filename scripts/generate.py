@@ -283,8 +283,10 @@ cloudify-manager-install 7.0.4 `config.yaml` makes 443 the internal REST port ag
 
 Which profiles have a login: `cloudify-7` (the `admin` user, `adminPassword`, generated when unset;
 docs/ready-for-work.md). `cloudify-3.2` has none as this program runs it. Cloudify 3.2's own bootstrap could turn
-on REST security: the manager blueprint's `cloudify.security` properties (`enabled`, default off; a userstore
-driver, authentication providers, a token generator, SSL) became `~/rest-security-config.json` on the host, and
+on REST security: the manager blueprints' `cloudify.security` properties (cloudify-manager-blueprints tag 3.2,
+`openstack/openstack-manager-blueprint.yaml` lines 342-382: `enabled: false`, password and token authentication
+providers, an inline user store with example users; the simple blueprint has none) became
+`~/rest-security-config.json` on the host, and
 the container got `-e MANAGER_REST_SECURITY_CONFIG_PATH=/root/rest-security-config.json` (cloudify-cli tag 3.2,
 `cloudify_cli/bootstrap/tasks.py` lines 279-309 and 537-570, `_handle_security_configuration`). This program
 writes neither, so this profile cannot offer the same; nothing here tests a secured 3.2 manager. Keep a 3.2

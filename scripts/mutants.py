@@ -67,10 +67,10 @@ KEPT = frozenset(
         # the six bugs that once escaped the whole suite
         *("E1", "E2", "E3", "E4", "E5", "E6"),
         # lost data: the data container, the archive, the restore, the pruning
-        *("G-protect", "K7-userdata", "W-key-not-in-volumes", "M50", "F-pattern", "F-kept", "F-prune-early"),
+        *("G-protect", "K7-userdata", "W-key-not-in-volumes", "M50", "F-pattern", "F-kept"),
         *("B62", "B-listing", "B-stop", "B-block", "B-gzip", "H-no-append", "H-no-deletions"),
         *("H-first-archive-only", "H-second-pass-overwrites", "B-whole-not-flushed", "B-failed-flush-ignored"),
-        *("F-restore-check", "F-refill-back", "F-restore-swappable", "R72"),
+        *("F-restore-check", "F-refill-back", "F-restore-swappable", "R72", "F-runbook-in-tmp"),
         # leaked secrets, and what lets a machine in the middle read them
         *("K7-mask", "M-mode", "W-key-mode", "W-key-plain", "W-profile-plain", "O-secret", "L-password-argv"),
         *("L-key-mode-kept", "F-any-mode", "F-any-owner", "F-not-above", "F-marker-followed", "F-config-followed"),
@@ -511,6 +511,16 @@ MUTANTS: tuple[Mutant, ...] = (
         "a manager from before 2.0.0 keeps the broker password every Cloudify 7 image ships, and nothing says so",
         T
         + "hosts/test_cloudify7_host.py::test_a_manager_whose_broker_still_takes_the_shipped_password_is_warned_about_once_ready",
+    ),
+    m(
+        "F-runbook-in-tmp",
+        "docs/operations.md",
+        """python3 components/cloudify_pulumi/shipping.py restore_backup.sh |
+    ssh manager.example.com 'sudo sh -c "$(cat)" restore_backup.sh false""",
+        """scp components/cloudify_pulumi/scripts/common.sh components/cloudify_pulumi/scripts/archive.sh components/cloudify_pulumi/scripts/restore_backup.sh manager.example.com:/tmp/
+ssh manager.example.com 'sudo sh /tmp/restore_backup.sh false""",
+        "the restore runbook copies the scripts to /tmp, where another user's common.sh is sourced as root",
+        T + "hosts/test_backup_restore.py::test_the_documented_restore_commands_work_as_written",
     ),
     m(
         "K-accept",
