@@ -75,7 +75,14 @@ KEPT = frozenset(
         *("K7-mask", "M-mode", "W-key-mode", "W-key-plain", "W-profile-plain", "O-secret", "L-password-argv"),
         *("L-key-mode-kept", "F-any-mode", "F-any-owner", "F-not-above", "F-marker-followed", "F-config-followed"),
         *("D-new-open", "X-pin", "K-one-command", "K-provider", "K-bastion-unchecked", "K-known-replaced"),
-        *("K-known-hashed", "K-rerun-on-text", "K-global-known-hosts", "L-https-downgrade", "S-agent-sha"),
+        *(
+            "K-known-hashed",
+            "K-rerun-on-text",
+            "K-rescan-on-text",
+            "K-global-known-hosts",
+            "L-https-downgrade",
+            "S-agent-sha",
+        ),
         *("S-image-sha", "S-plain-http", "D18", "D19", "T-k-readiness", "T-k-healthcheck"),
         # open ports
         *("N-agents-all", "N-internal", "N-local-all", "N-open-api", "N-unowned", "T-80-open", "T-ssl-off"),
@@ -406,9 +413,18 @@ MUTANTS: tuple[Mutant, ...] = (
     m(
         "K-rerun-on-text",
         P + "ssh_trust.py",
-        'RECORD_IGNORES = ["create", "connection.user", "connection.privateKey", "connection.proxy"]',
-        'RECORD_IGNORES = ["connection.user", "connection.proxy"]',
+        'READ_IGNORES = ["create", "connection.user", "connection.privateKey", "connection.proxy"]',
+        'READ_IGNORES = ["connection.user", "connection.proxy"]',
         "a new script text or a rotated SSH key runs the record again, which trusts whatever key answers",
+        T
+        + "engine/test_host_keys.py::test_a_new_text_of_every_script_and_a_rotated_key_leave_the_record_steps_requests_unchanged",
+    ),
+    m(
+        "K-rescan-on-text",
+        P + "ssh_trust.py",
+        'SCAN_IGNORES = ["create"]',
+        "SCAN_IGNORES: list[str] = []",
+        "a new text of the scan script runs the scan again, on every stack, at the next up",
         T
         + "engine/test_host_keys.py::test_a_new_text_of_every_script_and_a_rotated_key_leave_the_record_steps_requests_unchanged",
     ),

@@ -45,8 +45,11 @@ from .model import ManagerPlan, ManagerSettings, SshProxy
 
 SCAN_ENVIRONMENT = ("CLOUDIFY_SCAN_HOST", "CLOUDIFY_SCAN_PORT")
 """Where the local record step finds the address it scans: its `create` text holds no address."""
-RECORD_IGNORES = ["create", "connection.user", "connection.privateKey", "connection.proxy"]
-"""What never runs a record step again: its script text and its connection's credentials and bastion."""
+SCAN_IGNORES = ["create"]
+"""What never runs the local record step again: its script text (it has no connection)."""
+READ_IGNORES = ["create", "connection.user", "connection.privateKey", "connection.proxy"]
+"""What never runs the record step behind a bastion again: its script text and its connection's credentials and
+bastion."""
 
 
 class HostKeyChanged(pulumi.RunError):
@@ -155,7 +158,7 @@ def _scanned(
         environment={SCAN_ENVIRONMENT[0]: host, SCAN_ENVIRONMENT[1]: port},
         triggers=[host, port],
         logging=command.local.Logging.STDERR,
-        opts=pulumi.ResourceOptions(parent=parent, ignore_changes=RECORD_IGNORES),
+        opts=pulumi.ResourceOptions(parent=parent, ignore_changes=SCAN_IGNORES),
     )
     return _recorded(step, known, where)
 
@@ -180,7 +183,7 @@ def _read_behind_bastion(
         create=host_scripts.own_host_key(),
         triggers=[host, port],
         logging=command.remote.Logging.STDERR,
-        opts=pulumi.ResourceOptions(parent=parent, ignore_changes=RECORD_IGNORES),
+        opts=pulumi.ResourceOptions(parent=parent, ignore_changes=READ_IGNORES),
     )
     return _recorded(step, known, where)
 

@@ -26,7 +26,7 @@ PROVIDER = "pulumi:providers:docker"
 PINNED = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPinnedKeyForTests"
 OTHER = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAnotherHostsKeyAltogether"
 SCANNED_ADDRESS = ["$CLOUDIFY_SCAN_HOST", "$CLOUDIFY_SCAN_PORT"]  # expanded by the local shell from `environment`
-RECORD_IGNORES = ["connection.privateKey", "connection.proxy", "connection.user", "create"]
+READ_IGNORES = ["connection.privateKey", "connection.proxy", "connection.user", "create"]
 BEHIND = {**stack_config("prod"), "host": "10.20.0.5", "sshProxyHost": "bastion.example.com", "sshProxyPort": "2200"}
 
 
@@ -142,13 +142,18 @@ def test_a_record_step_is_replaced_for_another_address_and_ignores_its_script_te
     """pulumi-command v1.2.1 runs `create` again on any change of `create`, `connection` or `environment`
     (provider/pkg/provider/local/commandController.go and remote/commandController.go `Update`), and replaces
     only on `triggers`. So the steps' triggers are the address alone, and the rest is `ignoreChanges`."""
-    for config, step_type, triggers in (
-        ({**stack_config("prod"), "sshPort": "2222"}, "command:local:Command", ["manager.example.com", "2222"]),
-        (BEHIND, "command:remote:Command", ["10.20.0.5", 22]),
+    for config, step_type, triggers, ignored in (
+        (
+            {**stack_config("prod"), "sshPort": "2222"},
+            "command:local:Command",
+            ["manager.example.com", "2222"],
+            ["create"],
+        ),
+        (BEHIND, "command:remote:Command", ["10.20.0.5", 22], READ_IGNORES),
     ):
         step = render(config).one(step_type, "-host-key")
         assert step.inputs["triggers"] == triggers
-        assert sorted(step.ignore_changes) == RECORD_IGNORES
+        assert sorted(step.ignore_changes) == ignored
 
 
 def test_a_new_text_of_every_script_and_a_rotated_key_leave_the_record_steps_requests_unchanged(monkeypatch):
