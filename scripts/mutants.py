@@ -689,6 +689,7 @@ ssh manager.example.com 'sudo sh /tmp/restore_backup.sh false""",
         "    return pulumi.Output.secret(pulumi.Output.from_input(value).apply(checked))",
         "    return pulumi.Output.from_input(value).apply(checked)",
         "a registry password a YAML program sends in plain text lands in the state",
+        T + "engine/test_library.py::test_secrets_given_as_plain_strings_are_kept_secret",  # first: seconds, not 90
         T + "packaging/test_plugin.py::test_construct_keeps_secrets_secret_though_the_schema_has_no_secret_flag",
     ),
     m(

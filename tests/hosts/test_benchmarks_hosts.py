@@ -12,7 +12,9 @@ import pytest
 from harness import REPO
 from hostbed import IDLE_UNTIL_TERM, docker, start_app_container
 
-pytestmark = pytest.mark.hosts
+# Their subject is the benchmarks' own harness, not what users run: on demand (`scripts/test tests/hosts -m
+# benchmarks`), not in CI, whose full run deselects them (scripts/test).
+pytestmark = [pytest.mark.hosts, pytest.mark.benchmarks]
 
 
 def test_every_benchmark_row_runs_with_nothing_but_its_command_timed(engine):
