@@ -111,12 +111,15 @@ class HostMocks(pulumi.runtime.Mocks):
         prior: dict[str, Created] | None = None,
         docker_versions: dict[str, str] | None = None,
         host_key_step: Callable[[dict[str, Any]], str] | None = None,
+        scripts_step: Callable[[dict[str, Any]], str] | None = None,
     ) -> None:
         """`engine_stdout`: what a real run of the Docker step printed, to use instead of the model.
         `prior`: in a preview, what the last `up` created (`HostMocks.created` of that run).
         `docker_versions`: the daemon version per SSH host, where hosts differ (default `docker_version`).
-        `host_key_step`: runs a host-key step (its inputs) for real and returns its stdout (test hosts)."""
+        `host_key_step`: runs a host-key step (its inputs) for real and returns its stdout (test hosts).
+        `scripts_step`: runs the step that installs the scripts for real, as `pulumi up` runs it first (test hosts)."""
         self.host_key_step = host_key_step
+        self.scripts_step = scripts_step
         self.docker_versions = docker_versions or {}
         self.docker_version = docker_version
         self.distribution = distribution
@@ -174,20 +177,23 @@ class HostMocks(pulumi.runtime.Mocks):
 
     def _stdout(self, inputs: dict[str, Any], docker_version: str) -> str:
         create = inputs.get("create", "")
-        if "ensure_docker.sh" in create and self.engine_stdout is not None:
+        script = script_arguments(create)[0] if create.startswith("sh -c ") else ""
+        if script == "ensure_docker.sh" and self.engine_stdout is not None:
             return self.engine_stdout
-        if "ensure_docker.sh" in create:
+        if script == "ensure_docker.sh":
             return (
                 f"HOST_DISTRIBUTION={self.distribution}\nDOCKER_SERVER_VERSION={docker_version}\n"
                 f"DOCKER_CLIENT_VERSION={self.client_version}\n"
             )
-        if "import_image.sh" in create:
+        if script == "install_scripts.sh" and self.scripts_step is not None:
+            return self.scripts_step(inputs)
+        if script == "import_image.sh":
             return f"IMAGE_ID=sha256:{digest(create)}\n"
-        if "host_key.sh" in create:
+        if script == "host_key.sh" or "host_key.sh" in create:
             return self.host_key_step(inputs) if self.host_key_step else f"HOST_KEY={mock_host_key(inputs)}\n"
-        if "wait_ready.sh" in create and "cloudify_internal_ca_cert.pem" in create:
+        if script == "wait_ready.sh" and "cloudify_internal_ca_cert.pem" in create:
             return f"MANAGER_CA_CERT={base64.b64encode(MOCK_MANAGER_CA.encode()).decode()}\n"
-        if "backup_data.sh" in create:
+        if script == "backup_data.sh":
             return f"BACKUP_FILE={self.backup_file}\nPREVIOUS_IMAGE={self.previous_image}\n"
         return ""
 
@@ -480,8 +486,20 @@ def render_for_host(host: Any, *, bastion: Any = None, secrets: dict[str, str] |
     if bastion is not None:
         config |= {"sshProxyHost": bastion.address, "sshProxyUser": bastion.user, "sshProxyPort": str(bastion.port)}
         secrets["sshProxyPrivateKey"] = bastion.key.read_text()
-    mocks = HostMocks(host_key_step=lambda inputs: run_host_key_step(inputs, host, bastion))
+    mocks = HostMocks(
+        host_key_step=lambda inputs: run_host_key_step(inputs, host, bastion),
+        scripts_step=lambda inputs: run_scripts_step(inputs, host, bastion),
+    )
     return run_program(config, secrets=secrets, mocks=mocks)
+
+
+def run_scripts_step(inputs: dict[str, Any], host: Any, bastion: Any = None) -> str:
+    """The declared step that installs the scripts, run on `host` over SSH with its stdin (the bundle), as the
+    engine runs it before every other host step (they depend on it)."""
+    done = host.ssh(inputs["create"], via=bastion, input_text=inputs["stdin"])
+    if done.returncode != 0:
+        raise AssertionError(f"the scripts step failed ({done.returncode}): {done.stderr}")
+    return done.stdout
 
 
 def run_host_key_step(inputs: dict[str, Any], host: Any = None, bastion: Any = None) -> str:

@@ -1,12 +1,13 @@
 """The host scripts as the exact command strings the command resources run.
 
-Each script under `scripts/` is a real POSIX `sh` file that runs on its own
-(it sources `common.sh` next to it). To ship one to a host, the sourcing line
-is replaced by the text of `common.sh` and the whole script travels inline:
-`sh -c '<script>' <name> <arg>...`. Every argument is shell-quoted, so values
-from the stack configuration reach the script as data in `$1..$n` and are
-never parsed by a shell; nothing is copied to the host beforehand and nothing
-depends on which environment variables the SSH server accepts.
+Each script under `scripts/` is a real POSIX `sh` file that runs on its own (it sources `common.sh` next to it).
+The `scripts` step installs this release's scripts on the host (`install_scripts`, shipping.py), and every other
+step runs its script from there by a fixed path: `sh -c '<runner>' <name> <arg>...`. The runner's text names the
+manager's folder and nothing of the scripts' content, so a new release of the scripts changes the `scripts` step
+alone, and a step runs again only when its own arguments change (docs/operations.md, "What a new release runs").
+The host-key steps, which run before anything is installed, send the script's text itself (`invocation`).
+Every argument is shell-quoted, so values from the stack configuration reach the script as data in `$1..$n` and
+are never parsed by a shell; nothing depends on which environment variables the SSH server accepts.
 
 The login shell of the SSH user must be POSIX-compatible (sh, bash, dash, zsh).
 """
@@ -18,15 +19,48 @@ import shlex
 
 from . import bootstrap_context, manager_config
 from .model import LOOPBACK, AgentPackage, ManagerSettings
-from .shipping import LIBRARIES, SCRIPTS_DIR, _sourcing, shipped_script
+from .shipping import LIBRARIES, SCRIPTS_DIR, SCRIPTS_HOME, _sourcing, bundle, shipped_script
 
-__all__ = ["LIBRARIES", "SCRIPTS_DIR", "_sourcing", "shipped_script"]
+__all__ = ["LIBRARIES", "SCRIPTS_DIR", "_sourcing", "bundle", "shipped_script"]
+
+MISSING_SCRIPTS = 99
+"""The runner's exit code when the manager's scripts are not on the host."""
 
 
 def invocation(name: str, *args: str) -> str:
-    """`sh -c <script> <name> <args...>` with every piece quoted for a POSIX shell."""
+    """`sh -c <script> <name> <args...>`, the script's own text, with every piece quoted for a POSIX shell."""
     words = ["sh", "-c", shlex.quote(shipped_script(name)), shlex.quote(name)]
     return " ".join(words + [shlex.quote(arg) for arg in args])
+
+
+def runner(folder: str) -> str:
+    """The text that runs an installed script of the manager whose folder is `folder` (`$0` the script's name,
+    `$@` its arguments): the same for every script and every release, so that only arguments decide a re-run."""
+    home = f'"$HOME"/{SCRIPTS_HOME}/{shlex.quote(folder)}'
+    return (
+        f'f={home}/"$0"; '
+        'if [ ! -r "$f" ]; then echo "cloudify-pulumi: $f is missing: this manager\'s scripts are not on this host'
+        " (it was rebuilt, or the folder was removed); run pulumi up with --replace set to the URN of this"
+        f" manager's scripts step (pulumi stack --show-urns: the one ending in -scripts); nothing was changed\" >&2;"
+        f" exit {MISSING_SCRIPTS}; fi; "
+        'exec sh "$f" "$@"'
+    )
+
+
+def installed(folder: str, name: str, *args: str) -> str:
+    """`sh -c <runner> <name> <args...>`: the installed `name` with these arguments."""
+    words = ["sh", "-c", shlex.quote(runner(folder)), shlex.quote(name)]
+    return " ".join(words + [shlex.quote(arg) for arg in args])
+
+
+def install_scripts(settings: ManagerSettings) -> str:
+    """Install this release's scripts (`bundle`, on stdin) for this manager (install_scripts.sh)."""
+    return invocation("install_scripts.sh", settings.app_container_name)
+
+
+def _run(settings: ManagerSettings, name: str, *args: str) -> str:
+    """The step's command: `name`, installed for this manager, with these arguments."""
+    return installed(settings.app_container_name, name, *args)
 
 
 def _flag(value: bool) -> str:
@@ -37,7 +71,8 @@ def ensure_docker(settings: ManagerSettings, provider_ssh_user: str | None) -> s
     """Make Docker usable on the host (install online only on Ubuntu 14.04), and usable by
     `provider_ssh_user`, the user the Docker provider's ssh:// connection logs in as (None: no ssh://)."""
     trusty = settings.trusty_docker
-    return invocation(
+    return _run(
+        settings,
         "ensure_docker.sh",
         _flag(settings.use_sudo),
         provider_ssh_user or "-",
@@ -64,7 +99,7 @@ def own_host_key() -> str:
 def write_manager_config(settings: ManagerSettings, name: str = "config.yaml") -> str:
     """Write config.yaml (or the file `name`), which arrives on stdin, into the manager's config folder."""
     extra = [] if name == "config.yaml" else [name]  # so that existing stacks' config step stays as it was
-    return invocation("write_manager_config.sh", _flag(settings.use_sudo), settings.manager_config_dir, *extra)
+    return _run(settings, "write_manager_config.sh", _flag(settings.use_sudo), settings.manager_config_dir, *extra)
 
 
 def _agent_words(agent: AgentPackage) -> list[str]:
@@ -74,7 +109,7 @@ def _agent_words(agent: AgentPackage) -> list[str]:
 def install_agents(settings: ManagerSettings, container: str) -> str:
     """Install every `cloudifyPackages.agents` package inside `container`."""
     words = [word for agent in settings.agents for word in _agent_words(agent)]
-    return invocation("install_agents.sh", _flag(settings.use_sudo), container, *words)
+    return _run(settings, "install_agents.sh", _flag(settings.use_sudo), container, *words)
 
 
 def import_image(settings: ManagerSettings, image: str, *, only_if_missing: bool) -> str:
@@ -83,7 +118,9 @@ def import_image(settings: ManagerSettings, image: str, *, only_if_missing: bool
         raise ValueError("import_image needs cloudifyPackages.docker.docker_url")
     mode = "if-missing" if only_if_missing else "always"
     checksum = [settings.docker_image_sha256] if settings.docker_image_sha256 else []  # optional, last
-    return invocation("import_image.sh", _flag(settings.use_sudo), settings.docker_image_url, image, mode, *checksum)
+    return _run(
+        settings, "import_image.sh", _flag(settings.use_sudo), settings.docker_image_url, image, mode, *checksum
+    )
 
 
 def wait_ready(settings: ManagerSettings, container: str, backup_file: str, previous_image: str) -> str:
@@ -91,7 +128,8 @@ def wait_ready(settings: ManagerSettings, container: str, backup_file: str, prev
     with the container log and the way back. Profiles with a generated config.yaml send the admin password on
     stdin, so that the script can mask it in the log it shows."""
     profile = settings.profile
-    return invocation(
+    return _run(
+        settings,
         "wait_ready.sh",
         _flag(settings.use_sudo),
         container,
@@ -117,7 +155,7 @@ def _readiness_endpoint(settings: ManagerSettings) -> list[str]:
 
 def set_admin_password(settings: ManagerSettings, container: str) -> str:
     """Make the running manager's admin password the configured one, which arrives on stdin."""
-    return invocation("set_admin_password.sh", _flag(settings.use_sudo), container)
+    return _run(settings, "set_admin_password.sh", _flag(settings.use_sudo), container)
 
 
 def _backup_words(settings: ManagerSettings, key: str, mode: str, app_image: str = "-") -> list[str]:
@@ -138,22 +176,22 @@ def _backup_words(settings: ManagerSettings, key: str, mode: str, app_image: str
 def backup_data(settings: ManagerSettings, replacement_key: str) -> str:
     """Stop the old app container and archive the data volumes, before the container is replaced (recording which
     `appImage` the new container, made with `replacement_key`, runs: the way back names it)."""
-    return invocation("backup_data.sh", *_backup_words(settings, replacement_key, "replace", settings.app_image))
+    return _run(settings, "backup_data.sh", *_backup_words(settings, replacement_key, "replace", settings.app_image))
 
 
 def restore_data(settings: ManagerSettings, archive: str) -> str:
     """`restoreFrom`: archive the current data, then refill the volumes from `archive` (tested first)."""
-    return invocation("backup_data.sh", *_backup_words(settings, "-", "restore"), archive)
+    return _run(settings, "backup_data.sh", *_backup_words(settings, "-", "restore"), archive)
 
 
 def backup_now(settings: ManagerSettings) -> str:
     """`backupNow`: stop the app container, archive the data, start it again."""
-    return invocation("backup_data.sh", *_backup_words(settings, "-", "now"))
+    return _run(settings, "backup_data.sh", *_backup_words(settings, "-", "now"))
 
 
 def prune_backups(settings: ManagerSettings, kept_archive: str) -> str:
     """After readiness: keep `kept_archive` (taken before this replacement) and the newest `backupsToKeep`."""
-    return invocation("backup_data.sh", *_backup_words(settings, "-", "prune"), kept_archive)
+    return _run(settings, "backup_data.sh", *_backup_words(settings, "-", "prune"), kept_archive)
 
 
 def parse_key_values(stdout: str) -> dict[str, str]:
@@ -164,7 +202,7 @@ def parse_key_values(stdout: str) -> dict[str, str]:
 
 def place_agent_key(settings: ManagerSettings, container: str) -> str:
     """cloudify-3.2: put the agents' key, which arrives on stdin, where the bootstrap context names it."""
-    return invocation("agent_key.sh", _flag(settings.use_sudo), container, bootstrap_context.AGENT_KEY_PATH)
+    return _run(settings, "agent_key.sh", _flag(settings.use_sudo), container, bootstrap_context.AGENT_KEY_PATH)
 
 
 def upload_bootstrap_context(settings: ManagerSettings, container: str) -> str:
@@ -173,8 +211,8 @@ def upload_bootstrap_context(settings: ManagerSettings, container: str) -> str:
     if context is None:
         raise ValueError("upload_bootstrap_context needs a cloudify-3.2 plan")
     body = context.text(has_agent_key=settings.has_agent_key)
-    return invocation(
-        "bootstrap_context.sh", _flag(settings.use_sudo), container, str(bootstrap_context.CONTEXT_PORT), body
+    return _run(
+        settings, "bootstrap_context.sh", _flag(settings.use_sudo), container, str(bootstrap_context.CONTEXT_PORT), body
     )
 
 
@@ -182,8 +220,14 @@ def store_manager_secret(settings: ManagerSettings, container: str, name: str) -
     """cloudify-7: create or update the manager secret `name` through the REST API the readiness step reached;
     the credentials and the value arrive on stdin (`secret_request`)."""
     endpoint = _readiness_endpoint(settings) if settings.tls else [settings.readiness_address]
-    return invocation(
-        "manager_secret.sh", _flag(settings.use_sudo), container, str(settings.readiness_port), name, *endpoint
+    return _run(
+        settings,
+        "manager_secret.sh",
+        _flag(settings.use_sudo),
+        container,
+        str(settings.readiness_port),
+        name,
+        *endpoint,
     )
 
 

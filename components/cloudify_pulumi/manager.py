@@ -4,6 +4,9 @@ Resource graph (every child has `parent=self`):
 
 0. `host-key` (and `bastion-host-key` behind a bastion), on a remote host whose key is not pinned: records the
    key it presents once, in the state; every SSH connection below is checked against it (ssh_trust.py).
+   `scripts`: installs this release's host scripts for this manager, in a private folder of the SSH user's;
+   every host step below depends on it and runs its script from there, so that a new release of the scripts
+   runs this step alone (host_scripts.py).
 1. `docker-engine`: host command making Docker usable (installs it online only
    on Ubuntu 14.04), and usable by the provider's ssh:// login; prints the
    distribution and the Docker server and client versions.
@@ -144,6 +147,10 @@ class CloudifyManager(pulumi.ComponentResource):
             else None
         )
         self._connection = self._ssh_connection()
+        self._scripts: HostCommand | None = None
+        self._scripts = self._host_command(
+            "scripts", self._from_settings(host_scripts.install_scripts), stdin=host_scripts.bundle(), secret=False
+        )
 
         engine = self._host_command(
             "docker-engine", self._from_settings(lambda s: host_scripts.ensure_docker(s, provider_ssh_user(s)))
@@ -266,19 +273,22 @@ class CloudifyManager(pulumi.ComponentResource):
         depends_on: Sequence[pulumi.Resource] | None = None,
         stdin: pulumi.Input[str] | None = None,
         update: str | None = None,
+        secret: bool = True,
     ) -> HostCommand:
-        """A command on the Docker host: over SSH, or locally when `host` is unset.
+        """A command on the Docker host: over SSH, or locally when `host` is unset; after the `scripts` step, which
+        installs the scripts it runs.
 
         `stdin` carries secrets (never the command line, which `ps` shows); it is
-        kept secret in the state, whatever the provider does with its inputs.
-        The scripts' progress lines (stderr) stream into `pulumi up` as they come;
+        kept secret in the state, whatever the provider does with its inputs (`secret`: the scripts' bundle is
+        not). The scripts' progress lines (stderr) stream into `pulumi up` as they come;
         stdout holds only their KEY=value results and is not logged. `update`: what a change of anything but
         `triggers` runs (unset: `create` again, pulumi-command v1.2.1).
         """
+        installed = [self._scripts] if self._scripts is not None else []
         opts = pulumi.ResourceOptions(
             parent=self,
-            depends_on=list(depends_on or []),
-            additional_secret_outputs=["stdin"] if stdin is not None else None,
+            depends_on=[*installed, *(depends_on or [])],
+            additional_secret_outputs=["stdin"] if stdin is not None and secret else None,
         )
         resource_name = f"{self._name}-{suffix}"
         if self._connection is None:

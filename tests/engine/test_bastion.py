@@ -57,7 +57,7 @@ def proxy_command(run: Run) -> list[str]:
 def test_every_command_goes_through_the_bastion_with_each_hop_pinned_to_its_own_key():
     run = behind(sshHostKey="ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAITargetKeyForTests")
     commands = [r for r in run.registrations if r.type == "command:remote:Command"]
-    assert len(commands) == 6  # engine, backup, agents, ready, bootstrap-context, prune-backups
+    assert len(commands) == 7  # scripts, engine, backup, agents, ready, bootstrap-context, prune-backups
     for step in commands:
         connection = step.inputs["connection"]
         assert (connection["host"], connection["hostKey"]) == (

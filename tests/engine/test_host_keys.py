@@ -74,7 +74,7 @@ def test_without_a_pinned_key_the_key_scanned_at_first_use_is_given_to_every_con
     assert scan.inputs["environment"] == {"CLOUDIFY_SCAN_HOST": "manager.example.com", "CLOUDIFY_SCAN_PORT": port}
     recorded = mock_host_key(scan.inputs)
     commands = remote_commands(run)
-    assert len(commands) == 6  # engine, backup, agents, ready, bootstrap-context, prune-backups
+    assert len(commands) == 7  # scripts, engine, backup, agents, ready, bootstrap-context, prune-backups
     for step in commands:
         assert unwrap_secrets(step.inputs["connection"])["hostKey"] == recorded, step.name
         assert scan.urn in step.property_dependencies["connection"], step.name
@@ -113,7 +113,7 @@ def test_behind_a_bastion_its_key_is_scanned_and_the_hosts_own_key_read_over_the
     assert "stdin" not in reader.inputs
     host_key = mock_host_key(reader.inputs)
     others = remote_commands(run, but="-host-key")
-    assert len(others) == 6  # engine, backup, agents, ready, bootstrap-context, prune-backups
+    assert len(others) == 7  # scripts, engine, backup, agents, ready, bootstrap-context, prune-backups
     for step in others:
         connection = unwrap_secrets(step.inputs["connection"])
         assert (connection["hostKey"], connection["proxy"]["hostKey"]) == (host_key, bastion_key), step.name

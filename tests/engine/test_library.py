@@ -54,6 +54,7 @@ def test_an_output_host_reaches_every_host_step_the_provider_and_the_manager_url
     vm = run.one("docker:index/container:Container", "vm")
     commands = [r for r in run.registrations if r.type == "command:remote:Command"]
     assert {c.name for c in commands} == {
+        "cfy-scripts",
         "cfy-docker-engine",
         "cfy-backup",
         "cfy-ready",

@@ -225,6 +225,7 @@ def test_a_nat_address_as_management_ip_stops_the_program_after_the_docker_step_
     assert [r.type for r in last_registrations()] == [
         "cloudify:index:CloudifyManager",
         "command:local:Command",  # the host key, recorded at first use
+        "command:remote:Command",  # the scripts
         "command:remote:Command",
     ]
 

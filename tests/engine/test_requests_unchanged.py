@@ -34,8 +34,13 @@ Issue 49 (the second security review) changes, and names here:
   out whole);
 - cloudify-3.2's port 80 moves to the management address (`remote_3_2`), so the readiness step asks there
   (`readiness_on_management_address_as_2_1`) and `managerUrl` names it (`manager_url_as_2_1`), per rendering in
-  `OPEN_API_2_0`; `cliProfile` is left out already."""
+  `OPEN_API_2_0`; `cliProfile` is left out already.
+Issue 50 (scripts whose text is not a step's input) adds a `scripts` step per manager, which installs the release's
+scripts on the host, and every other host step runs its script from there (`scripts_installed_as_2_2`): each
+step's `create` holds the runner (`host_scripts.runner`, checked word for word) where it held the script's text,
+and depends on the `scripts` step. Both are taken out here; every script is compared by name, as before."""
 
+import fcntl
 import json
 import re
 import shlex
@@ -44,7 +49,7 @@ import shutil
 import harness
 import pytest
 import yaml
-from cloudify_pulumi import manager_config
+from cloudify_pulumi import host_scripts, manager_config
 from cloudify_pulumi.docker_endpoint import SshIdentity
 from cloudify_pulumi.docker_resources import REPLACEMENT_KEY_ENV
 from cloudify_pulumi.rules import IMAGE_REFERENCE
@@ -52,6 +57,7 @@ from engine_requests import FIXTURE, RENDERINGS, STACK, render, requests
 
 BEFORE = json.loads(FIXTURE.read_text())
 ROOT_STACK = "::pulumi:pulumi:Stack::"
+LOCK = "/tmp/cloudify-pulumi-fixture-stack.lock"
 CHANGED_SCRIPTS = {  # every script: common.sh, which each one inlines, changed in 2.0.0
     "ensure_docker.sh",
     "backup_data.sh",
@@ -368,17 +374,65 @@ def manager_url_as_2_1(requests: dict, before: dict, rendering: str) -> dict:
     return requests
 
 
+def scripts_installed_as_2_2(requests: dict) -> dict:
+    """Issue 50's requests without what it adds on purpose, each change checked first: the `scripts` step of each
+    manager (the bundle on stdin, not secret; after the host-key steps only), every other host step depending on it
+    and running its script through the fixed runner (the text `scripts_by_name` then reads as the script's name),
+    in place of the script's text."""
+    installers = {urn: r for urn, r in requests.items() if urn.endswith("-scripts")}
+    assert installers, "one scripts step per manager"
+    for urn, request in installers.items():
+        assert shlex.split(request["inputs"]["create"])[3] == "install_scripts.sh"
+        assert request["inputs"]["stdin"] == host_scripts.bundle(), "the bundle, in the clear"
+        assert all(dependency.endswith("host-key") for dependency in request["dependencies"]), urn
+    kept, image_ids = {}, {}
+    for urn, request in requests.items():
+        if urn in installers:
+            continue
+        create = request.get("inputs", {}).get("create")
+        if isinstance(create, str) and create.startswith("sh -c ") and " host_key.sh " not in create:
+            installer = f"{urn.rsplit('::', 1)[0]}::{_component_of(urn, installers)}-scripts"
+            assert installer in request["dependencies"], f"{urn} runs after the scripts are installed"
+            words = shlex.split(create)
+            folder = installers[installer]["inputs"]["create"].rsplit(" ", 1)[1]
+            assert words[2] == host_scripts.runner(shlex.split(folder)[0]), urn
+            words[2] = host_scripts.shipped_script(words[3])
+            # the mocks give an imported image the digest of its command as ID (tests/harness.py `_stdout`)
+            image_ids[f"sha256:{harness.digest(create)}"] = f"sha256:{harness.digest(shlex.join(words))}"
+            request = {
+                **request,
+                "inputs": {**request["inputs"], "create": shlex.join(words)},
+                "dependencies": [d for d in request["dependencies"] if d != installer],
+            }
+        kept[urn] = request
+    text = json.dumps(kept)
+    for runner_id, script_id in image_ids.items():
+        text = text.replace(runner_id, script_id)
+    return json.loads(text)
+
+
+def _component_of(urn: str, installers: dict) -> str:
+    """The resource-name prefix of the manager a step belongs to (`paris` of `paris-backup`)."""
+    name = urn.rsplit("::", 1)[1]
+    prefixes = [i.rsplit("::", 1)[1].removesuffix("-scripts") for i in installers]
+    return max((p for p in prefixes if name.startswith(f"{p}-")), key=len)
+
+
 @pytest.fixture(autouse=True)
 def fixture_stack_identity_removed():
-    """These runs use the fixture's stack name, not the test's own: remove the identity folder they write."""
-    yield
-    folder = SshIdentity.for_stack(harness.PROJECT, STACK)
-    shutil.rmtree(folder.local_path(folder.key_file).parent, ignore_errors=True)
+    """These runs use the fixture's stack name, not the test's own: one at a time across test workers (renderings
+    that pin another key for the same host share that folder), and the identity folder they write removed after."""
+    with open(LOCK, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+        folder = SshIdentity.for_stack(harness.PROJECT, STACK)
+        shutil.rmtree(folder.local_path(folder.key_file).parent, ignore_errors=True)
 
 
 @pytest.mark.parametrize("rendering", sorted(RENDERINGS))
 def test_the_engine_receives_the_same_requests_as_before_the_library(rendering):
-    now = trusted_as_1_x(json.loads(json.dumps(requests(render(rendering)), sort_keys=True)), rendering)
+    now = scripts_installed_as_2_2(json.loads(json.dumps(requests(render(rendering)), sort_keys=True)))
+    now = trusted_as_1_x(now, rendering)
     now = ready_for_work_as_2_1(now, rendering)
     now = readiness_on_management_address_as_2_1(now, rendering)
     now = manager_url_as_2_1(now, BEFORE[rendering], rendering)

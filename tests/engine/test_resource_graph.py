@@ -128,7 +128,7 @@ def test_every_docker_resource_uses_the_explicit_provider():
 def test_every_child_has_the_component_as_parent(local_run):
     component = local_run.one(COMPONENT)
     children = [r for r in local_run.registrations if r.type not in (COMPONENT, "pulumi:pulumi:Stack")]
-    assert len(children) == 14 + 8, [c.name for c in children]  # 8 data volumes, 3 generators (cloudify-7)
+    assert len(children) == 15 + 8, [c.name for c in children]  # 8 data volumes, 3 generators (cloudify-7)
     assert {c.parent for c in children} == {component.urn}
 
 
@@ -228,7 +228,7 @@ def test_a_pinned_host_key_is_given_to_every_command_and_to_the_providers_ssh(is
     host_key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPinnedKeyForTests"
     run = remote_run(sshHostKey=host_key, sshPort=port)
     commands = [r for r in run.registrations if r.type == "command:remote:Command"]
-    assert len(commands) == 6  # engine, backup, agents, ready, bootstrap-context, prune-backups
+    assert len(commands) == 7  # scripts, engine, backup, agents, ready, bootstrap-context, prune-backups
     for step in commands:
         assert step.inputs["connection"]["hostKey"] == host_key, step.name
     assert "StrictHostKeyChecking=yes" in run.one(PROVIDER).inputs["sshOpts"]
@@ -242,7 +242,7 @@ def test_docker_cli_too_old_for_ssh_fails_before_any_container_is_registered():
     with pytest.raises(DockerHostError, match=r"(?s)CLI.*ubuntu 14\.04.*18\.06\.3-ce.*dial-stdio.*dockerHost.*tcp://"):
         run_program({**stack_config("prod")}, secrets={"sshPrivateKey": PRIVATE_KEY}, mocks=mocks)
     registered = [r.type for r in last_registrations()]
-    assert registered == [COMPONENT, "command:local:Command", "command:remote:Command"], registered
+    assert registered == [COMPONENT, "command:local:Command", *["command:remote:Command"] * 2], registered
 
 
 def test_old_daemon_behind_a_new_static_cli_is_reached_over_ssh():
@@ -261,7 +261,8 @@ def test_cap_add_on_a_daemon_older_than_18_09_fails_before_any_container():
         run_program(
             {**stack_config("prod"), "capAdd": '["NET_ADMIN"]'}, secrets={"sshPrivateKey": PRIVATE_KEY}, mocks=mocks
         )
-    assert [r.type for r in last_registrations()] == [COMPONENT, "command:local:Command", "command:remote:Command"]
+    registered = [r.type for r in last_registrations()]
+    assert registered == [COMPONENT, "command:local:Command", *["command:remote:Command"] * 2]  # scripts, engine
 
 
 def test_old_docker_over_tcp_with_tls_is_accepted_and_tls_key_stays_secret():
@@ -305,12 +306,19 @@ def test_offline_images_are_imported_on_the_host_instead_of_pulled():
     assert run.one(CONTAINER, "-app").property_dependencies["image"] == [app_import.urn]
 
 
-def test_commands_are_the_shipped_scripts_with_quoted_arguments(local_run):
+def test_commands_run_the_installed_scripts_with_quoted_arguments(local_run):
     commands = local_run.commands()
-    assert set(commands) == {"docker-engine", "manager-config", "backup", "ready", "admin-password", "prune-backups"}
+    assert set(commands) == {
+        "scripts",
+        *("docker-engine", "manager-config", "backup", "ready", "admin-password", "prune-backups"),
+    }
+    folder = local_run.one(CONTAINER, "-app").inputs["name"]
+    assert shlex.split(commands.pop("scripts")) == [
+        *("sh", "-c", host_scripts.shipped_script("install_scripts.sh")),
+        *("install_scripts.sh", folder),
+    ]
     for create in commands.values():
-        script, _ = script_arguments(create)
-        assert shlex.split(create)[2] == host_scripts.shipped_script(script)
+        assert shlex.split(create)[2] == host_scripts.runner(folder)
 
 
 def test_outputs_are_registered_on_the_component(local_run):

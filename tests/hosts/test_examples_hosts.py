@@ -14,6 +14,8 @@ def test_on_the_test_bed_the_declared_steps_reach_the_address_the_created_host_r
     run = render_example(
         host.address, key=host.key.read_text(), real_host_keys=True, sshUser=host.user, sshPort=str(host.port)
     )
+    install = run.one("command:remote:Command", "cfy-scripts").inputs  # the engine runs it first: the rest need it
+    assert host.ssh(install["create"], input_text=install["stdin"]).returncode == 0
     step = host.ssh(run.one("command:remote:Command", "cfy-docker-engine").inputs["create"])
     assert step.returncode == 0, step.stderr
     result = ping(*provider_address(run.one("pulumi:providers:docker").inputs))

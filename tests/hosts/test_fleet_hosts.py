@@ -49,6 +49,8 @@ def test_a_two_host_stack_runs_its_docker_and_agent_steps_on_both_and_connects_t
     started = []
     try:
         for name, host in hosts.items():
+            install = run.one("command:remote:Command", f"{name}-scripts").inputs  # first, as the engine runs it
+            assert host.ssh(install["create"], input_text=install["stdin"]).returncode == 0
             engine_step = run.one("command:remote:Command", f"{name}-docker-engine").inputs["create"]
             assert host.ssh(engine_step).returncode == 0
             started.append(start_app_container(f"{prefixes[name]}-manager", "sleep", "600"))

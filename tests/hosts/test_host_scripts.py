@@ -250,6 +250,42 @@ def test_offline_image_is_imported_from_docker_url(make_host, package_server, en
         docker("rmi", "-f", data_image, app_image, check=False)
 
 
+def offline_tarball(path, text: bytes) -> None:
+    """A gzip-compressed image tarball of one file, as Cloudify's offline `docker_url` may be."""
+    with tarfile.open(path, "w:gz") as archive:
+        info = tarfile.TarInfo("hello.txt")
+        info.size = len(text)
+        archive.addfile(info, io.BytesIO(text))
+
+
+def test_the_same_app_tarball_again_keeps_its_image_and_a_new_one_is_imported(make_host, package_server, engine):
+    """The app import runs again when its step does for another reason (a new release's first up, a new useSudo):
+    the same content keeps the image ID the app container was made from, so it is not replaced for nothing."""
+    tag = uuid.uuid4().hex[:8]
+    app_image = f"cfytest/app:{tag}"
+    host = make_host("import-again", with_engine=True)
+
+    def imported(content: bytes) -> tuple[str, str]:
+        offline_tarball(package_server.root / "cloudify-docker.tar.gz", content)
+        pinned = package_server.pinned("cloudify-docker.tar.gz")
+        step = declared_commands(
+            host, appImage=app_image, cloudifyPackages=json.dumps({"docker": {"docker_url": pinned}})
+        )["app-image-import"]
+        result = host.ssh(step)
+        assert result.returncode == 0, result.stderr
+        return result.stdout, result.stderr
+
+    try:
+        first, _ = imported(b"release 1\n")
+        again, said = imported(b"release 1\n")
+        assert again == first and "nothing was imported" in said
+        upgraded, said = imported(b"release 2\n")
+        assert upgraded != first and "nothing was imported" not in said
+        assert upgraded == f"IMAGE_ID={docker('image', 'inspect', '-f', '{{.Id}}', app_image).stdout.strip()}\n"
+    finally:
+        docker("rmi", "-f", app_image, check=False)
+
+
 # -- readiness -----------------------------------------------------------------
 
 

@@ -9,7 +9,10 @@ provider registration must carry exactly that address.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
+import tempfile
+from pathlib import Path
 
 import hostbed
 import pytest
@@ -20,16 +23,26 @@ PROVIDER = "pulumi:providers:docker"
 DEV = stack_config("dev")
 
 
-def declared_local_step() -> str:
-    return run_program(DEV, secrets=stack_secrets(DEV)).commands()["docker-engine"]
+def docker_step_run_locally(env: dict[str, str], *, as_nobody: bool = False) -> subprocess.CompletedProcess:
+    """The dev stack's Docker step run on this machine as `pulumi up` runs it: after its scripts step, which
+    installs the scripts in the user's home."""
+    run = run_program(DEV, secrets=stack_secrets(DEV))
+    install = run.one("command:local:Command", "-scripts").inputs
+    installed = run_locally(install["create"], env, as_nobody=as_nobody, stdin=install["stdin"])
+    assert installed.returncode == 0, installed.stderr
+    return run_locally(run.commands()["docker-engine"], env, as_nobody=as_nobody)
 
 
-def run_locally(create: str, env: dict[str, str], *, as_nobody: bool = False) -> subprocess.CompletedProcess:
-    """What command.local.Command does: /bin/sh -c <create>, inheriting the environment."""
+def run_locally(
+    create: str, env: dict[str, str], *, as_nobody: bool = False, stdin: str | None = None
+) -> subprocess.CompletedProcess:
+    """What command.local.Command does: /bin/sh -c <create>, inheriting the environment, with its stdin."""
     argv = ["/bin/sh", "-c", create]
     if as_nobody:
         argv = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *argv]
-    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        argv, env=env, capture_output=True, text=True, timeout=120, input=stdin if stdin is not None else ""
+    )
     hostbed.EMITTED.extend([done.stdout, done.stderr])
     return done
 
@@ -53,7 +66,7 @@ def other_socket(tmp_path, engine) -> str:
 
 
 def test_docker_host_is_the_endpoint_given_to_the_provider(other_socket):
-    result = run_locally(declared_local_step(), clean_env(DOCKER_HOST=other_socket))
+    result = docker_step_run_locally(clean_env(DOCKER_HOST=other_socket))
     assert result.returncode == 0, result.stderr
     assert f"DOCKER_ENDPOINT={other_socket}\n" in result.stdout
     assert program_with(result.stdout).one(PROVIDER).inputs["host"] == other_socket
@@ -67,24 +80,26 @@ def test_the_current_docker_context_is_the_endpoint_given_to_the_provider(other_
         ["context", "use", "cfytest-desktop"],
     ):
         subprocess.run(["docker", *args], env=env, check=True, capture_output=True)
-    result = run_locally(declared_local_step(), env)
+    result = docker_step_run_locally(env)
     assert result.returncode == 0, result.stderr
     assert f"DOCKER_ENDPOINT={other_socket}\n" in result.stdout
     assert program_with(result.stdout).one(PROVIDER).inputs["host"] == other_socket
 
 
 def test_the_default_socket_is_used_without_docker_host_or_context(engine, tmp_path):
-    result = run_locally(declared_local_step(), clean_env(DOCKER_CONFIG=str(tmp_path)))
+    result = docker_step_run_locally(clean_env(DOCKER_CONFIG=str(tmp_path)))
     assert result.returncode == 0, result.stderr
     assert program_with(result.stdout).one(PROVIDER).inputs["host"] == "unix:///var/run/docker.sock"
 
 
 def test_a_socket_the_user_may_not_open_is_named_with_its_fix(engine, tmp_path):
     """A running daemon whose socket the user cannot open is not a stopped daemon."""
-    home = tmp_path / "nobody"
-    home.mkdir()
+    home = Path(tempfile.mkdtemp(prefix="cfytest-nobody-"))  # in /tmp: nobody may not pass pytest's 0700 folder
     os.chown(home, 65534, 65534)
-    result = run_locally(declared_local_step(), clean_env(HOME=str(home)), as_nobody=True)
+    try:
+        result = docker_step_run_locally(clean_env(HOME=str(home)), as_nobody=True)
+    finally:
+        shutil.rmtree(home)
     assert result.returncode == 17, result.stderr
     assert "cannot open /var/run/docker.sock (group docker)" in result.stderr
     assert "usermod -aG docker nobody" in result.stderr

@@ -33,10 +33,12 @@ def backup_processes(manager: Manager) -> str:
     return processes + containers
 
 
-# The script's own shell: `sh -c <script> backup_data.sh ...` (its guardian, a subshell, is younger; the login
-# shell around it has the whole command as one argument).
+# The script's own shell: the runner execs `sh <installed folder>/backup_data.sh ...` (its guardian, a subshell, is
+# younger; the login shell around it has the whole command as one argument).
 MAIN_PROCESS = """for p in /proc/[0-9]*; do
-    [ "$(head -c 15 "$p/cmdline" 2>/dev/null | tr '\\0' ' ')" = "sh -c #!/bin/sh" ] && echo "${p#/proc/}"
+    case "$(head -c 300 "$p/cmdline" 2>/dev/null | tr '\\0' ' ')" in
+    "sh /"*/.cloudify-pulumi/*/backup_data.sh" "*) echo "${p#/proc/}" ;;
+    esac
 done | sort -n | head -n 1"""
 
 

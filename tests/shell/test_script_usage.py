@@ -28,6 +28,7 @@ ARGUMENT_COUNTS = {
     "agent_key.sh": 3,
     "bootstrap_context.sh": 4,
     "manager_secret.sh": 5,
+    "install_scripts.sh": 1,
 }
 OPTIONAL_ARGUMENTS = {
     "backup_data.sh": 1,
@@ -169,6 +170,9 @@ def test_each_mode_of_host_key_takes_its_own_arguments(args):
         ("agent_key.sh", ["false", "app", "root/.ssh/agent_key.pem"], "TARGET must be an absolute path"),
         ("manager_secret.sh", ["false", "app", "443", "agent key", "10.0.0.5"], "NAME must be a secret name"),
         ("manager_secret.sh", ["false", "app", "443", "../x", "10.0.0.5"], "NAME must be a secret name"),
+        ("install_scripts.sh", [".."], "FOLDER must be a container name"),
+        ("install_scripts.sh", ["app/../../x"], "FOLDER must be a container name"),
+        ("install_scripts.sh", [""], "FOLDER must be a container name"),
     ],
 )
 def test_a_malformed_argument_is_a_usage_error_naming_it(script, args, message):

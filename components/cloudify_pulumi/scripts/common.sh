@@ -129,10 +129,11 @@ private_enough() {
 }
 
 # refuse_folder PATH SETTING FOLDER UID MODE LEVEL: exit 12, naming the setting, the folder, its owner and mode,
-# and the fix.
+# and the fix (PRIVATE_FIX, when the caller sets it, for a folder that is not root's).
 refuse_folder() {
     _where="$1 is owned by uid $4 with mode $5"
     [ "$6" = own ] || _where="$1 is in $3, which is owned by uid $4 with mode $5"
+    [ -z "${PRIVATE_FIX:-}" ] || fail 12 "$2: $_where. Another user who owns it or may write in it could change what the program runs; $PRIVATE_FIX; nothing was stopped"
     fail 12 "$2: $_where. Root writes and reads fixed file names there, so another user who owns it or may write in it could point them at files root then overwrites, swap an archive, or read one. Use a folder owned by root and writable by root only (not /tmp, nor a folder in a shared one), such as one made with: sudo install -d -o root -g root -m 700 /var/lib/cloudify-backups; and set $2 to a path in it; nothing was stopped"
 }
 
