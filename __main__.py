@@ -1,10 +1,8 @@
 """Composition root: read the stack configuration, build one CloudifyManager per manager, export outputs."""
 
 import pulumi
-from cloudify_pulumi import CloudifyManager, collector
+from cloudify_pulumi import CloudifyManager
 from cloudify_pulumi.stack_config import load_managers
-
-collector.tune()  # fewer passes of the collector over Outputs that live until the program ends (docs/performance.md)
 
 stack = load_managers()
 managers = {
@@ -46,5 +44,3 @@ else:
     # Apart from `managers`, which a secret inside would make secret as a whole (unreadable without
     # --show-secrets): `pulumi stack output --show-secrets cliProfiles`, one command per manager.
     pulumi.export("cliProfiles", {name: manager.cli_profile for name, manager in managers.items()})
-
-collector.settle()  # what the program declared lives until it ends: no collection walks it again (collector.py)

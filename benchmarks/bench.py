@@ -1,46 +1,28 @@
-"""Benchmarks: what this program and its host steps cost, each as a ratio against a baseline measured in the
-same run (the 2-core machine is noisy; only ratios count).
+"""Benchmarks: what an upgrade, the Docker step and the program cost, each as a ratio against a baseline measured
+in the same run (the 2-core machine is noisy; only ratios count).
 
-    .venv/bin/python benchmarks/bench.py            # after scripts/test (or scripts/testbed) has prepared Docker
-    .venv/bin/python benchmarks/bench.py --quick    # 5 repeats instead of 15
-    .venv/bin/python benchmarks/bench.py --smoke    # every row once on small data: a check that it runs, no figures
+    scripts/bench            # after scripts/test (or scripts/testbed) has prepared Docker
+    scripts/bench --quick    # 5 repeats instead of 15
+    scripts/bench --smoke    # every row once on small data: a check that it runs, no figures
 
 Only the command under test is timed: each side of a comparison is a `Side`, whose `prepare` (starting the
 container, clearing earlier archives, waiting for a new second) runs before the clock starts. A `time.sleep` or
-an `untimed` setup step inside a timed region fails the run (tests/engine/test_benchmark_honesty.py). Every row is
-the median of as many runs per side as the repeats say, baseline and subject interleaved.
+an `untimed` setup step inside a timed region fails the run (benchmarks/timing.py). Every row is the median of as
+many runs per side as the repeats say, baseline and subject interleaved.
 
 Rows:
-1. Rendering the dev stack under the SDK mocks, against a program that imports the same SDKs and registers
-   nothing (benchmarks/baseline_program.py), and against the two programs of 2. Every program, the baselines too,
-   runs under the composition root's collector setting (run_under_mocks.py).
-2. A stack of 64 managers, against a program registering as many trivial resources (the SDK's floor); against
-   one registering the same resource types, as many of each, with only their required inputs
-   (benchmarks/same_types_program.py: what registering these types costs the SDK at all); and against one
-   registering the same resources with the same inputs, options and dependencies as plain values
-   (benchmarks/same_inputs_program.py, replaying the program's own requests: what the program's inputs cost the
-   SDK, so that the rest is the program's own work).
-3. Where the inputs' cost goes (`program-inputs`): one manager's requests replayed for 64 managers, whole and
-   with one kind of input taken away at a time (benchmarks/program_inputs.py), each against the same types with
-   only their required inputs.
-4. The Docker step on a host where Docker already works, against a bare `ssh host true`.
-5. The backup step before an upgrade of 200 MiB in two named volumes (100 MiB random, 100 MiB of repetitive text
-   like database pages), against stopping the app container and copying the same volumes with a plain `tar -cf`
-   into the same folder (`PLAIN_COPY`): on a host with zstd, and on one with gzip only. Throughput (MB/s) for
-   random and for compressible data alone, and the archive size kept.
-6. An upgrade's downtime, with 200 MiB and with 2 GiB of data of which 1 % changes while the manager runs: from
-   the old container's stop to the new one's start, with this release's backup step and with the previous
-   release's, and where it goes (benchmarks/downtime.py); on a host with zstd and on one with gzip only. Both
-   sizes' managers exist throughout and are swapped round by round.
-7. One 8 MiB block of a gzip-only host's backup stream, written and tested as its process does, against
-   `gzip -1` and the same test, on random data and on text (benchmarks/gzip_block.py).
-8. `downtime-idle`: the rows of 6 on a host with zstd, with a manager that writes nothing while it runs, so
-   that the second pass has nothing to copy: the whole swap's CPU and disk beyond the previous release's are then
-   the two passes' own cost, told apart from what the changing data costs.
-9. `program-phases`: the 64-manager program's process and the same types' of 2, phase by phase (the
-   interpreter's start, the imports, the run and the mock engine's part of it, the teardown, the peak memory;
-   benchmarks/program_phases.py): where the difference between them lies; and the program without its last
-   statement (`collector.settle()`), which run_under_mocks.py does not settle either: what settling saves.
+1. `program`: rendering the dev stack under the SDK mocks, against a program that imports the same SDKs and
+   registers nothing (benchmarks/baseline_program.py), and against one registering the same resource types, as
+   many of each, with only their required inputs (benchmarks/same_types_program.py); and a stack of 64 managers
+   against the same types for 64.
+2. `docker`: the Docker step on a host where Docker already works, against a bare `ssh host true`.
+3. `backup`: the backup step before an upgrade of 200 MiB in two named volumes (100 MiB random, 100 MiB of
+   repetitive text like database pages), against stopping the app container and copying the same volumes with a
+   plain `tar -cf` into the same folder (`PLAIN_COPY`): on a host with zstd, and on one with gzip only.
+4. `downtime`: an upgrade's downtime, with 200 MiB and with 2 GiB of data of which 1 % changes while the manager
+   runs: from the old container's stop to the new one's start, with this release's backup step and with the
+   previous release's (benchmarks/downtime.py); on a host with zstd and on one with gzip only.
+5. `downtime-idle`: the rows of 4 on a host with zstd, with a manager that writes nothing while it runs.
 """
 
 from __future__ import annotations
@@ -49,22 +31,15 @@ import argparse
 import functools
 import os
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "tests"))  # the test helpers (harness, hostbed); the package is installed
-
-sys.path.insert(0, str(REPO / "benchmarks"))  # timing.py, downtime.py, when loaded by path (the tests)
-
-import downtime  # noqa: E402
-import gzip_block  # noqa: E402
-import hostbed  # noqa: E402
-import program_rows  # noqa: E402
-from harness import declared_commands, render_for_host  # noqa: E402
-from timing import ROWS, Side, check, compare, sleep, timed, untimed  # noqa: E402
+import downtime
+import hostbed
+import program_rows
+from harness import declared_commands, render_for_host
+from timing import ROWS, Side, check, compare, sleep, timed, untimed
 
 MIB = 1 << 20
 
@@ -189,16 +164,7 @@ def backups(repeats: int, keys: Path, mib: int = 100) -> None:
             bed.remove()
 
 
-ROW_GROUPS = (
-    "program",
-    "program-inputs",
-    "program-phases",
-    "gzip-block",
-    "docker",
-    "backup",
-    "downtime",
-    "downtime-idle",
-)
+ROW_GROUPS = ("program", "docker", "backup", "downtime", "downtime-idle")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -217,13 +183,7 @@ def main(argv: list[str] | None = None) -> None:
         repeats, managers, mib, sizes = 1, 2, 4, (8, 16)
     if "program" in options.only:
         program_rows.program_costs(repeats, managers)
-    if "program-inputs" in options.only:
-        program_rows.input_costs(repeats, managers)
-    if "program-phases" in options.only:
-        program_rows.phase_costs(repeats, managers)
-    if "gzip-block" in options.only:
-        gzip_block.measure(repeats)
-    if set(options.only) - {"program", "program-inputs", "program-phases", "gzip-block"}:
+    if set(options.only) - {"program"}:
         on_hosts(options.only, repeats, mib, sizes)
     print("\n| what | result |\n| --- | --- |")
     for label, result in ROWS:

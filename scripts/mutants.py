@@ -89,6 +89,8 @@ KEPT = frozenset(
         # a stranded manager
         *("B61-start", "B63", "F-trap-restart", "F-guard-session", "F-start-stopped", "F-way-back", "R-start"),
         *("G-worker-not-waited-for", "B-gate-failure-ignored", "W-way-back", "H-space", "B60"),
+        # a new release that stops, backs up or replaces for nothing; scripts another user could change
+        *("I-script-text-in-step", "I-import-again", "I-folder-not-private"),
     }
 )
 """The rows CI runs (see the module's docstring); the table test checks that each names a row."""
@@ -837,8 +839,7 @@ ssh manager.example.com 'sudo sh /tmp/restore_backup.sh false""",
         'cat "$work/$_block.gz" >> "$1"',
         'cat "$work/$_block.gz" > "$1"',
         "each gzip block overwrites the archive instead of being appended (the file still tests whole)",
-        T
-        + "hosts/test_backup_restore.py::test_a_gzip_only_host_compresses_blocks_on_every_core_stores_those_that_do_not_compress_and_restores_them",
+        T + "hosts/test_backup_restore.py::test_a_gzip_only_host_compresses_blocks_on_every_core_and_restores_them",
     ),
     m(
         "B-cores",
@@ -846,8 +847,7 @@ ssh manager.example.com 'sudo sh /tmp/restore_backup.sh false""",
         '    [ "$workers" -le 4 ] || workers=4\n',
         "    workers=1\n",
         "a gzip-only host compresses on one core",
-        T
-        + "hosts/test_backup_restore.py::test_a_gzip_only_host_compresses_blocks_on_every_core_stores_those_that_do_not_compress_and_restores_them",
+        T + "hosts/test_backup_restore.py::test_a_gzip_only_host_compresses_blocks_on_every_core_and_restores_them",
     ),
     m(
         "B-one-more",
@@ -929,150 +929,6 @@ ssh manager.example.com 'sudo sh /tmp/restore_backup.sh false""",
         "every part is taken as tested block by block, whether or not its pass left the mark",
         T
         + "hosts/test_backup_restore.py::test_an_archive_that_cannot_be_read_back_is_refused_and_the_old_container_starts_again",
-    ),
-    # -- gzip_block.sh -----------------------------------------------------------------------------------------
-    m(
-        "G-setup-everywhere",
-        S + "two_pass.sh",
-        '    [ "$COMPRESS" != "gzip -1" ] || _blocks=$GZIP_BLOCK\n',
-        "    _blocks=$GZIP_BLOCK\n",
-        "every pass, zstd's too, builds the gzip blocks' CRC tables and starts a perl to probe for it",
-        T
-        + "hosts/test_backup_restore.py::test_only_a_host_that_cuts_gzip_blocks_sets_up_their_tables_and_probes_for_perl",
-    ),
-    m(
-        "G-store-never",
-        S + "gzip_block.sh",
-        'if compresses "$1"; then',
-        "if true; then",
-        "a block that does not compress is compressed all the same, at gzip's 30 MB/s",
-        T
-        + "hosts/test_backup_restore.py::test_a_gzip_only_host_compresses_blocks_on_every_core_stores_those_that_do_not_compress_and_restores_them",
-    ),
-    m(
-        "G-store-always",
-        S + "gzip_block.sh",
-        'if compresses "$1"; then',
-        "if false; then",
-        "every block is stored, text too",
-        T + "shell/test_gzip_block.py::test_gzip_block_writes_one_member_either_way",
-    ),
-    m(
-        "G-threshold",
-        S + "gzip_block.sh",
-        "[ $((_sample * 8)) -lt $((131072 * 7)) ]",
-        "[ $((_sample * 8)) -gt $((131072 * 7)) ]",
-        "the decision inverted: random blocks compressed, text stored",
-        T + "shell/test_gzip_block.py::test_a_block_is_compressed_only_if_a_sample_of_it_shrinks_by_an_eighth",
-    ),
-    m(
-        "G-sample-at-the-start",
-        S + "gzip_block.sh",
-        "skip=$((_units * _at / 8))",
-        "skip=0",
-        "the block is judged by its first 16 KiB alone",
-        T + "shell/test_gzip_block.py::test_a_block_is_compressed_only_if_a_sample_of_it_shrinks_by_an_eighth",
-    ),
-    m(
-        "G-small-sampled",
-        S + "gzip_block.sh",
-        '    [ "$_units" -ge 8 ] || return 0\n',
-        "",
-        "a block too small for eight samples is judged by what dd finds at its end",
-        T + "shell/test_gzip_block.py::test_a_block_is_compressed_only_if_a_sample_of_it_shrinks_by_an_eighth",
-    ),
-    m(
-        "G-crc-length-kept",
-        S + "gzip_block.sh",
-        "for _byte in $_length_bytes; do",
-        "for _byte in; do",
-        "the length cksum appends to the data is left in the CRC",
-        T + "shell/test_gzip_block.py::test_the_crc_from_cksum_is_gzips_crc_32",
-    ),
-    m(
-        "G-crc-from-zero",
-        S + "gzip_block.sh",
-        'tr "\\\\000-\\\\377" "$CRC_FIRST_BYTES"',
-        'tr "\\\\000-\\\\377" "$CRC_BYTES"',
-        "the CRC starts from 0, as cksum's does, not from all ones as gzip's",
-        T + "shell/test_gzip_block.py::test_the_crc_from_cksum_is_gzips_crc_32",
-    ),
-    m(
-        "G-last-length",
-        S + "gzip_block.sh",
-        "_last=$((_size - (_size - 1) / 65535 * 65535))",
-        "_last=$((_size % 65535))",
-        "a block that ends on a stored block's 65535 bytes gets a last block of length 0",
-        T + "shell/test_gzip_block.py::test_a_stored_member_reads_back_byte_for_byte_with_the_crc_gzip_computes",
-    ),
-    m(
-        "G-piece-short",
-        S + "gzip_block.sh",
-        "head -c 65535 || return 1",
-        "head -c 65534 || return 1",
-        "each stored block takes a byte less than its header says",
-        T + "shell/test_gzip_block.py::test_a_stored_member_reads_back_byte_for_byte_with_the_crc_gzip_computes",
-    ),
-    m(
-        "G-head-status",
-        S + "gzip_block.sh",
-        "head -c 65535 || return 1",
-        "head -c 65535 || :",
-        "a stored block that could not be written whole is passed over, and the block is taken as unreadable (62) "
-        "rather than as a failed copy (61)",
-        T
-        + "hosts/test_backup_restore.py::test_a_gzip_block_that_cannot_be_written_whole_fails_the_backup_and_starts_the_old_container_again",
-    ),
-    m(
-        "G-cat-status",
-        S + "gzip_block.sh",
-        'printf "$_last_header" && cat && printf "$_trailer"',
-        'printf "$_last_header"; cat; printf "$_trailer"',
-        "a stored member whose last block could not be written whole is taken as written",
-        T
-        + "hosts/test_backup_restore.py::test_a_gzip_block_that_cannot_be_written_whole_fails_the_backup_and_starts_the_old_container_again",
-    ),
-    m(
-        "G-perl-never",
-        S + "gzip_block.sh",
-        "if PERL_BADLANG=0 perl -e 1 > /dev/null 2>&1; then",
-        "if false; then",
-        "where perl runs, the full stored blocks are still copied by a head each, 128 per 8 MiB",
-        T
-        + "shell/test_gzip_block.py::test_where_perl_runs_one_perl_copies_a_blocks_full_stored_blocks_not_a_head_each",
-    ),
-    m(
-        "G-perl-piece-short",
-        S + "gzip_block.sh",
-        "while (length \\$d < 65535) { sysread(STDIN, \\$d, 65535 - length",
-        "while (length \\$d < 65534) { sysread(STDIN, \\$d, 65534 - length",
-        "perl's stored blocks take a byte less than their header says",
-        T + "shell/test_gzip_block.py::test_a_stored_member_reads_back_byte_for_byte_with_the_crc_gzip_computes",
-    ),
-    m(
-        "G-perl-short-read",
-        S + "gzip_block.sh",
-        "length \\$d) or exit 1 }",
-        "length \\$d) or last }",
-        "a full block perl could not read whole is written as if it were",
-        T + "shell/test_gzip_block.py::test_a_full_block_perl_cannot_read_whole_fails_the_member",
-    ),
-    m(
-        "G-full-blocks-status",
-        S + "gzip_block.sh",
-        '&& full_blocks "$_full" || return 1',
-        '&& { full_blocks "$_full" || :; }',
-        "a stored member whose full blocks could not be written whole is taken as written",
-        T
-        + "hosts/test_backup_restore.py::test_a_gzip_block_that_cannot_be_written_whole_fails_the_backup_and_starts_the_old_container_again",
-    ),
-    m(
-        "G-perl-locale",
-        S + "gzip_block.sh",
-        '        PERL_BADLANG=0 perl -e "binmode',
-        '        perl -e "binmode',
-        "perl warns of a missing locale into the step's progress",
-        T + "shell/test_gzip_block.py::test_perl_says_nothing_of_a_locale_the_host_lacks",
     ),
     # -- restore_backup.sh -------------------------------------------------------------------------------------
     m(
@@ -1879,68 +1735,49 @@ ssh manager.example.com 'sudo sh /tmp/restore_backup.sh false""",
         T + "engine/test_ready_for_work.py::test_the_cli_profile_of_a_cloudify_3_2_manager_is_cfy_use_on_the_address_"
         "its_api_is_published_on",
     ),
+    # -- issue 50: the scripts installed by a step of their own ----------------------------------------------------
+    m(
+        "I-script-text-in-step",
+        P + "host_scripts.py",
+        "    return installed(settings.app_container_name, name, *args)",
+        "    return invocation(name, *args)",
+        "each step's command holds its script's text: a new release stops the manager, backs up and imports again",
+        T + "engine/test_script_releases.py::test_a_new_text_of_every_script_changes_only_the_step_that_installs_them",
+    ),
+    m(
+        "I-before-install",
+        P + "manager.py",
+        "            depends_on=[*installed, *(depends_on or [])],",
+        "            depends_on=list(depends_on or []),",
+        "a step may run before the scripts it runs are on the host",
+        T + "engine/test_requests_unchanged.py::test_the_engine_receives_the_same_requests_as_before_the_library",
+    ),
+    m(
+        "I-folder-not-private",
+        S + "install_scripts.sh",
+        'private_dir "$BASE" "the program\'s scripts folder"',
+        'mkdir -p "$BASE"',
+        "the scripts root runs go in a folder another user may write in or owns",
+        T + "hosts/test_script_install_hosts.py::test_a_scripts_folder_another_user_could_change_is_refused",
+    ),
+    m(
+        "I-files-readable",
+        S + "install_scripts.sh",
+        'chmod 600 "$NEW"/*',
+        'chmod 644 "$NEW"/*',
+        "the installed scripts are readable by every user of the host",
+        T + "hosts/test_script_install_hosts.py::test_the_scripts_are_installed_private_to_the_ssh_user_and_a_step_"
+        "runs_them",
+    ),
+    m(
+        "I-import-again",
+        S + "import_image.sh",
+        '    if [ "$MODE" = always ] && holds_content "$(content_id "$_work/image.tar")"; then',
+        "    if false; then",
+        "the app import runs again for another reason and its new image ID replaces the container for nothing",
+        T + "hosts/test_host_scripts.py::test_the_same_app_tarball_again_keeps_its_image_and_a_new_one_is_imported",
+    ),
     # -- issue 26: honest figures, and downtime that does not grow with the data ----------------------------------
-    m(
-        "H-sleep-timed",
-        "benchmarks/timing.py",
-        "sleep = untimed(time.sleep)\n",
-        "sleep = time.sleep\n",
-        "a sleep inside a timed region adds to the figure",
-        T + "engine/test_benchmark_honesty.py::test_a_sleep_in_a_timed_region_fails_the_benchmark",
-    ),
-    m(
-        "H-prepare-timed",
-        "benchmarks/timing.py",
-        "    side.prepare()\n    with timed_region():\n        start = time.perf_counter()\n",
-        "    with timed_region():\n        start = time.perf_counter()\n        side.prepare()\n",
-        "the setup of each run (starting the container, a new second) timed with the command",
-        T + "engine/test_benchmark_honesty.py::test_what_prepare_does_is_not_timed",
-    ),
-    m(
-        "H-gzip-block-setup-timed",
-        "benchmarks/gzip_block.py",
-        "        process = shell.pop()\n",
-        "        shell.pop().kill()\n        start.__wrapped__()\n        process = shell.pop()\n",
-        "a gzip block's figure holds the shell's start and the library's setup, once per pass in the step",
-        T + "engine/test_benchmark_honesty.py::"
-        "test_a_gzip_block_row_times_the_block_alone_not_the_shells_start_nor_the_librarys_setup",
-    ),
-    m(
-        "H-inputs-texts-whole",
-        "benchmarks/program_inputs.py",
-        "        return value[:CUT_AT]\n",
-        "        return value\n",
-        "the row without the scripts still sends them whole: their cost is credited to nothing",
-        T
-        + "engine/test_program_input_rows.py::test_the_text_row_cuts_only_the_long_texts_and_leaves_the_providers_json_text_whole",
-    ),
-    m(
-        "H-inputs-connection-kept",
-        "benchmarks/program_inputs.py",
-        '            request["inputs"]["connection"] = copy.deepcopy(same_types)\n',
-        '            request["inputs"]["connection"] = request["inputs"]["connection"]\n',
-        "the row without the connections' key and host key still sends them",
-        T
-        + "engine/test_program_input_rows.py::test_the_connection_row_sends_the_same_types_programs_connection_and_changes_nothing_else",
-    ),
-    m(
-        "H-inputs-dependencies-kept",
-        "benchmarks/program_inputs.py",
-        '                "after": [],\n',
-        '                "after": request["after"],\n',
-        "the row without dependencies still sends them",
-        T
-        + "engine/test_program_input_rows.py::test_the_options_row_drops_dependencies_and_options_but_keeps_every_input_and_the_classes_own",
-    ),
-    m(
-        "H-inputs-required-drifts",
-        "benchmarks/same_types_program.py",
-        '    "docker:index/container:Container": {"image": "image"},\n',
-        '    "docker:index/container:Container": {"image": "image", "mustRun": True},\n',
-        "the required-inputs row replays more than the same-types program sends",
-        T
-        + "engine/test_program_input_rows.py::test_the_required_row_sends_what_the_same_types_program_sends_for_each_type",
-    ),
     m(
         "M-docker-unchecked",
         "scripts/mutants.py",
@@ -1958,76 +1795,6 @@ ssh manager.example.com 'sudo sh /tmp/restore_backup.sh false""",
         T + "engine/test_planted_bugs_table.py::test_a_run_that_ends_in_a_setup_error_is_an_error_not_a_catch",
     ),
     m(
-        "P-settle-dropped",
-        "__main__.py",
-        "\ncollector.settle()  #",
-        "\npass  #",
-        "the composition root no longer settles what it declared, while the benchmarks settle every program they time",
-        T + "engine/test_benchmark_honesty.py::test_the_composition_root_settles_what_it_declared_when_it_runs",
-        T + "engine/test_benchmark_honesty.py::test_the_composition_root_uses_the_setting_the_benchmarks_apply",
-    ),
-    m(
-        "P-baselines-unsettled",
-        "benchmarks/run_under_mocks.py",
-        "        collector.settle()\n",
-        "        pass\n",
-        "the baselines run without the setting the program applies at its end: the program is credited with it",
-        T + "engine/test_benchmark_honesty.py::test_every_timed_program_is_settled_once_its_own_code_has_run",
-    ),
-    m(
-        "P-unsettled-keeps-settle",
-        "benchmarks/program_rows.py",
-        '    program.write_text("\\n".join(lines[:-1]) + "\\n")\n',
-        '    program.write_text("\\n".join(lines) + "\\n")\n',
-        "the unsettled row's program still settles: the row shows no difference that settling makes",
-        T
-        + "engine/test_program_phases.py::"
-        + "test_the_unsettled_program_is_the_composition_root_without_its_last_statement_only",
-    ),
-    m(
-        "P-settle-knob-ignored",
-        "benchmarks/run_under_mocks.py",
-        '    if os.environ.get("BENCH_SETTLE") != "no":',
-        "    if True:",
-        "the unsettled row's program is settled by run_under_mocks.py all the same",
-        T + "engine/test_program_phases.py::test_only_the_unsettled_row_runs_a_program_unsettled",
-    ),
-    m(
-        "P-phases-engine-uncounted",
-        "tests/harness.py",
-        "        self.cpu += time.thread_time() - started\n",
-        "",
-        "the mock engine's CPU is never counted: the phases put the engine's work in the program's own run",
-        T
-        + "engine/test_program_phases.py::test_the_mock_engine_counts_the_cpu_its_providers_spend_on_each_registration",
-    ),
-    m(
-        "P-recorded-engine-uncounted",
-        "tests/harness.py",
-        "    return Run(kept, monitor.outputs, mocks, registered=monitor.registered, engine_cpu=monitor.cpu)\n",
-        "    return Run(kept, monitor.outputs, mocks, registered=monitor.registered)\n",
-        "a recorded run reports no engine CPU though its monitor counted it",
-        T
-        + "engine/test_program_phases.py::"
-        + "test_the_mock_engine_counts_the_cpu_its_providers_spend_on_each_registration",
-    ),
-    m(
-        "P-phases-run-overlaps-imports",
-        "benchmarks/program_phases.py",
-        '        "run": clock["printed"] - clock["imported"],\n',
-        '        "run": clock["printed"] - clock["started"],\n',
-        "the run is counted from the script's start: the imports are in two phases",
-        T + "engine/test_program_phases.py::test_a_processs_phases_add_up_to_its_wall_time_and_none_is_negative",
-    ),
-    m(
-        "P-phases-teardown-in-run",
-        "benchmarks/program_phases.py",
-        '        "run": clock["printed"] - clock["imported"],\n',
-        '        "run": clock["exited"] - clock["imported"],\n',
-        "the run is counted until the process exits: the interpreter's teardown is credited to the run",
-        T + "engine/test_program_phases.py::test_what_the_interpreter_does_after_the_result_is_teardown_not_run",
-    ),
-    m(
         "H-stand-in-sleeps-through-term",
         "tests/hostbed.py",
         "while :; do sleep 1 & wait $!; done",
@@ -2035,77 +1802,6 @@ ssh manager.example.com 'sudo sh /tmp/restore_backup.sh false""",
         "the stand-in manager runs its SIGTERM trap only after its second's sleep: up to a second of its own in "
         "every timed stop, on both sides of the backup rows",
         T + "hosts/test_benchmarks_hosts.py::test_the_stand_in_manager_exits_as_soon_as_it_is_sent_sigterm",
-    ),
-    m(
-        "H-idle-manager-writes",
-        "benchmarks/downtime.py",
-        "        if self.changing:\n",
-        "        if True:\n",
-        "the idle manager's rows still rewrite 1 % of the data: the two passes' own cost is not told apart",
-        T + "engine/test_benchmark_honesty.py::"
-        "test_the_idle_downtime_rows_start_no_writer_in_the_manager_and_say_nothing_changes",
-    ),
-    m(
-        "H-idle-not-passed",
-        "benchmarks/downtime.py",
-        "DowntimeBed(bed, mib, changing)",
-        "DowntimeBed(bed, mib)",
-        "the idle rows build managers that write, and label them idle",
-        T + "engine/test_benchmark_honesty.py::"
-        "test_the_idle_downtime_rows_start_no_writer_in_the_manager_and_say_nothing_changes",
-    ),
-    m(
-        "H-gc-baseline",
-        "benchmarks/run_under_mocks.py",
-        "collector.tune()\n",
-        "",
-        "the baselines run under the collector's default threshold, the program under its own",
-        T + "engine/test_benchmark_honesty.py::test_the_program_and_its_baselines_run_under_the_programs_collector_"
-        "setting",
-    ),
-    m(
-        "H-median-of-3",
-        "benchmarks/program_rows.py",
-        '            repeats,\n            f"{registered} trivial resources",',
-        '            max(3, repeats // 3),\n            f"{registered} trivial resources",',
-        "a row's median of 3 whatever --repeats says",
-        T + "engine/test_benchmark_honesty.py::test_every_row_is_a_median_of_the_repeats_asked_for",
-    ),
-    m(
-        "H-replay-plain-secrets",
-        "benchmarks/same_inputs_program.py",
-        '            return pulumi.Output.secret(value(wire.get("value"), json_text))',
-        '            return value(wire.get("value"), json_text)',
-        "the same-inputs baseline sends the program's secrets as plain values, which cost the SDK less",
-        T + "engine/test_benchmark_honesty.py::test_the_same_inputs_baseline_registers_what_the_program_registers_"
-        "for_a_manager",
-    ),
-    m(
-        "H-replay-no-dependencies",
-        "benchmarks/same_inputs_program.py",
-        '                depends_on=[made[index] for index in request["after"]],',
-        "                depends_on=[],",
-        "the same-inputs baseline registers every resource at once, without the program's dependencies",
-        T + "engine/test_benchmark_honesty.py::test_the_same_inputs_baseline_registers_what_the_program_registers_"
-        "for_a_manager",
-    ),
-    m(
-        "H-replay-class-options-twice",
-        "benchmarks/same_inputs_program.py",
-        "    if added_by_class and recorded[-len(added_by_class) :] == added_by_class:",
-        "    if False:",
-        "the same-inputs baseline asks again for the options its classes add (triggers[*], connection secret)",
-        T + "engine/test_benchmark_honesty.py::test_the_same_inputs_baseline_registers_what_the_program_registers_"
-        "for_a_manager",
-    ),
-    m(
-        "H-replay-json-text",
-        "benchmarks/same_inputs_program.py",
-        "    if json_text and isinstance(wire, str):",
-        "    if False:",
-        "the same-inputs baseline gives the provider its ssh options as JSON text, which the class encodes again",
-        T + "engine/test_benchmark_honesty.py::test_the_same_inputs_baseline_registers_what_the_program_registers_"
-        "for_a_manager",
     ),
     m(
         "K-key-wrong-slot",
@@ -2258,35 +1954,6 @@ ssh manager.example.com 'sudo sh /tmp/restore_backup.sh false""",
         "a pass interrupted before its tar opened the fifo (the gated second pass, during the stop) leaves its "
         "reader waiting forever, holding the step's output open",
         T + "hosts/test_backup_restore.py::test_a_container_that_cannot_be_stopped_is_not_archived",
-    ),
-    m(
-        "H-sizes-in-sequence",
-        "benchmarks/downtime.py",
-        "        for round_ in range(repeats):  # each a replacement key the container does not carry yet\n"
-        "            for mib, down, previous in downs:\n",
-        "        for mib, down, previous in downs:\n            for round_ in range(repeats):\n",
-        "every round of the small manager before the large one's: a machine slowing down skews the growth",
-        T + "engine/test_benchmark_honesty.py::test_the_downtime_rows_swap_both_sizes_and_both_releases_in_turn_"
-        "round_by_round",
-    ),
-    m(
-        "H-steal",
-        "benchmarks/downtime.py",
-        "    return (user + nice + system + irq + softirq) / 100  # USER_HZ\n",
-        "    return (sum(int(v) for v in line.split()[1:9]) - _idle - _iowait) / 100\n",
-        "the downtime rows' CPU counts the hypervisor's steal time, which grows with wall time, not work",
-        T
-        + "engine/test_benchmark_honesty.py::test_the_downtime_rows_cpu_counts_the_machines_own_work_not_steal_or_idle",
-    ),
-    m(
-        "H-recording",
-        "benchmarks/run_under_mocks.py",
-        "secrets=stack_secrets(config), record=False)",
-        "secrets=stack_secrets(config))",
-        "the program rows time the tests' recording of every request, which weighs more on larger inputs",
-        T
-        + "engine/test_benchmark_honesty.py::"
-        + "test_the_timed_process_keeps_no_request_for_assertions_and_counts_what_was_registered",
     ),
     m(
         "H-secret-input-rule",

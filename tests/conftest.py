@@ -1,4 +1,3 @@
-import gc
 import json
 import os
 import shutil
@@ -110,11 +109,3 @@ def make_host(engine, tmp_path_factory):
     yield start
     for host in hosts:
         host.remove()
-
-
-@pytest.fixture(autouse=True)
-def _collector_as_it_was():
-    """The composition root leaves what it declared to the end of its process (collector.settle: gc.freeze); a
-    test process runs many programs, so what one test froze is handed back to the collector when it ends."""
-    yield
-    gc.unfreeze()

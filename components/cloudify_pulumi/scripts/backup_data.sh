@@ -96,8 +96,6 @@ ARCHIVE=${10:-}
 . "$(dirname "$0")/common.sh"
 # shellcheck source=archive.sh
 . "$(dirname "$0")/archive.sh"
-# shellcheck source=gzip_block.sh
-. "$(dirname "$0")/gzip_block.sh"
 # shellcheck source=guardian.sh
 . "$(dirname "$0")/guardian.sh"
 # shellcheck source=two_pass.sh

@@ -3,7 +3,7 @@
 # old image, the first while the manager runs, the second gated until it is
 # stopped, each compressed as it streams out and tested, then the whole archive
 # on the disk under its final name (backup_data.sh's header says how and why).
-# Sourced by backup_data.sh after common.sh, gzip_block.sh and guardian.sh; it
+# Sourced by backup_data.sh after common.sh and guardian.sh; it
 # reads backup_data.sh's FORMAT, COMPRESS, PATHS, IMAGE_ID and FOLDER; the component
 # inlines it as it inlines common.sh.
 # The inner `sh -c` texts take their values as arguments, never spliced in:
@@ -40,8 +40,7 @@ exec tar "$@"'
 # so that reading the stream never waits for a core to free up; at most 4, so
 # that the blocks waiting fit in the free space's 64 MiB) and appended in
 # order. A gzip file is a series of members (RFC 1952, 2.2) and gzip reads
-# them as one stream; a block that does not compress is stored in its member,
-# not compressed (gzip_block.sh). Each block is tested (`gzip -t`) by the process that
+# them as one stream. Each block is tested (`gzip -t`) by the process that
 # compressed it, before it is appended: the test runs side by side with the
 # compression of the next blocks, not after the whole part (exit 62 if one
 # does not read back), and the pass leaves SNAPSHOT.tested, so that the step
@@ -93,7 +92,7 @@ compress_to() {
         dd bs=8388608 count=1 iflag=fullblock of="$work/$started" 2> /dev/null || { drain_blocks; return 1; }
         [ -s "$work/$started" ] || break
         (status=1
-            gzip_block "$work/$started" "$work/$started.gz" && { status=62; gzip -t < "$work/$started.gz" 2> /dev/null; } &&
+            gzip -1 < "$work/$started" > "$work/$started.gz" && { status=62; gzip -t < "$work/$started.gz" 2> /dev/null; } &&
                 status=0
             rm -f "$work/$started"
             exit $status) &
@@ -193,11 +192,8 @@ name_to_disk() { as_root sync "$1" 2>/dev/null || as_root sync; }
 start_pass() {
     OFFSET=$(as_root stat -c %s "$2" 2>/dev/null) || OFFSET=0
     TESTED=$SNAPSHOTS/level$1.tested
-    # GZIP_BLOCK's tables and its perl probe serve only blocks of `gzip -1` (compress_to); other passes skip them.
-    _blocks=""
-    [ "$COMPRESS" != "gzip -1" ] || _blocks=$GZIP_BLOCK
     # shellcheck disable=SC2086
-    as_root sh -c "umask 077; $_blocks$STREAM" stream "$2" "$COMPRESS" "$DATA" "$IMAGE_ID" "$APP-archiver" \
+    as_root sh -c "umask 077; $STREAM" stream "$2" "$COMPRESS" "$DATA" "$IMAGE_ID" "$APP-archiver" \
         "$SNAPSHOTS/level$1" "$1" "$3" "$GATED_TAR" $PATHS >&2 &
     WORKER=$!
 }
