@@ -2,7 +2,7 @@
 
 import pulumi
 from cloudify_pulumi import CloudifyManager
-from cloudify_pulumi.stack_config import load_managers
+from cloudify_pulumi.config.stack_config import load_managers
 
 stack = load_managers()
 managers = {

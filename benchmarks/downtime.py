@@ -28,14 +28,14 @@ from pathlib import Path
 from typing import Self
 
 import hostbed
-from cloudify_pulumi.host_scripts import LIBRARIES, _sourcing
+from cloudify_pulumi.host.host_scripts import LIBRARIES, _sourcing
 from harness import script_arguments
 from timing import ROWS, check, sleep, untimed
 
 REPO = Path(__file__).resolve().parent.parent
 PREVIOUS_RELEASE = "5c44047"
 """main before issue 26: the backup step that stops the manager for the whole copy."""
-SCRIPTS = "components/cloudify_pulumi/scripts"
+SCRIPTS = "components/cloudify_pulumi/host/scripts"
 MIB = 1 << 20
 
 

@@ -14,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from cloudify_pulumi.manager import TYPE_TOKEN
+from cloudify_pulumi.component.manager import TYPE_TOKEN
 from harness import MAIN, REPO, run_program, stack_config, stack_secrets
 from timing import Side, compare
 

@@ -5,7 +5,7 @@ component's output annotations (pulumi 3.272.0 `pulumi.provider.experimental`).
 """
 
 from cloudify_pulumi import __version__
-from cloudify_pulumi.plugin_host import CloudifyManager
+from cloudify_pulumi.component.plugin_host import CloudifyManager
 from pulumi.provider.experimental import component_provider_host
 
 if __name__ == "__main__":

@@ -11,8 +11,8 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cloudify_pulumi import host_scripts
-from cloudify_pulumi.docker_resources import REPLACEMENT_KEY_ENV
+from cloudify_pulumi.host import host_scripts
+from cloudify_pulumi.host.docker_resources import REPLACEMENT_KEY_ENV
 from harness import MOCK_BACKUP_FILE, MOCK_PREVIOUS_IMAGE, Run, render_for_host, script_arguments
 from hostbed import (
     IDLE_UNTIL_TERM,

@@ -7,8 +7,8 @@ from pathlib import Path
 import harness
 import hostbed
 import pytest
-from cloudify_pulumi.docker_endpoint import SshIdentity
-from cloudify_pulumi.manager_config import flask_security
+from cloudify_pulumi.cloudify.manager_config import flask_security
+from cloudify_pulumi.host.docker_endpoint import SshIdentity
 from hypothesis import settings
 
 # Property tests (test_config_properties.py): a fixed seed and a bounded number of examples in CI; a longer

@@ -41,9 +41,9 @@ from typing import Any
 
 import pulumi
 import yaml
-from cloudify_pulumi.model import ManagerSettings
-from cloudify_pulumi.resolve import parse_settings
-from cloudify_pulumi.typed import from_text
+from cloudify_pulumi.config.model import ManagerSettings
+from cloudify_pulumi.config.resolve import parse_settings
+from cloudify_pulumi.config.typed import from_text
 from google.protobuf import json_format, struct_pb2
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc

@@ -4,12 +4,12 @@ The public contract: `CloudifyManager` (type token `cloudify:index:CloudifyManag
 and its outputs, and `ConfigError`, raised with every problem of a configuration at once.
 """
 
-from .args import CloudifyManagerArgs
-from .manager import TYPE_TOKEN, CloudifyManager
-from .model import ManagerSettings
-from .profiles import PROFILES, ManagerProfile
-from .resolve import parse_settings
-from .rules import ConfigError
+from .cloudify.profiles import PROFILES, ManagerProfile
+from .component.manager import TYPE_TOKEN, CloudifyManager
+from .config.args import CloudifyManagerArgs
+from .config.model import ManagerSettings
+from .config.resolve import parse_settings
+from .config.rules import ConfigError
 
 __version__ = "1.1.0"  # the one source: pyproject.toml reads it (tool.setuptools.dynamic)
 

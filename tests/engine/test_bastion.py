@@ -18,8 +18,8 @@ import shlex
 import subprocess
 
 import pytest
-from cloudify_pulumi.docker_endpoint import SshIdentity
-from cloudify_pulumi.rules import ConfigError
+from cloudify_pulumi.config.rules import ConfigError
+from cloudify_pulumi.host.docker_endpoint import SshIdentity
 from connhelper import provider_address
 from harness import (
     THROWAWAY_KEY,

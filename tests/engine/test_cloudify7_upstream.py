@@ -23,8 +23,8 @@ from typing import Any
 
 import pytest
 import yaml
-from cloudify_pulumi import host_scripts
-from cloudify_pulumi.profiles import PROFILES
+from cloudify_pulumi.cloudify.profiles import PROFILES
+from cloudify_pulumi.host import host_scripts
 from harness import (
     THROWAWAY_ADMIN_PASSWORD,
     Run,

@@ -27,10 +27,10 @@ import re
 from typing import Any
 
 import pytest
-from cloudify_pulumi.inputs import resolve_args
-from cloudify_pulumi.keys import SECRET_KEYS, SETTING_KEYS, STACK_ONLY_KEYS, field_name
-from cloudify_pulumi.rules import ConfigError
-from cloudify_pulumi.typed import typed
+from cloudify_pulumi.config.inputs import resolve_args
+from cloudify_pulumi.config.keys import SECRET_KEYS, SETTING_KEYS, STACK_ONLY_KEYS, field_name
+from cloudify_pulumi.config.rules import ConfigError
+from cloudify_pulumi.config.typed import typed
 from harness import REPO, THROWAWAY_KEY, as_config_string, run_program, stack_config
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from cloudify_pulumi.keys import SETTING_KEYS
-from cloudify_pulumi.rules import ConfigError, secret_problems
+from cloudify_pulumi.config.keys import SETTING_KEYS
+from cloudify_pulumi.config.rules import ConfigError, secret_problems
 from harness import THROWAWAY_KEY, last_registrations, run_program, settings_from_text, stack_config
 
 GOOD = {"appImage": "cloudify/manager:3.2.0", "dataImage": "cloudify/manager:3.2.0"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shlex
 
 import pytest
-from cloudify_pulumi.rules import ConfigError
+from cloudify_pulumi.config.rules import ConfigError
 from harness import run_program, stack_config, stack_secrets
 
 CONTAINER = "docker:index/container:Container"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from cloudify_pulumi.rules import ConfigError
+from cloudify_pulumi.config.rules import ConfigError
 from harness import (
     THROWAWAY_KEY,
     HostMocks,

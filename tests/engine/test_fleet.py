@@ -8,8 +8,8 @@ import re
 
 import pulumi
 import pytest
-from cloudify_pulumi.keys import OVERRIDABLE_KEYS
-from cloudify_pulumi.rules import ConfigError
+from cloudify_pulumi.config.keys import OVERRIDABLE_KEYS
+from cloudify_pulumi.config.rules import ConfigError
 from harness import REPO, THROWAWAY_KEY, HostMocks, Run, run_program, stack_config, stack_secrets, unwrap_secrets
 
 COMPONENT = "cloudify:index:CloudifyManager"

@@ -143,7 +143,7 @@ def test_profiles_without_a_generated_config_get_no_generators_and_no_admin_pass
 
 @pytest.mark.parametrize("key", ["adminPassword", "managerSecret"])
 def test_a_set_value_is_still_validated(key):
-    from cloudify_pulumi.rules import ConfigError
+    from cloudify_pulumi.config.rules import ConfigError
 
     bad = {"adminPassword": "", "managerSecret": "too-short"}[key]
     with pytest.raises(ConfigError, match=key):

@@ -1,4 +1,4 @@
-"""Trust on first use, made true for both transports (components/cloudify_pulumi/ssh_trust.py).
+"""Trust on first use, made true for both transports (components/cloudify_pulumi/host/ssh_trust.py).
 
 Under the mocks: what the engine is asked to create. Without `sshHostKey` a step records the key once, and every
 other connection is given it: the command provider's `connection.hostKey` (pulumi-command v1.2.1
@@ -19,7 +19,7 @@ import re
 from pathlib import Path
 
 import pytest
-from cloudify_pulumi import host_scripts
+from cloudify_pulumi.host import host_scripts
 from harness import THROWAWAY_KEY, Run, mock_host_key, run_program, script_arguments, stack_config, unwrap_secrets
 
 PROVIDER = "pulumi:providers:docker"

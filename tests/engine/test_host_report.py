@@ -5,7 +5,7 @@ program; here every branch and default is pinned)."""
 from __future__ import annotations
 
 import pytest
-from cloudify_pulumi.docker_endpoint import DockerHostError, checked_docker_host, parse_host_report
+from cloudify_pulumi.host.docker_endpoint import DockerHostError, checked_docker_host, parse_host_report
 from harness import settings_from_text
 
 REMOTE = {"appImage": "cloudify/manager:3.2.0", "dataImage": "cloudify/manager:3.2.0", "host": "10.0.0.5"}

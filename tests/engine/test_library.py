@@ -9,9 +9,9 @@ import pulumi
 import pulumi_docker as docker
 import pytest
 from cloudify_pulumi import CloudifyManager, CloudifyManagerArgs, ConfigError
-from cloudify_pulumi.docker_endpoint import SshIdentity
-from cloudify_pulumi.keys import INPUT_FIELDS
-from cloudify_pulumi.model import HostSettings, ManagerPlan
+from cloudify_pulumi.config.keys import INPUT_FIELDS
+from cloudify_pulumi.config.model import HostSettings, ManagerPlan
+from cloudify_pulumi.host.docker_endpoint import SshIdentity
 from harness import THROWAWAY_KEY, THROWAWAY_MANAGER_SECRET, HostMocks, is_secret, run_code, run_program, stack_config
 
 IMAGE = "registry.example.com/cloudify/cloudify-manager:3.2.0"

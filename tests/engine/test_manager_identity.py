@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 
 import yaml
-from cloudify_pulumi.manager_config import flask_security
+from cloudify_pulumi.cloudify.manager_config import flask_security
 from harness import (
     THROWAWAY_ADMIN_PASSWORD,
     THROWAWAY_MANAGER_SECRET,

@@ -9,10 +9,10 @@ import logging
 import shlex
 
 import pytest
-from cloudify_pulumi.docker_endpoint import DockerHostError, checked_docker_host, parse_host_report
-from cloudify_pulumi.fleet import shared_host_ports
-from cloudify_pulumi.profiles import AGENTS, INTERNAL, PROFILES, PUBLIC, ROLES
-from cloudify_pulumi.rules import ConfigError
+from cloudify_pulumi.cloudify.profiles import AGENTS, INTERNAL, PROFILES, PUBLIC, ROLES
+from cloudify_pulumi.config.fleet import shared_host_ports
+from cloudify_pulumi.config.rules import ConfigError
+from cloudify_pulumi.host.docker_endpoint import DockerHostError, checked_docker_host, parse_host_report
 from harness import HostMocks, last_registrations, run_program, settings_from_text, stack_config, stack_secrets
 
 CONTAINER = "docker:index/container:Container"

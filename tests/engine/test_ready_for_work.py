@@ -16,9 +16,9 @@ import json
 import shlex
 
 import pytest
-from cloudify_pulumi import operator_config
-from cloudify_pulumi.docker_resources import REPLACEMENT_KEY_ENV
-from cloudify_pulumi.rules import ConfigError
+from cloudify_pulumi.cloudify import operator_config
+from cloudify_pulumi.config.rules import ConfigError
+from cloudify_pulumi.host.docker_resources import REPLACEMENT_KEY_ENV
 from harness import (
     THROWAWAY_ADMIN_PASSWORD,
     Run,

@@ -49,10 +49,11 @@ import shutil
 import harness
 import pytest
 import yaml
-from cloudify_pulumi import host_scripts, manager_config
-from cloudify_pulumi.docker_endpoint import SshIdentity
-from cloudify_pulumi.docker_resources import REPLACEMENT_KEY_ENV
-from cloudify_pulumi.rules import IMAGE_REFERENCE
+from cloudify_pulumi.cloudify import manager_config
+from cloudify_pulumi.config.rules import IMAGE_REFERENCE
+from cloudify_pulumi.host import host_scripts
+from cloudify_pulumi.host.docker_endpoint import SshIdentity
+from cloudify_pulumi.host.docker_resources import REPLACEMENT_KEY_ENV
 from engine_requests import FIXTURE, RENDERINGS, STACK, render, requests
 
 BEFORE = json.loads(FIXTURE.read_text())

@@ -10,10 +10,10 @@ import stat
 from pathlib import Path
 
 import pytest
-from cloudify_pulumi import host_scripts
-from cloudify_pulumi.docker_endpoint import DockerHostError
-from cloudify_pulumi.model import login_home
-from cloudify_pulumi.rules import ConfigError
+from cloudify_pulumi.config.model import login_home
+from cloudify_pulumi.config.rules import ConfigError
+from cloudify_pulumi.host import host_scripts
+from cloudify_pulumi.host.docker_endpoint import DockerHostError
 from harness import THROWAWAY_KEY as PRIVATE_KEY
 from harness import (
     HostMocks,

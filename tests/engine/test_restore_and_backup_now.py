@@ -4,7 +4,7 @@ restore one `pulumi up`, run once per value, with an archive path and an image r
 from __future__ import annotations
 
 import pytest
-from cloudify_pulumi.rules import ConfigError
+from cloudify_pulumi.config.rules import ConfigError
 from harness import THROWAWAY_KEY, HostMocks, Run, run_program, script_arguments, stack_config
 
 COMMAND = "command:remote:Command"

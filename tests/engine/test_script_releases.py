@@ -14,7 +14,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from cloudify_pulumi import shipping
+from cloudify_pulumi.host import shipping
 from engine_requests import EXTRA_SECRETS, RENDERINGS, requests
 from harness import run_program, stack_config, stack_secrets, unwrap_secrets
 

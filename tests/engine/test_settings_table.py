@@ -9,8 +9,8 @@ import generate
 import pytest
 import yaml
 from cloudify_pulumi import CloudifyManagerArgs
-from cloudify_pulumi.keys import ARGS_FIELDS
-from cloudify_pulumi.settings import SETTING, SETTINGS, Setting
+from cloudify_pulumi.config.keys import ARGS_FIELDS
+from cloudify_pulumi.config.settings import SETTING, SETTINGS, Setting
 from harness import REPO
 
 PULUMI_TYPES = {str: "string", int: "integer", bool: "boolean"}

@@ -8,7 +8,7 @@ import pulumi
 import pytest
 import yaml
 from cloudify_pulumi import CloudifyManager, CloudifyManagerArgs
-from cloudify_pulumi.keys import SETTING_KEYS
+from cloudify_pulumi.config.keys import SETTING_KEYS
 from harness import REPO, run_program, stack_config, stack_secrets
 
 STACK_FILES = sorted(REPO.glob("Pulumi.*.yaml"))

@@ -17,7 +17,7 @@ import shlex
 import pulumi
 import pytest
 import yaml
-from cloudify_pulumi.rules import ConfigError
+from cloudify_pulumi.config.rules import ConfigError
 from harness import (
     MOCK_MANAGER_CA,
     Run,

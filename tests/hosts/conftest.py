@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 from backupbed import STATE_PATHS, Manager, create_data_container
-from cloudify_pulumi.rules import path_slug
+from cloudify_pulumi.config.rules import path_slug
 from harness import render_for_host
 from hostbed import PackageServer, SshHost, docker, ensure_image
 

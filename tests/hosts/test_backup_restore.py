@@ -31,8 +31,8 @@ from backupbed import (
     up_app_side,
     values,
 )
-from cloudify_pulumi import host_scripts
-from cloudify_pulumi.rules import path_slug
+from cloudify_pulumi.config.rules import path_slug
+from cloudify_pulumi.host import host_scripts
 from harness import REPO, Run, render_for_host, script_arguments
 from hostbed import (
     PackageServer,
@@ -509,7 +509,7 @@ def test_the_documented_restore_commands_work_as_written(manager):
     manager.in_app("rm -rf /srv/cfy-state/nested && echo junk > /srv/cfy-state/junk")
 
     written = documented_restore_commands()
-    assert written.startswith("python3 components/cloudify_pulumi/shipping.py restore_backup.sh |\n")
+    assert written.startswith("python3 components/cloudify_pulumi/host/shipping.py restore_backup.sh |\n")
     assert "scp" not in written and "/tmp" not in written, "nothing is copied to a folder others may write in"
     commands = re.sub(r"/var/lib/cloudify-backups/cloudify-manager/\S+\.tar\.gz", archive, written)
     commands = commands.replace("cloudify-manager", manager.app).replace("cloudify-data", manager.data)

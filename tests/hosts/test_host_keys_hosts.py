@@ -15,9 +15,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from cloudify_pulumi import host_scripts
-from cloudify_pulumi.docker_endpoint import SshIdentity
-from cloudify_pulumi.ssh_trust import HostKeyChanged
+from cloudify_pulumi.host import host_scripts
+from cloudify_pulumi.host.docker_endpoint import SshIdentity
+from cloudify_pulumi.host.ssh_trust import HostKeyChanged
 from connhelper import ping, provider_address
 from harness import PROJECT, Run, render_for_host, run_host_key_step, unwrap_secrets
 from hostbed import Result, SshHost

@@ -22,8 +22,8 @@ import uuid
 from pathlib import Path
 
 import pytest
-from cloudify_pulumi import host_scripts
-from cloudify_pulumi.docker_endpoint import checked_docker_host
+from cloudify_pulumi.host import host_scripts
+from cloudify_pulumi.host.docker_endpoint import checked_docker_host
 from harness import (
     MOCK_BACKUP_FILE,
     MOCK_PREVIOUS_IMAGE,

@@ -8,8 +8,8 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from cloudify_pulumi.profiles import PROFILES
-from cloudify_pulumi.rules import path_slug
+from cloudify_pulumi.cloudify.profiles import PROFILES
+from cloudify_pulumi.config.rules import path_slug
 from engine.test_manager_identity import CONTAINER, app, config_step
 from harness import (
     THROWAWAY_ADMIN_PASSWORD,

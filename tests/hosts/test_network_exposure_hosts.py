@@ -15,7 +15,7 @@ import uuid
 
 import hostbed
 import pytest
-from cloudify_pulumi.profiles import AGENTS, INTERNAL, PROFILES, PUBLIC
+from cloudify_pulumi.cloudify.profiles import AGENTS, INTERNAL, PROFILES, PUBLIC
 from harness import run_program, stack_config, stack_secrets
 
 pytestmark = pytest.mark.hosts

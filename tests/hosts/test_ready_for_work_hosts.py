@@ -28,9 +28,9 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from cloudify_pulumi import operator_config
-from cloudify_pulumi.profiles import PROFILES
-from cloudify_pulumi.rules import path_slug
+from cloudify_pulumi.cloudify import operator_config
+from cloudify_pulumi.cloudify.profiles import PROFILES
+from cloudify_pulumi.config.rules import path_slug
 from harness import THROWAWAY_ADMIN_PASSWORD, Run, render_for_host
 from hostbed import (
     ca,

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from cloudify_pulumi.rules import DOCKER_APT_KEY_FINGERPRINT
+from cloudify_pulumi.config.rules import DOCKER_APT_KEY_FINGERPRINT
 from connhelper import ping
 from harness import render_for_host
 from hostbed import SshHost, docker, docker_step_report, real_docker_client

@@ -14,8 +14,9 @@ import cloudify_pulumi
 import harness
 import pulumi
 import pytest
-from cloudify_pulumi import TYPE_TOKEN, CloudifyManager, CloudifyManagerArgs, plugin_host
-from cloudify_pulumi.keys import ARGS_FIELDS, INPUT_FIELDS, SETTING_KEYS, STACK_ONLY_KEYS, config_key
+from cloudify_pulumi import TYPE_TOKEN, CloudifyManager, CloudifyManagerArgs
+from cloudify_pulumi.component import plugin_host
+from cloudify_pulumi.config.keys import ARGS_FIELDS, INPUT_FIELDS, SETTING_KEYS, STACK_ONLY_KEYS, config_key
 from harness import THROWAWAY_KEY, THROWAWAY_MANAGER_SECRET, is_secret, run_code
 from pulumi.provider.experimental.component import ComponentProvider
 
@@ -79,7 +80,7 @@ def test_schema_outputs_are_the_component_outputs():
 
 def test_the_analysed_modules_have_no_postponed_annotations():
     """The analyzer fails on string annotations ('str' object has no attribute '__mro__')."""
-    for module in ("args", "manager", "plugin_host"):
+    for module in ("config/args", "component/manager", "component/plugin_host"):
         tree = ast.parse((harness.REPO / "components" / "cloudify_pulumi" / f"{module}.py").read_text())
         futures = [node for node in tree.body if isinstance(node, ast.ImportFrom) and node.module == "__future__"]
         assert not futures, module

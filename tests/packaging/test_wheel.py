@@ -60,10 +60,10 @@ def test_the_wheel_is_the_package_version_and_carries_every_host_script(wheel):
     assert tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dynamic"] == ["version"]
     assert wheel.name == f"cloudify_pulumi-{version}-py3-none-any.whl"
     names = zipfile.ZipFile(wheel).namelist()
-    scripts = {p.name for p in (PACKAGE / "scripts").glob("*.sh")}
-    assert {n.rsplit("/", 1)[-1] for n in names if n.startswith("cloudify_pulumi/scripts/")} == scripts
-    modules = {p.name for p in PACKAGE.glob("*.py")}
-    assert {n.rsplit("/", 1)[-1] for n in names if n.count("/") == 1 and n.endswith(".py")} == modules
+    scripts = {p.name for p in (PACKAGE / "host" / "scripts").glob("*.sh")}
+    assert {n.rsplit("/", 1)[-1] for n in names if n.startswith("cloudify_pulumi/host/scripts/")} == scripts
+    modules = {str(p.relative_to(PACKAGE.parent)) for p in PACKAGE.rglob("*.py")}
+    assert {n for n in names if n.endswith(".py")} == modules
     assert "cloudify_pulumi/py.typed" in names, "type checkers read the package's hints only with py.typed"
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import subprocess
 
 import pytest
-from cloudify_pulumi import host_scripts
+from cloudify_pulumi.host import host_scripts
 
 SCRIPTS = sorted(p.name for p in host_scripts.SCRIPTS_DIR.glob("*.sh") if p.name not in host_scripts.LIBRARIES)
 ARGUMENT_COUNTS = {

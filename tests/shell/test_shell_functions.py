@@ -8,7 +8,7 @@ from __future__ import annotations
 import subprocess
 
 import pytest
-from cloudify_pulumi import host_scripts
+from cloudify_pulumi.host import host_scripts
 
 ARGS = ["false", "-", "http://repo", "0" * 40, "auto", "http://cli", "-"]
 

@@ -58,8 +58,8 @@ from typing import Any
 
 import yaml
 
+from ..config.model import ManagerSettings
 from . import operator_config
-from .model import ManagerSettings
 from .profiles import CLOUDIFY_7_SERVICES
 
 ALPHANUMERIC = string.ascii_letters + string.digits

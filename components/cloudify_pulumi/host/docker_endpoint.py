@@ -18,10 +18,10 @@ from urllib.parse import urlsplit
 
 import pulumi
 
+from ..cloudify.profiles import AGENTS, INTERNAL
+from ..config.model import WILDCARDS, ManagerSettings, PortMapping, SshProxy, login_home
+from ..config.rules import url_host
 from .host_scripts import parse_key_values
-from .model import WILDCARDS, ManagerSettings, PortMapping, SshProxy, login_home
-from .profiles import AGENTS, INTERNAL
-from .rules import url_host
 
 LOCAL_DOCKER_SOCKET = "unix:///var/run/docker.sock"
 # `ssh://` runs `docker system dial-stdio` on the host: a docker CLI of 18.09 or

@@ -17,8 +17,8 @@ from __future__ import annotations
 import json
 import shlex
 
-from . import bootstrap_context, manager_config
-from .model import LOOPBACK, AgentPackage, ManagerSettings
+from ..cloudify import bootstrap_context, manager_config
+from ..config.model import LOOPBACK, AgentPackage, ManagerSettings
 from .shipping import LIBRARIES, SCRIPTS_DIR, SCRIPTS_HOME, _sourcing, bundle, shipped_script
 
 __all__ = ["LIBRARIES", "SCRIPTS_DIR", "_sourcing", "bundle", "shipped_script"]

@@ -3,8 +3,8 @@ by default: a manager on this machine is published on loopback only."""
 
 from __future__ import annotations
 
+from ..cloudify.profiles import ManagerProfile
 from .model import WILDCARDS, PortMapping
-from .profiles import ManagerProfile
 from .rules import Problems, bind_address, check_certificate
 from .values import Values
 

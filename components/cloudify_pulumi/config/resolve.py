@@ -19,7 +19,8 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from . import bootstrap_context, operator_config
+from ..cloudify import bootstrap_context, operator_config
+from ..cloudify.profiles import PROFILES, ManagerProfile
 from .cloudify_packages import judge_cloudify_packages
 from .exposure import judge_ports, judge_public_address, judge_tls
 from .host_settings import judge_host
@@ -29,7 +30,6 @@ from .model import (
     ManagerSettings,
     TrustyDocker,
 )
-from .profiles import PROFILES, ManagerProfile
 from .rules import (
     APT_VERSION,
     BACKUP_COMPRESSIONS,

@@ -7,7 +7,7 @@ anything can be installed (the host-key record) send a script's text itself, wit
 inlined (`shipped_script`), as `sh -c '<script>' <name> <args...>`. An operator who restores by hand
 (docs/operations.md, Restore) sends the same text over SSH, from this file run on its own with no dependency:
 
-    python3 components/cloudify_pulumi/shipping.py restore_backup.sh |
+    python3 components/cloudify_pulumi/host/shipping.py restore_backup.sh |
         ssh HOST 'sudo sh -c "$(cat)" restore_backup.sh ARGS...'
 
 so that nothing is copied to a folder another user of the host could plant a file in first.
@@ -77,5 +77,5 @@ def bundle() -> str:
 
 if __name__ == "__main__":
     if len(sys.argv) != 2 or sys.argv[1] in LIBRARIES or not (SCRIPTS_DIR / sys.argv[1]).is_file():
-        sys.exit("usage: python3 shipping.py SCRIPT.sh  (a script of components/cloudify_pulumi/scripts/)")
+        sys.exit("usage: python3 shipping.py SCRIPT.sh  (a script of components/cloudify_pulumi/host/scripts/)")
     sys.stdout.write(shipped_script(sys.argv[1]))

@@ -19,11 +19,11 @@ import shlex
 import pulumi
 import pulumi_docker as docker
 
-from . import backups, host_scripts
-from .backups import HostCommand, StepMaker
-from .derive import Settings, combine
-from .model import ManagerPlan, ManagerSettings
-from .rules import url_host
+from ..config.model import ManagerPlan, ManagerSettings
+from ..config.rules import url_host
+from ..host import backups, host_scripts
+from ..host.backups import HostCommand, StepMaker
+from ..host.derive import Settings, combine
 
 AGENT_KEY_SECRET = "agent_key"
 """The manager secret (cloudify-7) the agents' key is stored as."""

@@ -27,8 +27,8 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ..config.values import Values
     from .profiles import ManagerProfile
-    from .values import Values
 
 CLOUDIFY_MINIMUM_MEMORY_MB = 1838
 LICENSE_TARGET = "/etc/cloudify-pulumi/cloudify-license.yaml"

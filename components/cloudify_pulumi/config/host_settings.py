@@ -4,8 +4,8 @@ manager has on it. A value not known yet is pending: its own checks wait until i
 
 from __future__ import annotations
 
+from ..cloudify.profiles import AGENTS, INTERNAL
 from .model import HostSettings, ManagerPlan, SshProxy
-from .profiles import AGENTS, INTERNAL
 from .rules import CONTAINER_HOSTNAME, HOST_KEY, SAFE_NAME, host_address, is_ip_address
 from .values import Values
 

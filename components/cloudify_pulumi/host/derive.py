@@ -17,7 +17,7 @@ from typing import Any, TypeAlias, TypeVar
 
 import pulumi
 
-from .model import ManagerSettings
+from ..config.model import ManagerSettings
 
 T = TypeVar("T")
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import pulumi
 
-from .derive import Settings, combine
+from ..host.derive import Settings, combine
 from .host_settings import judge_host
 from .keys import ARGS_FIELDS, INPUT_FIELDS, REGISTRY_AUTH_FIELDS, SECRET_FIELDS, SECRET_MARKER, config_key
 from .model import ManagerPlan, ManagerSettings

@@ -24,9 +24,9 @@ import pulumi
 import pulumi_command as command
 import pulumi_docker as docker
 
+from ..config.model import ManagerPlan
 from . import host_scripts
 from .derive import Settings, combine, derive
-from .model import ManagerPlan
 
 HostCommand = command.local.Command | command.remote.Command
 
@@ -35,7 +35,7 @@ UNCHANGED = "true"
 
 
 class StepMaker(Protocol):
-    """CloudifyManager._host_command: declares one command on the Docker host."""
+    """HostNode.command: declares one command on the Docker host."""
 
     def __call__(
         self,

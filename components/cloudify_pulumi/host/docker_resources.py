@@ -13,11 +13,11 @@ from typing import Any
 import pulumi
 import pulumi_docker as docker
 
+from ..config.model import ManagerPlan
+from ..config.rules import path_slug
 from . import host_scripts
 from .backups import HostCommand, StepMaker
 from .derive import Settings, derive
-from .model import ManagerPlan
-from .rules import path_slug
 
 # The app container carries the digest of its own other inputs: the backup step
 # compares it with the desired one to know whether a replacement follows.

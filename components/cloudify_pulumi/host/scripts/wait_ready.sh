@@ -130,7 +130,7 @@ way_back() {
     echo "To go back to the image and the data from before this replacement:" \
         "pulumi config set appImage $PREVIOUS_IMAGE; pulumi config set restoreFrom $BACKUP_FILE; pulumi up" \
         "(on a host with no Pulumi: sudo sh restore_backup.sh false $CONTAINER $DATA_CONTAINER $BACKUP_FILE," \
-        "components/cloudify_pulumi/scripts/restore_backup.sh with common.sh and archive.sh beside it)"
+        "components/cloudify_pulumi/host/scripts/restore_backup.sh with common.sh and archive.sh beside it)"
 }
 
 show_log_and_fail() {

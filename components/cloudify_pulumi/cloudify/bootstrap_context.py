@@ -20,10 +20,10 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .rules import SAFE_NAME
+from ..config.rules import SAFE_NAME
 
 if TYPE_CHECKING:
-    from .values import Values
+    from ..config.values import Values
 
 AGENT_KEY_PATH = "/root/.ssh/agent_key.pem"
 """Where the agents' key goes, inside the application container: `/root` is a data volume (cloudify-3.2's paths),

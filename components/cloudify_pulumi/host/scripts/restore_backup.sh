@@ -5,7 +5,7 @@
 #
 # Send it to the Docker host as one self-contained text (docs/operations.md, Restore), never as files
 # copied to a shared folder such as /tmp:
-#   python3 components/cloudify_pulumi/shipping.py restore_backup.sh |
+#   python3 components/cloudify_pulumi/host/shipping.py restore_backup.sh |
 #       ssh HOST 'sudo sh -c "$(cat)" restore_backup.sh false cloudify-manager cloudify-data <archive>'
 # (On a checkout on the host itself, `sudo sh restore_backup.sh ...` beside common.sh and archive.sh.)
 # ARCHIVE is one backup_data.sh made: .tar.zst, .tar.gz (also every release's

@@ -18,8 +18,8 @@ from typing import Any
 import pulumi
 from pulumi.runtime import config as runtime_config
 
+from ..host.docker_endpoint import SshIdentity
 from .args import CloudifyManagerArgs
-from .docker_endpoint import SshIdentity
 from .fleet import fleet_conflicts, fleet_members
 from .inputs import Resolved, resolve_args
 from .keys import REGISTRY_AUTH_FIELDS, SECRET_KEYS, SETTING_KEYS, STACK_ONLY_KEYS, field_name, unknown_keys

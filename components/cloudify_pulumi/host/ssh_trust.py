@@ -38,10 +38,10 @@ from pathlib import Path
 import pulumi
 import pulumi_command as command
 
+from ..config.model import ManagerPlan, ManagerSettings, SshProxy
 from . import host_scripts
 from .derive import Settings, derive
 from .docker_endpoint import SshIdentity, known_host_name
-from .model import ManagerPlan, ManagerSettings, SshProxy
 
 SCAN_ENVIRONMENT = ("CLOUDIFY_SCAN_HOST", "CLOUDIFY_SCAN_PORT")
 """Where the local record step finds the address it scans: its `create` text holds no address."""

@@ -18,10 +18,10 @@ from typing import Any
 
 import pulumi
 
-from . import manager_config, operator_config
+from ..cloudify import manager_config, operator_config
+from ..config.model import ManagerPlan, ManagerSettings
+from ..config.rules import LOG_DRIVER_OF_THE_DAEMON, ROTATING_LOG_DRIVERS, url_host
 from .derive import Settings, derive
-from .model import ManagerPlan, ManagerSettings
-from .rules import LOG_DRIVER_OF_THE_DAEMON, ROTATING_LOG_DRIVERS, url_host
 
 # Where the generated config.yaml is mounted (cloudify-manager-install 7.0.4
 # constants.USER_CONFIG_PATH); read-only: configure only reads it.

@@ -1,6 +1,7 @@
 """The CloudifyManager component: Cloudify's "Manager Containers" on one Docker host.
 
-Resource graph (every child has `parent=self`):
+Resource graph (every child has `parent=self`); steps 0 to 2 are the per-host steps any Cloudify node needs
+(host/node.py `HostNode`), the rest what makes that node a manager:
 
 0. `host-key` (and `bastion-host-key` behind a bastion), on a remote host whose key is not pinned: records the
    key it presents once, in the state; every SSH connection below is checked against it (ssh_trust.py).
@@ -49,32 +50,24 @@ so a second `up` plans nothing; tests/engine/test_provider_readback.py holds the
 
 import base64
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import TypeVar
 
 import pulumi
-import pulumi_command as command
 import pulumi_docker as docker
 import pulumi_random as random
 
-from . import (
-    backups,
-    containers,
-    docker_resources,
-    exposure,
-    host_scripts,
-    manager_config,
-    operator_config,
-    ready_for_work,
-    ssh_trust,
-)
-from .args import CloudifyManagerArgs
-from .backups import HostCommand
-from .derive import combine, derive
-from .docker_endpoint import SshIdentity, checked_docker_host, parse_host_report, provider_ssh_user
-from .inputs import Resolved, resolve_args
-from .model import ManagerSettings
-from .profiles import PUBLIC
+from ..cloudify import manager_config, operator_config, ready_for_work
+from ..cloudify.profiles import PUBLIC
+from ..config import exposure
+from ..config.args import CloudifyManagerArgs
+from ..config.inputs import Resolved, resolve_args
+from ..config.model import ManagerSettings
+from ..host import backups, containers, docker_resources, host_scripts
+from ..host.backups import HostCommand, StepMaker
+from ..host.derive import combine, derive
+from ..host.docker_endpoint import SshIdentity, parse_host_report
+from ..host.node import HostNode
 
 TYPE_TOKEN = "cloudify:index:CloudifyManager"
 T = TypeVar("T")
@@ -128,34 +121,12 @@ class CloudifyManager(pulumi.ComponentResource):
         self._warn_open_api()
         self._settings = resolved.settings
         self._given = resolved.secrets
-        self._registry = resolved.registry
-        self._tls = resolved.tls
         self._manager_tls = resolved.manager_tls
         self._identity = ssh_identity or SshIdentity.for_stack(pulumi.get_project(), pulumi.get_stack(), name)
         self._secrets = self._manager_secrets()
-        self._keys = (
-            ssh_trust.trusted_keys(
-                name,
-                self._plan,
-                self._settings,
-                self._given.get("ssh_private_key"),
-                self._given.get("ssh_proxy_private_key"),
-                self._identity,
-                self,
-            )
-            if self._plan.is_remote
-            else None
-        )
-        self._connection = self._ssh_connection()
-        self._scripts: HostCommand | None = None
-        self._scripts = self._host_command(
-            "scripts", self._from_settings(host_scripts.install_scripts), stdin=host_scripts.bundle(), secret=False
-        )
-
-        engine = self._host_command(
-            "docker-engine", self._from_settings(lambda s: host_scripts.ensure_docker(s, provider_ssh_user(s)))
-        )
-        provider = self._docker_provider(engine)
+        node = HostNode(name, resolved, self._identity, self)
+        self._host_command: StepMaker = node.command
+        engine, provider = node.engine, node.provider
         data_image_id, app_image_id = docker_resources.images(
             name, self._plan, self._settings, self._host_command, engine, provider, self
         )
@@ -251,67 +222,6 @@ class CloudifyManager(pulumi.ComponentResource):
 
     # -- host commands -------------------------------------------------------
 
-    def _ssh_connection(self) -> command.remote.ConnectionArgs | None:
-        """SSH settings of the remote host, every hop checked against its pinned or recorded key; None when the
-        manager goes on this machine."""
-        if self._keys is None:
-            return None
-        return ssh_trust.connection(
-            self._settings,
-            self._given.get("ssh_private_key"),
-            self._given.get("ssh_proxy_private_key"),
-            self._keys.host,
-            self._keys.bastion,
-        )
-
-    def _host_command(
-        self,
-        suffix: str,
-        create: pulumi.Input[str],
-        *,
-        triggers: list[pulumi.Input[str]] | None = None,
-        depends_on: Sequence[pulumi.Resource] | None = None,
-        stdin: pulumi.Input[str] | None = None,
-        update: str | None = None,
-        secret: bool = True,
-    ) -> HostCommand:
-        """A command on the Docker host: over SSH, or locally when `host` is unset; after the `scripts` step, which
-        installs the scripts it runs.
-
-        `stdin` carries secrets (never the command line, which `ps` shows); it is
-        kept secret in the state, whatever the provider does with its inputs (`secret`: the scripts' bundle is
-        not). The scripts' progress lines (stderr) stream into `pulumi up` as they come;
-        stdout holds only their KEY=value results and is not logged. `update`: what a change of anything but
-        `triggers` runs (unset: `create` again, pulumi-command v1.2.1).
-        """
-        installed = [self._scripts] if self._scripts is not None else []
-        opts = pulumi.ResourceOptions(
-            parent=self,
-            depends_on=[*installed, *(depends_on or [])],
-            additional_secret_outputs=["stdin"] if stdin is not None and secret else None,
-        )
-        resource_name = f"{self._name}-{suffix}"
-        if self._connection is None:
-            return command.local.Command(
-                resource_name,
-                create=create,
-                update=update,
-                triggers=triggers,
-                stdin=stdin,
-                logging=command.local.Logging.STDERR,
-                opts=opts,
-            )
-        return command.remote.Command(
-            resource_name,
-            connection=self._connection,
-            create=create,
-            update=update,
-            triggers=triggers,
-            stdin=stdin,
-            logging=command.remote.Logging.STDERR,
-            opts=opts,
-        )
-
     def _manager_config(self, engine: HostCommand) -> pulumi.Output[str] | None:
         """Write config.yaml on the host; returns its keyed revision (None for profiles without one).
 
@@ -372,43 +282,6 @@ class CloudifyManager(pulumi.ComponentResource):
         public = [p for p in plan.ports if p.address is None and plan.profile.role_of(p.container) in (PUBLIC, None)]
         if warning is not None and public:
             pulumi.warn(warning, resource=self)
-
-    # -- Docker ----------------------------------------------------------------
-
-    def _docker_provider(self, engine: HostCommand) -> docker.Provider:
-        """The provider for this host; its address exists only once `engine` succeeded."""
-        identity = self._identity
-        key = self._given.get("ssh_private_key")
-        ssh_opts = None
-        found = [engine.stdout]  # the host report; for a remote host, also the keys written where ssh reads them
-        if self._plan.is_remote:
-            # Keys and trusted host keys must be on disk before the provider's ssh runs.
-            proxy_key = self._given.get("ssh_proxy_private_key") if self._plan.has_proxy else None
-            keys = self._keys
-            assert keys is not None  # a remote plan has them
-            written = combine(
-                self._settings, [key, proxy_key, keys.host, keys.bastion], lambda s, v: identity.write(s, *v)
-            )
-            found.append(pulumi.Output.unsecret(written))
-            ssh_opts = self._from_settings(
-                lambda s: identity.ssh_opts(s, with_key=key is not None, with_proxy_key=proxy_key is not None)
-            )
-        address = combine(self._settings, found, lambda s, v: checked_docker_host(s, v[0]))
-        registry = self._registry
-        return docker.Provider(
-            f"{self._name}-docker",
-            host=address,
-            ssh_opts=ssh_opts,
-            registry_auth=[
-                docker.ProviderRegistryAuthArgs(address=registry[0], username=registry[1], password=registry[2])
-            ]
-            if registry
-            else None,
-            ca_material=self._tls.get("docker_tls_ca_cert"),
-            cert_material=self._tls.get("docker_tls_cert"),
-            key_material=self._tls.get("docker_tls_key"),
-            opts=pulumi.ResourceOptions(parent=self),
-        )
 
     # -- after the app container ----------------------------------------------
 

@@ -11,8 +11,8 @@ import typing
 
 import pulumi
 
+from ..config.args import CloudifyManagerArgs, CloudifyManagerPluginArgs
 from . import manager
-from .args import CloudifyManagerArgs, CloudifyManagerPluginArgs
 
 
 class CloudifyManager(manager.CloudifyManager):

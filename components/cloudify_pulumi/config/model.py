@@ -13,8 +13,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from .bootstrap_context import BootstrapContext
-from .profiles import AGENTS, INTERNAL, ManagerProfile
+from ..cloudify.bootstrap_context import BootstrapContext
+from ..cloudify.profiles import AGENTS, INTERNAL, ManagerProfile
 from .rules import path_slug, url_host
 
 LOOPBACK = "127.0.0.1"
