@@ -29,6 +29,7 @@ manager, and the historic escapes. Every other row runs with --all.
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import re
 import shutil
 import subprocess
@@ -2120,6 +2121,23 @@ def trial(mutant: Mutant, base: Path) -> tuple[str, float]:
     return verdict, time.monotonic() - started
 
 
+def on_hosts(mutant: Mutant) -> bool:
+    """Whether a test named for the bug runs on the test hosts (the Docker engine), not in the engine lane."""
+    return any(test.startswith(T + "hosts/") for test in mutant.tests)
+
+
+def run_lane(mutants: list[Mutant], base: Path) -> int:
+    """One lane's trials, one after another; the number not caught. The host lane (one test at a time on the
+    engine, as the host tier runs) and the engine lane (no Docker: it mostly computes while the host lane mostly
+    waits) run side by side."""
+    failures = 0
+    for mutant in mutants:
+        verdict, seconds = trial(mutant, base)
+        failures += verdict != "caught"
+        print(f"{mutant.name:<16} {verdict:<8} {seconds:6.1f} s  {mutant.why}", flush=True)
+    return failures
+
+
 def verdict_of(returncode: int, output: str) -> str:
     """pytest's exit status and output as a verdict. Exit 1 with no failed test is a fixture's setup error: the
     test named for the bug never ran to its assertions, so it is an error, not a catch."""
@@ -2132,7 +2150,7 @@ def verdict_of(returncode: int, output: str) -> str:
 def require_docker_for(mutants: list[Mutant]) -> None:
     """Refuse to start when a planted bug names a host test and the Docker engine does not answer: each such
     test would fail in setup, and pytest exits 1 for that too, so every one would count as caught."""
-    if not any(test.startswith(T + "hosts/") for mutant in mutants for test in mutant.tests):
+    if not any(on_hosts(mutant) for mutant in mutants):
         return
     try:
         answered = subprocess.run(["docker", "info"], capture_output=True, timeout=60).returncode == 0
@@ -2164,14 +2182,12 @@ def main() -> int:
             print(f"{'*' if mutant.name in KEPT else ' '}{mutant.name:<16} {mutant.path:<40} {mutant.why}")
         return 0
     require_docker_for(chosen)
-    failures = 0
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="mutants-base-") as base:
         snapshot(tracked_files(), Path(base))
-        for mutant in chosen:
-            verdict, seconds = trial(mutant, Path(base))
-            failures += verdict != "caught"
-            print(f"{mutant.name:<16} {verdict:<8} {seconds:6.1f} s  {mutant.why}", flush=True)
+        lanes = [[mt for mt in chosen if on_hosts(mt)], [mt for mt in chosen if not on_hosts(mt)]]
+        with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+            failures = sum(pool.map(lambda lane: run_lane(lane, Path(base)), lanes))
     print(f"planted bugs caught in {time.monotonic() - started:.0f} s; caught = passed, escaped = failed:")
     print(f"mutants: {len(chosen) - failures} passed, {failures} failed")
     return 1 if failures else 0
