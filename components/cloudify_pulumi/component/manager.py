@@ -63,7 +63,7 @@ from ..config import exposure
 from ..config.args import CloudifyManagerArgs
 from ..config.inputs import Resolved, resolve_args
 from ..config.model import ManagerSettings
-from ..host import backups, containers, docker_resources, host_scripts
+from ..host import app_steps, backups, containers, docker_resources, host_scripts
 from ..host.backups import HostCommand, StepMaker
 from ..host.derive import combine, derive
 from ..host.docker_endpoint import SshIdentity, parse_host_report
@@ -143,9 +143,11 @@ class CloudifyManager(pulumi.ComponentResource):
             after=[data] if restore is None else [data, restore],
         )
         app = docker_resources.app_container(name, self._plan, inputs, replacement_key, (data, backup), provider, self)
-        agents = self._agent_packages(app)
+        agents = app_steps.agent_packages(self._host_command, self._plan, self._settings, app)
         report = backup.stdout.apply(host_scripts.parse_key_values)
-        ready_step = self._readiness(app, agents, report)
+        ready_step = app_steps.readiness(
+            self._host_command, self._plan, self._settings, app, agents, report, self._admin_password_input()
+        )
         ready = self._admin_password(app, ready_step) or ready_step
         key = ready_for_work.agent_key(
             self._host_command,
@@ -284,33 +286,6 @@ class CloudifyManager(pulumi.ComponentResource):
             pulumi.warn(warning, resource=self)
 
     # -- after the app container ----------------------------------------------
-
-    def _agent_packages(self, app: docker.Container) -> HostCommand | None:
-        """Install the agents inside the app container; reruns when it is replaced."""
-        if not self._plan.agents:
-            return None
-        create = combine(self._settings, [app.name], lambda s, v: host_scripts.install_agents(s, *v))
-        return self._host_command(
-            "agent-packages", create, triggers=backups.after_app(app, self._plan), depends_on=[app]
-        )
-
-    def _readiness(
-        self, app: docker.Container, agents: HostCommand | None, backup_report: pulumi.Output[dict[str, str]]
-    ) -> HostCommand:
-        """Block until the manager answers its REST port (the container log and the way back on failure)."""
-        create = combine(
-            self._settings,
-            [app.name, backup_report],
-            lambda s, v: host_scripts.wait_ready(s, v[0], v[1].get("BACKUP_FILE", ""), v[1].get("PREVIOUS_IMAGE", "")),
-        )
-        after = [app] + ([agents] if agents is not None else [])
-        return self._host_command(
-            "ready",
-            create,
-            triggers=backups.after_app(app, self._plan),
-            depends_on=after,
-            stdin=self._admin_password_input(),
-        )
 
     def _manager_ca_cert(self, ready: HostCommand) -> pulumi.Output[str]:
         """The CA of the certificate the manager serves: the user's, as given, or the one the readiness step
