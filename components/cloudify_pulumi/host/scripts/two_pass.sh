@@ -28,8 +28,8 @@ exec tar "$@"'
 # file on the host, its folder bind-mounted) and writes into a fifo in OUT's
 # folder (bind-mounted: the kernel moves the bytes, not the Docker CLI); the
 # host compresses what comes out and, in the same pass, lists it (tar -t)
-# through a pipe (tee to /dev/fd/5: the fifo is then the only open that can
-# wait, and an end of file given to it ends every reader). Each stage's exit
+# through a pipe (tee to /dev/fd/5), reading the fifo from a descriptor this
+# shell opened for it (see below). Each stage's exit
 # status is kept: a pipeline in sh reports only its last. At level 0 the manager may be running: tar's exit 1
 # (a file changed as it was read) is expected then, and level 1 copies that file
 # again once it is at rest; at level 1 only 0 will do. --no-check-device: the
@@ -124,8 +124,15 @@ drain_blocks() {
         appended=$((appended + 1))
     done
 }
+# The reader opens the fifo itself, so that its end of file comes when tar closes it (and it is the fifo'"'"'s only
+# reader: if it dies, tar'"'"'s next write fails, EPIPE, instead of waiting on a full fifo), and says so (the file
+# `opened`). A tar that never opened the fifo (a refused `docker run`) leaves the reader'"'"'s open waiting for a
+# writer: this shell then opens the fifo read-write and closes it (on Linux that never waits: fifo(7)), which
+# completes the reader'"'"'s open with an end of file, again until the reader has said it opened: given once, it
+# could come before the reader had even begun its open, and leave it waiting forever.
 {
-    { tee /dev/fd/5 < "$work/tar" | compress_to "$out" 5>&-; echo $? > "$work/compressed"; } 5>&1 >&4 |
+    { { : > "$work/opened"; exec tee /dev/fd/5; } < "$work/tar" | compress_to "$out" 5>&-
+        echo $? > "$work/compressed"; } 5>&1 >&4 |
         { tar -tf - > /dev/null; echo $? > "$work/listed"; }
 } 4>&1 &
 reader=$!
@@ -136,9 +143,10 @@ docker run --rm --name "$name" --network none --entrypoint sh --volumes-from "$d
 wait $!
 source=$?
 [ "$source" != 1 ] || [ "$level" != 0 ] || source=0
-# A tar that never opened the fifo leaves the reader waiting to: give it an end of file. Opened read-write,
-# a fifo never blocks on Linux (fifo(7)): this completes the reader'"'"'s open, then closes it.
-: 3<> "$work/tar"
+until [ -e "$work/opened" ] || ! kill -0 "$reader" 2> /dev/null; do
+    : 3<> "$work/tar"
+    sleep 0.01 2> /dev/null || sleep 1
+done
 wait "$reader"
 [ "$source" = 0 ] && [ "$(cat "$work/listed")" = 0 ] || exit 1
 compressed=$(cat "$work/compressed")
