@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Any
 from ..config.rules import SAFE_NAME
 
 if TYPE_CHECKING:
-    from ..config.values import Values
+    from ..config.rules import Problems
+    from ..config.setting_values import SettingValues
 
 AGENT_KEY_PATH = "/root/.ssh/agent_key.pem"
 """Where the agents' key goes, inside the application container: `/root` is a data volume (cloudify-3.2's paths),
@@ -44,7 +45,6 @@ _NUMBERS: dict[str, tuple[tuple[str, int, int, int], ...]] = {
     "policyEngine": (("start_timeout", 1, 3600, 30),),
 }
 _TEXTS: dict[str, tuple[tuple[str, str], ...]] = {"cloudifyAgent": (("user", "ubuntu"),)}
-CONTEXT_SETTINGS = ("cloudifyAgent", "workflows", "policyEngine", "resourcesPrefix")
 
 
 @dataclass(frozen=True)
@@ -75,21 +75,27 @@ class BootstrapContext:
         return json.dumps(self.document(has_agent_key=has_agent_key), sort_keys=True, separators=(",", ":"))
 
 
-def judge(v: Values, *, wanted: bool) -> BootstrapContext | None:
+def judge(v: SettingValues, *, wanted: bool) -> BootstrapContext | None:
     """The context of a cloudify-3.2 manager (`wanted`); with another profile, each of its settings is refused."""
+    given = {
+        "cloudifyAgent": v.cloudify_agent,
+        "workflows": v.workflows,
+        "policyEngine": v.policy_engine,
+        "resourcesPrefix": v.resources_prefix,
+    }
     if not wanted:
-        for key in CONTEXT_SETTINGS:
-            if v.given(key):
+        for key, value in given.items():
+            if value is not None:
                 v.problems.add(
                     key,
                     "is a cloudify-3.2 setting (its bootstrap context); cloudify-7 has none: use "
                     "managerConfig (mgmtworker.workflows) for the workflow retries",
                 )
         return None
-    prefix = v.text("resourcesPrefix") or ""
+    prefix = v.resources_prefix or ""
     if any(ch.isspace() for ch in prefix):
         v.problems.add("resourcesPrefix", f"{prefix!r} must not contain white space")
-    agent = _section(v, "cloudifyAgent")
+    agent = _section(v.problems, "cloudifyAgent", v.cloudify_agent)
     user = agent[0][1]
     if not SAFE_NAME.match(str(user)):
         v.problems.add("cloudifyAgent", f"user {user!r} must be a user name (letters, digits, '.', '_', '-')")
@@ -102,39 +108,39 @@ def judge(v: Values, *, wanted: bool) -> BootstrapContext | None:
     return BootstrapContext(
         resources_prefix=prefix,
         cloudify_agent=agent,
-        workflows=_section(v, "workflows"),
-        policy_engine=_section(v, "policyEngine"),
+        workflows=_section(v.problems, "workflows", v.workflows),
+        policy_engine=_section(v.problems, "policyEngine", v.policy_engine),
     )
 
 
-def _section(v: Values, key: str) -> tuple[tuple[str, Any], ...]:
+def _section(problems: Problems, key: str, value: object) -> tuple[tuple[str, Any], ...]:
     """One map setting: its known keys with their defaults, each value checked; an unknown key is refused."""
-    given = v.structure(key) or {}
+    given = value or {}
     if not isinstance(given, dict):
-        v.problems.add(key, f"must be a map, got {given!r}")
+        problems.add(key, f"must be a map, got {given!r}")
         given = {}
     texts, numbers = _TEXTS.get(key, ()), _NUMBERS.get(key, ())
     known = [name for name, _ in texts] + [name for name, *_ in numbers]
     for name in sorted(set(given) - set(known)):
-        v.problems.add(key, f"unknown key {name!r} (known: {', '.join(known)})")
+        problems.add(key, f"unknown key {name!r} (known: {', '.join(known)})")
     values: list[tuple[str, Any]] = []
     for name, default in texts:
         text = given.get(name, default)
         if not isinstance(text, str) or not text:
-            v.problems.add(key, f"{name} must be text, got {text!r}")
+            problems.add(key, f"{name} must be text, got {text!r}")
             text = default
         values.append((name, text))
     for name, lowest, highest, fallback in numbers:
-        values.append((name, _number(v, key, name, given.get(name, fallback), (lowest, highest), fallback)))
+        values.append((name, _number(problems, key, name, given.get(name, fallback), (lowest, highest), fallback)))
     return tuple(values)
 
 
-def _number(v: Values, key: str, name: str, value: Any, bounds: tuple[int, int], default: int) -> int:
+def _number(problems: Problems, key: str, name: str, value: Any, bounds: tuple[int, int], default: int) -> int:
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # other Pulumi languages send every number as a float
     if isinstance(value, bool) or not isinstance(value, int):
-        v.problems.add(key, f"{name} must be a whole number, got {value!r}")
+        problems.add(key, f"{name} must be a whole number, got {value!r}")
         return default
     if not bounds[0] <= value <= bounds[1]:
-        v.problems.add(key, f"{name} must be between {bounds[0]} and {bounds[1]}, got {value}")
+        problems.add(key, f"{name} must be between {bounds[0]} and {bounds[1]}, got {value}")
     return value

@@ -27,7 +27,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ..config.values import Values
+    from ..config.setting_values import SettingValues
     from .profiles import ManagerProfile
 
 CLOUDIFY_MINIMUM_MEMORY_MB = 1838
@@ -54,9 +54,9 @@ OWNED: dict[tuple[str, ...], str] = {
 GUNICORN_DEFAULTS = (("restservice", 2.0, 12), ("api", 0.2, 4))
 
 
-def judge_manager_config(v: Values, profile: ManagerProfile) -> dict[str, Any]:
+def judge_manager_config(v: SettingValues, profile: ManagerProfile) -> dict[str, Any]:
     """`managerConfig`, checked: a map of maps and values, none of whose keys the program owns."""
-    given = v.structure("managerConfig")
+    given = v.manager_config
     if given is None:
         return {}
     if not profile.manager_config:
@@ -135,11 +135,11 @@ def worker_count(cpus: str, ratio: float, most: int) -> int:
     return min(int(math.ceil(Decimal(cpus)) * ratio) + 1, most)
 
 
-def judge_memory(v: Values, profile: ManagerProfile) -> int | None:
+def judge_memory(v: SettingValues, profile: ManagerProfile) -> int | None:
     """`memoryLimit` in MB; below Cloudify's minimum for cloudify-7."""
-    if not v.given("memoryLimit"):
+    memory = v.memory_limit
+    if memory is None:
         return None
-    memory = v.number("memoryLimit")
     if profile.manager_config and memory < CLOUDIFY_MINIMUM_MEMORY_MB:
         v.problems.add(
             "memoryLimit",
@@ -149,10 +149,10 @@ def judge_memory(v: Values, profile: ManagerProfile) -> int | None:
     return memory
 
 
-def judge_cpus(v: Values) -> str | None:
+def judge_cpus(v: SettingValues) -> str | None:
     """`cpus`, in the form the Docker provider reads back (kreuzwerker v4.5.0 helpers.go
     `nanoInt64ToDecimalString`, lines 133-149: "2.0", "1.5", "0.25"), so that a second `up` plans nothing."""
-    text = v.text("cpus")
+    text = v.cpus
     if text is None:
         return None
     try:

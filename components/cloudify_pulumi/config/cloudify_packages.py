@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from .model import AgentPackage
 from .rules import AGENT_TARBALL_DIR, SAFE_NAME, SHA256, Problems, check_http_url
-from .values import Values
+from .setting_values import SettingValues
 
 
 def _download(key: str, value: Any, what: str, problems: Problems) -> tuple[str, str | None] | None:
@@ -72,9 +72,9 @@ def _agent(name: Any, value: Any, problems: Problems) -> AgentPackage | None:
     return None
 
 
-def judge_cloudify_packages(v: Values) -> tuple[tuple[AgentPackage, ...], tuple[str, str | None] | None]:
+def judge_cloudify_packages(v: SettingValues) -> tuple[tuple[AgentPackage, ...], tuple[str, str | None] | None]:
     """Cloudify's `cloudify_packages`: `agents` (name -> URL) and `docker.docker_url`."""
-    value = v.structure("cloudifyPackages")
+    value = v.cloudify_packages
     if value is None:
         return (), None
     problems = v.problems

@@ -6,10 +6,11 @@ from __future__ import annotations
 from ..cloudify.profiles import ManagerProfile
 from .model import WILDCARDS, PortMapping
 from .rules import Problems, bind_address, check_certificate
-from .values import Values
+from .setting_values import SettingValues
+from .values import known
 
 
-def judge_ports(v: Values, profile: ManagerProfile, *, tls: bool) -> tuple[PortMapping, ...]:
+def judge_ports(v: SettingValues, profile: ManagerProfile, *, tls: bool) -> tuple[PortMapping, ...]:
     """Published ports, sorted by container port, one binding per container port.
 
     That is the form the provider reads back (kreuzwerker v4.5.0
@@ -17,7 +18,7 @@ def judge_ports(v: Values, profile: ManagerProfile, *, tls: bool) -> tuple[PortM
     a preview after `up` shows no change. Unset: the profile's public and agent ports (its internal ones are
     published only when named; with TLS, its plain HTTP ones neither).
     """
-    value = v.structure("ports")
+    value = v.ports
     if value is None:
         return tuple(PortMapping(p, p, None) for p in profile.published_ports(tls=tls))
     problems = v.problems
@@ -64,7 +65,7 @@ def _port_mapping(entry: object, problems: Problems) -> PortMapping | None:
     return PortMapping(numbers[0], numbers[-1], address)
 
 
-def judge_tls(v: Values, profile: ManagerProfile) -> tuple[bool, bool, bool]:
+def judge_tls(v: SettingValues, profile: ManagerProfile) -> tuple[bool, bool, bool]:
     """`managerTls` and whether a certificate and a CA of the user's are set: (tls, has_cert, has_ca).
 
     Cloudify serves a certificate of the user's only for a DNS name `public_ip`, by SNI; for an IP address the
@@ -72,8 +73,10 @@ def judge_tls(v: Values, profile: ManagerProfile) -> tuple[bool, bool, bool]:
     (cloudify-manager-install 7.0.4 cfy_manager/components/globals.py lines 115-131). So a certificate needs
     `publicName`.
     """
-    tls = v.flag("managerTls", profile.manager_config and v.given("host"))
-    has_cert, has_key, has_ca = (v.given(k) for k in ("managerTlsCert", "managerTlsKey", "managerTlsCaCert"))
+    tls = profile.manager_config and v.host is not None if v.manager_tls is None else v.manager_tls
+    has_cert, has_key, has_ca = (
+        given is not None for given in (v.manager_tls_cert, v.manager_tls_key, v.manager_tls_ca_cert)
+    )
     problems = v.problems
     if tls and not profile.manager_config:
         problems.add("managerTls", f"{profile.name} has no TLS setting here; TLS is for cloudify-7 (set it to false)")
@@ -88,26 +91,26 @@ def judge_tls(v: Values, profile: ManagerProfile) -> tuple[bool, bool, bool]:
             "is set without managerTlsCert: without a certificate of yours, the manager's own CA "
             "issues one and managerCaCert is that CA",
         )
-    if has_cert and not v.given("publicName"):
+    if has_cert and v.public_name is None:
         problems.add(
             "publicName",
             "must be set with managerTlsCert: Cloudify serves your certificate only by SNI, for the DNS name "
             "clients use (`pulumi config set publicName manager.example.com`)",
         )
-    for key in ("managerTlsCert", "managerTlsCaCert"):
-        text = v.text(key)
+    for key, given in (("managerTlsCert", v.manager_tls_cert), ("managerTlsCaCert", v.manager_tls_ca_cert)):
+        text = known(given)
         if text is not None:
             check_certificate(key, text, problems)
     return tls, has_cert, has_ca
 
 
-def judge_public_address(v: Values, profile: ManagerProfile) -> str | None:
+def judge_public_address(v: SettingValues, profile: ManagerProfile) -> str | None:
     """`publicAddress`, or the narrowest default that serves: only the loopback address of this machine; on a
     remote host, every address for a profile whose REST API asks for a login (its users are elsewhere), and for
     one without (cloudify-3.2), None: the management address, the network the agents and operators share."""
-    value = v.text("publicAddress")
+    value = v.public_address
     if value is None:
-        if not v.given("host"):
+        if v.host is None:
             return "127.0.0.1"
         return "0.0.0.0" if profile.rest_login else None
     return bind_address("publicAddress", value, v.problems)

@@ -10,7 +10,6 @@ not judged. Nothing stands in for a value that is not known yet: the plan does n
 
 from __future__ import annotations
 
-import inspect
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ from .keys import ARGS_FIELDS, INPUT_FIELDS, REGISTRY_AUTH_FIELDS, SECRET_FIELDS
 from .model import ManagerPlan, ManagerSettings
 from .resolve import judge_plan
 from .rules import ConfigError, Problems, parse_registry_auth, secret_problems
-from .values import Values
+from .values import is_output, load
 
 # The secrets with rules on their value (rules.secret_problems).
 CHECKED_SECRETS = ("admin_password", "manager_secret", "broker_password", "manager_tls_key")
@@ -55,11 +54,6 @@ class Resolved:
     """The manager's own certificate files, by `manager_config.TLS_FILES` key (cert, key secret, ca): those set."""
 
 
-def is_output(value: Any) -> bool:
-    """Known only later: an Output of another resource (or an awaitable, which Pulumi accepts as an Input)."""
-    return isinstance(value, pulumi.Output) or inspect.isawaitable(value)
-
-
 def resolve_args(args: Mapping[str, Any], *, has_ssh_agent: bool) -> Resolved:
     """Judge every plain value now, raising one ConfigError with every problem; judge the Outputs once known."""
     given = {field: value for field, value in args.items() if value is not None}
@@ -74,8 +68,8 @@ def resolve_args(args: Mapping[str, Any], *, has_ssh_agent: bool) -> Resolved:
     ]
     problems.items += _secret_problems(given) + _registry_problems(given)
     values = _values(given)
-    pending = {key for key, value in values.items() if is_output(value)}
-    now = Values(values, problems, pending)
+    pending = {field for field, value in values.items() if is_output(value)}
+    now = load(values, problems)
     has_private_key = "ssh_private_key" in given
     plan = judge_plan(now, has_private_key=has_private_key, has_ssh_agent=has_ssh_agent)
     host = judge_host(now, plan)
@@ -109,7 +103,7 @@ def resolve_args(args: Mapping[str, Any], *, has_ssh_agent: bool) -> Resolved:
 def _settings_once_known(plan: ManagerPlan, values: Mapping[str, Any]) -> ManagerSettings:
     """The host settings judged once every Output among them is known, with the same messages."""
     problems = Problems()
-    host = judge_host(Values(values, problems), plan)
+    host = judge_host(load(values, problems), plan)
     if problems.items:
         raise ConfigError(problems.items)
     assert host is not None  # nothing is pending any more
@@ -122,9 +116,9 @@ def _for_tcp(settings: Settings, material: Any) -> pulumi.Output[str | None]:
 
 
 def _values(given: Mapping[str, Any]) -> dict[str, Any]:
-    """The fields by setting key; a secret only as the marker that it is set (its value is judged apart)."""
+    """The fields the model holds; a secret only as the marker that it is set (its value is judged apart)."""
     return {
-        config_key(field): SECRET_MARKER if field in SECRET_FIELDS else value
+        field: SECRET_MARKER if field in SECRET_FIELDS else value
         for field, value in given.items()
         if field in ARGS_FIELDS and field not in REGISTRY_AUTH_FIELDS.values()
     }

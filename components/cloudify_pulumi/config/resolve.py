@@ -50,12 +50,13 @@ from .rules import (
     normalize_capability,
     path_slug,
 )
-from .settings import SETTING
-from .values import Values, string_list
+from .setting_values import SettingValues
+from .settings import SETTING, field_name
+from .values import load, string_list
 
 
-def _volume_paths(v: Values, profile: ManagerProfile) -> tuple[str, ...]:
-    paths = string_list(v, "volumePaths")
+def _volume_paths(v: SettingValues, profile: ManagerProfile) -> tuple[str, ...]:
+    paths = string_list(v.problems, "volumePaths", v.volume_paths)
     if paths is None:
         return profile.volume_paths
     problems = v.problems
@@ -75,10 +76,10 @@ def _volume_paths(v: Values, profile: ManagerProfile) -> tuple[str, ...]:
     return tuple(paths)
 
 
-def _capabilities(v: Values) -> tuple[str, ...]:
+def _capabilities(v: SettingValues) -> tuple[str, ...]:
     """`capAdd` in the form the engine stores: normalised, without duplicates, sorted."""
     normalized: set[str] = set()
-    for name in string_list(v, "capAdd") or []:
+    for name in string_list(v.problems, "capAdd", v.cap_add) or []:
         capability = normalize_capability(name)
         if capability != "ALL" and not CAPABILITY.match(capability):
             v.problems.add("capAdd", f"{name!r} must be a capability name such as SYS_ADMIN or CAP_NET_ADMIN")
@@ -87,9 +88,9 @@ def _capabilities(v: Values) -> tuple[str, ...]:
     return tuple(sorted(normalized))
 
 
-def _host_mounts(v: Values) -> tuple[HostMount, ...]:
+def _host_mounts(v: SettingValues) -> tuple[HostMount, ...]:
     mounts: list[HostMount] = []
-    for entry in string_list(v, "hostMounts") or []:
+    for entry in string_list(v.problems, "hostMounts", v.host_mounts) or []:
         pieces = entry.split(":")
         mode = pieces[2] if len(pieces) == 3 else "rw"
         if len(pieces) not in (2, 3) or mode not in ("ro", "rw") or not all(p.startswith("/") for p in pieces[:2]):
@@ -99,8 +100,8 @@ def _host_mounts(v: Values) -> tuple[HostMount, ...]:
     return tuple(mounts)
 
 
-def _tmpfs(v: Values) -> dict[str, str]:
-    value = v.structure("tmpfs")
+def _tmpfs(v: SettingValues) -> dict[str, str]:
+    value = v.tmpfs
     if value is None:
         return {}
     if not isinstance(value, dict) or not all(
@@ -111,8 +112,8 @@ def _tmpfs(v: Values) -> dict[str, str]:
     return dict(value)
 
 
-def _profile(v: Values) -> ManagerProfile:
-    name = v.word("managerProfile")
+def _profile(v: SettingValues) -> ManagerProfile:
+    name = v.manager_profile
     default = PROFILES[SETTING["managerProfile"].default]
     if name not in PROFILES:
         v.problems.add("managerProfile", f"{name!r} is not a profile; choose one of {', '.join(sorted(PROFILES))}")
@@ -120,15 +121,14 @@ def _profile(v: Values) -> ManagerProfile:
     return PROFILES[name]
 
 
-def _name_prefix(v: Values) -> str:
-    name_prefix = v.word("namePrefix")
+def _name_prefix(v: SettingValues) -> str:
+    name_prefix = v.name_prefix
     if not CONTAINER_PREFIX.match(name_prefix):
         v.problems.add("namePrefix", f"{name_prefix!r} may use only letters, digits, '.', '_' and '-'")
     return name_prefix
 
 
-def _plain_path(v: Values, key: str) -> str | None:
-    path = v.text(key)
+def _plain_path(v: SettingValues, key: str, path: str | None) -> str | None:
     if path is not None:
         check_plain_path(key, path, "host path", v.problems)
     return path
@@ -137,24 +137,23 @@ def _plain_path(v: Values, key: str) -> str | None:
 ARCHIVE_SUFFIXES = (".tar.zst", ".tar.gz", ".tar")
 
 
-def _archive_path(v: Values, key: str) -> str | None:
+def _archive_path(v: SettingValues, key: str, given: str | None) -> str | None:
     """A backup archive on the host, as backup_data.sh names them."""
-    path = _plain_path(v, key)
+    path = _plain_path(v, key, given)
     if path is not None and not path.endswith(ARCHIVE_SUFFIXES):
         v.problems.add(key, f"{path!r} must be a backup archive: a {', '.join(ARCHIVE_SUFFIXES)} file (latestBackup)")
     return path
 
 
-def _choice(v: Values, key: str, choices: Collection[str], message: str) -> str:
+def _choice(v: SettingValues, key: str, value: str, choices: Collection[str], message: str) -> str:
     """A setting that takes one of a few words; `message` says what each means."""
-    value = v.word(key)
     if value not in choices:
         v.problems.add(key, f"{value!r} {message}")
     return value
 
 
-def _images(v: Values) -> tuple[str, str]:
-    app_image, data_image = v.text("appImage"), v.text("dataImage")
+def _images(v: SettingValues) -> tuple[str, str]:
+    app_image, data_image = v.app_image, v.data_image
     if app_image is None:
         v.problems.add("appImage", "is required: the Cloudify application image, pinned by tag or digest")
     else:
@@ -170,48 +169,55 @@ def _images(v: Values) -> tuple[str, str]:
     return app_image or "", data_image or ""
 
 
-PROXY_DETAIL_KEYS = ("sshProxyUser", "sshProxyPort", "sshProxyHostKey", "sshProxyPrivateKey")
+def _proxy_details(v: SettingValues) -> dict[str, bool]:
+    """Whether each setting of the bastion but its address is set (a default port counts as unset)."""
+    return {
+        "sshProxyUser": v.ssh_proxy_user is not None,
+        "sshProxyPort": v.ssh_proxy_port != SETTING["sshProxyPort"].default,
+        "sshProxyHostKey": v.ssh_proxy_host_key is not None,
+        "sshProxyPrivateKey": v.ssh_proxy_private_key is not None,
+    }
 
 
-def _connection_presence(v: Values, *, has_private_key: bool, has_ssh_agent: bool) -> None:
+def _connection_presence(v: SettingValues, *, has_private_key: bool, has_ssh_agent: bool) -> None:
     """What the SSH connection needs, judged on which settings are set: their values may not be known yet."""
-    if v.given("host") and not has_private_key and not has_ssh_agent:
+    if v.host is not None and not has_private_key and not has_ssh_agent:
         v.problems.add(
             "sshPrivateKey",
             "host is set but no SSH credential is configured: run "
             "`pulumi config set --secret sshPrivateKey < ~/.ssh/id_ed25519` "
             "or start an ssh-agent (SSH_AUTH_SOCK)",
         )
-    if not v.given("sshProxyHost"):
-        for key in PROXY_DETAIL_KEYS:
-            if v.given(key):
+    if v.ssh_proxy_host is None:
+        for key, given in _proxy_details(v).items():
+            if given:
                 v.problems.add(
                     key,
                     "is set but sshProxyHost is not: set the bastion's address "
                     f"(`pulumi config set sshProxyHost bastion.example.com`) or remove {key}",
                 )
-    elif not v.given("host"):
+    elif v.host is None:
         v.problems.add(
             "sshProxyHost",
             "a bastion needs a remote host: set host to the manager host's address as the bastion reaches it",
         )
 
 
-def _trusty_docker(v: Values) -> TrustyDocker:
+def _trusty_docker(v: SettingValues) -> TrustyDocker:
     problems = v.problems
-    apt_repo = (v.word("dockerAptRepo")).rstrip("/")
+    apt_repo = v.docker_apt_repo.rstrip("/")
     check_http_url("dockerAptRepo", apt_repo, problems)
-    fingerprint = v.word("dockerAptKeyFingerprint").replace(" ", "").upper()
+    fingerprint = v.docker_apt_key_fingerprint.replace(" ", "").upper()
     if not FINGERPRINT.match(fingerprint):
         problems.add("dockerAptKeyFingerprint", f"{fingerprint!r} must be a 40-digit hexadecimal key fingerprint")
-    version = v.word("dockerTrustyVersion")
+    version = v.docker_trusty_version
     if version != TRUSTY_DOCKER_AUTO and not APT_VERSION.match(version):
         problems.add(
             "dockerTrustyVersion", f"{version!r} must be 'auto' or an apt version such as 18.06.1~ce~3-0~ubuntu"
         )
-    cli_url = v.word("dockerCliUrl")
+    cli_url = v.docker_cli_url
     check_http_url("dockerCliUrl", cli_url, problems)
-    cli_sha256 = v.text("dockerCliSha256")
+    cli_sha256 = v.docker_cli_sha256
     if cli_sha256 is not None:
         cli_sha256 = cli_sha256.strip().lower()
         if not SHA256.match(cli_sha256):
@@ -219,31 +225,31 @@ def _trusty_docker(v: Values) -> TrustyDocker:
     return TrustyDocker(apt_repo, fingerprint, version, cli_url, cli_sha256)
 
 
-def _container_logs(v: Values) -> tuple[str, str, int]:
+def _container_logs(v: SettingValues) -> tuple[str, str, int]:
     """`logDriver` (or `daemon`), and the rotation of json-file and local logs: `logMaxSize`, `logMaxFile`."""
-    driver = v.word("logDriver")
+    driver = v.log_driver
     if not LOG_DRIVER.match(driver):
         v.problems.add(
             "logDriver",
             f"{driver!r} must be a Docker log driver name such as json-file or local, or "
             f"'{LOG_DRIVER_OF_THE_DAEMON}' to keep the daemon's default",
         )
-    size = v.word("logMaxSize")
+    size = v.log_max_size
     if not LOG_SIZE.match(size):
         v.problems.add("logMaxSize", f"{size!r} must be a size such as 50m (k, m or g)")
-    return driver, size, v.number("logMaxFile")
+    return driver, size, v.log_max_file
 
 
-def judge_plan(v: Values, *, has_private_key: bool, has_ssh_agent: bool) -> ManagerPlan:
+def judge_plan(v: SettingValues, *, has_private_key: bool, has_ssh_agent: bool) -> ManagerPlan:
     """The plain settings of one manager (every problem goes to `v.problems`)."""
     _connection_presence(v, has_private_key=has_private_key, has_ssh_agent=has_ssh_agent)
     app_image, data_image = _images(v)
     profile = _profile(v)
     agents, docker_image = judge_cloudify_packages(v)
-    readiness_path = v.word("readinessPath", profile.readiness_path)
+    readiness_path = v.readiness_path or profile.readiness_path
     if not readiness_path.startswith("/") or any(ch.isspace() for ch in readiness_path):
         v.problems.add("readinessPath", f"{readiness_path!r} must be a URL path starting with /")
-    cgroupns_mode = v.text("cgroupnsMode")
+    cgroupns_mode = v.cgroupns_mode
     if cgroupns_mode not in (None, "host", "private"):
         v.problems.add("cgroupnsMode", f"{cgroupns_mode!r} must be 'host' or 'private'")
     log_driver, log_max_size, log_max_file = _container_logs(v)
@@ -252,11 +258,11 @@ def judge_plan(v: Values, *, has_private_key: bool, has_ssh_agent: bool) -> Mana
         app_image=app_image,
         data_image=data_image,
         profile=profile,
-        is_remote=v.given("host"),
-        has_proxy=v.given("sshProxyHost"),
-        pins_host_key=v.given("sshHostKey"),
-        pins_proxy_host_key=v.given("sshProxyHostKey"),
-        has_hostname=v.given("hostname") or profile.fixed_hostname,
+        is_remote=v.host is not None,
+        has_proxy=v.ssh_proxy_host is not None,
+        pins_host_key=v.ssh_host_key is not None,
+        pins_proxy_host_key=v.ssh_proxy_host_key is not None,
+        has_hostname=v.hostname is not None or profile.fixed_hostname,
         volume_paths=_volume_paths(v, profile),
         ports=judge_ports(v, profile, tls=tls),
         tls=tls,
@@ -266,41 +272,46 @@ def judge_plan(v: Values, *, has_private_key: bool, has_ssh_agent: bool) -> Mana
         agents=agents,
         docker_image_url=docker_image[0] if docker_image else None,
         docker_image_sha256=docker_image[1] if docker_image else None,
-        config_dir=_plain_path(v, "configDir"),
-        privileged=v.flag("privileged"),
+        config_dir=_plain_path(v, "configDir", v.config_dir),
+        privileged=v.privileged,
         trusty_docker=_trusty_docker(v),
         name_prefix=_name_prefix(v),
         readiness_path=readiness_path,
-        readiness_port=v.number("readinessPort", 443 if tls else 80),
-        readiness_timeout=v.number("readinessTimeout", profile.readiness_timeout),
+        readiness_port=_or(v.readiness_port, 443 if tls else 80),
+        readiness_timeout=_or(v.readiness_timeout, profile.readiness_timeout),
         tmpfs=_tmpfs(v),
         cap_add=_capabilities(v),
-        security_opts=tuple(string_list(v, "securityOpts") or []),
+        security_opts=tuple(string_list(v.problems, "securityOpts", v.security_opts) or []),
         host_mounts=_host_mounts(v),
         cgroupns_mode=cgroupns_mode,
-        app_command=tuple(string_list(v, "appCommand") or []),
+        app_command=tuple(string_list(v.problems, "appCommand", v.app_command) or []),
         data_volumes=_choice(
             v,
             "dataVolumes",
+            v.data_volumes,
             DATA_VOLUME_KINDS,
             "must be 'named' (one Docker volume per path, kept even if the data container goes) "
             "or 'anonymous' (stacks created before named volumes)",
         ),
-        backup_dir=_plain_path(v, "backupDir"),
-        backups_to_keep=v.number("backupsToKeep"),
+        backup_dir=_plain_path(v, "backupDir", v.backup_dir),
+        backups_to_keep=v.backups_to_keep,
         backup_compression=_choice(
-            v, "backupCompression", BACKUP_COMPRESSIONS, f"must be one of {', '.join(BACKUP_COMPRESSIONS)}"
+            v,
+            "backupCompression",
+            v.backup_compression,
+            BACKUP_COMPRESSIONS,
+            f"must be one of {', '.join(BACKUP_COMPRESSIONS)}",
         ),
-        restore_from=_archive_path(v, "restoreFrom"),
-        backup_now=v.text("backupNow"),
+        restore_from=_archive_path(v, "restoreFrom", v.restore_from),
+        backup_now=v.backup_now,
         log_driver=log_driver,
         log_max_size=log_max_size,
         log_max_file=log_max_file,
-        healthcheck=v.flag("healthcheck"),
-        healthcheck_interval=v.number("healthcheckInterval"),
-        healthcheck_start_period=v.number("healthcheckStartPeriod", profile.readiness_timeout),
+        healthcheck=v.healthcheck,
+        healthcheck_interval=v.healthcheck_interval,
+        healthcheck_start_period=_or(v.healthcheck_start_period, profile.readiness_timeout),
         bootstrap_context=bootstrap_context.judge(v, wanted=profile.bootstrap_context),
-        has_agent_key=v.given("agentPrivateKey"),
+        has_agent_key=v.agent_private_key is not None,
         manager_config_extra=operator_config.judge_manager_config(v, profile),
         has_license=_license(v, profile),
         memory_limit=operator_config.judge_memory(v, profile),
@@ -308,11 +319,16 @@ def judge_plan(v: Values, *, has_private_key: bool, has_ssh_agent: bool) -> Mana
     )
 
 
-def _license(v: Values, profile: ManagerProfile) -> bool:
+def _or(value: int | None, default: int) -> int:
+    """A whole number whose default depends on other settings (the profile's, TLS's)."""
+    return default if value is None else value
+
+
+def _license(v: SettingValues, profile: ManagerProfile) -> bool:
     """`licenseFile`: cloudify-7 only, which has config.yaml to name it."""
-    if v.given("licenseFile") and not profile.manager_config:
+    if v.license_file is not None and not profile.manager_config:
         v.problems.add("licenseFile", f"is a cloudify-7 setting; {profile.name} has no licence")
-    return v.given("licenseFile") and profile.manager_config
+    return v.license_file is not None and profile.manager_config
 
 
 def parse_settings(values: Mapping[str, Any], *, has_private_key: bool, has_ssh_agent: bool) -> ManagerSettings:
@@ -321,7 +337,7 @@ def parse_settings(values: Mapping[str, Any], *, has_private_key: bool, has_ssh_
     `values` maps setting keys to typed values (None when unset); a secret appears only as a marker that it
     is set, and the key and agent flags say whether an SSH credential exists. This model never holds a secret.
     """
-    v = Values(values, Problems())
+    v = load({field_name(key): value for key, value in values.items()}, Problems())
     plan = judge_plan(v, has_private_key=has_private_key, has_ssh_agent=has_ssh_agent)
     host = judge_host(v, plan)
     if v.problems.items:

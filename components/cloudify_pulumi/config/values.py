@@ -1,94 +1,71 @@
-"""Typed setting values by key, as the rules read them: with the settings table's defaults and bounds, every
-problem collected rather than raised (see `resolve.py`)."""
+"""The one loader: a manager's args, by field, into `SettingValues`, each setting as its type, with the table's
+defaults and bounds; every problem collected rather than raised (see `resolve.py`)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
-from typing import Any
+import inspect
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+import pulumi
 
 from .rules import Problems
-from .settings import SETTING
+from .setting_values import PENDING, Pending, SettingValues
+from .settings import SETTINGS, Setting
 
 LIST_OR_MAP_AS_TEXT = "must be a YAML list or map in the stack file, not a plain string"
+MODEL_SETTINGS: tuple[Setting, ...] = tuple(s for s in SETTINGS if not s.stack_only and not s.fields)
+"""The settings `SettingValues` holds (scripts/generate.py `model_settings`)."""
+
+T = TypeVar("T")
 
 
-class Values:
-    """Typed setting values by key, read with the table's defaults and bounds; problems go to `problems`.
+def is_output(value: Any) -> bool:
+    """Known only later: an Output of another resource (or an awaitable, which Pulumi accepts as an Input)."""
+    return isinstance(value, pulumi.Output) or inspect.isawaitable(value)
 
-    `pending` names the settings whose value is not known yet (an Output): they read as None, and only their
-    presence counts. An empty string reads as unset, as it always has in a stack file.
-    """
 
-    def __init__(self, values: Mapping[str, Any], problems: Problems, pending: Collection[str] = ()) -> None:
-        self._values = values
-        self.problems = problems
-        self.pending = frozenset(pending)
+def load(args: Mapping[str, Any], problems: Problems) -> SettingValues:
+    """`args` by field (`ssh_port`), as CloudifyManagerArgs names them; a secret only as the marker that it is
+    set. A value that is an Output reads as `PENDING` (a setting that may not be one was refused already)."""
+    fields = {setting.field: _typed(setting, args.get(setting.field), problems) for setting in MODEL_SETTINGS}
+    return SettingValues(**fields, problems=problems)
 
-    def given(self, key: str) -> bool:
-        """Set, whether its value is known yet or not."""
-        return key in self.pending or self.raw(key) is not None
 
-    def raw(self, key: str) -> Any:
-        value = None if key in self.pending else self._values.get(key)
-        return None if value == "" else value
-
-    def text(self, key: str, default: str | None = None) -> str | None:
-        value = self.raw(key)
-        if value is None:
-            return None if key in self.pending else default if default is not None else SETTING[key].default
-        if not isinstance(value, str):
-            self.problems.add(key, f"must be text, got {value!r}")
-            return default if default is not None else SETTING[key].default
-        return value
-
-    def word(self, key: str, default: str | None = None) -> str:
-        """Text that always has a value: set, or the default (given, or the table's)."""
-        value = self.text(key, default)
-        if value is None:
-            raise AssertionError(f"{key} has no default")
-        return value
-
-    def number(self, key: str, default: int | None = None) -> int:
-        """A whole number within the setting's bounds; the default (given, or the table's) when unset."""
-        fallback = default if default is not None else SETTING[key].default
-        value = self.raw(key)
-        if value is None:
-            return fallback
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)  # other Pulumi languages send every number as a float
-        if isinstance(value, bool) or not isinstance(value, int):
-            self.problems.add(key, f"must be a whole number, got {value!r}")
-            return fallback
-        bounds = SETTING[key].bounds
-        if bounds is not None and not bounds[0] <= value <= bounds[1]:
-            self.problems.add(key, f"must be between {bounds[0]} and {bounds[1]}, got {value}")
-        return value
-
-    def flag(self, key: str, default: bool | None = None) -> bool:
-        fallback = default if default is not None else SETTING[key].default
-        value = self.raw(key)
-        if value is None:
-            return bool(fallback)
-        if not isinstance(value, bool):
-            self.problems.add(key, f"must be true or false, got {value!r}")
-            return bool(fallback)
-        return value
-
-    def structure(self, key: str) -> Any:
-        """A list or a map; text here is a YAML scalar where the stack file needed a list or a map."""
-        value = self.raw(key)
+def _typed(setting: Setting, value: Any, problems: Problems) -> Any:
+    """One value as its setting's type; the default (or None) when unset or refused."""
+    if is_output(value):
+        return PENDING if setting.output else None
+    if value is None or value == "":
+        return setting.default
+    kind, key = setting.kind, setting.key
+    if kind in (list, dict):
         if isinstance(value, str):
-            self.problems.add(key, LIST_OR_MAP_AS_TEXT)
+            problems.add(key, LIST_OR_MAP_AS_TEXT)
             return None
         return value
+    if kind is int and isinstance(value, float) and value.is_integer():
+        value = int(value)  # other Pulumi languages send every number as a float
+    if isinstance(value, bool) != (kind is bool) or not isinstance(value, kind):
+        expected = {str: "text", int: "a whole number", bool: "true or false"}[kind]
+        problems.add(key, f"must be {expected}, got {value!r}")
+        return setting.default
+    bounds = setting.bounds
+    if bounds is not None and isinstance(value, int) and not bounds[0] <= value <= bounds[1]:
+        problems.add(key, f"must be between {bounds[0]} and {bounds[1]}, got {value}")
+    return value
 
 
-def string_list(v: Values, key: str) -> list[str] | None:
-    """A list of strings, or None when unset or refused."""
-    value = v.structure(key)
+def known(value: T | Pending) -> T | None:
+    """A value, or None while it is an Output not known yet."""
+    return None if isinstance(value, Pending) else value
+
+
+def string_list(problems: Problems, key: str, value: object) -> list[str] | None:
+    """A list of strings, or None when unset or refused (`key` names it in the message)."""
     if value is None:
         return None
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        v.problems.add(key, "must be a list of strings")
+        problems.add(key, "must be a list of strings")
         return None
     return value
