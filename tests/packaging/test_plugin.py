@@ -198,11 +198,12 @@ def test_the_plugin_entry_point_imports_the_component_it_hosts():
     assert namespace["CloudifyManager"] is plugin_host.CloudifyManager
 
 
-def test_python_programs_see_whole_numbers_as_int_and_the_plugin_takes_a_port_that_is_an_output():
-    """The Python contract says `int`; the plugin's says `number` for a whole number that may be an Output, since
-    the SDK's `int()` of an Output integer input fails (pulumi 3.272.0 provider/experimental/component.py)."""
-    assert "int" in str(CloudifyManagerArgs.__annotations__["ssh_port"])
-    assert "float" not in str(CloudifyManagerArgs.__annotations__["ssh_port"])
+def test_one_contract_takes_a_port_that_is_an_output_from_another_language_as_a_whole_number():
+    """One `CloudifyManagerArgs` for Python programs and the plugin: a whole number that may be an Output is a
+    `number` (`float`, which a Python `int` is too), since the SDK's `int()` of an Output integer input fails
+    (pulumi 3.272.0 provider/experimental/component.py); `2222.0` reaches the host as 2222."""
+    assert "float" in str(CloudifyManagerArgs.__annotations__["ssh_port"])
+    assert typing.get_type_hints(plugin_host.CloudifyManager.__init__)["args"] is CloudifyManagerArgs
     assert resource()["inputProperties"]["sshPort"]["type"] == "number"
     assert resource()["inputProperties"]["readinessPort"]["type"] == "integer"
     wire = construct(
