@@ -16,6 +16,7 @@ seconds.
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import hashlib
 import http.server
@@ -92,9 +93,19 @@ def engine_root() -> str:
 
 
 def ensure_image() -> str:
-    """Build (or reuse) the test host image; returns its tag."""
+    """Build (or reuse) the test host image; returns its tag. One build at a time on this machine: test workers
+    side by side wait for the first one's."""
     if docker("image", "inspect", IMAGE, check=False).returncode == 0:
         return IMAGE
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with open(CACHE / "image.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if docker("image", "inspect", IMAGE, check=False).returncode == 0:
+            return IMAGE
+        return _build_image()
+
+
+def _build_image() -> str:
     tarball = CACHE / f"rootfs-{RECIPE_KEY}.tar"
     if not tarball.exists():
         _build_rootfs(tarball)

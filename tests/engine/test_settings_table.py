@@ -49,6 +49,7 @@ def test_a_new_entry_in_the_table_is_a_field_of_the_args_and_a_row_of_the_refere
     monkeypatch.setattr(generate, "SETTINGS", (*SETTINGS, entry))
     assert "    example_timeout: NotRequired[int | None]" in generate.args_module()
     assert '    """An example setting. Default: `7`."""' in generate.args_module()
+    assert "    example_timeout: int\n" in generate.setting_values_module(), "the rules read it as an attribute"
     assert "| `exampleTimeout` | whole number | `7` | no | yes | An example setting. |" in generate.reference()
 
 
