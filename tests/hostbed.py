@@ -336,8 +336,9 @@ class SshHost:
         return [*argv, f"{self.user}@{self.address}"]
 
     def own_addresses(self) -> list[str]:
-        """The host's addresses as ensure_docker.sh reports them (IPv4 dotted, IPv6 as 32 hex digits, sorted),
-        read by another route: this machine's `ip -o addr show` inside the container's network namespace."""
+        """The host's addresses as ensure_docker.sh reports them (IPv4 dotted, IPv6 as 32 hex digits, sorted,
+        link-local IPv6 left out), read by another route: this machine's `ip -o addr show` inside the container's
+        network namespace."""
         pid = docker("inspect", "-f", "{{.State.Pid}}", self.name).stdout.strip()
         shown = subprocess.run(
             ["nsenter", "-t", pid, "-n", "ip", "-o", "addr", "show"], check=True, capture_output=True, text=True
@@ -346,6 +347,8 @@ class SshHost:
         for line in shown.splitlines():
             family, address = line.split()[2:4]
             ip = ipaddress.ip_address(address.split("/")[0])
+            if family == "inet6" and ip.is_link_local:
+                continue
             found.add(ip.exploded.replace(":", "") if family == "inet6" else str(ip))
         return sorted(found)
 

@@ -25,7 +25,7 @@
 #   DOCKER_SERVER_VERSION=<version>
 #   DOCKER_CLIENT_VERSION=<version of the docker CLI on the PATH>
 #   DOCKER_ENDPOINT=<the daemon address that CLI uses: DOCKER_HOST, else the current docker context's>
-#   HOST_ADDRESSES=<the host's own IPv4 addresses, then its IPv6 ones as 32 hex digits, space-separated>
+#   HOST_ADDRESSES=<the host's own IPv4 addresses, then its IPv6 ones (not link-local) as 32 hex digits, space-separated>
 # The program refuses a port binding on an address the host does not own
 # before any container is created (Docker would fail at create time).
 # Progress and errors go to stderr.
@@ -328,11 +328,13 @@ ensure_provider_access() {
 
 # The addresses of this host's network namespace, from the kernel's own tables (no ip, ifconfig or hostname
 # needed): the IPv4 addresses the local routing table marks "/32 host LOCAL" (proc(5), /proc/net/fib_trie),
-# and the IPv6 addresses of /proc/net/if_inet6, as its 32 hex digits. Empty where neither file exists.
+# and the IPv6 addresses of /proc/net/if_inet6, as its 32 hex digits, but the link-local ones (scope 20): Docker
+# cannot publish on an address that needs an interface named beside it, and each container's veth brings one and
+# takes it away again. Empty where neither file exists.
 host_addresses() {
     {
         [ ! -r /proc/net/fib_trie ] || awk '$1 == "|--" { ip = $2 } $1 == "/32" && $2 == "host" && $3 == "LOCAL" { print ip }' /proc/net/fib_trie
-        [ ! -r /proc/net/if_inet6 ] || awk '{ print $1 }' /proc/net/if_inet6
+        [ ! -r /proc/net/if_inet6 ] || awk '$4 != "20" { print $1 }' /proc/net/if_inet6
     } | LC_ALL=C sort -u | tr '\n' ' ' | sed 's/ $//'
 }
 
