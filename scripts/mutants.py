@@ -2175,10 +2175,17 @@ def on_hosts(mutant: Mutant) -> bool:
     return any(test.startswith(T + "hosts/") for test in mutant.tests)
 
 
+def alone(mutant: Mutant) -> bool:
+    """Whether a test named for the bug is marked `alone` (it changes this machine's addresses, which the test
+    hosts share): such trials run after the others, one at a time, as scripts/test runs those tests."""
+    files = {test.split("::", 1)[0] for test in mutant.tests}
+    return any("pytest.mark.alone" in (REPO / file).read_text() for file in files)
+
+
 def run_lane(mutants: list[Mutant], base: Path) -> int:
-    """One lane's trials, one after another; the number not caught. The host lane (one test at a time on the
-    engine, as the host tier runs) and the engine lane (no Docker: it mostly computes while the host lane mostly
-    waits) run side by side."""
+    """One lane's trials, one after another; the number not caught. Two host lanes (as the host tier runs two
+    files at a time) and the engine lane (no Docker: it mostly computes while the host lanes mostly wait) run side
+    by side; then the trials of `alone` tests, one at a time."""
     failures = 0
     for mutant in mutants:
         verdict, seconds = trial(mutant, base)
@@ -2234,9 +2241,11 @@ def main() -> int:
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="mutants-base-") as base:
         snapshot(tracked_files(), Path(base))
-        lanes = [[mt for mt in chosen if on_hosts(mt)], [mt for mt in chosen if not on_hosts(mt)]]
-        with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        on_hosts_now = [mt for mt in chosen if on_hosts(mt) and not alone(mt)]
+        lanes = [on_hosts_now[0::2], on_hosts_now[1::2], [mt for mt in chosen if not on_hosts(mt)]]
+        with concurrent.futures.ThreadPoolExecutor(max_workers=len(lanes)) as pool:
             failures = sum(pool.map(lambda lane: run_lane(lane, Path(base)), lanes))
+        failures += run_lane([mt for mt in chosen if alone(mt)], Path(base))
     print(f"planted bugs caught in {time.monotonic() - started:.0f} s; caught = passed, escaped = failed:")
     print(f"mutants: {len(chosen) - failures} passed, {failures} failed")
     return 1 if failures else 0
