@@ -1498,9 +1498,8 @@ ssh manager.example.com 'sudo sh /tmp/restore_backup.sh false""",
         S + "backup_data.sh",
         '[ "${old##*/}" = "$5" ] || rm -f "$old"',
         'rm -f "$old"',
-        "backupNow's pruning deletes the archive taken before the last upgrade",
-        T
-        + "hosts/test_restore_in_up_hosts.py::test_pruning_waits_for_readiness_and_keeps_the_archive_taken_before_the_upgrade",
+        "pruning deletes the archive taken before the last upgrade, the way back",
+        T + "hosts/test_backup_restore.py::test_pruning_keeps_the_archive_taken_before_the_upgrade_beside_the_newest",
     ),
     m(
         "F-start-stopped",

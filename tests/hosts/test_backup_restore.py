@@ -197,6 +197,19 @@ def test_pruning_keeps_the_newest_backups_to_keep_archives(manager):
     assert manager.archives() == sorted(taken[1:]), "the two newest are kept, the one just taken among them"
 
 
+def test_pruning_keeps_the_archive_taken_before_the_upgrade_beside_the_newest(manager):
+    """The prune step, once the new container is ready, keeps the archive the backup step took before the upgrade
+    (the way back), however many are newer: here four, with backupsToKeep 2. Archives as backup_data.sh names
+    them, made directly in the manager's folder, the oldest the one taken before the upgrade."""
+    names = [f"{manager.app}-2026010{day}T000000Z-registry.example.com_cloudify_old.tar.gz" for day in range(1, 6)]
+    made = " && ".join(f": > {name} && touch -d 2026-01-0{day} {name}" for day, name in enumerate(names, start=1))
+    manager.host.root(f"mkdir -p -m 700 {manager.backups} && cd {manager.backups} && {made} && chmod 600 *")
+    before_upgrade = f"{manager.backups}/{names[0]}"
+    pruned = manager.host.ssh(resolved(manager.run.commands()["prune-backups"], {"BACKUP_FILE": before_upgrade}))
+    assert pruned.returncode == 0, pruned.stderr
+    assert manager.archives() == [names[0], *names[-2:]], "the way back and the two newest"
+
+
 def test_a_second_run_with_nothing_changed_archives_nothing(manager):
     manager.start_app(ensure_image())
     first = manager.host.ssh(manager.backup_command())
