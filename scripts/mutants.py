@@ -30,12 +30,14 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import queue
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -2181,7 +2183,16 @@ def alone(mutant: Mutant) -> bool:
     return any("pytest.mark.alone" in (REPO / file).read_text() for file in files)
 
 
-def run_lane(mutants: list[Mutant], base: Path) -> int:
+def drain(rows: queue.SimpleQueue[Mutant]) -> Iterator[Mutant]:
+    """The rows of a queue shared by lanes, each row to the one lane that takes it."""
+    while True:
+        try:
+            yield rows.get_nowait()
+        except queue.Empty:
+            return
+
+
+def run_lane(mutants: Iterable[Mutant], base: Path) -> int:
     """One lane's trials, one after another; the number not caught. Two host lanes (as the host tier runs two
     files at a time) and the engine lane (no Docker: it mostly computes while the host lanes mostly wait) run side
     by side; then the trials of `alone` tests, one at a time."""
@@ -2240,8 +2251,12 @@ def main() -> int:
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="mutants-base-") as base:
         snapshot(tracked_files(), Path(base))
-        on_hosts_now = [mt for mt in chosen if on_hosts(mt) and not alone(mt)]
-        lanes = [on_hosts_now[0::2], on_hosts_now[1::2], [mt for mt in chosen if not on_hosts(mt)]]
+        # The two host lanes take the next row from one queue as each finishes its last, so neither waits idle.
+        on_hosts_now: queue.SimpleQueue[Mutant] = queue.SimpleQueue()
+        for mutant in chosen:
+            if on_hosts(mutant) and not alone(mutant):
+                on_hosts_now.put(mutant)
+        lanes = [drain(on_hosts_now), drain(on_hosts_now), iter([mt for mt in chosen if not on_hosts(mt)])]
         with concurrent.futures.ThreadPoolExecutor(max_workers=len(lanes)) as pool:
             failures = sum(pool.map(lambda lane: run_lane(lane, Path(base)), lanes))
         failures += run_lane([mt for mt in chosen if alone(mt)], Path(base))
